@@ -1,0 +1,91 @@
+//! Opening SQLite connections with ispmon's pragmas, and a tiny read pool.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Opens a read-write connection in WAL mode.
+pub fn open_rw(path: &Path, synchronous_full: bool) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if synchronous_full { "FULL" } else { "NORMAL" },
+    )?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Opens a read-only connection (WAL readers never block the writer).
+pub fn open_ro(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// A pool of read-only connections; work runs on tokio's blocking threads.
+pub struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Pool {
+    pub fn new(path: &Path) -> Arc<Self> {
+        Arc::new(Self {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with a pooled connection on the current thread (blocking).
+    pub fn with<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<R> {
+        let conn = match self.idle.lock().expect("pool lock").pop() {
+            Some(c) => c,
+            None => open_ro(&self.path)?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle.lock().expect("pool lock");
+        if idle.len() < 16 {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn run<R, F>(self: &Arc<Self>, f: F) -> rusqlite::Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .unwrap_or_else(|e| {
+                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                    std::io::Error::other(format!("read task failed: {e}")),
+                )))
+            })
+    }
+
+    /// Drops idle connections (used before a file is swapped under the pool).
+    pub fn clear(&self) {
+        self.idle.lock().expect("pool lock").clear();
+    }
+}

@@ -1,0 +1,36 @@
+//! Decoding a stored event into its typed domain event, once per event, so
+//! every projection matches on types instead of re-parsing JSON.
+
+use ispmon_events::user::UserEvent;
+use ispmon_events::StoredEvent;
+
+#[derive(Debug)]
+pub enum Decoded {
+    User(UserEvent),
+    /// An aggregate type this build does not project.
+    Other,
+}
+
+/// A stored event with its decoded payload.
+pub struct Envelope<'a> {
+    pub stored: &'a StoredEvent,
+    pub event: Decoded,
+}
+
+impl<'a> Envelope<'a> {
+    pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
+        let event = match stored.aggregate_type.as_str() {
+            "User" => Decoded::User(serde_json::from_str(&stored.payload)?),
+            _ => Decoded::Other,
+        };
+        Ok(Self { stored, event })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.stored.aggregate_id
+    }
+
+    pub fn at(&self) -> &str {
+        &self.stored.recorded_at
+    }
+}

@@ -1,0 +1,51 @@
+//! ispmon-projections: the read side of ispmon.
+//!
+//! Projections fold the event log into the read models the pages show. They
+//! live in `views.db`, apart from the log, each with a checkpoint written in
+//! the same transaction as its rows (exactly once).
+//!
+//! - [`runner`]: tails the log, applies every projection, publishes progress;
+//!   `wait_for` gives handlers read-your-writes.
+//! - [`rebuild`]: replay from zero into a fresh file; `verify` compares a fresh
+//!   replay with the live read models.
+//! - [`decode`]: turns a stored event into its typed domain event, once.
+//! - [`users`], [`sessions`], [`api_tokens`]: one module per view.
+
+pub mod api_tokens;
+pub mod decode;
+pub mod rebuild;
+pub mod runner;
+pub mod sessions;
+pub mod users;
+
+use rusqlite::Connection;
+
+pub use decode::{Decoded, Envelope};
+pub use runner::{Views, ViewsError};
+
+/// A read model: its schema, the tables it owns, and how an event changes it.
+pub trait Projection: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// `CREATE TABLE`/`CREATE INDEX` statements (without IF NOT EXISTS).
+    fn schema(&self) -> &'static str;
+    /// The tables it owns (dropped on rebuild, compared by verify).
+    fn tables(&self) -> &'static [&'static str];
+    fn apply(&self, conn: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()>;
+}
+
+/// Every projection, in the order they are applied.
+pub fn all() -> Vec<Box<dyn Projection>> {
+    vec![
+        Box::new(users::UsersProjection),
+        Box::new(sessions::SessionsProjection),
+        Box::new(api_tokens::ApiTokensProjection),
+    ]
+}
+
+pub(crate) fn opt<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,174 @@
+//! Replay from zero, and verification of the live read models against a
+//! fresh replay.
+
+use std::path::{Path, PathBuf};
+
+use ispmon_events::sqlite::open_ro;
+use ispmon_events::store::read::since;
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::runner::{apply_batch, open_views, ViewsError};
+use crate::Projection;
+
+/// Events read per batch during a replay.
+const REPLAY_BATCH: usize = 20_000;
+
+/// Replays the log at `events_path` into a fresh read-model file at `target`
+/// (replaced if present). Each projection stops at its `limits` entry when
+/// given. Returns the number of events read.
+pub fn replay_into(
+    events_path: &Path,
+    target: &Path,
+    limits: Option<&[u64]>,
+) -> Result<u64, ViewsError> {
+    remove_db(target)?;
+    let projections = crate::all();
+    let (mut conn, mut cps) = open_views(target, &projections, false)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    let events = open_ro(events_path)?;
+    let stop = limits.map(|l| l.iter().copied().max().unwrap_or(0));
+    let mut from = 0;
+    let mut n = 0;
+    loop {
+        let batch = since(&events, from, REPLAY_BATCH)?;
+        let batch: Vec<_> = match stop {
+            Some(s) => batch.into_iter().filter(|e| e.seq <= s).collect(),
+            None => batch,
+        };
+        let Some(last) = batch.last() else { break };
+        from = last.seq;
+        n += batch.len() as u64;
+        apply_batch(&mut conn, &projections, &mut cps, limits, &batch)?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(n)
+}
+
+/// Rebuilds the read models at `views_path` from zero: replays into a
+/// sibling file, then swaps it in. The server must not be running.
+pub fn rebuild(events_path: &Path, views_path: &Path) -> Result<u64, ViewsError> {
+    let fresh = sibling(views_path, "rebuild");
+    let n = replay_into(events_path, &fresh, None)?;
+    remove_db(views_path)?;
+    std::fs::rename(&fresh, views_path).map_err(|e| ViewsError::Other(e.to_string()))?;
+    Ok(n)
+}
+
+/// A projection whose live rows differ from a fresh replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub projection: &'static str,
+    pub table: &'static str,
+    pub checkpoint: u64,
+}
+
+/// Compares every live read model with a fresh replay of the log up to the
+/// same checkpoint; returns the projections checked or the first mismatch.
+pub fn verify(
+    events_path: &Path,
+    views_path: &Path,
+) -> Result<Result<usize, Mismatch>, ViewsError> {
+    let projections = crate::all();
+    let live = open_ro(views_path)?;
+    live.execute_batch("BEGIN")?;
+    let mut limits = Vec::new();
+    let mut live_hashes = Vec::new();
+    for p in &projections {
+        let cp: u64 = crate::opt(live.query_row(
+            "SELECT seq FROM checkpoints WHERE projection = ?1",
+            [p.name()],
+            |r| r.get(0),
+        ))?
+        .unwrap_or(0);
+        limits.push(cp);
+        live_hashes.push(table_hashes(&live, p.as_ref())?);
+    }
+    live.execute_batch("COMMIT")?;
+    let scratch = sibling(views_path, "verify");
+    replay_into(events_path, &scratch, Some(&limits))?;
+    let fresh = open_ro(&scratch)?;
+    let mut result = Ok(projections.len());
+    'outer: for (i, p) in projections.iter().enumerate() {
+        let hashes = table_hashes(&fresh, p.as_ref())?;
+        for (j, table) in p.tables().iter().enumerate() {
+            if hashes[j] != live_hashes[i][j] {
+                result = Err(Mismatch {
+                    projection: p.name(),
+                    table,
+                    checkpoint: limits[i],
+                });
+                break 'outer;
+            }
+        }
+    }
+    drop(fresh);
+    remove_db(&scratch)?;
+    Ok(result)
+}
+
+/// A digest of every row of each of the projection's tables, in a stable order.
+fn table_hashes(conn: &Connection, p: &dyn Projection) -> rusqlite::Result<Vec<String>> {
+    p.tables()
+        .iter()
+        .map(|t| {
+            let ncols: usize = conn.query_row(
+                &format!("SELECT COUNT(*) FROM pragma_table_info('{t}')"),
+                [],
+                |r| r.get(0),
+            )?;
+            let order: Vec<String> = (1..=ncols.max(1)).map(|i| i.to_string()).collect();
+            let mut stmt =
+                conn.prepare(&format!("SELECT * FROM {t} ORDER BY {}", order.join(",")))?;
+            let mut rows = stmt.query([])?;
+            let mut h = Sha256::new();
+            while let Some(r) = rows.next()? {
+                for i in 0..ncols {
+                    match r.get_ref(i)? {
+                        ValueRef::Null => h.update(b"N"),
+                        ValueRef::Integer(v) => {
+                            h.update(b"I");
+                            h.update(v.to_le_bytes());
+                        }
+                        ValueRef::Real(v) => {
+                            h.update(b"R");
+                            h.update(v.to_le_bytes());
+                        }
+                        ValueRef::Text(b) | ValueRef::Blob(b) => {
+                            h.update(b"T");
+                            h.update((b.len() as u64).to_le_bytes());
+                            h.update(b);
+                        }
+                    }
+                }
+            }
+            Ok(hex::encode(h.finalize()))
+        })
+        .collect()
+}
+
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{tag}-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn remove_db(path: &Path) -> Result<(), ViewsError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(ViewsError::Other(format!(
+                    "{}: {e}",
+                    Path::new(&p).display()
+                )))
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! The JSON API under `/api/v1` (personal API tokens or a session).
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{Ctx, Via};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub async fn me(ctx: Ctx) -> AppResult<Json<Value>> {
+    let a = ctx.actor()?;
+    Ok(Json(json!({
+        "user_id": a.user_id,
+        "login": a.login,
+        "role": a.role.as_str(),
+        "auth": if a.via == Via::ApiToken { "token" } else { "session" },
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    #[serde(default)]
+    since: Option<String>,
+    #[serde(default)]
+    limit: Option<String>,
+}
+
+fn number(name: &str, v: Option<&str>, default: u64, max: u64) -> AppResult<u64> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => match s.parse::<u64>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(AppError::BadRequest(format!(
+                "{name} must be a whole number from 0 to {max}"
+            ))),
+        },
+    }
+}
+
+/// `GET /api/v1/events?since=SEQ&limit=N`: events after `since`, oldest first.
+pub async fn events(
+    State(st): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> AppResult<Json<Value>> {
+    let since = number("since", q.since.as_deref(), 0, u64::MAX)?;
+    let limit = number("limit", q.limit.as_deref(), 100, 1000)?.max(1) as usize;
+    let events = st.core.store.since(since, limit).await?;
+    let next = events.last().map(|e| e.seq).unwrap_or(since);
+    Ok(Json(json!({
+        "events": events.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+        "next_since": next,
+        "head": st.core.store.head(),
+    })))
+}

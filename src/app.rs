@@ -1,0 +1,101 @@
+//! Building and running the web application.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::core::Core;
+use crate::state::AppState;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    cancel: CancellationToken,
+}
+
+impl Application {
+    /// Opens the data dir, creates the admin on first start, seeds demo data
+    /// when asked, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let cancel = CancellationToken::new();
+        let core = Core::open(&settings, cancel.clone())?;
+        core.bootstrap_admin(&settings).await?;
+        if settings.demo {
+            crate::demo::seed(&core).await?;
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let state = AppState::new(core, settings);
+        let router = crate::routes::router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            cancel,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A token that stops the server gracefully when cancelled.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Serves until SIGTERM/ctrl-c (or the cancel token), then drains.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!(%addr, "listening");
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "ispmon: listening on http://{addr}")?;
+            out.flush()?;
+        }
+        let cancel = self.cancel.clone();
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown(cancel.clone()))
+        .await;
+        cancel.cancel();
+        tracing::info!("stopped");
+        result.context("serving")
+    }
+}
+
+async fn shutdown(cancel: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("interrupt: shutting down"),
+        _ = term => tracing::info!("SIGTERM: shutting down"),
+        _ = cancel.cancelled() => {},
+    }
+}

@@ -1,0 +1,333 @@
+//! The command line: `serve`, `demo`, `user add`, `token create`, `replay`,
+//! `verify`, `export-events`, `backup`.
+
+use std::io::{BufRead, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ispmon_events::user::UserCommand;
+use ispmon_events::values::{Locale, Login, NewPassword, Role};
+use ispmon_events::{Durability, Metadata, Source};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::Application;
+use crate::config::{default_data_dir, Settings};
+use crate::core::Core;
+
+#[derive(Parser, Debug)]
+#[command(name = "ispmon", version, about = "The operations console of an ISP")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web console.
+    Serve(ServeArgs),
+    /// Serve with a seeded demo data set (default data dir: ./ispmon-demo).
+    Demo(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Rebuild every read model from the event log (stop the server first).
+    Replay(DataArgs),
+    /// Check the hash chain and that every read model equals a fresh replay.
+    Verify(DataArgs),
+    /// Print the event log as JSON lines on stdout.
+    ExportEvents {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only events with a global sequence greater than this.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+    /// Copy the event log into FILE with SQLite's online backup (safe while serving).
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user; the password is read from the first line of stdin.
+    Add {
+        login: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Create a personal API token for LOGIN and print it (shown once).
+    Create {
+        login: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DurabilityArg {
+    /// synchronous=FULL: acknowledged commands survive power loss.
+    Full,
+    /// synchronous=NORMAL: survive a crash of the process; faster.
+    Normal,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Data directory (events.db, views.db, secret.key).
+    #[arg(long, env = "ISPMON_DATA")]
+    pub data: Option<PathBuf>,
+    #[arg(long, env = "ISPMON_DURABILITY", value_enum, default_value = "full")]
+    pub durability: DurabilityArg,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ISPMON_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The reverse proxy whose X-Forwarded-For is trusted.
+    #[arg(long, env = "ISPMON_TRUSTED_PROXY")]
+    pub trusted_proxy: Option<IpAddr>,
+    /// Mark cookies Secure (behind TLS).
+    #[arg(long, env = "ISPMON_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Session lifetime in hours.
+    #[arg(long, env = "ISPMON_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
+    pub session_hours: i64,
+}
+
+impl DataArgs {
+    fn settings(&self, fallback: PathBuf) -> Settings {
+        let mut s = Settings::new(self.data.clone().unwrap_or(fallback));
+        s.durability = match self.durability {
+            DurabilityArg::Full => Durability::Full,
+            DurabilityArg::Normal => Durability::Normal,
+        };
+        s.secret_key = std::env::var("ISPMON_SECRET_KEY").ok();
+        s.admin_password = std::env::var("ISPMON_ADMIN_PASSWORD").ok();
+        s
+    }
+}
+
+impl ServeArgs {
+    fn settings(&self, fallback: PathBuf, demo: bool) -> Settings {
+        let mut s = self.data.settings(fallback);
+        s.listen = self.listen;
+        s.trusted_proxy = self.trusted_proxy;
+        s.secure_cookies = self.secure_cookies;
+        s.session_hours = self.session_hours;
+        s.demo = demo;
+        s
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Serve(a) => serve(a.settings(default_data_dir(), false)).await,
+        Command::Demo(a) => serve(a.settings(PathBuf::from("ispmon-demo"), true)).await,
+        Command::User(UserCmd::Add {
+            login,
+            role,
+            locale,
+            data,
+        }) => user_add(data.settings(default_data_dir()), &login, &role, &locale).await,
+        Command::Token(TokenCmd::Create { login, name, data }) => {
+            token_create(data.settings(default_data_dir()), &login, &name).await
+        }
+        Command::Replay(d) => {
+            let s = d.settings(default_data_dir());
+            require_log(&s)?;
+            let n = tokio::task::spawn_blocking(move || {
+                ispmon_projections::rebuild::rebuild(&s.events_path(), &s.views_path())
+            })
+            .await??;
+            eprintln!("replayed {n} events into every read model");
+            Ok(0)
+        }
+        Command::Verify(d) => verify(d.settings(default_data_dir())).await,
+        Command::ExportEvents { data, since } => {
+            export(data.settings(default_data_dir()), since).await
+        }
+        Command::Backup { data, file } => backup(data.settings(default_data_dir()), file).await,
+    }
+}
+
+fn require_log(s: &Settings) -> anyhow::Result<()> {
+    if !s.events_path().exists() {
+        bail!(
+            "no event log at {} (set --data or ISPMON_DATA)",
+            s.events_path().display()
+        );
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<i32> {
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await?;
+    Ok(0)
+}
+
+async fn open_core(s: &Settings) -> anyhow::Result<(Core, CancellationToken)> {
+    let cancel = CancellationToken::new();
+    let core = Core::open(s, cancel.clone())?;
+    core.commands.settle().await;
+    Ok((core, cancel))
+}
+
+async fn user_add(s: Settings, login: &str, role: &str, locale: &str) -> anyhow::Result<i32> {
+    let login = Login::parse(login).map_err(|e| anyhow::anyhow!("login: {e}"))?;
+    let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let locale = Locale::parse(locale).map_err(|e| anyhow::anyhow!("--locale: {e}"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let pw = NewPassword::parse(line.trim_end_matches(['\r', '\n']))
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let (core, cancel) = open_core(&s).await?;
+    let meta = Metadata::system(Source::Cli, "cli");
+    let result = core
+        .register_user(login.clone(), role, locale, &pw, &meta)
+        .await;
+    cancel.cancel();
+    match result {
+        Ok(id) => {
+            println!("created user {login} ({role}), id {id}");
+            Ok(0)
+        }
+        Err(e) => bail!("cannot create {login}: {e}"),
+    }
+}
+
+async fn token_create(s: Settings, login: &str, name: &str) -> anyhow::Result<i32> {
+    require_log(&s)?;
+    let (core, cancel) = open_core(&s).await?;
+    let l = login.to_lowercase();
+    let user = core
+        .views
+        .read(move |c| ispmon_projections::users::by_login(c, &l))
+        .await?
+        .with_context(|| format!("no user '{login}'"))?;
+    let (token_id, full, hash) = crate::auth::tokens::new_api_token();
+    let sealed = core.secrets.put("api-token", hash.as_bytes()).await?;
+    let meta = Metadata::system(Source::Cli, "cli");
+    let r = core
+        .commands
+        .user(
+            &user.user_id,
+            UserCommand::CreateApiToken {
+                token_id,
+                name: name.to_string(),
+                hash: sealed,
+            },
+            &meta,
+        )
+        .await;
+    cancel.cancel();
+    r.map_err(|e| anyhow::anyhow!("cannot create a token: {e}"))?;
+    println!("{full}");
+    Ok(0)
+}
+
+async fn verify(s: Settings) -> anyhow::Result<i32> {
+    require_log(&s)?;
+    let events = s.events_path();
+    let views = s.views_path();
+    let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Result<String, String>> {
+        let conn = ispmon_events::sqlite::open_ro(&events)?;
+        let n = match ispmon_events::store::verify_chain(&conn) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        if !views.exists() {
+            return Ok(Err(format!("no read models at {}", views.display())));
+        }
+        match ispmon_projections::rebuild::verify(&events, &views)? {
+            Ok(p) => Ok(Ok(format!(
+                "hash chain holds over {n} events; {p} projections equal a fresh replay"
+            ))),
+            Err(m) => Ok(Err(format!(
+                "projection {} differs from a fresh replay (table {}, checkpoint {})",
+                m.projection, m.table, m.checkpoint
+            ))),
+        }
+    })
+    .await??;
+    match outcome {
+        Ok(msg) => {
+            println!("ok: {msg}");
+            Ok(0)
+        }
+        Err(msg) => {
+            eprintln!("verify failed: {msg}");
+            Ok(1)
+        }
+    }
+}
+
+async fn export(s: Settings, since: u64) -> anyhow::Result<i32> {
+    require_log(&s)?;
+    let path = s.events_path();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let conn = ispmon_events::sqlite::open_ro(&path)?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut from = since;
+        loop {
+            let batch = ispmon_events::store::read::since(&conn, from, 5000)?;
+            let Some(last) = batch.last() else { break };
+            from = last.seq;
+            for e in &batch {
+                serde_json::to_writer(&mut out, &e.to_json())?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })
+    .await??;
+    Ok(0)
+}
+
+async fn backup(s: Settings, file: PathBuf) -> anyhow::Result<i32> {
+    require_log(&s)?;
+    if file.exists() {
+        bail!("{} exists; choose a new file", file.display());
+    }
+    let src = s.events_path();
+    let dst = file.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let from = ispmon_events::sqlite::open_ro(&src)?;
+        let mut to = rusqlite::Connection::open(&dst)?;
+        let b = rusqlite::backup::Backup::new(&from, &mut to)?;
+        b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        Ok(())
+    })
+    .await??;
+    eprintln!(
+        "backed up the event log to {}; keep secret.key (or ISPMON_SECRET_KEY) with it: secrets cannot be opened without it. Restore: copy it to DATA/events.db, then `ispmon replay`.",
+        file.display()
+    );
+    Ok(0)
+}

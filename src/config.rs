@@ -1,0 +1,55 @@
+//! Settings: from the command line and the environment, with defaults.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use ispmon_events::Durability;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub durability: Durability,
+    /// 64 hex digits; else `DATA/secret.key` (generated on first start).
+    pub secret_key: Option<String>,
+    /// Password for the bootstrap `admin` user; generated when absent.
+    pub admin_password: Option<String>,
+    /// The reverse proxy whose `X-Forwarded-For` is trusted.
+    pub trusted_proxy: Option<IpAddr>,
+    /// Mark cookies `Secure` (when served behind TLS).
+    pub secure_cookies: bool,
+    pub session_hours: i64,
+    /// Seed demo data on start.
+    pub demo: bool,
+}
+
+impl Settings {
+    /// Defaults for a data dir: listen on 127.0.0.1:8080, FULL durability.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            durability: Durability::Full,
+            secret_key: None,
+            admin_password: None,
+            trusted_proxy: None,
+            secure_cookies: false,
+            session_hours: 12,
+            demo: false,
+        }
+    }
+
+    pub fn events_path(&self) -> PathBuf {
+        self.data_dir.join("events.db")
+    }
+    pub fn views_path(&self) -> PathBuf {
+        self.data_dir.join("views.db")
+    }
+}
+
+/// The default data dir: `$XDG_DATA_HOME/ispmon` (or the platform's), else `./data`.
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join("ispmon"))
+        .unwrap_or_else(|| PathBuf::from("data"))
+}

@@ -1,0 +1,219 @@
+//! The UI text catalog (en, ru). Every visible string goes through [`t`].
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub use ispmon_events::values::Locale;
+
+/// (key, English, Russian)
+const CATALOG: &[(&str, &str, &str)] = &[
+    ("app.name", "ispmon", "ispmon"),
+    ("nav.home", "Home", "Главная"),
+    ("nav.users", "Users", "Пользователи"),
+    ("nav.sessions", "Users online", "Пользователи онлайн"),
+    ("nav.audit", "Change log", "Журнал изменений"),
+    ("nav.state", "State as of", "Состояние на момент"),
+    ("nav.account", "My account", "Мой профиль"),
+    ("nav.logout", "Log out", "Выйти"),
+    ("login.title", "Log in", "Вход"),
+    ("login.login", "Login", "Логин"),
+    ("login.password", "Password", "Пароль"),
+    ("login.submit", "Log in", "Войти"),
+    (
+        "login.failed",
+        "Wrong login or password.",
+        "Неверный логин или пароль.",
+    ),
+    (
+        "login.throttled",
+        "Too many failed attempts. Try again later.",
+        "Слишком много неудачных попыток. Попробуйте позже.",
+    ),
+    ("home.title", "Home", "Главная"),
+    ("home.welcome", "Welcome", "Добро пожаловать"),
+    ("home.online", "Users online", "Пользователи онлайн"),
+    ("home.users", "Users", "Пользователи"),
+    ("home.events", "Events in the log", "Событий в журнале"),
+    ("home.recent", "Recent changes", "Последние изменения"),
+    ("users.title", "Users", "Пользователи"),
+    ("users.new", "New user", "Новый пользователь"),
+    ("users.create", "Create", "Создать"),
+    ("users.login", "Login", "Логин"),
+    ("users.role", "Role", "Роль"),
+    ("users.locale", "Language", "Язык"),
+    ("users.state", "State", "Состояние"),
+    ("users.active", "active", "активен"),
+    ("users.disabled", "disabled", "отключён"),
+    ("users.created", "Created", "Создан"),
+    ("users.last_login", "Last login", "Последний вход"),
+    ("users.never", "never", "никогда"),
+    ("users.search", "Search by login", "Поиск по логину"),
+    ("users.empty", "No users match.", "Пользователи не найдены."),
+    ("users.created_ok", "User created.", "Пользователь создан."),
+    ("users.edit", "Edit user", "Редактирование пользователя"),
+    ("users.change_role", "Change role", "Сменить роль"),
+    ("users.disable", "Disable", "Отключить"),
+    ("users.enable", "Enable", "Включить"),
+    ("users.reset_password", "Reset password", "Сбросить пароль"),
+    ("users.new_password", "New password", "Новый пароль"),
+    (
+        "users.history",
+        "History of this user",
+        "История пользователя",
+    ),
+    ("users.saved", "Saved.", "Сохранено."),
+    ("sessions.title", "Users online", "Пользователи онлайн"),
+    ("sessions.ip", "IP", "IP"),
+    ("sessions.since", "Logged in", "Вошёл"),
+    ("sessions.last_seen", "Last seen", "Последняя активность"),
+    ("sessions.expires", "Expires", "Истекает"),
+    ("sessions.revoke", "Log out", "Завершить"),
+    ("sessions.empty", "Nobody is online.", "Никого нет онлайн."),
+    ("sessions.you", "this session", "эта сессия"),
+    ("account.title", "My account", "Мой профиль"),
+    ("account.language", "Language", "Язык"),
+    ("account.save", "Save", "Сохранить"),
+    ("account.password", "Change password", "Смена пароля"),
+    (
+        "account.current_password",
+        "Current password",
+        "Текущий пароль",
+    ),
+    ("account.new_password", "New password", "Новый пароль"),
+    (
+        "account.wrong_password",
+        "The current password is wrong.",
+        "Текущий пароль неверен.",
+    ),
+    ("account.tokens", "API tokens", "API-токены"),
+    ("account.token_name", "Token name", "Название токена"),
+    ("account.token_create", "Create token", "Создать токен"),
+    (
+        "account.token_shown_once",
+        "Copy this token now; it is not shown again:",
+        "Скопируйте токен сейчас, он больше не будет показан:",
+    ),
+    ("account.token_revoke", "Revoke", "Отозвать"),
+    ("account.token_revoked", "revoked", "отозван"),
+    ("account.no_tokens", "No tokens yet.", "Токенов пока нет."),
+    ("audit.title", "Change log", "Журнал изменений"),
+    ("audit.when", "When", "Когда"),
+    ("audit.who", "Who", "Кто"),
+    ("audit.what", "What", "Что"),
+    ("audit.entity", "Entity", "Объект"),
+    ("audit.payload", "Details", "Подробности"),
+    ("audit.actor", "Actor", "Автор"),
+    ("audit.aggregate_type", "Entity type", "Тип объекта"),
+    ("audit.aggregate_id", "Entity id", "Id объекта"),
+    ("audit.event_type", "Event", "Событие"),
+    ("audit.from", "From", "С"),
+    ("audit.to", "To", "По"),
+    ("audit.filter", "Filter", "Фильтр"),
+    ("audit.any", "any", "любой"),
+    ("audit.older", "Older", "Раньше"),
+    ("audit.newest", "Newest", "Новые"),
+    ("audit.empty", "No events match.", "Событий не найдено."),
+    ("audit.timeline", "Timeline", "История"),
+    ("audit.changes", "Changes", "Изменения"),
+    ("audit.field", "Field", "Поле"),
+    ("audit.before", "Before", "Было"),
+    ("audit.after", "After", "Стало"),
+    (
+        "audit.state_as_of",
+        "State as of a moment",
+        "Состояние на момент",
+    ),
+    ("audit.at", "At (UTC)", "Момент (UTC)"),
+    ("audit.show", "Show", "Показать"),
+    (
+        "audit.no_state",
+        "The entity did not exist at that moment.",
+        "На тот момент объекта не было.",
+    ),
+    (
+        "audit.events_until",
+        "events up to that moment",
+        "событий до этого момента",
+    ),
+    ("audit.source", "Source", "Источник"),
+    ("common.total", "Total", "Всего"),
+    ("common.page", "Page", "Страница"),
+    ("common.prev", "Previous", "Назад"),
+    ("common.next", "Next", "Вперёд"),
+    ("common.yes", "yes", "да"),
+    ("common.no", "no", "нет"),
+    ("common.error", "Error", "Ошибка"),
+    (
+        "common.conflict",
+        "Someone changed this at the same time — reload and try again.",
+        "Кто-то изменил это одновременно с вами — обновите страницу и повторите.",
+    ),
+];
+
+fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
+    static INDEX: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
+    INDEX.get_or_init(|| CATALOG.iter().map(|(k, en, ru)| (*k, (*en, *ru))).collect())
+}
+
+/// The text for `key` in `locale`; the key itself when missing (a test
+/// checks that every key used by the pages exists).
+pub fn t(locale: Locale, key: &'static str) -> &'static str {
+    match index().get(key) {
+        Some((en, ru)) => match locale {
+            Locale::En => en,
+            Locale::Ru => ru,
+        },
+        None => {
+            debug_assert!(false, "missing i18n key {key}");
+            key
+        }
+    }
+}
+
+/// Whether the catalog has `key` (for tests).
+pub fn has(key: &str) -> bool {
+    index().contains_key(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, en, ru) in CATALOG {
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(!en.is_empty() && !ru.is_empty(), "empty text for {k}");
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_the_source_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut missing = Vec::new();
+        visit(std::path::Path::new(dir), &mut |text| {
+            for part in text.split("t(l, \"").skip(1) {
+                let key = part.split('"').next().unwrap_or("");
+                if !has(key) {
+                    missing.push(key.to_string());
+                }
+            }
+        });
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalog: {missing:?}"
+        );
+    }
+
+    fn visit(dir: &std::path::Path, f: &mut dyn FnMut(&str)) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                visit(&p, f);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                f(&std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! ispmon: the operations console of an ISP — web edge and process.
+//!
+//! Data flows one way: route → command → aggregate (`ispmon-events`) → event
+//! store → projector (`ispmon-projections`) → read model → page.
+//!
+//! - [`cli`]: the command line; [`app`]: building and running the server.
+//! - [`config`]: settings; [`core`]: store, read models, secrets, commands.
+//! - [`commands`]: issuing commands with read-your-writes.
+//! - [`routes`]: the router and the permission table.
+//! - [`auth`]: sessions, API tokens, CSRF, throttling, the guard middleware.
+//! - [`pages`]: one module per view (maud + htmx); [`api`]: `/api/v1`.
+//! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
+//! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
+//! - [`demo`]: the demo data set.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod core;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod observe;
+pub mod pages;
+pub mod routes;
+pub mod state;
+pub mod static_files;

@@ -1,0 +1,11 @@
+//! Pages, one module per view, rendered with maud. A handler returns the
+//! whole page, or only the fragment when htmx asked (`Ctx::htmx`).
+
+pub mod account;
+pub mod audit;
+pub mod components;
+pub mod home;
+pub mod layout;
+pub mod login;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,123 @@
+//! The router and the permission table: every route has exactly one entry
+//! saying who may call it; the guard enforces it and a test walks it.
+
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::routing::{get, post};
+use axum::Router;
+use ispmon_events::values::Role;
+
+use crate::state::AppState;
+use crate::{api, auth, observe, pages, static_files};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    AnyRole,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const AUDIT: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
+
+/// (method, route pattern, access) — every route of the router.
+pub const PERMISSIONS: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/metrics", Access::Public),
+    ("GET", "/static/{file}", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/logout", Access::AnyRole),
+    ("GET", "/", Access::AnyRole),
+    ("GET", "/account", Access::AnyRole),
+    ("POST", "/account/locale", Access::AnyRole),
+    ("POST", "/account/password", Access::AnyRole),
+    ("POST", "/account/tokens", Access::AnyRole),
+    ("POST", "/account/tokens/{id}/revoke", Access::AnyRole),
+    ("GET", "/admin/users", ADMIN),
+    ("POST", "/admin/users", ADMIN),
+    ("GET", "/admin/users/{id}", ADMIN),
+    ("POST", "/admin/users/{id}/role", ADMIN),
+    ("POST", "/admin/users/{id}/disable", ADMIN),
+    ("POST", "/admin/users/{id}/enable", ADMIN),
+    ("POST", "/admin/users/{id}/password", ADMIN),
+    ("GET", "/admin/sessions", ADMIN),
+    ("POST", "/admin/sessions/{id}/revoke", ADMIN),
+    ("GET", "/audit/events", AUDIT),
+    ("GET", "/audit/entity/{kind}/{id}", AUDIT),
+    ("GET", "/audit/state", AUDIT),
+    ("GET", "/api/v1/me", Access::AnyRole),
+    ("GET", "/api/v1/events", AUDIT),
+];
+
+/// The access rule of a matched route.
+pub fn permission(method: &str, route: &str) -> Option<Access> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    PERMISSIONS
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == route)
+        .map(|(_, _, a)| *a)
+}
+
+/// Whether `role` may call `method path` (a concrete path without
+/// parameters, as nav links use).
+pub fn allowed(method: &str, path: &str, role: Option<Role>) -> bool {
+    match permission(method, path) {
+        Some(Access::Public) => true,
+        Some(Access::AnyRole) => role.is_some(),
+        Some(Access::Roles(rs)) => role.is_some_and(|r| rs.contains(&r)),
+        None => false,
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(observe::metrics))
+        .route("/static/{file}", get(static_files::serve))
+        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/", get(pages::home::show))
+        .route("/account", get(pages::account::show))
+        .route("/account/locale", post(pages::account::set_locale))
+        .route("/account/password", post(pages::account::change_password))
+        .route("/account/tokens", post(pages::account::create_token))
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(pages::account::revoke_token),
+        )
+        .route(
+            "/admin/users",
+            get(pages::users::list).post(pages::users::create),
+        )
+        .route("/admin/users/{id}", get(pages::users::show))
+        .route("/admin/users/{id}/role", post(pages::users::change_role))
+        .route("/admin/users/{id}/disable", post(pages::users::disable))
+        .route("/admin/users/{id}/enable", post(pages::users::enable))
+        .route(
+            "/admin/users/{id}/password",
+            post(pages::users::reset_password),
+        )
+        .route("/admin/sessions", get(pages::sessions::list))
+        .route("/admin/sessions/{id}/revoke", post(pages::sessions::revoke))
+        .route("/audit/events", get(pages::audit::change_log))
+        .route("/audit/entity/{kind}/{id}", get(pages::audit::timeline))
+        .route("/audit/state", get(pages::audit::state_as_of))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/events", get(api::events))
+        .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))
+        .layer(from_fn_with_state(state.clone(), observe::observe))
+        .layer(map_response(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    let h = resp.headers_mut();
+    h.insert("x-content-type-options", "nosniff".parse().expect("static"));
+    h.insert("x-frame-options", "DENY".parse().expect("static"));
+    h.insert("referrer-policy", "same-origin".parse().expect("static"));
+    resp
+}

@@ -1,0 +1,51 @@
+//! The application state every handler shares.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::auth::throttle::Throttle;
+use crate::config::Settings;
+use crate::core::Core;
+use crate::observe::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub settings: Arc<Settings>,
+    pub throttle: Arc<Throttle>,
+    pub metrics: Arc<Metrics>,
+    /// Last request time per session id (RFC 3339); kept in memory only.
+    pub activity: Arc<Mutex<HashMap<String, String>>>,
+    pub csrf_key: Arc<[u8; 32]>,
+}
+
+impl AppState {
+    pub fn new(core: Core, settings: Settings) -> Self {
+        let csrf_key = Arc::new(core.key.derive("csrf"));
+        Self {
+            core,
+            settings: Arc::new(settings),
+            throttle: Arc::new(Throttle::default()),
+            metrics: Arc::new(Metrics::default()),
+            activity: Arc::new(Mutex::new(HashMap::new())),
+            csrf_key,
+        }
+    }
+
+    /// Records activity of a session.
+    pub fn touch(&self, session_id: &str) {
+        let now = ispmon_events::store::now_rfc3339();
+        self.activity
+            .lock()
+            .expect("activity lock")
+            .insert(session_id.to_string(), now);
+    }
+
+    pub fn last_seen(&self, session_id: &str) -> Option<String> {
+        self.activity
+            .lock()
+            .expect("activity lock")
+            .get(session_id)
+            .cloned()
+    }
+}
