@@ -3,7 +3,7 @@
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::{Duration, Utc};
 use ispmon_events::secrets::SecretRef;
@@ -176,13 +176,13 @@ pub async fn submit(
         .map_err(AppError::from)?;
     tracing::info!(login = user.login, ip = ctx.client_ip, "logged in");
     Ok((
-        [
+        AppendHeaders([
             (
                 SET_COOKIE,
                 cookie(&st, SESSION_COOKIE, &token, Some(hours * 3600)),
             ),
             (SET_COOKIE, cookie(&st, LOGIN_CSRF_COOKIE, "", Some(0))),
-        ],
+        ]),
         Redirect::to(&next),
     )
         .into_response())

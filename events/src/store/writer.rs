@@ -64,10 +64,12 @@ pub(super) fn run(
         })();
         match outcome {
             Ok(()) => {
+                // Publish the new head before answering, so a caller that
+                // waits for the read models after its reply waits for this.
+                head.send_replace(last_seq);
                 for (reply, result) in replies {
                     let _ = reply.send(result);
                 }
-                head.send_replace(last_seq);
             }
             Err(e) => {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");

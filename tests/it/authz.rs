@@ -1,0 +1,264 @@
+//! Permissions, CSRF, login failures, throttling, revoked sessions, API tokens.
+
+use ispmon::routes::{Access, PERMISSIONS};
+use ispmon_events::values::Role;
+
+use crate::common::*;
+
+/// A concrete path for a route pattern.
+fn concrete(pattern: &str, user_id: &str, session_id: &str) -> String {
+    pattern
+        .replace("{file}", "app.css")
+        .replace("/audit/entity/{kind}/{id}", &format!("/audit/entity/User/{user_id}"))
+        .replace("/admin/sessions/{id}", &format!("/admin/sessions/{session_id}"))
+        .replace("/account/tokens/{id}", "/account/tokens/0000000000000000")
+        .replace("{id}", user_id)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_permission_table_says() {
+    let app = spawn_app().await;
+    let victim = app.create_user("victim", Role::Noc).await;
+    let sacrificial = app.login("victim", PASSWORD).await;
+    drop(sacrificial);
+    let session_id = app
+        .state
+        .core
+        .views
+        .read(|c| c.query_row("SELECT session_id FROM sessions LIMIT 1", [], |r| r.get::<_, String>(0)))
+        .await
+        .unwrap();
+
+    let mut anonymous = app.anonymous();
+    let (_, login_page) = anonymous.get_text("/login").await;
+    anonymous.csrf = csrf_of(&login_page);
+    let mut sessions: Vec<(Option<Role>, Session)> = vec![(None, anonymous)];
+    for role in Role::ALL {
+        sessions.push((Some(role), app.login_as(role).await));
+    }
+    let mut failures = Vec::new();
+    // /logout last: it ends the session.
+    let mut routes: Vec<_> = PERMISSIONS.iter().collect();
+    routes.sort_by_key(|(m, p, _)| (*p == "/logout", *m == "POST"));
+    for (method, pattern, access) in routes {
+        let path = concrete(pattern, &victim, &session_id);
+        for (role, s) in &sessions {
+            let resp = match *method {
+                "GET" => s.get(&path).await,
+                _ => s.post_form(&path, &[("name", "matrix"), ("role", "noc"), ("locale", "en")]).await,
+            };
+            let status = resp.status().as_u16();
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            // A sign-in redirect; /logout's own redirect to /login is its answer.
+            let to_login = location.starts_with("/login?next=")
+                || (location.starts_with("/login") && *pattern != "/logout");
+            let expected_ok = match access {
+                Access::Public => true,
+                Access::AnyRole => role.is_some(),
+                Access::Roles(rs) => role.is_some_and(|r| rs.contains(&r)),
+            };
+            let ok = if matches!(access, Access::Public) {
+                status != 403 && !to_login
+            } else if expected_ok {
+                match *method {
+                    "GET" => (200..400).contains(&status) && !to_login,
+                    _ => ((200..400).contains(&status) || status == 422 || status == 409) && !to_login,
+                }
+            } else if role.is_none() {
+                if pattern.starts_with("/api/") {
+                    status == 401
+                } else {
+                    status == 303 && to_login
+                }
+            } else {
+                status == 403
+            };
+            if !ok {
+                failures.push(format!("{method} {path} as {role:?}: {status} {location}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "permission matrix violations:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let before = app.event_count();
+    let fields = [("login", "mallory"), ("role", "admin"), ("locale", "en"), ("password", "long-enough-1")];
+    let r = admin.post_raw("/admin/users", &fields).await;
+    assert_eq!(r.status().as_u16(), 403);
+    let mut with_wrong = fields.to_vec();
+    with_wrong.push(("_csrf", "forged"));
+    let r = admin.post_raw("/admin/users", &with_wrong).await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.text().await.unwrap().contains("CSRF"));
+    assert_eq!(app.event_count(), before, "a refused form must not append events");
+    let (_, page) = admin.get_text("/admin/users").await;
+    assert!(!page.contains("mallory"));
+}
+
+#[tokio::test]
+async fn the_login_form_needs_its_csrf_cookie() {
+    let app = spawn_app().await;
+    let s = app.anonymous();
+    let r = s
+        .post_raw("/login", &[("login", "admin"), ("password", ADMIN_PASSWORD), ("_csrf", "x")])
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_a_message_and_no_session() {
+    let app = spawn_app().await;
+    let mut s = app.anonymous();
+    let r = s.log_in("admin", "wrong-password").await;
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(r.text().await.unwrap().contains("Wrong login or password"));
+    let r = s.get("/").await;
+    assert_eq!(r.status().as_u16(), 303, "still anonymous");
+    let r = s.log_in("nobody", "whatever-1").await;
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn repeated_failures_throttle_the_login_even_with_the_right_password() {
+    let app = spawn_app().await;
+    let mut s = app.anonymous();
+    for _ in 0..5 {
+        assert_eq!(s.log_in("admin", "wrong-password").await.status().as_u16(), 401);
+    }
+    let r = s.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.text().await.unwrap().contains("Too many failed attempts"));
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_logged_out_on_its_next_request() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    app.create_user("olga", Role::Noc).await;
+    let olga = app.login("olga", PASSWORD).await;
+    assert_eq!(olga.get("/").await.status().as_u16(), 200);
+
+    let (_, page) = admin.get_text("/admin/sessions").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("tr[data-session]").unwrap();
+    let olga_row = doc
+        .select(&sel)
+        .find(|r| r.text().any(|t| t == "olga"))
+        .expect("olga is listed online");
+    let sid = olga_row.value().attr("data-session").unwrap().to_string();
+    let r = admin.post_htmx(&format!("/admin/sessions/{sid}/revoke"), &[]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let fragment = r.text().await.unwrap();
+    assert!(!fragment.contains(&sid), "revoked session leaves the list");
+
+    let r = olga.get("/").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+}
+
+#[tokio::test]
+async fn a_disabled_user_loses_the_session_and_cannot_log_in() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = app.create_user("ivan", Role::Technician).await;
+    let ivan = app.login("ivan", PASSWORD).await;
+    let r = admin.post_form(&format!("/admin/users/{id}/disable"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(ivan.get("/").await.status().as_u16(), 303);
+    let mut again = app.anonymous();
+    assert_eq!(again.log_in("ivan", PASSWORD).await.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn api_tokens_authenticate_until_revoked() {
+    let app = spawn_app().await;
+    let auditor = app.login_as(Role::Auditor).await;
+    let r = auditor.post_htmx("/account/tokens", &[("name", "grafana")]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let token = doc
+        .select(&scraper::Selector::parse("#new-token").unwrap())
+        .next()
+        .expect("token shown once")
+        .text()
+        .collect::<String>();
+    assert!(token.starts_with("ispm_"));
+
+    let http = client();
+    let me = http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200);
+    let body: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(body["role"], "auditor");
+    assert_eq!(body["auth"], "token");
+
+    let events = http
+        .get(format!("{}/api/v1/events?since=0&limit=2", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status().as_u16(), 200);
+    let body: serde_json::Value = events.json().await.unwrap();
+    assert_eq!(body["events"].as_array().unwrap().len(), 2);
+    assert_eq!(body["events"][0]["seq"], 1);
+
+    let bad = http
+        .get(format!("{}/api/v1/events?limit=abc", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    let stored = app.state.core.store.since(0, 10_000).await.unwrap();
+    let secret_part = token.rsplit('_').next().unwrap();
+    assert!(stored.iter().all(|e| !e.payload.contains(secret_part) && !e.metadata.contains(secret_part)));
+
+    let token_id = token.split('_').nth(1).unwrap();
+    let r = auditor.post_form(&format!("/account/tokens/{token_id}/revoke"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let after = http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 401);
+    let forged = http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(format!("ispm_{token_id}_forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer() {
+    let app = spawn_app().await;
+    let s = app.anonymous();
+    assert_eq!(s.get_text("/healthz").await, (200, "ok".to_string()));
+    let admin = app.login_as(Role::Admin).await;
+    admin.get("/admin/users").await;
+    let (status, text) = s.get_text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains("ispmon_events_appended_total"));
+    assert!(text.contains("ispmon_projection_lag_events{projection=\"users\"} 0"));
+    assert!(text.contains("ispmon_http_requests_total{route=\"/admin/users\",method=\"GET\",status=\"200\"} 1"));
+    assert!(text.contains("ispmon_http_request_duration_seconds_count"));
+}
