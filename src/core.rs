@@ -94,10 +94,7 @@ impl Core {
     /// from settings or a generated one printed once on stdout.
     pub async fn bootstrap_admin(&self, settings: &Settings) -> anyhow::Result<()> {
         self.commands.settle().await;
-        let users = self
-            .views
-            .read(|c| ispmon_projections::users::count(c))
-            .await?;
+        let users = self.views.read(ispmon_projections::users::count).await?;
         if users > 0 {
             return Ok(());
         }

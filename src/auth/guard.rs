@@ -206,7 +206,7 @@ async fn resolve_actor(
         .and_then(|v| v.to_str().ok())
     {
         let token = auth.strip_prefix("Bearer ").unwrap_or("").trim();
-        return Ok(api_actor(st, token).await?);
+        return api_actor(st, token).await;
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);

@@ -14,11 +14,7 @@ use crate::state::AppState;
 pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let l = ctx.locale;
     let actor = ctx.actor()?;
-    let users = st
-        .core
-        .views
-        .read(|c| ispmon_projections::users::count(c))
-        .await?;
+    let users = st.core.views.read(ispmon_projections::users::count).await?;
     let online = super::sessions::open_sessions(&st).await?;
     let show_sessions = ctx.can_get("/admin/sessions");
     let show_audit = ctx.can_get("/audit/events");

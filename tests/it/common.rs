@@ -2,7 +2,6 @@
 //! process or as a child `ispmon` process, and logged-in HTTP sessions.
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,7 +19,6 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const PASSWORD: &str = "user-password-1";
 
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub base: String,
     pub state: AppState,
     pub data: tempfile::TempDir,
@@ -56,7 +54,6 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let cancel = app.cancel_token();
     tokio::spawn(app.run_until_stopped());
     TestApp {
-        addr,
         base: format!("http://{addr}"),
         state,
         data,
@@ -100,7 +97,11 @@ impl Session {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -144,7 +145,15 @@ impl Session {
         let (_, page) = self.get_text("/login").await;
         let csrf = csrf_of(&page);
         let r = self
-            .post_raw("/login", &[("login", login), ("password", password), ("_csrf", &csrf), ("next", "/")])
+            .post_raw(
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", password),
+                    ("_csrf", &csrf),
+                    ("next", "/"),
+                ],
+            )
             .await;
         if r.status().as_u16() == 303 {
             let (_, home) = self.get_text("/account").await;
@@ -190,7 +199,11 @@ impl TestApp {
         if role == Role::Admin {
             return self.login("admin", ADMIN_PASSWORD).await;
         }
-        let login = format!("{}-{}", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..6]);
+        let login = format!(
+            "{}-{}",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
         self.create_user(&login, role).await;
         self.login(&login, PASSWORD).await
     }
@@ -202,7 +215,8 @@ impl TestApp {
     /// Number of events in the log (read straight from SQLite).
     pub fn event_count(&self) -> u64 {
         let c = rusqlite::Connection::open(self.events_path()).unwrap();
-        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap()
+        c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap()
     }
 }
 
@@ -210,7 +224,8 @@ impl TestApp {
 pub struct ChildServer {
     pub child: Child,
     pub base: String,
-    pub stdout: std::sync::mpsc::Receiver<String>,
+    /// Keeps the reader of the child's stdout alive.
+    _stdout: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for ChildServer {
@@ -253,12 +268,16 @@ pub fn spawn_server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildSe
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).expect("ispmon printed its address in time");
+        let Ok(line) = rx.recv_timeout(left) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ispmon did not print its address within 60 s");
+        };
         if let Some(url) = line.strip_prefix("ispmon: listening on ") {
             return ChildServer {
                 child,
                 base: url.trim().to_string(),
-                stdout: rx,
+                _stdout: rx,
             };
         }
     }
