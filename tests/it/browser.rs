@@ -1,0 +1,305 @@
+//! End to end in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver, started by the test) against the app on a loopback port.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::common::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A `chromedriver` child process, killed on drop.
+struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `name` on PATH, else at `fallback`.
+fn find_tool(name: &str, fallback: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .chain([PathBuf::from(fallback)])
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Starts chromedriver on a free loopback port and waits until it is ready.
+async fn start_chromedriver() -> Chromedriver {
+    let Some(bin) = find_tool("chromedriver", CHROMEDRIVER) else {
+        panic!(
+            "chromedriver is missing (not on PATH, not at {CHROMEDRIVER}); \
+             scripts/test.sh installs it (Debian package `chromium-driver`)"
+        );
+    };
+    assert!(
+        Path::new(CHROMIUM).is_file(),
+        "chromium is missing (not at {CHROMIUM}); scripts/test.sh installs it (Debian package `chromium`)"
+    );
+    let port = free_port();
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let mut driver = Chromedriver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let http = client();
+    let status = format!("{}/status", driver.url);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(Some(exit)) = driver.child.try_wait() {
+            panic!("chromedriver exited before it was ready: {exit}");
+        }
+        if let Ok(r) = http.get(&status).send().await {
+            let ready = r.json::<serde_json::Value>().await.ok();
+            if ready.as_ref().and_then(|v| v["value"]["ready"].as_bool()) == Some(true) {
+                return driver;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not answer on {status} within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn start_browser(driver: &Chromedriver, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap_or_else(|e| panic!("chromium did not start under chromedriver: {e}"))
+}
+
+/// The `target` directory this test binary was built into.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "target"))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+async fn save_screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let path = target_dir().join(name);
+    std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+async fn path_of(c: &Client) -> String {
+    c.current_url()
+        .await
+        .expect("current url")
+        .path()
+        .to_string()
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .text()
+        .await
+        .expect("element text")
+}
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear within {WAIT:?}: {e}"))
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    field
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+}
+
+async fn click(c: &Client, css: &str) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
+async fn marker(c: &Client) -> serde_json::Value {
+    c.execute(
+        "return window.__marker === undefined ? null : window.__marker;",
+        vec![],
+    )
+    .await
+    .expect("script runs")
+}
+
+async fn admin_creates_a_user_and_switches_language(c: Client, base: String) {
+    // Log in.
+    c.goto(&format!("{base}/login")).await.expect("open /login");
+    fill(&c, r#"form[action="/login"] input[name="login"]"#, "admin").await;
+    fill(
+        &c,
+        r#"form[action="/login"] input[name="password"]"#,
+        ADMIN_PASSWORD,
+    )
+    .await;
+    click(&c, r#"form[action="/login"] button[type="submit"]"#).await;
+    wait_for(&c, r#"header nav a[href="/admin/users"]"#).await;
+    assert_eq!(
+        path_of(&c).await,
+        "/",
+        "after login the browser lands on the home page"
+    );
+
+    // Open the users page from the navigation.
+    click(&c, r#"header nav a[href="/admin/users"]"#).await;
+    wait_for(&c, "#users-panel #new-user").await;
+    assert_eq!(path_of(&c).await, "/admin/users");
+    c.execute("window.__marker = 42;", vec![])
+        .await
+        .expect("set the marker");
+
+    // Create a user through the htmx form.
+    click(&c, "#users-panel details > summary").await;
+    fill(&c, r#"#new-user input[name="login"]"#, "browseruser").await;
+    c.find(Locator::Css(r#"#new-user select[name="role"]"#))
+        .await
+        .expect("role select")
+        .select_by_value("auditor")
+        .await
+        .expect("choose a role");
+    fill(
+        &c,
+        r#"#new-user input[name="password"]"#,
+        "browser-password-1",
+    )
+    .await;
+    click(&c, r#"#new-user button[type="submit"]"#).await;
+    let row = wait_for(&c, r#"#users-table tr[data-login="browseruser"]"#).await;
+    let row_text = row.text().await.expect("row text");
+    assert!(
+        row_text.contains("auditor"),
+        "the new row shows the role: {row_text}"
+    );
+    assert_eq!(
+        marker(&c).await,
+        json!(42),
+        "the page was not reloaded: htmx swapped the panel"
+    );
+    assert_eq!(path_of(&c).await, "/admin/users", "the URL did not change");
+    let notice = text_of(&c, "#users-panel").await;
+    assert!(
+        notice.contains("User created. browseruser"),
+        "a notice confirms it: {notice}"
+    );
+    save_screenshot(&c, "browser-users.png").await;
+
+    // Switch to Russian with the header button; the page comes back in Russian.
+    click(&c, "#lang-ru").await;
+    wait_for(&c, r#"html[lang="ru"]"#).await;
+    assert_eq!(
+        path_of(&c).await,
+        "/admin/users",
+        "the switch returns to the same page"
+    );
+    let nav = text_of(&c, "header nav").await;
+    assert!(
+        nav.contains("Пользователи"),
+        "the navigation is in Russian: {nav}"
+    );
+    let heading = text_of(&c, "#users-panel h1").await;
+    assert_eq!(heading, "Пользователи");
+    assert!(
+        c.find(Locator::Css("#lang-en")).await.is_ok(),
+        "the switch now offers English"
+    );
+    assert_eq!(
+        marker(&c).await,
+        json!(null),
+        "the language switch is a full page load"
+    );
+    save_screenshot(&c, "browser-users-ru.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_creates_a_user_in_a_real_browser_without_a_full_reload_and_switches_language() {
+    let app = spawn_app().await;
+    let driver = start_chromedriver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = start_browser(&driver, profile.path()).await;
+
+    // Run the scenario as its own task so the browser is closed even when an
+    // assertion fails; then re-raise the failure.
+    let outcome = tokio::spawn(admin_creates_a_user_and_switches_language(
+        browser.clone(),
+        app.base.clone(),
+    ))
+    .await;
+    if outcome.is_err() {
+        if let Ok(png) = browser.screenshot().await {
+            let _ = std::fs::write(target_dir().join("browser-failure.png"), png);
+        }
+    }
+    let _ = browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
