@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1` (personal API tokens or a session).
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -9,7 +11,7 @@ use crate::auth::{Ctx, Via};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-pub async fn me(ctx: Ctx) -> AppResult<Json<Value>> {
+pub async fn me(ctx: Ctx) -> Result<Json<Value>, ApiError> {
     let a = ctx.actor()?;
     Ok(Json(json!({
         "user_id": a.user_id,
@@ -25,6 +27,30 @@ pub struct EventsQuery {
     since: Option<String>,
     #[serde(default)]
     limit: Option<String>,
+}
+
+/// An API error: a JSON body `{"error": "..."}` with the status.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = e.status();
+        let message = match e {
+            AppError::BadRequest(m) | AppError::Rejected(m) | AppError::TooMany(m) => m,
+            AppError::Internal(err) => {
+                tracing::error!(error = ?err, "internal error");
+                "internal error; it has been logged".to_string()
+            }
+            other => other.to_string(),
+        };
+        ApiError(status, message)
+    }
 }
 
 fn number(name: &str, v: Option<&str>, default: u64, max: u64) -> AppResult<u64> {
@@ -46,7 +72,12 @@ pub async fn events(
 ) -> AppResult<Json<Value>> {
     let since = number("since", q.since.as_deref(), 0, u64::MAX)?;
     let limit = number("limit", q.limit.as_deref(), 100, 1000)?.max(1) as usize;
-    let events = st.core.store.since(since, limit).await?;
+    let events = st
+        .core
+        .store
+        .since(since, limit)
+        .await
+        .map_err(AppError::from)?;
     let next = events.last().map(|e| e.seq).unwrap_or(since);
     Ok(Json(json!({
         "events": events.iter().map(|e| e.to_json()).collect::<Vec<_>>(),

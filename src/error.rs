@@ -47,27 +47,34 @@ impl From<CommandError> for AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, text) = match &self {
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_string()),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "You are not allowed to do this.".to_string(),
-            ),
-            AppError::Conflict => (
-                StatusCode::CONFLICT,
-                "Someone changed this at the same time — reload and try again.".to_string(),
-            ),
-            AppError::Rejected(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.clone()),
-            AppError::TooMany(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
+        let status = self.status();
+        let text = match &self {
+            AppError::BadRequest(m) | AppError::Rejected(m) | AppError::TooMany(m) => m.clone(),
+            AppError::NotFound => "Not found.".to_string(),
+            AppError::Forbidden => "You are not allowed to do this.".to_string(),
+            AppError::Conflict => {
+                "Someone changed this at the same time — reload and try again.".to_string()
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side; it has been logged.".to_string(),
-                )
+                "Something went wrong on our side; it has been logged.".to_string()
             }
         };
         let body = maud::html! {
@@ -78,3 +85,33 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_becomes_409_with_a_reload_message() {
+        let resp = AppError::from(CommandError::Conflict).into_response();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let resp = AppError::Internal(anyhow::anyhow!("secret table xyz broke")).into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = futures_body(resp);
+        assert!(!body.contains("xyz"));
+        assert!(body.contains("it has been logged"));
+    }
+
+    fn futures_body(resp: Response) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(resp.into_body(), 1 << 20))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+}

@@ -9,8 +9,14 @@ use crate::common::*;
 fn concrete(pattern: &str, user_id: &str, session_id: &str) -> String {
     pattern
         .replace("{file}", "app.css")
-        .replace("/audit/entity/{kind}/{id}", &format!("/audit/entity/User/{user_id}"))
-        .replace("/admin/sessions/{id}", &format!("/admin/sessions/{session_id}"))
+        .replace(
+            "/audit/entity/{kind}/{id}",
+            &format!("/audit/entity/User/{user_id}"),
+        )
+        .replace(
+            "/admin/sessions/{id}",
+            &format!("/admin/sessions/{session_id}"),
+        )
         .replace("/account/tokens/{id}", "/account/tokens/0000000000000000")
         .replace("{id}", user_id)
 }
@@ -25,7 +31,11 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .state
         .core
         .views
-        .read(|c| c.query_row("SELECT session_id FROM sessions LIMIT 1", [], |r| r.get::<_, String>(0)))
+        .read(|c| {
+            c.query_row("SELECT session_id FROM sessions LIMIT 1", [], |r| {
+                r.get::<_, String>(0)
+            })
+        })
         .await
         .unwrap();
 
@@ -45,7 +55,13 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         for (role, s) in &sessions {
             let resp = match *method {
                 "GET" => s.get(&path).await,
-                _ => s.post_form(&path, &[("name", "matrix"), ("role", "noc"), ("locale", "en")]).await,
+                _ => {
+                    s.post_form(
+                        &path,
+                        &[("name", "matrix"), ("role", "noc"), ("locale", "en")],
+                    )
+                    .await
+                }
             };
             let status = resp.status().as_u16();
             let location = resp
@@ -67,7 +83,10 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             } else if expected_ok {
                 match *method {
                     "GET" => (200..400).contains(&status) && !to_login,
-                    _ => ((200..400).contains(&status) || status == 422 || status == 409) && !to_login,
+                    _ => {
+                        ((200..400).contains(&status) || status == 422 || status == 409)
+                            && !to_login
+                    }
                 }
             } else if role.is_none() {
                 if pattern.starts_with("/api/") {
@@ -83,7 +102,11 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             }
         }
     }
-    assert!(failures.is_empty(), "permission matrix violations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "permission matrix violations:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -91,7 +114,12 @@ async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothin
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
     let before = app.event_count();
-    let fields = [("login", "mallory"), ("role", "admin"), ("locale", "en"), ("password", "long-enough-1")];
+    let fields = [
+        ("login", "mallory"),
+        ("role", "admin"),
+        ("locale", "en"),
+        ("password", "long-enough-1"),
+    ];
     let r = admin.post_raw("/admin/users", &fields).await;
     assert_eq!(r.status().as_u16(), 403);
     let mut with_wrong = fields.to_vec();
@@ -99,7 +127,11 @@ async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothin
     let r = admin.post_raw("/admin/users", &with_wrong).await;
     assert_eq!(r.status().as_u16(), 403);
     assert!(r.text().await.unwrap().contains("CSRF"));
-    assert_eq!(app.event_count(), before, "a refused form must not append events");
+    assert_eq!(
+        app.event_count(),
+        before,
+        "a refused form must not append events"
+    );
     let (_, page) = admin.get_text("/admin/users").await;
     assert!(!page.contains("mallory"));
 }
@@ -109,7 +141,14 @@ async fn the_login_form_needs_its_csrf_cookie() {
     let app = spawn_app().await;
     let s = app.anonymous();
     let r = s
-        .post_raw("/login", &[("login", "admin"), ("password", ADMIN_PASSWORD), ("_csrf", "x")])
+        .post_raw(
+            "/login",
+            &[
+                ("login", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("_csrf", "x"),
+            ],
+        )
         .await;
     assert_eq!(r.status().as_u16(), 403);
 }
@@ -132,7 +171,10 @@ async fn repeated_failures_throttle_the_login_even_with_the_right_password() {
     let app = spawn_app().await;
     let mut s = app.anonymous();
     for _ in 0..5 {
-        assert_eq!(s.log_in("admin", "wrong-password").await.status().as_u16(), 401);
+        assert_eq!(
+            s.log_in("admin", "wrong-password").await.status().as_u16(),
+            401
+        );
     }
     let r = s.log_in("admin", ADMIN_PASSWORD).await;
     assert_eq!(r.status().as_u16(), 429);
@@ -155,14 +197,19 @@ async fn a_revoked_session_is_logged_out_on_its_next_request() {
         .find(|r| r.text().any(|t| t == "olga"))
         .expect("olga is listed online");
     let sid = olga_row.value().attr("data-session").unwrap().to_string();
-    let r = admin.post_htmx(&format!("/admin/sessions/{sid}/revoke"), &[]).await;
+    let r = admin
+        .post_htmx(&format!("/admin/sessions/{sid}/revoke"), &[])
+        .await;
     assert_eq!(r.status().as_u16(), 200);
     let fragment = r.text().await.unwrap();
     assert!(!fragment.contains(&sid), "revoked session leaves the list");
 
     let r = olga.get("/").await;
     assert_eq!(r.status().as_u16(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
 }
 
 #[tokio::test]
@@ -171,7 +218,9 @@ async fn a_disabled_user_loses_the_session_and_cannot_log_in() {
     let admin = app.login_as(Role::Admin).await;
     let id = app.create_user("ivan", Role::Technician).await;
     let ivan = app.login("ivan", PASSWORD).await;
-    let r = admin.post_form(&format!("/admin/users/{id}/disable"), &[]).await;
+    let r = admin
+        .post_form(&format!("/admin/users/{id}/disable"), &[])
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(ivan.get("/").await.status().as_u16(), 303);
     let mut again = app.anonymous();
@@ -182,7 +231,9 @@ async fn a_disabled_user_loses_the_session_and_cannot_log_in() {
 async fn api_tokens_authenticate_until_revoked() {
     let app = spawn_app().await;
     let auditor = app.login_as(Role::Auditor).await;
-    let r = auditor.post_htmx("/account/tokens", &[("name", "grafana")]).await;
+    let r = auditor
+        .post_htmx("/account/tokens", &[("name", "grafana")])
+        .await;
     assert_eq!(r.status().as_u16(), 200);
     let page = r.text().await.unwrap();
     let doc = scraper::Html::parse_document(&page);
@@ -227,10 +278,14 @@ async fn api_tokens_authenticate_until_revoked() {
 
     let stored = app.state.core.store.since(0, 10_000).await.unwrap();
     let secret_part = token.rsplit('_').next().unwrap();
-    assert!(stored.iter().all(|e| !e.payload.contains(secret_part) && !e.metadata.contains(secret_part)));
+    assert!(stored
+        .iter()
+        .all(|e| !e.payload.contains(secret_part) && !e.metadata.contains(secret_part)));
 
     let token_id = token.split('_').nth(1).unwrap();
-    let r = auditor.post_form(&format!("/account/tokens/{token_id}/revoke"), &[]).await;
+    let r = auditor
+        .post_form(&format!("/account/tokens/{token_id}/revoke"), &[])
+        .await;
     assert_eq!(r.status().as_u16(), 303);
     let after = http
         .get(format!("{}/api/v1/me", app.base))
@@ -259,6 +314,8 @@ async fn health_and_metrics_answer() {
     assert_eq!(status, 200);
     assert!(text.contains("ispmon_events_appended_total"));
     assert!(text.contains("ispmon_projection_lag_events{projection=\"users\"} 0"));
-    assert!(text.contains("ispmon_http_requests_total{route=\"/admin/users\",method=\"GET\",status=\"200\"} 1"));
+    assert!(text.contains(
+        "ispmon_http_requests_total{route=\"/admin/users\",method=\"GET\",status=\"200\"} 1"
+    ));
     assert!(text.contains("ispmon_http_request_duration_seconds_count"));
 }

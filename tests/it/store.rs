@@ -24,7 +24,10 @@ async fn racing_commands_on_one_aggregate_lose_and_duplicate_nothing() {
         let (id, ok, conflicts, meta) = (id.clone(), ok.clone(), conflicts.clone(), app.meta());
         tasks.push(tokio::spawn(async move {
             let locale = if i % 2 == 0 { Locale::Ru } else { Locale::En };
-            match commands.user(&id, UserCommand::ChangeLocale { locale }, &meta).await {
+            match commands
+                .user(&id, UserCommand::ChangeLocale { locale }, &meta)
+                .await
+            {
                 Ok(_) => ok.fetch_add(1, Ordering::SeqCst),
                 Err(CommandError::Conflict) => conflicts.fetch_add(1, Ordering::SeqCst),
                 Err(e) => panic!("unexpected error: {e}"),
@@ -37,10 +40,20 @@ async fn racing_commands_on_one_aggregate_lose_and_duplicate_nothing() {
     let ok = ok.load(Ordering::SeqCst);
     assert_eq!(ok + conflicts.load(Ordering::SeqCst), 64);
     assert!(ok >= 1);
-    let events = app.state.core.store.aggregate_events("User", &id, None).await.unwrap();
+    let events = app
+        .state
+        .core
+        .store
+        .aggregate_events("User", &id, None)
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1 + ok, "one event per successful command");
     let seqs: Vec<u64> = events.iter().map(|e| e.aggregate_seq).collect();
-    assert_eq!(seqs, (1..=(1 + ok as u64)).collect::<Vec<_>>(), "no gaps, no duplicates");
+    assert_eq!(
+        seqs,
+        (1..=(1 + ok as u64)).collect::<Vec<_>>(),
+        "no gaps, no duplicates"
+    );
     let state = (ispmon_events::registry::kind("User").unwrap().fold)(&events).unwrap();
     assert_eq!(state.last().unwrap()["version"], (1 + ok) as u64);
 }
@@ -76,7 +89,11 @@ async fn two_registrations_of_one_login_cannot_both_win() {
         .state
         .core
         .views
-        .read(|c| c.query_row("SELECT COUNT(*) FROM users WHERE login = 'twin'", [], |r| r.get::<_, i64>(0)))
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM users WHERE login = 'twin'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
         .await
         .unwrap();
     assert_eq!(n, 1);
@@ -99,7 +116,11 @@ async fn verify_passes_then_names_the_sequence_of_a_tampered_row() {
     app.create_user("boris", Role::Auditor).await;
     let data = app.data.path().to_path_buf();
     let out = ispmon(&["verify"], &data);
-    assert!(out.status.success(), "verify: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("hash chain holds over 3 events"));
 
     let c = rusqlite::Connection::open(app.events_path()).unwrap();
@@ -120,7 +141,8 @@ async fn verify_notices_a_read_model_edited_behind_its_back() {
     let app = spawn_app().await;
     app.create_user("anna", Role::Noc).await;
     let c = rusqlite::Connection::open(app.data.path().join("views.db")).unwrap();
-    c.execute("UPDATE users SET role = 'admin' WHERE login = 'anna'", []).unwrap();
+    c.execute("UPDATE users SET role = 'admin' WHERE login = 'anna'", [])
+        .unwrap();
     drop(c);
     let out = ispmon(&["verify"], app.data.path());
     assert_eq!(out.status.code(), Some(1));
@@ -132,16 +154,32 @@ async fn replay_rebuilds_read_models_equal_to_the_live_ones() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
     let id = app.create_user("anna", Role::Noc).await;
-    admin.post_form(&format!("/admin/users/{id}/role"), &[("role", "technician")]).await;
-    admin.post_form(&format!("/admin/users/{id}/disable"), &[]).await;
+    admin
+        .post_form(
+            &format!("/admin/users/{id}/role"),
+            &[("role", "technician")],
+        )
+        .await;
+    admin
+        .post_form(&format!("/admin/users/{id}/disable"), &[])
+        .await;
     admin.post_form("/account/tokens", &[("name", "t1")]).await;
     let live = app
         .state
         .core
         .views
         .read(|c| {
-            let mut s = c.prepare("SELECT login, role, disabled, locale FROM users ORDER BY login")?;
-            let rows = s.query_map([], |r| Ok(format!("{}|{}|{}|{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?)))?;
+            let mut s =
+                c.prepare("SELECT login, role, disabled, locale FROM users ORDER BY login")?;
+            let rows = s.query_map([], |r| {
+                Ok(format!(
+                    "{}|{}|{}|{}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, String>(3)?
+                ))
+            })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()
         })
         .await
@@ -151,15 +189,27 @@ async fn replay_rebuilds_read_models_equal_to_the_live_ones() {
     let n = ispmon_projections::rebuild::replay_into(&app.events_path(), &fresh, None).unwrap();
     assert_eq!(n, app.event_count());
     let c = rusqlite::Connection::open(&fresh).unwrap();
-    let mut s = c.prepare("SELECT login, role, disabled, locale FROM users ORDER BY login").unwrap();
+    let mut s = c
+        .prepare("SELECT login, role, disabled, locale FROM users ORDER BY login")
+        .unwrap();
     let replayed: Vec<String> = s
-        .query_map([], |r| Ok(format!("{}|{}|{}|{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?)))
+        .query_map([], |r| {
+            Ok(format!(
+                "{}|{}|{}|{}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?
+            ))
+        })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(live, replayed);
     assert!(live.contains(&"anna|technician|true|en".to_string()));
-    let verdict = ispmon_projections::rebuild::verify(&app.events_path(), &app.data.path().join("views.db")).unwrap();
+    let verdict =
+        ispmon_projections::rebuild::verify(&app.events_path(), &app.data.path().join("views.db"))
+            .unwrap();
     assert_eq!(verdict, Ok(3));
 }
 
@@ -172,10 +222,18 @@ async fn replay_command_rebuilds_the_views_file() {
     }
     std::fs::remove_file(data.path().join("views.db")).ok();
     let out = ispmon(&["replay"], data.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("replayed 2 events"));
     let out = ispmon(&["verify"], data.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -183,7 +241,10 @@ async fn a_killed_server_loses_no_acknowledged_command() {
     let data = tempfile::tempdir().unwrap();
     let server = spawn_server(data.path(), &[], &[]);
     let mut s = Session::anonymous(&server.base);
-    assert_eq!(s.log_in("admin", ADMIN_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        s.log_in("admin", ADMIN_PASSWORD).await.status().as_u16(),
+        303
+    );
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let stream = {
         let acknowledged = acknowledged.clone();
@@ -229,21 +290,34 @@ async fn a_killed_server_loses_no_acknowledged_command() {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     for name in &acked {
-        assert!(logged.contains(name), "acknowledged command {name} was lost");
+        assert!(
+            logged.contains(name),
+            "acknowledged command {name} was lost"
+        );
     }
     drop(stmt);
     drop(c);
 
     let restarted = spawn_server(data.path(), &[], &[]);
     let mut s2 = Session::anonymous(&restarted.base);
-    assert_eq!(s2.log_in("admin", ADMIN_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        s2.log_in("admin", ADMIN_PASSWORD).await.status().as_u16(),
+        303
+    );
     let (_, page) = s2.get_text("/account").await;
     for name in &acked {
-        assert!(page.contains(name.as_str()), "projection caught up with {name}");
+        assert!(
+            page.contains(name.as_str()),
+            "projection caught up with {name}"
+        );
     }
     drop(restarted);
     let out = ispmon(&["verify"], data.path());
-    assert!(out.status.success(), "after restart: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "after restart: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
@@ -254,7 +328,10 @@ async fn export_events_prints_json_lines_after_a_sequence() {
     let out = ispmon(&["export-events", "--since", "1"], app.data.path());
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["seq"], 2);
     assert_eq!(lines[1]["payload"]["UserRegistered"]["login"], "boris");
@@ -268,9 +345,15 @@ async fn backup_copies_the_log_while_serving() {
     app.create_user("anna", Role::Noc).await;
     let target = app.data.path().join("backup.db");
     let out = ispmon(&["backup", target.to_str().unwrap()], app.data.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c = rusqlite::Connection::open(&target).unwrap();
-    let n: u64 = c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
+    let n: u64 = c
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, app.event_count());
     assert!(ispmon_events::store::verify_chain(&c).is_ok());
 }
@@ -282,7 +365,10 @@ async fn secrets_are_sealed_and_the_key_file_is_private() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(app.data.path().join("secret.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(app.data.path().join("secret.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let c = rusqlite::Connection::open(app.events_path()).unwrap();
@@ -295,10 +381,17 @@ async fn secrets_are_sealed_and_the_key_file_is_private() {
         .unwrap();
     assert!(!blobs.is_empty());
     for b in &blobs {
-        assert!(!String::from_utf8_lossy(b).contains("argon2"), "stored sealed");
+        assert!(
+            !String::from_utf8_lossy(b).contains("argon2"),
+            "stored sealed"
+        );
     }
     let dump: String = c
-        .query_row("SELECT group_concat(payload || metadata, '') FROM events", [], |r| r.get(0))
+        .query_row(
+            "SELECT group_concat(payload || metadata, '') FROM events",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(!dump.contains("argon2") && !dump.contains(PASSWORD) && !dump.contains(ADMIN_PASSWORD));
     // A different key cannot open them.
@@ -307,7 +400,16 @@ async fn secrets_are_sealed_and_the_key_file_is_private() {
         ispmon_events::secrets::SecretKey::generate(),
     );
     let reference = app.state.core.secrets.put("test", b"hello").await.unwrap();
-    assert_eq!(app.state.core.secrets.get(&reference).await.unwrap().unwrap(), b"hello");
+    assert_eq!(
+        app.state
+            .core
+            .secrets
+            .get(&reference)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"hello"
+    );
     assert!(wrong.get(&reference).await.is_err());
 }
 
@@ -324,9 +426,18 @@ async fn cli_adds_users_from_stdin_and_creates_working_tokens() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"petr-password\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"petr-password\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("created user petr (installer)"));
     let petr = app.login("petr", "petr-password").await;
     assert_eq!(petr.get("/").await.status().as_u16(), 200);
@@ -334,8 +445,15 @@ async fn cli_adds_users_from_stdin_and_creates_working_tokens() {
     let out = ispmon(&["user", "add", "petr", "--role", "noc"], app.data.path());
     assert!(!out.status.success(), "a taken login is refused");
 
-    let out = ispmon(&["token", "create", "petr", "--name", "script"], app.data.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ispmon(
+        &["token", "create", "petr", "--name", "script"],
+        app.data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let me: serde_json::Value = client()
         .get(format!("{}/api/v1/me", app.base))
@@ -347,4 +465,26 @@ async fn cli_adds_users_from_stdin_and_creates_working_tokens() {
         .await
         .unwrap();
     assert_eq!(me["login"], "petr");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = spawn_server(data.path(), &[], &[]);
+    let s = Session::anonymous(&server.base);
+    assert_eq!(s.get_text("/healthz").await.0, 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut status = None;
+    let stopped = eventually(Duration::from_secs(20), || {
+        status = server.child.try_wait().unwrap();
+        let done = status.is_some();
+        async move { done }
+    })
+    .await;
+    assert!(stopped, "the server exits after SIGTERM");
+    assert!(status.unwrap().success(), "and exits cleanly: {status:?}");
 }
