@@ -17,12 +17,14 @@ pub struct Application {
     router: Router,
     state: AppState,
     cancel: CancellationToken,
+    _lock: std::fs::File,
 }
 
 impl Application {
     /// Opens the data dir, creates the admin on first start, seeds demo data
     /// when asked, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let lock = settings.lock_data_dir()?;
         let cancel = CancellationToken::new();
         let core = Core::open(&settings, cancel.clone())?;
         core.bootstrap_admin(&settings).await?;
@@ -39,6 +41,7 @@ impl Application {
             router,
             state,
             cancel,
+            _lock: lock,
         })
     }
 

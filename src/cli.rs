@@ -157,6 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Replay(d) => {
             let s = d.settings(default_data_dir());
             require_log(&s)?;
+            let _lock = s.lock_data_dir()?;
             let n = tokio::task::spawn_blocking(move || {
                 ispmon_projections::rebuild::rebuild(&s.events_path(), &s.views_path())
             })

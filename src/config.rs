@@ -45,6 +45,26 @@ impl Settings {
     pub fn views_path(&self) -> PathBuf {
         self.data_dir.join("views.db")
     }
+
+    /// Takes the data dir's lock file, held while a server (or a replay) runs.
+    /// Fails when another process holds it.
+    pub fn lock_data_dir(&self) -> anyhow::Result<std::fs::File> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        let path = self.data_dir.join("ispmon.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+                "another ispmon server or replay is using {} (stop it first)",
+                self.data_dir.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
+    }
 }
 
 /// The default data dir: `$XDG_DATA_HOME/ispmon` (or the platform's), else `./data`.

@@ -23,6 +23,7 @@ pub struct TestApp {
     pub state: AppState,
     pub data: tempfile::TempDir,
     cancel: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -52,12 +53,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let addr = app.local_addr();
     let state = app.state().clone();
     let cancel = app.cancel_token();
-    tokio::spawn(app.run_until_stopped());
+    let server = Some(tokio::spawn(app.run_until_stopped()));
     TestApp {
         base: format!("http://{addr}"),
         state,
         data,
         cancel,
+        server,
     }
 }
 
@@ -164,6 +166,16 @@ impl Session {
 }
 
 impl TestApp {
+    /// Stops the server and waits until it has let go of the data dir.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        self.cancel.cancel();
+        if let Some(h) = self.server.take() {
+            h.await.unwrap().unwrap();
+        }
+        let data = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data, data)
+    }
+
     pub fn anonymous(&self) -> Session {
         Session::anonymous(&self.base)
     }

@@ -215,11 +215,9 @@ async fn replay_rebuilds_read_models_equal_to_the_live_ones() {
 
 #[tokio::test]
 async fn replay_command_rebuilds_the_views_file() {
-    let data = tempfile::tempdir().unwrap();
-    {
-        let app = spawn_app_with(|s| s.data_dir = data.path().to_path_buf()).await;
-        app.create_user("anna", Role::Noc).await;
-    }
+    let app = spawn_app().await;
+    app.create_user("anna", Role::Noc).await;
+    let data = app.stop().await;
     std::fs::remove_file(data.path().join("views.db")).ok();
     let out = ispmon(&["replay"], data.path());
     assert!(
@@ -487,4 +485,17 @@ async fn sigterm_stops_the_server_gracefully() {
     .await;
     assert!(stopped, "the server exits after SIGTERM");
     assert!(status.unwrap().success(), "and exits cleanly: {status:?}");
+}
+
+#[tokio::test]
+async fn replay_refuses_to_run_under_a_serving_process() {
+    let app = spawn_app().await;
+    let out = ispmon(&["replay"], app.data.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stop it first"));
+    let second = ispmon::app::Application::build(settings(app.data.path())).await;
+    assert!(
+        second.is_err(),
+        "a second server on one data dir is refused"
+    );
 }
