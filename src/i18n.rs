@@ -136,6 +136,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "событий до этого момента",
     ),
     ("audit.source", "Source", "Источник"),
+    ("role.admin", "admin", "администратор"),
+    ("role.noc", "operator (NOC)", "оператор (NOC)"),
+    ("role.technician", "technician", "техник"),
+    ("role.installer", "installer", "монтажник"),
+    ("role.auditor", "auditor", "аудитор"),
+    (
+        "common.utc",
+        "All times are UTC.",
+        "Всё время указано в UTC.",
+    ),
     ("common.total", "Total", "Всего"),
     ("common.page", "Page", "Страница"),
     ("common.prev", "Previous", "Назад"),
@@ -170,6 +180,18 @@ pub fn t(locale: Locale, key: &'static str) -> &'static str {
     }
 }
 
+/// The display name of a role given by its code (`admin`, `noc`, ...).
+pub fn role_name(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "admin" => t(locale, "role.admin"),
+        "noc" => t(locale, "role.noc"),
+        "technician" => t(locale, "role.technician"),
+        "installer" => t(locale, "role.installer"),
+        "auditor" => t(locale, "role.auditor"),
+        _ => "?",
+    }
+}
+
 /// Whether the catalog has `key` (for tests).
 pub fn has(key: &str) -> bool {
     index().contains_key(key)
@@ -193,8 +215,13 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut missing = Vec::new();
         visit(std::path::Path::new(dir), &mut |text| {
-            for part in text.split("t(l, \"").skip(1) {
-                let key = part.split('"').next().unwrap_or("");
+            let pat = "t(l, \"";
+            for (i, _) in text.match_indices(pat) {
+                let before = text[..i].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue; // another function ending in `t(`
+                }
+                let key = text[i + pat.len()..].split('"').next().unwrap_or("");
                 if !has(key) {
                     missing.push(key.to_string());
                 }

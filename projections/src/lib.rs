@@ -49,3 +49,6 @@ pub(crate) fn opt<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,7 +16,7 @@ use super::layout::respond;
 use crate::auth::{password, tokens, Ctx};
 use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{role_name, t};
 use crate::state::AppState;
 
 async fn panel(
@@ -36,7 +36,7 @@ async fn panel(
         .await?;
     Ok(html! {
         section #account-panel {
-            h1 { (t(l, "account.title")) ": " (actor.login) " · " (actor.role) }
+            h1 { (t(l, "account.title")) ": " (actor.login) " · " (role_name(l, actor.role.as_str())) }
             @if let Some(m) = message { (notice(m)) }
             @if let Some(m) = errors.get("form") { div.error-box role="alert" { (m) } }
             div.cards {

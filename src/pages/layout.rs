@@ -3,7 +3,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use crate::auth::Ctx;
-use crate::i18n::{t, Locale};
+use crate::i18n::{role_name, t, Locale};
 use crate::static_files::{CSS, HTMX};
 
 /// htmx settings: swap 422 (form errors) and 409 (conflict) responses too.
@@ -47,7 +47,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     div.spacer {}
                     @if let Some(a) = &ctx.actor {
                         (lang_switch(ctx))
-                        a.me href="/account" title=(t(l, "nav.account")) { (a.login) " · " (a.role) }
+                        a.me href="/account" title=(t(l, "nav.account")) { (a.login) " · " (role_name(l, a.role.as_str())) }
                         form.inline method="post" action="/logout" {
                             input type="hidden" name="_csrf" value=(ctx.csrf);
                             button.link type="submit" { (t(l, "nav.logout")) }
@@ -55,6 +55,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main id="main" { (body) }
+                footer.muted.small { (t(l, "common.utc")) }
             }
         }
     }

@@ -12,7 +12,7 @@ use super::layout::respond;
 use crate::auth::Ctx;
 use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{role_name, t};
 use crate::state::AppState;
 
 pub async fn open_sessions(st: &AppState) -> AppResult<Vec<SessionRow>> {
@@ -37,7 +37,7 @@ pub fn table(st: &AppState, ctx: &Ctx, rows: &[SessionRow], manage: bool) -> Mar
                 tbody {
                     @for s in rows {
                         tr data-session=(s.session_id) {
-                            td { (s.login) } td { (s.role) } td { code { (s.ip) } }
+                            td { (s.login) } td { (role_name(l, &s.role)) } td { code { (s.ip) } }
                             td { (when(&s.started_at)) }
                             td { (st.last_seen(&s.session_id).map(|x| when(&x)).unwrap_or_else(|| when(&s.started_at))) }
                             td { (when(&s.expires_at)) }

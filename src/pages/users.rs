@@ -15,7 +15,7 @@ use super::layout::respond;
 use crate::auth::{password, Ctx};
 use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{role_name, t};
 use crate::state::AppState;
 
 const PER_PAGE: usize = 50;
@@ -44,11 +44,11 @@ pub struct NewUserForm {
     password: String,
 }
 
-fn role_select(name: &str, selected: &str) -> Markup {
+fn role_select(l: Locale, name: &str, selected: &str) -> Markup {
     html! {
         select name=(name) {
             @for r in Role::ALL {
-                option value=(r.as_str()) selected[r.as_str() == selected] { (r.as_str()) }
+                option value=(r.as_str()) selected[r.as_str() == selected] { (role_name(l, r.as_str())) }
             }
         }
     }
@@ -77,7 +77,7 @@ fn new_user_form(ctx: &Ctx, f: &NewUserForm, errors: &FormErrors) -> Markup {
                         input type="text" name="login" value=(f.login) required maxlength="32";
                         (errors.show("login"))
                     }
-                    label { (t(l, "users.role")) (role_select("role", if f.role.is_empty() { "noc" } else { &f.role })) (errors.show("role")) }
+                    label { (t(l, "users.role")) (role_select(l, "role", if f.role.is_empty() { "noc" } else { &f.role })) (errors.show("role")) }
                     label { (t(l, "users.locale")) (locale_select(&f.locale)) (errors.show("locale")) }
                     label { (t(l, "login.password"))
                         input type="password" name="password" autocomplete="new-password" required minlength="8";
@@ -115,7 +115,7 @@ fn table(ctx: &Ctx, rows: &[UserRow], q: &ListQuery, total: usize, page: usize) 
                     @for u in rows {
                         tr.disabled[u.disabled] data-login=(u.login) {
                             td { a href={ "/admin/users/" (u.user_id) } { (u.login) } }
-                            td { (u.role) }
+                            td { (role_name(l, &u.role)) }
                             td { @if u.disabled { span.badge.bad { (t(l, "users.disabled")) } } @else { span.badge.good { (t(l, "users.active")) } } }
                             td { (u.locale) }
                             td { (when(&u.created_at)) }
@@ -283,7 +283,7 @@ fn detail(ctx: &Ctx, u: &UserRow, errors: &FormErrors, message: Option<&str>) ->
             @if let Some(m) = message { (notice(m)) }
             @if let Some(m) = errors.get("form") { div.error-box role="alert" { (m) } }
             dl.facts {
-                dt { (t(l, "users.role")) } dd { (u.role) }
+                dt { (t(l, "users.role")) } dd { (role_name(l, &u.role)) }
                 dt { (t(l, "users.state")) } dd { @if u.disabled { (t(l, "users.disabled")) } @else { (t(l, "users.active")) } }
                 dt { (t(l, "users.locale")) } dd { (u.locale) }
                 dt { (t(l, "users.created")) } dd { (when(&u.created_at)) }
@@ -292,7 +292,7 @@ fn detail(ctx: &Ctx, u: &UserRow, errors: &FormErrors, message: Option<&str>) ->
             div.cards {
                 form.card method="post" action=(hx("role")) hx-post=(hx("role")) hx-target="#user-panel" hx-swap="outerHTML" {
                     (hidden_csrf(&ctx.csrf))
-                    label { (t(l, "users.change_role")) (role_select("role", &u.role)) (errors.show("role")) }
+                    label { (t(l, "users.change_role")) (role_select(l, "role", &u.role)) (errors.show("role")) }
                     button type="submit" { (t(l, "account.save")) }
                 }
                 form.card method="post" action=(hx("password")) hx-post=(hx("password")) hx-target="#user-panel" hx-swap="outerHTML" {
