@@ -35,6 +35,17 @@ impl Core {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
         }
+        let key_given = settings
+            .secret_key
+            .as_deref()
+            .is_some_and(|k| !k.trim().is_empty());
+        if !key_given && !dir.join("secret.key").exists() && settings.events_path().exists() {
+            anyhow::bail!(
+                "{} has an event log but no secret.key: restore the key file (or set ISPMON_SECRET_KEY); \
+                 a new key could not open the stored secrets",
+                dir.display()
+            );
+        }
         let key = SecretKey::load_or_create(dir, settings.secret_key.as_deref())
             .context("loading the secret key")?;
         let store = EventStore::open(&settings.events_path(), settings.durability)

@@ -158,6 +158,15 @@ pub fn by_id(c: &Connection, id: &str) -> rusqlite::Result<Option<UserRow>> {
     )
 }
 
+/// Active (not disabled) users with the admin role.
+pub fn active_admins(c: &Connection) -> rusqlite::Result<usize> {
+    c.query_row(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
+        [],
+        |r| r.get(0),
+    )
+}
+
 pub fn count(c: &Connection) -> rusqlite::Result<usize> {
     c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
 }

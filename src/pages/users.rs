@@ -385,10 +385,23 @@ pub async fn change_role(
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> AppResult<Response> {
-    let cmd = Role::parse(&f.role)
-        .map(|role| UserCommand::ChangeRole { role })
-        .map_err(String::from);
+    let cmd = match Role::parse(&f.role) {
+        Err(e) => Err(e.to_string()),
+        Ok(role) if role != Role::Admin && last_admin(&st, &id).await? => {
+            Err("this is the last active admin; make someone else admin first".to_string())
+        }
+        Ok(role) => Ok(UserCommand::ChangeRole { role }),
+    };
     act(&st, &ctx, &id, "role", cmd).await
+}
+
+/// Whether user `id` is the only active admin left.
+async fn last_admin(st: &AppState, id: &str) -> AppResult<bool> {
+    let u = load(st, id).await?;
+    if u.role != "admin" || u.disabled {
+        return Ok(false);
+    }
+    Ok(st.core.views.read(users::active_admins).await? <= 1)
 }
 
 pub async fn disable(
@@ -398,6 +411,8 @@ pub async fn disable(
 ) -> AppResult<Response> {
     let cmd = if ctx.actor()?.user_id == id {
         Err("you cannot disable yourself".to_string())
+    } else if last_admin(&st, &id).await? {
+        Err("this is the last active admin; make someone else admin first".to_string())
     } else {
         Ok(UserCommand::Disable)
     };

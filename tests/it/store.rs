@@ -499,3 +499,19 @@ async fn replay_refuses_to_run_under_a_serving_process() {
         "a second server on one data dir is refused"
     );
 }
+
+#[tokio::test]
+async fn a_data_dir_whose_key_file_is_lost_is_refused_not_rekeyed() {
+    let app = spawn_app().await;
+    let data = app.stop().await;
+    std::fs::remove_file(data.path().join("secret.key")).unwrap();
+    let err = ispmon::app::Application::build(settings(data.path()))
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("no secret.key"), "{err:#}");
+    assert!(
+        !data.path().join("secret.key").exists(),
+        "no new key written"
+    );
+}

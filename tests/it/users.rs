@@ -450,3 +450,31 @@ async fn concurrent_edits_of_one_user_each_get_an_answer_and_nothing_is_lost() {
         "one event per success, none for conflicts"
     );
 }
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let admin_id = app
+        .state
+        .core
+        .views
+        .read(|c| ispmon_projections::users::by_login(c, "admin"))
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id;
+    let before = app.event_count();
+    let r = admin
+        .post_htmx(&format!("/admin/users/{admin_id}/role"), &[("role", "noc")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("last active admin"));
+    assert_eq!(app.event_count(), before);
+    let second = app.create_user("second", Role::Admin).await;
+    let r = admin
+        .post_htmx(&format!("/admin/users/{admin_id}/role"), &[("role", "noc")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200, "another admin exists now");
+    let _ = second;
+}
