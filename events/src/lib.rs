@@ -14,7 +14,9 @@
 //! - [`registry`]: generic access to every aggregate type, for the audit pages.
 //! - [`values`]: validated newtypes built at the edge (`Login`, `Role`, `Locale`).
 //! - [`user`]: the User aggregate.
+//! - [`host`]: the Host aggregate (ICMP monitoring).
 
+pub mod host;
 pub mod metadata;
 pub mod registry;
 pub mod reservations;
