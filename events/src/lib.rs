@@ -14,9 +14,11 @@
 //! - [`registry`]: generic access to every aggregate type, for the audit pages.
 //! - [`values`]: validated newtypes built at the edge (`Login`, `Role`, `Locale`).
 //! - [`user`]: the User aggregate.
-//! - [`host`]: the Host aggregate (ICMP monitoring).
+//! - [`host`], [`folder`], [`icmp_settings`]: ICMP monitoring aggregates.
 
+pub mod folder;
 pub mod host;
+pub mod icmp_settings;
 pub mod metadata;
 pub mod registry;
 pub mod reservations;

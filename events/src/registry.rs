@@ -14,10 +14,24 @@ pub struct AggregateKind {
 }
 
 /// Every aggregate type; later aggregates add a line here.
-pub const KINDS: &[AggregateKind] = &[AggregateKind {
-    name: crate::user::User::TYPE,
-    fold: fold::<crate::user::User>,
-}];
+pub const KINDS: &[AggregateKind] = &[
+    AggregateKind {
+        name: crate::user::User::TYPE,
+        fold: fold::<crate::user::User>,
+    },
+    AggregateKind {
+        name: crate::host::Host::TYPE,
+        fold: fold::<crate::host::Host>,
+    },
+    AggregateKind {
+        name: crate::folder::Folder::TYPE,
+        fold: fold::<crate::folder::Folder>,
+    },
+    AggregateKind {
+        name: crate::icmp_settings::IcmpSettings::TYPE,
+        fold: fold::<crate::icmp_settings::IcmpSettings>,
+    },
+];
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {
     KINDS.iter().find(|k| k.name == name)

@@ -13,18 +13,54 @@ pub enum ReservationOp {
 /// The scope of user logins (keys are lower-cased).
 pub const USER_LOGIN: &str = "user.login";
 
+/// The scope of host IP addresses (canonical text).
+pub const HOST_IP: &str = "host.ip";
+
+fn field<'a>(event: &'a SerializedEvent, key: &str) -> Option<&'a str> {
+    event
+        .payload
+        .get(event.event_type.as_str())
+        .and_then(|p| p.get(key))
+        .and_then(|v| v.as_str())
+}
+
 /// Which keys an event claims or releases.
 pub fn ops_for(event: &SerializedEvent) -> Vec<ReservationOp> {
     match (event.aggregate_type.as_str(), event.event_type.as_str()) {
-        ("User", "UserRegistered") => event
-            .payload
-            .get("UserRegistered")
-            .and_then(|p| p.get("login"))
-            .and_then(|l| l.as_str())
+        ("User", "UserRegistered") => field(event, "login")
             .map(|login| {
                 vec![ReservationOp::Claim {
                     scope: USER_LOGIN,
                     key: login.to_lowercase(),
+                }]
+            })
+            .unwrap_or_default(),
+        ("Host", "HostAdded") => field(event, "ip")
+            .map(|ip| {
+                vec![ReservationOp::Claim {
+                    scope: HOST_IP,
+                    key: ip.to_string(),
+                }]
+            })
+            .unwrap_or_default(),
+        ("Host", "HostIpChanged") => match (field(event, "from"), field(event, "to")) {
+            (Some(from), Some(to)) => vec![
+                ReservationOp::Release {
+                    scope: HOST_IP,
+                    key: from.to_string(),
+                },
+                ReservationOp::Claim {
+                    scope: HOST_IP,
+                    key: to.to_string(),
+                },
+            ],
+            _ => Vec::new(),
+        },
+        ("Host", "HostRemoved") => field(event, "ip")
+            .map(|ip| {
+                vec![ReservationOp::Release {
+                    scope: HOST_IP,
+                    key: ip.to_string(),
                 }]
             })
             .unwrap_or_default(),

@@ -1,0 +1,154 @@
+//! The Folder aggregate: a named group of hosts on the ICMP board.
+//!
+//! Deleting a folder that still holds hosts is a choice made at the edge:
+//! its hosts are moved to "no folder" or removed (one Host command each)
+//! before the folder itself is deleted.
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, DomainEvent};
+use serde::{Deserialize, Serialize};
+
+/// Parses a folder name: 1 to 64 characters, trimmed.
+pub fn parse_name(text: &str) -> Result<String, &'static str> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 64 {
+        return Err("a folder name must be 1 to 64 characters");
+    }
+    Ok(t.to_string())
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub enum FolderCommand {
+    Create { name: String },
+    Rename { name: String },
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FolderEvent {
+    FolderCreated { name: String },
+    FolderRenamed { from: String, to: String },
+    FolderDeleted { name: String },
+}
+
+impl DomainEvent for FolderEvent {
+    fn event_type(&self) -> String {
+        match self {
+            FolderEvent::FolderCreated { .. } => "FolderCreated",
+            FolderEvent::FolderRenamed { .. } => "FolderRenamed",
+            FolderEvent::FolderDeleted { .. } => "FolderDeleted",
+        }
+        .to_string()
+    }
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FolderError {
+    #[error("this folder already exists")]
+    AlreadyCreated,
+    #[error("no such folder")]
+    NotFound,
+    #[error("the folder already has this name")]
+    SameName,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Folder {
+    pub name: Option<String>,
+    pub deleted: bool,
+}
+
+impl Folder {
+    pub fn decide(&self, command: FolderCommand) -> Result<Vec<FolderEvent>, FolderError> {
+        let live = self.name.is_some() && !self.deleted;
+        Ok(match command {
+            FolderCommand::Create { name } => {
+                if self.name.is_some() {
+                    return Err(FolderError::AlreadyCreated);
+                }
+                vec![FolderEvent::FolderCreated { name }]
+            }
+            _ if !live => return Err(FolderError::NotFound),
+            FolderCommand::Rename { name } => {
+                let from = self.name.clone().unwrap_or_default();
+                if from == name {
+                    return Err(FolderError::SameName);
+                }
+                vec![FolderEvent::FolderRenamed { from, to: name }]
+            }
+            FolderCommand::Delete => vec![FolderEvent::FolderDeleted {
+                name: self.name.clone().unwrap_or_default(),
+            }],
+        })
+    }
+}
+
+impl Aggregate for Folder {
+    const TYPE: &'static str = "Folder";
+    type Command = FolderCommand;
+    type Event = FolderEvent;
+    type Error = FolderError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: FolderCommand,
+        _services: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), FolderError> {
+        for e in self.decide(command)? {
+            sink.write(e, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: FolderEvent) {
+        match event {
+            FolderEvent::FolderCreated { name } => self.name = Some(name),
+            FolderEvent::FolderRenamed { to, .. } => self.name = Some(to),
+            FolderEvent::FolderDeleted { .. } => self.deleted = true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cqrs_es::test::TestFramework;
+
+    #[test]
+    fn folders_are_created_renamed_and_deleted_once() {
+        let created = FolderEvent::FolderCreated {
+            name: "Core".into(),
+        };
+        TestFramework::<Folder>::with(())
+            .given(vec![created.clone()])
+            .when(FolderCommand::Rename {
+                name: "Backbone".into(),
+            })
+            .then_expect_events(vec![FolderEvent::FolderRenamed {
+                from: "Core".into(),
+                to: "Backbone".into(),
+            }]);
+        TestFramework::<Folder>::with(())
+            .given(vec![created.clone()])
+            .when(FolderCommand::Rename {
+                name: "Core".into(),
+            })
+            .then_expect_error(FolderError::SameName);
+        TestFramework::<Folder>::with(())
+            .given(vec![
+                created,
+                FolderEvent::FolderDeleted {
+                    name: "Core".into(),
+                },
+            ])
+            .when(FolderCommand::Delete)
+            .then_expect_error(FolderError::NotFound);
+        assert!(parse_name("  ").is_err());
+        assert_eq!(parse_name(" Core ").unwrap(), "Core");
+    }
+}
