@@ -1,12 +1,18 @@
 //! Decoding a stored event into its typed domain event, once per event, so
 //! every projection matches on types instead of re-parsing JSON.
 
+use ispmon_events::folder::FolderEvent;
+use ispmon_events::host::HostEvent;
+use ispmon_events::icmp_settings::IcmpSettingsEvent;
 use ispmon_events::user::UserEvent;
 use ispmon_events::StoredEvent;
 
 #[derive(Debug)]
 pub enum Decoded {
     User(UserEvent),
+    Host(HostEvent),
+    Folder(FolderEvent),
+    IcmpSettings(IcmpSettingsEvent),
     /// An aggregate type this build does not project.
     Other,
 }
@@ -19,8 +25,12 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
+        let p = &stored.payload;
         let event = match stored.aggregate_type.as_str() {
-            "User" => Decoded::User(serde_json::from_str(&stored.payload)?),
+            "User" => Decoded::User(serde_json::from_str(p)?),
+            "Host" => Decoded::Host(serde_json::from_str(p)?),
+            "Folder" => Decoded::Folder(serde_json::from_str(p)?),
+            "IcmpSettings" => Decoded::IcmpSettings(serde_json::from_str(p)?),
             _ => Decoded::Other,
         };
         Ok(Self { stored, event })

@@ -10,9 +10,12 @@
 //!   replay with the live read models.
 //! - [`decode`]: turns a stored event into its typed domain event, once.
 //! - [`users`], [`sessions`], [`api_tokens`]: one module per view.
+//! - [`hosts`], [`folders`]: the ICMP board, host history, folders, settings.
 
 pub mod api_tokens;
 pub mod decode;
+pub mod folders;
+pub mod hosts;
 pub mod rebuild;
 pub mod runner;
 pub mod sessions;
@@ -39,6 +42,8 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(users::UsersProjection),
         Box::new(sessions::SessionsProjection),
         Box::new(api_tokens::ApiTokensProjection),
+        Box::new(hosts::HostsProjection),
+        Box::new(folders::FoldersProjection),
     ]
 }
 

@@ -1,0 +1,213 @@
+//! The hosts read model: the ICMP board's rows, each host's state history
+//! and maintenance windows.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use crate::{Decoded, Envelope, Projection};
+use ispmon_events::host::{HostEvent, HostState, RoundSample};
+
+pub struct HostsProjection;
+
+impl Projection for HostsProjection {
+    fn name(&self) -> &'static str {
+        "hosts"
+    }
+    fn schema(&self) -> &'static str {
+        include_str!("../../migrations/views/hosts.sql")
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &["hosts", "host_transitions", "host_maintenance"]
+    }
+    fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
+        let Decoded::Host(e) = &ev.event else {
+            return Ok(());
+        };
+        let (id, at) = (ev.id(), ev.at());
+        let transition = |state: HostState, s: &RoundSample| -> rusqlite::Result<()> {
+            c.prepare_cached(
+                "UPDATE hosts SET state = ?1, state_since = ?2, last_loss_pct = ?3, last_avg_ms = ?4,
+                   acked_by = NULL, ack_comment = NULL, acked_at = NULL, updated_at = ?2
+                 WHERE host_id = ?5",
+            )?
+            .execute(params![state.as_str(), at, s.loss_pct, s.avg_ms, id])?;
+            c.prepare_cached(
+                "INSERT INTO host_transitions (seq, host_id, at, state, loss_pct, avg_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![ev.stored.seq, id, at, state.as_str(), s.loss_pct, s.avg_ms])?;
+            Ok(())
+        };
+        match e {
+            HostEvent::HostAdded { ip, details } => {
+                c.prepare_cached(
+                    "INSERT INTO hosts (host_id, ip, name, folder_id, parent_id, notes, tags, state, state_since, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?8)",
+                )?
+                .execute(params![id, ip, details.name, details.folder, details.parent, details.notes, details.tags.join(","), at])?;
+            }
+            HostEvent::HostEdited { details } => {
+                c.prepare_cached(
+                    "UPDATE hosts SET name = ?1, folder_id = ?2, parent_id = ?3, notes = ?4, tags = ?5, updated_at = ?6 WHERE host_id = ?7",
+                )?
+                .execute(params![details.name, details.folder, details.parent, details.notes, details.tags.join(","), at, id])?;
+            }
+            HostEvent::HostIpChanged { to, .. } => {
+                c.prepare_cached("UPDATE hosts SET ip = ?1, updated_at = ?2 WHERE host_id = ?3")?
+                    .execute(params![to, at, id])?;
+            }
+            HostEvent::HostRemoved { .. } => {
+                for sql in [
+                    "DELETE FROM hosts WHERE host_id = ?1",
+                    "DELETE FROM host_transitions WHERE host_id = ?1",
+                    "DELETE FROM host_maintenance WHERE host_id = ?1",
+                    "UPDATE hosts SET parent_id = NULL WHERE parent_id = ?1",
+                ] {
+                    c.prepare_cached(sql)?.execute([id])?;
+                }
+            }
+            HostEvent::HostPaused => {
+                c.prepare_cached(
+                    "UPDATE hosts SET paused = 1, updated_at = ?1 WHERE host_id = ?2",
+                )?
+                .execute(params![at, id])?;
+            }
+            HostEvent::HostResumed => {
+                c.prepare_cached(
+                    "UPDATE hosts SET paused = 0, state = 'pending', state_since = ?1, updated_at = ?1 WHERE host_id = ?2",
+                )?
+                .execute(params![at, id])?;
+            }
+            HostEvent::HostCameUp { sample } => transition(HostState::Up, sample)?,
+            HostEvent::HostDegraded { sample } => transition(HostState::Degraded, sample)?,
+            HostEvent::HostWentDown { sample, .. } => transition(HostState::Down, sample)?,
+            HostEvent::HostBecameUnreachable { sample } => {
+                transition(HostState::Unreachable, sample)?
+            }
+            HostEvent::HostAcknowledged { comment } => {
+                let who = ev.stored.meta().actor_login;
+                c.prepare_cached(
+                    "UPDATE hosts SET acked_by = ?1, ack_comment = ?2, acked_at = ?3 WHERE host_id = ?4",
+                )?
+                .execute(params![who, comment, at, id])?;
+            }
+            HostEvent::MaintenanceScheduled {
+                window_id,
+                start,
+                end,
+                reason,
+            } => {
+                c.prepare_cached(
+                    "INSERT INTO host_maintenance (window_id, host_id, starts_at, ends_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![window_id, id, start, end, reason])?;
+            }
+            HostEvent::MaintenanceCancelled { window_id } => {
+                c.prepare_cached("DELETE FROM host_maintenance WHERE window_id = ?1")?
+                    .execute([window_id])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A row of the ICMP board.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRow {
+    pub host_id: String,
+    pub ip: String,
+    pub name: String,
+    pub folder_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub notes: String,
+    pub tags: String,
+    pub paused: bool,
+    pub state: String,
+    pub state_since: String,
+    pub last_loss_pct: Option<f64>,
+    pub last_avg_ms: Option<f64>,
+    pub acked_by: Option<String>,
+    pub ack_comment: Option<String>,
+    pub updated_at: String,
+}
+
+const COLS: &str =
+    "host_id, ip, name, folder_id, parent_id, notes, tags, paused, state, state_since, \
+                    last_loss_pct, last_avg_ms, acked_by, ack_comment, updated_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HostRow> {
+    Ok(HostRow {
+        host_id: r.get(0)?,
+        ip: r.get(1)?,
+        name: r.get(2)?,
+        folder_id: r.get(3)?,
+        parent_id: r.get(4)?,
+        notes: r.get(5)?,
+        tags: r.get(6)?,
+        paused: r.get(7)?,
+        state: r.get(8)?,
+        state_since: r.get(9)?,
+        last_loss_pct: r.get(10)?,
+        last_avg_ms: r.get(11)?,
+        acked_by: r.get(12)?,
+        ack_comment: r.get(13)?,
+        updated_at: r.get(14)?,
+    })
+}
+
+pub fn get(c: &Connection, id: &str) -> rusqlite::Result<Option<HostRow>> {
+    crate::opt(
+        c.prepare_cached(&format!("SELECT {COLS} FROM hosts WHERE host_id = ?1"))?
+            .query_row([id], row),
+    )
+}
+
+pub fn by_ip(c: &Connection, ip: &str) -> rusqlite::Result<Option<HostRow>> {
+    crate::opt(
+        c.prepare_cached(&format!("SELECT {COLS} FROM hosts WHERE ip = ?1"))?
+            .query_row([ip], row),
+    )
+}
+
+/// Hosts down or unreachable, longest first (the dashboard's panel).
+pub fn down(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM hosts WHERE state IN ('down', 'unreachable') AND paused = 0 ORDER BY state_since"
+    ))?;
+    let rows = s.query_map([], row)?;
+    rows.collect()
+}
+
+/// Every host, for sweeps: (id, ip, paused, parent).
+pub fn all(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
+    let mut s = c.prepare_cached(&format!("SELECT {COLS} FROM hosts ORDER BY ip"))?;
+    let rows = s.query_map([], row)?;
+    rows.collect()
+}
+
+/// A host's state changes, newest first.
+pub fn transitions(
+    c: &Connection,
+    id: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<(String, String, Option<f64>, Option<f64>)>> {
+    let mut s = c.prepare_cached(
+        "SELECT at, state, loss_pct, avg_ms FROM host_transitions WHERE host_id = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = s.query_map(params![id, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect()
+}
+
+/// Counts for the board's sidebar: (all, up, down, paused).
+pub fn counts(c: &Connection) -> rusqlite::Result<(usize, usize, usize, usize)> {
+    c.query_row(
+        "SELECT COUNT(*),
+                COALESCE(SUM(state = 'up' AND paused = 0), 0),
+                COALESCE(SUM(state IN ('down', 'unreachable') AND paused = 0), 0),
+                COALESCE(SUM(paused), 0)
+         FROM hosts",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+}
