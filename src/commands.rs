@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{AggregateError, CqrsFramework};
+use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use ispmon_events::folder::{Folder, FolderCommand};
+use ispmon_events::host::{Host, HostCommand};
+use ispmon_events::icmp_settings::{IcmpSettings, IcmpSettingsCommand, SETTINGS_ID};
 use ispmon_events::store::{ReservationTaken, SqliteRepository};
 use ispmon_events::user::{User, UserCommand};
 use ispmon_events::{EventStore, Metadata, StoreError};
@@ -50,22 +53,73 @@ impl<E: std::error::Error> From<AggregateError<E>> for CommandError {
 #[derive(Clone)]
 pub struct Commands {
     users: Arc<Framework<User>>,
+    hosts: Arc<Framework<Host>>,
+    folders: Arc<Framework<Folder>>,
+    icmp_settings: Arc<Framework<IcmpSettings>>,
     store: EventStore,
     views: Views,
 }
 
+fn framework<A: Aggregate<Services = ()>>(store: &EventStore) -> Arc<Framework<A>> {
+    let repo = SqliteRepository::new(store.clone());
+    Arc::new(CqrsFramework::new(
+        PersistedEventStore::new_aggregate_store(repo),
+        vec![],
+        (),
+    ))
+}
+
 impl Commands {
     pub fn new(store: EventStore, views: Views) -> Self {
-        let repo = SqliteRepository::new(store.clone());
         Self {
-            users: Arc::new(CqrsFramework::new(
-                PersistedEventStore::new_aggregate_store(repo),
-                vec![],
-                (),
-            )),
+            users: framework(&store),
+            hosts: framework(&store),
+            folders: framework(&store),
+            icmp_settings: framework(&store),
             store,
             views,
         }
+    }
+
+    async fn run<A: Aggregate>(
+        &self,
+        fw: &Framework<A>,
+        id: &str,
+        command: A::Command,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        fw.execute_with_metadata(id, command, meta.to_map()).await?;
+        Ok(self.settle().await)
+    }
+
+    /// Executes a Host command (see [`Commands::user`]).
+    pub async fn host(
+        &self,
+        id: &str,
+        command: HostCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.run(&self.hosts, id, command, meta).await
+    }
+
+    /// Executes a Folder command.
+    pub async fn folder(
+        &self,
+        id: &str,
+        command: FolderCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.run(&self.folders, id, command, meta).await
+    }
+
+    /// Changes the ICMP settings (a single aggregate).
+    pub async fn icmp_settings(
+        &self,
+        command: IcmpSettingsCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.run(&self.icmp_settings, SETTINGS_ID, command, meta)
+            .await
     }
 
     /// Executes a User command; returns the log position after it, once the
@@ -77,10 +131,7 @@ impl Commands {
         command: UserCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.users
-            .execute_with_metadata(user_id, command, meta.to_map())
-            .await?;
-        Ok(self.settle().await)
+        self.run(&self.users, user_id, command, meta).await
     }
 
     /// Waits until the projections reach the current head of the log.

@@ -22,6 +22,8 @@ pub enum Access {
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const AUDIT: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
+/// Operators of the network: admins, NOC and technicians.
+const OPS: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician]);
 
 /// (method, route pattern, access) — every route of the router.
 pub const PERMISSIONS: &[(&str, &str, Access)] = &[
@@ -49,6 +51,21 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("GET", "/audit/events", AUDIT),
     ("GET", "/audit/entity/{kind}/{id}", AUDIT),
     ("GET", "/audit/state", AUDIT),
+    ("GET", "/icmp", Access::AnyRole),
+    ("GET", "/icmp/changes", Access::AnyRole),
+    ("GET", "/icmp/hosts/{id}", Access::AnyRole),
+    ("POST", "/icmp/hosts", ADMIN),
+    ("POST", "/icmp/hosts/{id}", ADMIN),
+    ("POST", "/icmp/hosts/{id}/delete", ADMIN),
+    ("POST", "/icmp/hosts/{id}/pause", OPS),
+    ("POST", "/icmp/hosts/{id}/resume", OPS),
+    ("POST", "/icmp/hosts/{id}/ack", OPS),
+    ("POST", "/icmp/hosts/{id}/maintenance", OPS),
+    ("POST", "/icmp/folders", ADMIN),
+    ("POST", "/icmp/folders/{id}/rename", ADMIN),
+    ("POST", "/icmp/folders/{id}/delete", ADMIN),
+    ("GET", "/admin/icmp/settings", ADMIN),
+    ("POST", "/admin/icmp/settings", ADMIN),
     ("GET", "/api/v1/me", Access::AnyRole),
     ("GET", "/api/v1/events", AUDIT),
 ];
@@ -106,6 +123,34 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/events", get(pages::audit::change_log))
         .route("/audit/entity/{kind}/{id}", get(pages::audit::timeline))
         .route("/audit/state", get(pages::audit::state_as_of))
+        .route("/icmp", get(pages::icmp::board))
+        .route("/icmp/changes", get(pages::icmp::changes))
+        .route("/icmp/hosts", post(pages::icmp::add_host))
+        .route(
+            "/icmp/hosts/{id}",
+            get(pages::icmp::show_host).post(pages::icmp::edit_host),
+        )
+        .route("/icmp/hosts/{id}/delete", post(pages::icmp::delete_host))
+        .route("/icmp/hosts/{id}/pause", post(pages::icmp::pause_host))
+        .route("/icmp/hosts/{id}/resume", post(pages::icmp::resume_host))
+        .route("/icmp/hosts/{id}/ack", post(pages::icmp::ack_host))
+        .route(
+            "/icmp/hosts/{id}/maintenance",
+            post(pages::icmp::schedule_maintenance),
+        )
+        .route("/icmp/folders", post(pages::icmp::create_folder))
+        .route(
+            "/icmp/folders/{id}/rename",
+            post(pages::icmp::rename_folder),
+        )
+        .route(
+            "/icmp/folders/{id}/delete",
+            post(pages::icmp::delete_folder),
+        )
+        .route(
+            "/admin/icmp/settings",
+            get(pages::icmp_settings::show).post(pages::icmp_settings::save),
+        )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/events", get(api::events))
         .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))

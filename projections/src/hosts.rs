@@ -86,7 +86,7 @@ impl Projection for HostsProjection {
             HostEvent::HostAcknowledged { comment } => {
                 let who = ev.stored.meta().actor_login;
                 c.prepare_cached(
-                    "UPDATE hosts SET acked_by = ?1, ack_comment = ?2, acked_at = ?3 WHERE host_id = ?4",
+                    "UPDATE hosts SET acked_by = ?1, ack_comment = ?2, acked_at = ?3, updated_at = ?3 WHERE host_id = ?4",
                 )?
                 .execute(params![who, comment, at, id])?;
             }
@@ -184,18 +184,46 @@ pub fn all(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
     rows.collect()
 }
 
+/// One state change of a host.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub at: String,
+    pub state: String,
+    pub loss_pct: Option<f64>,
+    pub avg_ms: Option<f64>,
+}
+
 /// A host's state changes, newest first.
-pub fn transitions(
-    c: &Connection,
-    id: &str,
-    limit: usize,
-) -> rusqlite::Result<Vec<(String, String, Option<f64>, Option<f64>)>> {
+pub fn transitions(c: &Connection, id: &str, limit: usize) -> rusqlite::Result<Vec<Transition>> {
     let mut s = c.prepare_cached(
         "SELECT at, state, loss_pct, avg_ms FROM host_transitions WHERE host_id = ?1 ORDER BY seq DESC LIMIT ?2",
     )?;
     let rows = s.query_map(params![id, limit as i64], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        Ok(Transition {
+            at: r.get(0)?,
+            state: r.get(1)?,
+            loss_pct: r.get(2)?,
+            avg_ms: r.get(3)?,
+        })
     })?;
+    rows.collect()
+}
+
+/// Hosts whose row changed after `since` (RFC 3339), for live updates.
+pub fn changed_since(c: &Connection, since: &str) -> rusqlite::Result<Vec<HostRow>> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM hosts WHERE updated_at > ?1 OR state_since > ?1 ORDER BY updated_at LIMIT 5000"
+    ))?;
+    let rows = s.query_map([since], row)?;
+    rows.collect()
+}
+
+/// A host's maintenance windows: (start, end, reason).
+pub fn maintenance(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut s = c.prepare_cached(
+        "SELECT starts_at, ends_at, reason FROM host_maintenance WHERE host_id = ?1 ORDER BY starts_at",
+    )?;
+    let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
 

@@ -77,6 +77,11 @@ impl Ctx {
         }
     }
 
+    /// Whether the current user may POST to a route pattern (for showing forms).
+    pub fn can_post(&self, route: &str) -> bool {
+        crate::routes::allowed("POST", route, self.role())
+    }
+
     /// Whether the current user may `GET path` (for showing links).
     pub fn can_get(&self, path: &str) -> bool {
         crate::routes::allowed("GET", path, self.role())

@@ -17,6 +17,11 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let users = st.core.views.read(ispmon_projections::users::count).await?;
     let online = super::sessions::open_sessions(&st).await?;
     let show_sessions = ctx.can_get("/admin/sessions");
+    let down = if ctx.can_get("/icmp") {
+        Some(super::icmp::down_panel(&st, &ctx).await?)
+    } else {
+        None
+    };
     let show_audit = ctx.can_get("/audit/events");
     let recent = if show_audit {
         st.core
@@ -41,6 +46,7 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
                     a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }
                 }
             }
+            @if let Some(panel) = &down { (panel) }
             @if show_sessions {
                 h2 { a href="/admin/sessions" { (t(l, "home.online")) } }
                 (super::sessions::table(&st, &ctx, &online, false))

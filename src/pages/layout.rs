@@ -12,10 +12,12 @@ const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"
 /// The navigation: (path, catalog key); a link shows only when allowed.
 const NAV: &[(&str, &str)] = &[
     ("/", "nav.home"),
+    ("/icmp", "nav.icmp"),
     ("/admin/users", "nav.users"),
     ("/admin/sessions", "nav.sessions"),
     ("/audit/events", "nav.audit"),
     ("/audit/state", "nav.state"),
+    ("/admin/icmp/settings", "nav.icmp_settings"),
 ];
 
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {

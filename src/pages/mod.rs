@@ -5,6 +5,8 @@ pub mod account;
 pub mod audit;
 pub mod components;
 pub mod home;
+pub mod icmp;
+pub mod icmp_settings;
 pub mod layout;
 pub mod login;
 pub mod sessions;

@@ -6,9 +6,11 @@ use ispmon_events::values::Role;
 use crate::common::*;
 
 /// A concrete path for a route pattern.
-fn concrete(pattern: &str, user_id: &str, session_id: &str) -> String {
+fn concrete(pattern: &str, user_id: &str, session_id: &str, host: &str, folder: &str) -> String {
     pattern
         .replace("{file}", "app.css")
+        .replace("/icmp/hosts/{id}", &format!("/icmp/hosts/{host}"))
+        .replace("/icmp/folders/{id}", &format!("/icmp/folders/{folder}"))
         .replace(
             "/audit/entity/{kind}/{id}",
             &format!("/audit/entity/User/{user_id}"),
@@ -39,6 +41,36 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .await
         .unwrap();
 
+    let meta = app.meta();
+    let host = uuid::Uuid::new_v4().to_string();
+    let folder = uuid::Uuid::new_v4().to_string();
+    app.state
+        .core
+        .commands
+        .folder(
+            &folder,
+            ispmon_events::folder::FolderCommand::Create { name: "F".into() },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let details = ispmon_events::host::HostDetails {
+        name: "h".into(),
+        ..Default::default()
+    };
+    app.state
+        .core
+        .commands
+        .host(
+            &host,
+            ispmon_events::host::HostCommand::Add {
+                ip: "127.0.0.9".into(),
+                details,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
     let mut anonymous = app.anonymous();
     let (_, login_page) = anonymous.get_text("/login").await;
     anonymous.csrf = csrf_of(&login_page);
@@ -49,9 +81,9 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let mut failures = Vec::new();
     // /logout last: it ends the session.
     let mut routes: Vec<_> = PERMISSIONS.iter().collect();
-    routes.sort_by_key(|(m, p, _)| (*p == "/logout", *m == "POST"));
+    routes.sort_by_key(|(m, p, _)| (*p == "/logout", p.ends_with("/delete"), *m == "POST"));
     for (method, pattern, access) in routes {
-        let path = concrete(pattern, &victim, &session_id);
+        let path = concrete(pattern, &victim, &session_id, &host, &folder);
         for (role, s) in &sessions {
             let resp = match *method {
                 "GET" => s.get(&path).await,

@@ -1,0 +1,234 @@
+//! The ICMP board, hosts and folders through the web, and the settings form.
+
+use ispmon_events::values::Role;
+
+use crate::common::*;
+
+fn select_text(html: &str, css: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(css).unwrap();
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>())
+        .collect()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn admin_adds_hosts_in_folders_and_everyone_sees_the_board() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let r = admin.post_form("/icmp/folders", &[("name", "Core")]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let folder = location(&r).trim_start_matches("/icmp?view=").to_string();
+    let r = admin
+        .post_form(
+            "/icmp/hosts",
+            &[
+                ("ip", "127.0.0.1"),
+                ("name", "core-1"),
+                ("folder", &folder),
+                ("tags", "core, lab"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let host = location(&r);
+    let r = admin
+        .post_form(
+            "/icmp/hosts",
+            &[("ip", "::1"), ("name", "core-v6"), ("parent", "127.0.0.1")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    let noc = app.login_as(Role::Noc).await;
+    let (status, board) = noc.get_text("/icmp").await;
+    assert_eq!(status, 200);
+    let rows = select_text(&board, "#hosts-table tbody tr");
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .any(|r| r.contains("core-1") && r.contains("127.0.0.1") && r.contains("pending")));
+    assert!(select_text(&board, ".sidebar a")
+        .iter()
+        .any(|a| a.contains("Core") && a.contains('1')));
+    assert!(
+        !board.contains("action=\"/icmp/hosts\""),
+        "noc cannot add hosts"
+    );
+    let (_, in_folder) = noc.get_text(&format!("/icmp?view={folder}")).await;
+    assert_eq!(select_text(&in_folder, "#hosts-table tbody tr").len(), 1);
+    let (status, page) = noc.get_text(&host).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("core-1"));
+}
+
+#[tokio::test]
+async fn bad_host_input_is_refused_with_messages_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    admin
+        .post_form("/icmp/hosts", &[("ip", "127.0.0.1"), ("name", "one")])
+        .await;
+    let before = app.event_count();
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
+        (
+            &[("ip", "127.0.0.300"), ("name", "x")],
+            "ip",
+            "not an IPv4 or IPv6 address",
+        ),
+        (&[("ip", "127.0.0.1"), ("name", "dup")], "ip", "exists"),
+        (
+            &[("ip", "127.0.0.2"), ("name", "")],
+            "name",
+            "1 to 100 characters",
+        ),
+        (
+            &[("ip", "127.0.0.2"), ("name", "x"), ("parent", "127.9.9.9")],
+            "parent",
+            "no host",
+        ),
+        (
+            &[("ip", "127.0.0.2"), ("name", "x"), ("tags", "a/b")],
+            "tags",
+            "tag",
+        ),
+    ];
+    for (fields, _field, message) in cases {
+        let r = admin.post_form("/icmp/hosts", fields).await;
+        assert_eq!(r.status().as_u16(), 422, "{fields:?}");
+        let html = r.text().await.unwrap();
+        let errors = select_text(&html, ".field-error").join(" | ");
+        assert!(
+            errors.contains(message),
+            "{fields:?}: expected '{message}' in '{errors}'"
+        );
+    }
+    assert_eq!(app.event_count(), before);
+}
+
+#[tokio::test]
+async fn deleting_a_folder_moves_or_deletes_its_hosts_as_chosen() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let mut folders = Vec::new();
+    for (name, ip) in [("A", "127.0.1.1"), ("B", "127.0.2.1")] {
+        let r = admin.post_form("/icmp/folders", &[("name", name)]).await;
+        let f = location(&r).trim_start_matches("/icmp?view=").to_string();
+        admin
+            .post_form("/icmp/hosts", &[("ip", ip), ("name", name), ("folder", &f)])
+            .await;
+        folders.push(f);
+    }
+    let r = admin
+        .post_form(
+            &format!("/icmp/folders/{}/delete", folders[0]),
+            &[("hosts", "sideways")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    admin
+        .post_form(
+            &format!("/icmp/folders/{}/delete", folders[0]),
+            &[("hosts", "move")],
+        )
+        .await;
+    admin
+        .post_form(
+            &format!("/icmp/folders/{}/delete", folders[1]),
+            &[("hosts", "delete")],
+        )
+        .await;
+    let (_, none) = admin.get_text("/icmp?view=none").await;
+    let rows = select_text(&none, "#hosts-table tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("127.0.1.1"));
+    let (_, all) = admin.get_text("/icmp").await;
+    assert!(!all.contains("127.0.2.1"));
+    let names = select_text(&all, ".sidebar a span:first-child");
+    assert!(!names.iter().any(|n| n == "A" || n == "B"), "{names:?}");
+}
+
+#[tokio::test]
+async fn icmp_settings_are_validated_per_field() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let (status, page) = admin.get_text("/admin/icmp/settings").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"60\""), "defaults shown");
+    let before = app.event_count();
+    let good = [
+        ("sweep_interval_s", "30"),
+        ("probes_per_host", "3"),
+        ("probe_gap_ms", "1000"),
+        ("concurrency", "200"),
+        ("timeout_s", "2"),
+        ("failed_rounds_before_down", "2"),
+        ("loss_threshold_pct", "20"),
+        ("latency_threshold_ms", "200"),
+    ];
+    let mut bad = good.to_vec();
+    bad[0].1 = "5";
+    bad[4].1 = "abc";
+    let r = admin.post_form("/admin/icmp/settings", &bad).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    let errors = select_text(&html, ".field-error");
+    assert!(
+        errors.iter().any(|e| e.contains("enter a number")),
+        "{errors:?}"
+    );
+    assert_eq!(app.event_count(), before);
+    let mut range = good.to_vec();
+    range[0].1 = "5";
+    let r = admin.post_form("/admin/icmp/settings", &range).await;
+    assert!(r.text().await.unwrap().contains("must be from 10 to 600 s"));
+    assert_eq!(app.event_count(), before);
+    let r = admin.post_form("/admin/icmp/settings", &good).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, page) = admin.get_text("/admin/icmp/settings").await;
+    assert!(page.contains("value=\"30\""));
+}
+
+#[tokio::test]
+async fn the_live_endpoint_sends_only_changed_rows() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    for i in 1..=5 {
+        admin
+            .post_form(
+                "/icmp/hosts",
+                &[("ip", &format!("127.0.3.{i}")), ("name", &format!("h{i}"))],
+            )
+            .await;
+    }
+    let since = ispmon_events::store::now_rfc3339();
+    let r = admin
+        .post_form("/icmp/hosts", &[("ip", "127.0.3.9"), ("name", "late")])
+        .await;
+    let host = location(&r);
+    admin.post_form(&format!("{host}/pause"), &[]).await;
+    let (status, fragment) = admin
+        .get_text(&format!(
+            "/icmp/changes?since={}",
+            urlencoding::encode(&since)
+        ))
+        .await;
+    assert_eq!(status, 200);
+    // Table rows outside a table are dropped by an HTML parser: count raw.
+    assert_eq!(
+        fragment.matches("<tr id=\"host-").count(),
+        1,
+        "only the changed host: {fragment}"
+    );
+    assert!(fragment.contains("late") && fragment.contains("paused"));
+    assert!(fragment.contains("hx-swap-oob=\"true\""));
+    assert!(
+        fragment.contains("id=\"icmp-live\""),
+        "the poller renews itself"
+    );
+}
