@@ -14,6 +14,8 @@ have nginx        || missing+=(nginx)
 have openssl      || missing+=(openssl)
 have sqlite3      || missing+=(sqlite3)
 have curl         || missing+=(curl)
+have ip           || missing+=(iproute2)
+have unshare      || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""

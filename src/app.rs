@@ -35,6 +35,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let state = AppState::new(core, settings);
+        state.scheduler.add(state.sweeper.job(), cancel.clone());
         let router = crate::routes::router(state.clone());
         Ok(Self {
             listener,

@@ -53,6 +53,8 @@ pub enum Command {
         data: DataArgs,
         file: PathBuf,
     },
+    /// Probe addresses once with ICMP echo and print fping-style results.
+    Sweep(crate::sweep_cli::SweepArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -170,6 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             export(data.settings(default_data_dir()), since).await
         }
         Command::Backup { data, file } => backup(data.settings(default_data_dir()), file).await,
+        Command::Sweep(a) => crate::sweep_cli::run(a).await,
     }
 }
 

@@ -11,7 +11,7 @@
 //! - [`pages`]: one module per view (maud + htmx); [`api`]: `/api/v1`.
 //! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
 //! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
-//! - [`demo`]: the demo data set.
+//! - [`demo`]: the demo data set; [`sweeps`]: the ICMP sweep wired to the app.
 
 pub mod api;
 pub mod app;
@@ -28,3 +28,5 @@ pub mod pages;
 pub mod routes;
 pub mod state;
 pub mod static_files;
+pub mod sweeps;
+pub mod sweep_cli;

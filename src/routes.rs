@@ -61,6 +61,8 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("POST", "/icmp/hosts/{id}/resume", OPS),
     ("POST", "/icmp/hosts/{id}/ack", OPS),
     ("POST", "/icmp/hosts/{id}/maintenance", OPS),
+    ("POST", "/icmp/hosts/{id}/check", OPS),
+    ("POST", "/icmp/check", OPS),
     ("POST", "/icmp/folders", ADMIN),
     ("POST", "/icmp/folders/{id}/rename", ADMIN),
     ("POST", "/icmp/folders/{id}/delete", ADMIN),
@@ -138,6 +140,8 @@ pub fn router(state: AppState) -> Router {
             "/icmp/hosts/{id}/maintenance",
             post(pages::icmp::schedule_maintenance),
         )
+        .route("/icmp/check", post(pages::icmp::check))
+        .route("/icmp/hosts/{id}/check", post(pages::icmp::check_host))
         .route("/icmp/folders", post(pages::icmp::create_folder))
         .route(
             "/icmp/folders/{id}/rename",

@@ -17,11 +17,14 @@ pub struct AppState {
     /// Last request time per session id (RFC 3339); kept in memory only.
     pub activity: Arc<Mutex<HashMap<String, String>>>,
     pub csrf_key: Arc<[u8; 32]>,
+    pub sweeper: Arc<ispmon_scheduler::sweep::Sweeper>,
+    pub scheduler: ispmon_scheduler::Scheduler,
 }
 
 impl AppState {
     pub fn new(core: Core, settings: Settings) -> Self {
         let csrf_key = Arc::new(core.key.derive("csrf"));
+        let sweeper = crate::sweeps::sweeper(&core);
         Self {
             core,
             settings: Arc::new(settings),
@@ -29,6 +32,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             activity: Arc::new(Mutex::new(HashMap::new())),
             csrf_key,
+            sweeper,
+            scheduler: ispmon_scheduler::Scheduler::new(),
         }
     }
 

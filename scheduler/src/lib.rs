@@ -8,6 +8,11 @@
 //! - [`Job`]: a named unit of scheduled work.
 //! - [`Scheduler`]: runs jobs on their intervals until cancelled; `status()`
 //!   reports last run, next run, failures; `run_now` triggers one.
+//! - [`icmp`]: the ICMP prober (`Prober`, `SurgePinger` on surge-ping).
+//! - [`sweep`]: the ICMP sweep job (scopes, debounce, parent/child).
+
+pub mod icmp;
+pub mod sweep;
 
 use std::collections::BTreeMap;
 use std::future::Future;

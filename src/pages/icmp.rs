@@ -123,6 +123,17 @@ pub async fn board(
             (sidebar(&ctx, &all, &folders, &q.view))
             section.hosts {
                 h1 { (t(l, "icmp.title")) }
+                @if ctx.can_post("/icmp/check") {
+                    div.actions {
+                        @for (scope, key) in [("all", "icmp.check_all"), ("down", "icmp.check_down")] {
+                            form.inline method="post" action="/icmp/check" {
+                                (hidden_csrf(&ctx.csrf))
+                                input type="hidden" name="scope" value=(scope);
+                                button.small type="submit" { (t(l, key)) }
+                            }
+                        }
+                    }
+                }
                 (live_marker(&since))
                 @if rows.is_empty() {
                     p.empty { (t(l, "icmp.empty")) }
@@ -550,6 +561,12 @@ pub async fn show_host(
                         button type="submit" { (t(l, "icmp.acknowledge")) }
                     }
                 }
+                @if ctx.can_post("/icmp/hosts/{id}/check") && !h.paused {
+                    form.card method="post" action={ (base) "/check" } {
+                        (hidden_csrf(&ctx.csrf))
+                        button type="submit" { (t(l, "icmp.check_now")) }
+                    }
+                }
                 @if ctx.can_post("/icmp/hosts/{id}/pause") {
                     form.card method="post" action={ (base) @if h.paused { "/resume" } @else { "/pause" } } {
                         (hidden_csrf(&ctx.csrf))
@@ -701,4 +718,49 @@ pub async fn down_panel(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
             }
         }
     })
+}
+
+#[derive(Deserialize)]
+pub struct CheckForm {
+    #[serde(default)]
+    scope: String,
+}
+
+/// "Check all" / "check down hosts": starts a sweep in the background;
+/// refused while the same scope is being checked.
+pub async fn check(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CheckForm>,
+) -> AppResult<Response> {
+    use ispmon_scheduler::sweep::Scope;
+    let scope = match f.scope.as_str() {
+        "all" => Scope::All,
+        "down" => Scope::Down,
+        _ => return Err(AppError::Rejected("scope must be 'all' or 'down'".into())),
+    };
+    if st.sweeper.is_running(&scope) {
+        return Err(AppError::Rejected(format!(
+            "a check of {} is already running; wait for it to finish",
+            scope.describe()
+        )));
+    }
+    let sweeper = st.sweeper.clone();
+    tokio::spawn(async move {
+        if let Err(e) = sweeper.run_once(scope).await {
+            tracing::warn!(error = %e, "manual check failed");
+        }
+    });
+    let _ = ctx;
+    Ok(Redirect::to("/icmp").into_response())
+}
+
+/// "Check this host": probes it now and shows the result.
+pub async fn check_host(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    load(&st, &id).await?;
+    st.sweeper
+        .run_once(ispmon_scheduler::sweep::Scope::Host(id.clone()))
+        .await
+        .map_err(|e| AppError::Rejected(e.to_string()))?;
+    Ok(Redirect::to(&format!("/icmp/hosts/{id}")).into_response())
 }

@@ -232,3 +232,50 @@ async fn the_live_endpoint_sends_only_changed_rows() {
         "the poller renews itself"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_now_pings_a_loopback_host_and_brings_it_up() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let r = admin
+        .post_form("/icmp/hosts", &[("ip", "127.0.0.1"), ("name", "lo")])
+        .await;
+    let host = location(&r);
+    let r = admin.post_form(&format!("{host}/check"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&host).await;
+    let history = select_text(&page, "#host-history tbody tr");
+    assert!(
+        history.iter().any(|r| r.contains("up") && r.contains("ms")),
+        "{history:?}"
+    );
+    let row = app
+        .state
+        .core
+        .views
+        .read(|c| ispmon_projections::hosts::by_ip(c, "127.0.0.1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, "up");
+    assert!(row.last_avg_ms.is_some_and(|ms| ms >= 0.0), "RTT recorded");
+    let events = app.state.core.store.since(0, 1000).await.unwrap();
+    let up = events
+        .iter()
+        .find(|e| e.event_type == "HostCameUp")
+        .expect("HostCameUp logged");
+    assert_eq!(up.meta().source, ispmon_events::Source::Scheduler);
+
+    let noc = app.login_as(Role::Installer).await;
+    assert_eq!(
+        noc.post_form(&format!("{host}/check"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    let r = admin
+        .post_form("/icmp/check", &[("scope", "sideways")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+}

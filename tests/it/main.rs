@@ -3,7 +3,9 @@
 mod common;
 
 mod authz;
+mod icmp;
 mod browser;
 mod nginx;
 mod store;
+mod sweep;
 mod users;
