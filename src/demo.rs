@@ -35,11 +35,77 @@ pub async fn seed(core: &Core) -> anyhow::Result<()> {
             created += 1;
         }
     }
+    seed_hosts(core, &meta).await?;
     if created > 0 {
         println!(
             "ispmon demo: users olga (noc), ivan (technician), pavel (installer), alice (auditor), boris (admin) \
              have the password '{DEMO_PASSWORD}'"
         );
     }
+    Ok(())
+}
+
+/// Folders and a few hundred hosts on loopback addresses (127.10.x.y), with
+/// parents, so the ICMP board is alive out of the box. Only on an empty board.
+async fn seed_hosts(core: &Core, meta: &Metadata) -> anyhow::Result<()> {
+    use ispmon_events::folder::FolderCommand;
+    use ispmon_events::host::{HostCommand, HostDetails};
+    let existing = core
+        .views
+        .read(|c| ispmon_projections::hosts::counts(c))
+        .await?
+        .0;
+    if existing > 0 {
+        return Ok(());
+    }
+    let err = |e: crate::commands::CommandError| anyhow::anyhow!("seeding hosts: {e}");
+    let mut n = 0;
+    for (f, folder) in ["Core", "Access", "Wireless"].iter().enumerate() {
+        let folder_id = uuid::Uuid::new_v4().to_string();
+        core.commands
+            .folder(
+                &folder_id,
+                FolderCommand::Create {
+                    name: folder.to_string(),
+                },
+                meta,
+            )
+            .await
+            .map_err(err)?;
+        let router = uuid::Uuid::new_v4().to_string();
+        let details = HostDetails {
+            name: format!("{}-gw", folder.to_lowercase()),
+            folder: Some(folder_id.clone()),
+            tags: vec!["gateway".into()],
+            ..Default::default()
+        };
+        let ip = format!("127.10.{}.1", f + 1);
+        core.commands
+            .host(&router, HostCommand::Add { ip, details }, meta)
+            .await
+            .map_err(err)?;
+        for i in 2..=100u32 {
+            let details = HostDetails {
+                name: format!("{}-{i:03}", folder.to_lowercase()),
+                folder: Some(folder_id.clone()),
+                parent: Some(router.clone()),
+                ..Default::default()
+            };
+            let ip = format!("127.10.{}.{i}", f + 1);
+            core.commands
+                .host(
+                    &uuid::Uuid::new_v4().to_string(),
+                    HostCommand::Add { ip, details },
+                    meta,
+                )
+                .await
+                .map_err(err)?;
+            n += 1;
+        }
+    }
+    println!(
+        "ispmon demo: seeded 3 folders and {} hosts on 127.10.0.0/16",
+        n + 3
+    );
     Ok(())
 }

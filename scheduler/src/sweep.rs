@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 use ispmon_events::host::{Host, HostCommand, HostState, RoundSample};
 use ispmon_events::icmp_settings::IcmpSettingsValues;
 
+use futures::StreamExt;
+
 use crate::icmp::{ProbeOptions, Prober};
+
+/// State-change commands in flight at once after a round.
+const RECORD_CONCURRENCY: usize = 64;
 use crate::JobFuture;
 
 /// Which hosts a sweep probes.
@@ -191,20 +196,36 @@ impl Sweeper {
             answered: samples.iter().filter(|s| s.received > 0).count(),
             ..Default::default()
         };
-        for ((t, sample), failed_rounds) in targets.iter().zip(&samples).zip(&rounds) {
-            let command = HostCommand::RecordRound {
-                sample: *sample,
-                failed_rounds: *failed_rounds,
-                parent_down: parent_down(t),
-                judgement,
-            };
-            if !changes_state(t, &command) {
-                continue;
-            }
-            if let Err(e) = self.world.record(t.host_id.clone(), command).await {
-                tracing::warn!(host = t.host_id, error = e, "recording a round failed");
-            } else {
-                report.commands += 1;
+        let changes: Vec<(String, HostCommand)> = targets
+            .iter()
+            .zip(&samples)
+            .zip(&rounds)
+            .map(|((t, sample), failed_rounds)| {
+                let command = HostCommand::RecordRound {
+                    sample: *sample,
+                    failed_rounds: *failed_rounds,
+                    parent_down: parent_down(t),
+                    judgement,
+                };
+                (t, command)
+            })
+            .filter(|(t, command)| changes_state(t, command))
+            .map(|(t, command)| (t.host_id.clone(), command))
+            .collect();
+        // Issued concurrently so that the store's group commit takes many
+        // state changes per fsync.
+        let results: Vec<(String, Result<(), String>)> = futures::stream::iter(changes)
+            .map(|(id, command)| async move {
+                let r = self.world.record(id.clone(), command).await;
+                (id, r)
+            })
+            .buffer_unordered(RECORD_CONCURRENCY)
+            .collect()
+            .await;
+        for (id, r) in results {
+            match r {
+                Ok(()) => report.commands += 1,
+                Err(e) => tracing::warn!(host = id, error = e, "recording a round failed"),
             }
         }
         report.elapsed = start.elapsed();
