@@ -22,6 +22,8 @@ pub struct Core {
     pub secrets: Secrets,
     pub commands: Commands,
     pub key: SecretKey,
+    /// Ping samples (not events): `DATA/telemetry.db`.
+    pub telemetry: ispmon_scheduler::telemetry::Telemetry,
 }
 
 impl Core {
@@ -59,12 +61,15 @@ impl Core {
         .context("opening views.db")?;
         let secrets = Secrets::new(store.clone(), key.clone());
         let commands = Commands::new(store.clone(), views.clone());
+        let telemetry = ispmon_scheduler::telemetry::Telemetry::open(&dir.join("telemetry.db"))
+            .context("opening telemetry.db")?;
         Ok(Self {
             store,
             views,
             secrets,
             commands,
             key,
+            telemetry,
         })
     }
 

@@ -79,8 +79,11 @@ impl SweepWorld for AppWorld {
 
 /// The sweeper over the real prober.
 pub fn sweeper(core: &Core) -> Arc<ispmon_scheduler::sweep::Sweeper> {
-    Arc::new(ispmon_scheduler::sweep::Sweeper::new(
-        Arc::new(AppWorld { core: core.clone() }),
-        Arc::new(ispmon_scheduler::icmp::SurgePinger::new()),
-    ))
+    Arc::new(
+        ispmon_scheduler::sweep::Sweeper::new(
+            Arc::new(AppWorld { core: core.clone() }),
+            Arc::new(ispmon_scheduler::icmp::SurgePinger::new()),
+        )
+        .with_telemetry(core.telemetry.clone()),
+    )
 }

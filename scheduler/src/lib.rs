@@ -10,9 +10,11 @@
 //!   reports last run, next run, failures; `run_now` triggers one.
 //! - [`icmp`]: the ICMP prober (`Prober`, `SurgePinger` on surge-ping).
 //! - [`sweep`]: the ICMP sweep job (scopes, debounce, parent/child).
+//! - [`telemetry`]: ping samples with rollups and retention (`telemetry.db`).
 
 pub mod icmp;
 pub mod sweep;
+pub mod telemetry;
 
 use std::collections::BTreeMap;
 use std::future::Future;

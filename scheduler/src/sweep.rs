@@ -80,6 +80,7 @@ pub struct SweepReport {
 pub struct Sweeper {
     world: Arc<dyn SweepWorld>,
     prober: Arc<dyn Prober>,
+    telemetry: Option<crate::telemetry::Telemetry>,
     failures: Mutex<HashMap<String, u32>>,
     running: Mutex<HashSet<Scope>>,
     interval_s: std::sync::atomic::AtomicU32,
@@ -108,12 +109,19 @@ impl Sweeper {
         Self {
             world,
             prober,
+            telemetry: None,
             failures: Mutex::new(HashMap::new()),
             running: Mutex::new(HashSet::new()),
             interval_s: std::sync::atomic::AtomicU32::new(
                 IcmpSettingsValues::default().sweep_interval_s,
             ),
         }
+    }
+
+    /// Records every round's samples in `telemetry`.
+    pub fn with_telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
+        self.telemetry = Some(telemetry);
+        self
     }
 
     /// Whether a sweep of `scope` is running now.
@@ -160,6 +168,17 @@ impl Sweeper {
             .probe(&ips, &probe_options(&settings))
             .await
             .map_err(|e| SweepError::Failed(e.to_string()))?;
+        if let Some(t) = &self.telemetry {
+            let at = chrono::Utc::now().timestamp();
+            let rows = targets
+                .iter()
+                .map(|t| t.host_id.clone())
+                .zip(samples.iter().copied())
+                .collect();
+            if let Err(e) = t.record(at, rows).await {
+                tracing::warn!(error = %e, "telemetry write failed; the sweep goes on");
+            }
+        }
         let judgement = settings.judgement();
         let debounce = judgement.failed_rounds_before_down.max(1);
         // Consecutive failures, including this round.

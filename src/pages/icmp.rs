@@ -115,7 +115,15 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Markup> {
     let l = ctx.locale;
-    let (all, folders) = board_data(&st).await?;
+    let (mut all, folders) = board_data(&st).await?;
+    // The latest round's RTT and loss (telemetry), where there is one.
+    let latest = st.core.telemetry.latest().await?;
+    for h in &mut all {
+        if let Some((_, loss, avg)) = latest.get(&h.host_id) {
+            h.last_loss_pct = Some(*loss);
+            h.last_avg_ms = *avg;
+        }
+    }
     let rows: Vec<&HostRow> = all.iter().filter(|h| matches(&q.view, h)).collect();
     let since = ispmon_events::store::now_rfc3339();
     let body = html! {
@@ -508,13 +516,31 @@ pub async fn schedule_maintenance(
     .await
 }
 
+#[derive(Deserialize, Default)]
+pub struct RangeQuery {
+    #[serde(default)]
+    range: String,
+}
+
+/// The chart ranges: (query value, seconds).
+const RANGES: &[(&str, i64)] = &[("24h", 86_400), ("7d", 7 * 86_400), ("1y", 365 * 86_400)];
+
 pub async fn show_host(
     State(st): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(rq): Query<RangeQuery>,
 ) -> AppResult<Markup> {
     let l = ctx.locale;
     let h = load(&st, &id).await?;
+    let (range, span) = RANGES
+        .iter()
+        .find(|(r, _)| *r == rq.range)
+        .copied()
+        .unwrap_or(RANGES[0]);
+    let to = chrono::Utc::now().timestamp() + 1;
+    let from = to - span;
+    let points = st.core.telemetry.series(id.clone(), from, to).await?;
     let hid = id.clone();
     let (history, folders, parent, windows) = st
         .core
@@ -588,6 +614,13 @@ pub async fn show_host(
                 h2 { (t(l, "icmp.maintenance")) }
                 table.data { tbody { @for (s, e, r) in &windows { tr { td { (when(s)) " — " (when(e)) } td { (r) } } } } }
             }
+            h2 { (t(l, "icmp.graph")) }
+            nav.ranges {
+                @for (r, _) in RANGES {
+                    a.active[*r == range] href={ (base) "?range=" (r) } { (r) }
+                }
+            }
+            (super::charts::latency_chart(&points, from, to, t(l, "icmp.no_samples")))
             h2 { (t(l, "icmp.history")) }
             @if history.is_empty() { p.empty { (t(l, "icmp.no_history")) } } @else {
                 table.data #host-history {

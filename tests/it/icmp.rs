@@ -279,3 +279,23 @@ async fn check_now_pings_a_loopback_host_and_brings_it_up() {
         .await;
     assert_eq!(r.status().as_u16(), 422);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_records_telemetry_and_the_host_page_draws_it() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let r = admin.post_form("/icmp/hosts", &[("ip", "::1"), ("name", "lo6")]).await;
+    let host = location(&r);
+    let (_, before) = admin.get_text(&host).await;
+    assert!(before.contains("No samples in this range yet."));
+    admin.post_form(&format!("{host}/check"), &[]).await;
+    for range in ["24h", "7d", "1y"] {
+        let (status, page) = admin.get_text(&format!("{host}?range={range}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<svg class=\"chart\""), "{range}");
+        assert!(!page.contains("No samples in this range yet."), "{range}: the sample is drawn");
+    }
+    let (_, board) = admin.get_text("/icmp").await;
+    let row = select_text(&board, "#hosts-table tbody tr").join("");
+    assert!(row.contains(" ms") && row.contains("0 %"), "latest RTT and loss on the board: {row}");
+}

@@ -1,0 +1,268 @@
+//! Ping telemetry in `telemetry.db`: every round's samples (not events),
+//! rolled up as they are written, with retention so storage stays bounded:
+//! raw rounds 48 h, 5-minute buckets 30 days, 1-hour buckets 2 years.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use ispmon_events::host::RoundSample;
+use rusqlite::{params, Connection};
+
+const RAW_KEEP_S: i64 = 48 * 3600;
+const FIVE_MIN_KEEP_S: i64 = 30 * 24 * 3600;
+const HOUR_KEEP_S: i64 = 2 * 365 * 24 * 3600;
+
+/// One point of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// Unix seconds (start of the bucket for rollups).
+    pub at: i64,
+    pub loss_pct: f64,
+    pub avg_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+/// The telemetry store; cheap to clone.
+#[derive(Clone)]
+pub struct Telemetry {
+    conn: Arc<Mutex<Connection>>,
+    last_prune: Arc<Mutex<i64>>,
+}
+
+fn us(ms: Option<f64>) -> Option<i64> {
+    ms.map(|m| (m * 1000.0).round() as i64)
+}
+
+fn ms(us: Option<i64>) -> Option<f64> {
+    us.map(|u| u as f64 / 1000.0)
+}
+
+impl Telemetry {
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = ispmon_events::sqlite::open_rw(path, false)?;
+        conn.execute_batch(include_str!("../../migrations/telemetry/0001_samples.sql"))?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            last_prune: Arc::new(Mutex::new(0)),
+        })
+    }
+
+    /// Records one round for many hosts at `at` (unix seconds), in one
+    /// transaction, updating the rollups; prunes old rows once an hour.
+    pub fn record_blocking(&self, at: i64, rows: &[(String, RoundSample)]) -> rusqlite::Result<()> {
+        let mut conn = self.conn.lock().expect("telemetry lock");
+        let tx = conn.transaction()?;
+        {
+            let mut raw = tx.prepare_cached(
+                "INSERT OR REPLACE INTO samples_raw (host_id, at, sent, received, min_us, avg_us, max_us, jitter_us)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let mut roll = tx.prepare_cached(
+                "INSERT INTO samples_rollup (host_id, width, bucket, rounds, sent, received, avg_sum_us, answered, min_us, max_us)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?5, COALESCE(?6, 0), ?7, ?8, ?9)
+                 ON CONFLICT (host_id, width, bucket) DO UPDATE SET
+                   rounds = rounds + 1, sent = sent + excluded.sent, received = received + excluded.received,
+                   avg_sum_us = avg_sum_us + excluded.avg_sum_us, answered = answered + excluded.answered,
+                   min_us = CASE WHEN min_us IS NULL THEN excluded.min_us WHEN excluded.min_us IS NULL THEN min_us ELSE MIN(min_us, excluded.min_us) END,
+                   max_us = CASE WHEN max_us IS NULL THEN excluded.max_us WHEN excluded.max_us IS NULL THEN max_us ELSE MAX(max_us, excluded.max_us) END",
+            )?;
+            let mut latest = tx.prepare_cached(
+                "INSERT OR REPLACE INTO latest (host_id, at, loss_pct, avg_us) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (host, s) in rows {
+                let (min, avg, max) = (us(s.min_ms), us(s.avg_ms), us(s.max_ms));
+                raw.execute(params![
+                    host,
+                    at,
+                    s.sent,
+                    s.received,
+                    min,
+                    avg,
+                    max,
+                    us(s.jitter_ms)
+                ])?;
+                for width in [300i64, 3600] {
+                    let bucket = at - at.rem_euclid(width);
+                    roll.execute(params![
+                        host,
+                        width,
+                        bucket,
+                        s.sent,
+                        s.received,
+                        avg,
+                        avg.is_some() as i64,
+                        min,
+                        max
+                    ])?;
+                }
+                latest.execute(params![host, at, loss(s.sent as i64, s.received as i64), avg])?;
+            }
+        }
+        tx.commit()?;
+        let mut last = self.last_prune.lock().expect("telemetry lock");
+        if at - *last >= 3600 {
+            *last = at;
+            conn.execute("DELETE FROM samples_raw WHERE at < ?1", [at - RAW_KEEP_S])?;
+            conn.execute(
+                "DELETE FROM samples_rollup WHERE (width = 300 AND bucket < ?1) OR (width = 3600 AND bucket < ?2)",
+                params![at - FIVE_MIN_KEEP_S, at - HOUR_KEEP_S],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A host's series over `[from, to)`: raw rounds when the span is at most
+    /// 48 h, 5-minute buckets up to 30 days, hourly beyond.
+    pub fn series_blocking(&self, host: &str, from: i64, to: i64) -> rusqlite::Result<Vec<Point>> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        let span = to - from;
+        if span <= RAW_KEEP_S {
+            let mut s = conn.prepare_cached(
+                "SELECT at, sent, received, avg_us, min_us, max_us FROM samples_raw
+                 WHERE host_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY at",
+            )?;
+            let rows = s.query_map(params![host, from, to], |r| {
+                let (sent, received): (i64, i64) = (r.get(1)?, r.get(2)?);
+                Ok(Point {
+                    at: r.get(0)?,
+                    loss_pct: loss(sent, received),
+                    avg_ms: ms(r.get(3)?),
+                    min_ms: ms(r.get(4)?),
+                    max_ms: ms(r.get(5)?),
+                })
+            })?;
+            return rows.collect();
+        }
+        let width = if span <= FIVE_MIN_KEEP_S { 300 } else { 3600 };
+        let mut s = conn.prepare_cached(
+            "SELECT bucket, sent, received, avg_sum_us, answered, min_us, max_us FROM samples_rollup
+             WHERE host_id = ?1 AND width = ?2 AND bucket >= ?3 AND bucket < ?4 ORDER BY bucket",
+        )?;
+        let rows = s.query_map(params![host, width, from, to], |r| {
+            let (sent, received, sum, answered): (i64, i64, i64, i64) =
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            Ok(Point {
+                at: r.get(0)?,
+                loss_pct: loss(sent, received),
+                avg_ms: (answered > 0).then(|| sum as f64 / answered as f64 / 1000.0),
+                min_ms: ms(r.get(5)?),
+                max_ms: ms(r.get(6)?),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The last round of every host: host id → (unix seconds, loss %, avg ms).
+    pub fn latest_blocking(
+        &self,
+    ) -> rusqlite::Result<std::collections::HashMap<String, (i64, f64, Option<f64>)>> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        let mut s = conn.prepare_cached("SELECT host_id, at, loss_pct, avg_us FROM latest")?;
+        let rows = s.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (r.get(1)?, r.get(2)?, ms(r.get(3)?)),
+            ))
+        })?;
+        rows.collect()
+    }
+
+    /// Rows held, per table (for the README's size figures and the admin page).
+    pub fn row_counts_blocking(&self) -> rusqlite::Result<(i64, i64)> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        Ok((
+            conn.query_row("SELECT COUNT(*) FROM samples_raw", [], |r| r.get(0))?,
+            conn.query_row("SELECT COUNT(*) FROM samples_rollup", [], |r| r.get(0))?,
+        ))
+    }
+
+    /// The async forms run on blocking threads.
+    pub async fn record(&self, at: i64, rows: Vec<(String, RoundSample)>) -> rusqlite::Result<()> {
+        let t = self.clone();
+        tokio::task::spawn_blocking(move || t.record_blocking(at, &rows))
+            .await
+            .unwrap_or_else(|e| {
+                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                    std::io::Error::other(e.to_string()),
+                )))
+            })
+    }
+
+    pub async fn series(&self, host: String, from: i64, to: i64) -> rusqlite::Result<Vec<Point>> {
+        let t = self.clone();
+        tokio::task::spawn_blocking(move || t.series_blocking(&host, from, to))
+            .await
+            .unwrap_or_else(|e| {
+                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                    std::io::Error::other(e.to_string()),
+                )))
+            })
+    }
+
+    pub async fn latest(
+        &self,
+    ) -> rusqlite::Result<std::collections::HashMap<String, (i64, f64, Option<f64>)>> {
+        let t = self.clone();
+        tokio::task::spawn_blocking(move || t.latest_blocking())
+            .await
+            .unwrap_or_else(|e| {
+                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                    std::io::Error::other(e.to_string()),
+                )))
+            })
+    }
+}
+
+fn loss(sent: i64, received: i64) -> f64 {
+    if sent <= 0 {
+        0.0
+    } else {
+        100.0 * (sent - received).max(0) as f64 / sent as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::answered;
+
+    #[test]
+    fn rounds_roll_up_into_buckets_and_old_rows_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Telemetry::open(&dir.path().join("telemetry.db")).unwrap();
+        let base = 1_800_000_000 - 1_800_000_000 % 3600;
+        let lost = RoundSample {
+            sent: 1,
+            ..Default::default()
+        };
+        for i in 0..10 {
+            let s = if i == 9 {
+                lost
+            } else {
+                answered(1.0 + i as f64)
+            };
+            t.record_blocking(base + i * 60, &[("h".into(), s)])
+                .unwrap();
+        }
+        let raw = t.series_blocking("h", base, base + 3600).unwrap();
+        assert_eq!(raw.len(), 10);
+        assert_eq!(raw[9].loss_pct, 100.0);
+        let five = t.series_blocking("h", base, base + 3 * 24 * 3600).unwrap();
+        assert_eq!(five.len(), 2, "10 minutes → two 5-minute buckets");
+        assert_eq!(five[0].avg_ms, Some(3.0), "mean of 1..=5 ms");
+        assert_eq!(five[1].loss_pct, 20.0, "one of five rounds lost");
+        let hourly = t.series_blocking("h", base, base + 60 * 24 * 3600).unwrap();
+        assert_eq!(hourly.len(), 1);
+        assert_eq!(hourly[0].min_ms, Some(1.0));
+        assert_eq!(hourly[0].max_ms, Some(9.0));
+        let latest = t.latest_blocking().unwrap();
+        assert_eq!(latest["h"].1, 100.0);
+        // Three days later, the raw rows are pruned but the rollups stay.
+        t.record_blocking(base + 3 * 24 * 3600, &[("h".into(), answered(1.0))])
+            .unwrap();
+        let (raw_rows, rollup_rows) = t.row_counts_blocking().unwrap();
+        assert_eq!(raw_rows, 1);
+        assert!(rollup_rows >= 3);
+    }
+}
