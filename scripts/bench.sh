@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints its figures beside a reference measured
+# in the same run (raw SQLite inserts, fping). Installs fping when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v fping >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends fping
+fi
+cargo bench --bench commands
+cargo bench --bench replay
+cargo bench --bench sweep
