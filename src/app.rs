@@ -36,6 +36,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen))?;
         let state = AppState::new(core, settings);
         state.scheduler.add(state.sweeper.job(), cancel.clone());
+        crate::notify::spawn(&state, cancel.clone())?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
             state.scheduler.run_now("icmp-sweep");

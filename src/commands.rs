@@ -9,6 +9,7 @@ use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use ispmon_events::folder::{Folder, FolderCommand};
 use ispmon_events::host::{Host, HostCommand};
 use ispmon_events::icmp_settings::{IcmpSettings, IcmpSettingsCommand, SETTINGS_ID};
+use ispmon_events::notify_settings::{NotifySettings, NotifySettingsCommand};
 use ispmon_events::store::{ReservationTaken, SqliteRepository};
 use ispmon_events::user::{User, UserCommand};
 use ispmon_events::{EventStore, Metadata, StoreError};
@@ -56,6 +57,7 @@ pub struct Commands {
     hosts: Arc<Framework<Host>>,
     folders: Arc<Framework<Folder>>,
     icmp_settings: Arc<Framework<IcmpSettings>>,
+    notify_settings: Arc<Framework<NotifySettings>>,
     store: EventStore,
     views: Views,
 }
@@ -76,6 +78,7 @@ impl Commands {
             hosts: framework(&store),
             folders: framework(&store),
             icmp_settings: framework(&store),
+            notify_settings: framework(&store),
             store,
             views,
         }
@@ -120,6 +123,16 @@ impl Commands {
     ) -> Result<u64, CommandError> {
         self.run(&self.icmp_settings, SETTINGS_ID, command, meta)
             .await
+    }
+
+    /// Changes the notification settings (a single aggregate).
+    pub async fn notify_settings(
+        &self,
+        command: NotifySettingsCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        let id = ispmon_events::notify_settings::SETTINGS_ID;
+        self.run(&self.notify_settings, id, command, meta).await
     }
 
     /// Executes a User command; returns the log position after it, once the

@@ -12,6 +12,7 @@
 //! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
 //! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
 //! - [`demo`]: the demo data set; [`sweeps`]: the ICMP sweep wired to the app.
+//! - [`notify`]: notifications of host transitions (webhook, Telegram).
 
 pub mod api;
 pub mod app;
@@ -24,6 +25,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod observe;
+pub mod notify;
 pub mod pages;
 pub mod routes;
 pub mod state;

@@ -63,11 +63,16 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("POST", "/icmp/hosts/{id}/maintenance", OPS),
     ("POST", "/icmp/hosts/{id}/check", OPS),
     ("POST", "/icmp/check", OPS),
+    ("GET", "/icmp/export.csv", Access::AnyRole),
+    ("GET", "/icmp/import", ADMIN),
+    ("POST", "/icmp/import", ADMIN),
     ("POST", "/icmp/folders", ADMIN),
     ("POST", "/icmp/folders/{id}/rename", ADMIN),
     ("POST", "/icmp/folders/{id}/delete", ADMIN),
     ("GET", "/admin/icmp/settings", ADMIN),
     ("POST", "/admin/icmp/settings", ADMIN),
+    ("GET", "/admin/notifications", ADMIN),
+    ("POST", "/admin/notifications", ADMIN),
     ("GET", "/api/v1/me", Access::AnyRole),
     ("GET", "/api/v1/events", AUDIT),
 ];
@@ -141,6 +146,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::icmp::schedule_maintenance),
         )
         .route("/icmp/check", post(pages::icmp::check))
+        .route("/icmp/export.csv", get(pages::icmp_csv::export))
+        .route(
+            "/icmp/import",
+            get(pages::icmp_csv::form).post(pages::icmp_csv::import),
+        )
         .route("/icmp/hosts/{id}/check", post(pages::icmp::check_host))
         .route("/icmp/folders", post(pages::icmp::create_folder))
         .route(
@@ -155,11 +165,16 @@ pub fn router(state: AppState) -> Router {
             "/admin/icmp/settings",
             get(pages::icmp_settings::show).post(pages::icmp_settings::save),
         )
+        .route(
+            "/admin/notifications",
+            get(pages::notifications::show).post(pages::notifications::save),
+        )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/events", get(api::events))
         .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .layer(map_response(security_headers))
+        .layer(axum::Extension(crate::notify::Notifier::new(&state)))
         .with_state(state)
 }
 

@@ -15,11 +15,13 @@
 //! - [`values`]: validated newtypes built at the edge (`Login`, `Role`, `Locale`).
 //! - [`user`]: the User aggregate.
 //! - [`host`], [`folder`], [`icmp_settings`]: ICMP monitoring aggregates.
+//! - [`notify_settings`]: where host transitions are notified (webhook, Telegram).
 
 pub mod folder;
 pub mod host;
 pub mod icmp_settings;
 pub mod metadata;
+pub mod notify_settings;
 pub mod registry;
 pub mod reservations;
 pub mod secrets;

@@ -31,6 +31,10 @@ pub const KINDS: &[AggregateKind] = &[
         name: crate::icmp_settings::IcmpSettings::TYPE,
         fold: fold::<crate::icmp_settings::IcmpSettings>,
     },
+    AggregateKind {
+        name: crate::notify_settings::NotifySettings::TYPE,
+        fold: fold::<crate::notify_settings::NotifySettings>,
+    },
 ];
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -4,6 +4,7 @@
 use ispmon_events::folder::FolderEvent;
 use ispmon_events::host::HostEvent;
 use ispmon_events::icmp_settings::IcmpSettingsEvent;
+use ispmon_events::notify_settings::NotifySettingsEvent;
 use ispmon_events::user::UserEvent;
 use ispmon_events::StoredEvent;
 
@@ -13,6 +14,7 @@ pub enum Decoded {
     Host(HostEvent),
     Folder(FolderEvent),
     IcmpSettings(IcmpSettingsEvent),
+    NotifySettings(NotifySettingsEvent),
     /// An aggregate type this build does not project.
     Other,
 }
@@ -31,6 +33,7 @@ impl<'a> Envelope<'a> {
             "Host" => Decoded::Host(serde_json::from_str(p)?),
             "Folder" => Decoded::Folder(serde_json::from_str(p)?),
             "IcmpSettings" => Decoded::IcmpSettings(serde_json::from_str(p)?),
+            "NotifySettings" => Decoded::NotifySettings(serde_json::from_str(p)?),
             _ => Decoded::Other,
         };
         Ok(Self { stored, event })

@@ -11,11 +11,13 @@
 //! - [`decode`]: turns a stored event into its typed domain event, once.
 //! - [`users`], [`sessions`], [`api_tokens`]: one module per view.
 //! - [`hosts`], [`folders`]: the ICMP board, host history, folders, settings.
+//! - [`notify`]: the notification settings (webhook, Telegram).
 
 pub mod api_tokens;
 pub mod decode;
 pub mod folders;
 pub mod hosts;
+pub mod notify;
 pub mod rebuild;
 pub mod runner;
 pub mod sessions;
@@ -44,6 +46,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(api_tokens::ApiTokensProjection),
         Box::new(hosts::HostsProjection),
         Box::new(folders::FoldersProjection),
+        Box::new(notify::NotifyProjection),
     ]
 }
 

@@ -131,6 +131,10 @@ pub async fn board(
             (sidebar(&ctx, &all, &folders, &q.view))
             section.hosts {
                 h1 { (t(l, "icmp.title")) }
+                div.actions {
+                    a href="/icmp/export.csv" { (t(l, "icmp.export")) }
+                    @if ctx.can_get("/icmp/import") { a href="/icmp/import" { (t(l, "icmp.import")) } }
+                }
                 @if ctx.can_post("/icmp/check") {
                     div.actions {
                         @for (scope, key) in [("all", "icmp.check_all"), ("down", "icmp.check_down")] {

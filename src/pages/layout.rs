@@ -18,6 +18,7 @@ const NAV: &[(&str, &str)] = &[
     ("/audit/events", "nav.audit"),
     ("/audit/state", "nav.state"),
     ("/admin/icmp/settings", "nav.icmp_settings"),
+    ("/admin/notifications", "nav.notifications"),
 ];
 
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {

@@ -284,7 +284,9 @@ async fn check_now_pings_a_loopback_host_and_brings_it_up() {
 async fn a_sweep_records_telemetry_and_the_host_page_draws_it() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
-    let r = admin.post_form("/icmp/hosts", &[("ip", "::1"), ("name", "lo6")]).await;
+    let r = admin
+        .post_form("/icmp/hosts", &[("ip", "::1"), ("name", "lo6")])
+        .await;
     let host = location(&r);
     let (_, before) = admin.get_text(&host).await;
     assert!(before.contains("No samples in this range yet."));
@@ -293,9 +295,55 @@ async fn a_sweep_records_telemetry_and_the_host_page_draws_it() {
         let (status, page) = admin.get_text(&format!("{host}?range={range}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("<svg class=\"chart\""), "{range}");
-        assert!(!page.contains("No samples in this range yet."), "{range}: the sample is drawn");
+        assert!(
+            !page.contains("No samples in this range yet."),
+            "{range}: the sample is drawn"
+        );
     }
     let (_, board) = admin.get_text("/icmp").await;
     let row = select_text(&board, "#hosts-table tbody tr").join("");
-    assert!(row.contains(" ms") && row.contains("0 %"), "latest RTT and loss on the board: {row}");
+    assert!(
+        row.contains(" ms") && row.contains("0 %"),
+        "latest RTT and loss on the board: {row}"
+    );
+}
+
+#[tokio::test]
+async fn csv_import_previews_refuses_bad_files_and_exports_what_it_imported() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let good = "ip,name,folder,parent,tags,notes\n127.0.4.1,gw,Core,,core,\n127.0.4.2,sw,Core,127.0.4.1,,\"floor 2, rack 1\"\n";
+    let mixed = format!("{good}127.0.4.999,bad,,,,\n");
+    let before = app.event_count();
+    let r = admin
+        .post_form("/icmp/import", &[("csv", &mixed), ("mode", "preview")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("data-line=\"4\"") && html.contains("not an IPv4"));
+    let r = admin
+        .post_form("/icmp/import", &[("csv", &mixed), ("mode", "apply")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("nothing was applied"));
+    assert_eq!(app.event_count(), before, "a bad file changes nothing");
+    let r = admin
+        .post_form("/icmp/import", &[("csv", &mixed), ("mode", "apply_good")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("2 hosts imported."));
+    let csv = admin.get("/icmp/export.csv").await.text().await.unwrap();
+    assert!(csv.starts_with("ip,name,folder,parent,tags,notes"));
+    assert!(
+        csv.contains("127.0.4.2,sw,Core,127.0.4.1,,\"floor 2, rack 1\""),
+        "{csv}"
+    );
+    let again = admin
+        .post_form("/icmp/import", &[("csv", good), ("mode", "apply")])
+        .await;
+    assert_eq!(
+        again.status().as_u16(),
+        422,
+        "existing addresses are refused"
+    );
 }

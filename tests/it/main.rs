@@ -6,6 +6,7 @@ mod authz;
 mod icmp;
 mod browser;
 mod nginx;
+mod notify;
 mod store;
 mod sweep;
 mod users;
