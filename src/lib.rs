@@ -15,6 +15,7 @@
 //! - [`notify`]: notifications of host transitions (webhook, Telegram).
 
 pub mod api;
+pub mod api_hosts;
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -7,7 +7,7 @@ use axum::Router;
 use ispmon_events::values::Role;
 
 use crate::state::AppState;
-use crate::{api, auth, observe, pages, static_files};
+use crate::{api, api_hosts, auth, observe, pages, static_files};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,13 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("POST", "/admin/notifications", ADMIN),
     ("GET", "/api/v1/me", Access::AnyRole),
     ("GET", "/api/v1/events", AUDIT),
+    ("GET", "/api/v1/hosts", Access::AnyRole),
+    ("POST", "/api/v1/hosts", ADMIN),
+    ("GET", "/api/v1/hosts/{id}", Access::AnyRole),
+    ("PATCH", "/api/v1/hosts/{id}", ADMIN),
+    ("DELETE", "/api/v1/hosts/{id}", ADMIN),
+    ("GET", "/api/v1/hosts/{id}/samples", Access::AnyRole),
+    ("POST", "/api/v1/sweeps", OPS),
 ];
 
 /// The access rule of a matched route.
@@ -171,6 +178,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/events", get(api::events))
+        .route(
+            "/api/v1/hosts",
+            get(api_hosts::list).post(api_hosts::create),
+        )
+        .route(
+            "/api/v1/hosts/{id}",
+            get(api_hosts::get)
+                .patch(api_hosts::patch)
+                .delete(api_hosts::delete),
+        )
+        .route("/api/v1/hosts/{id}/samples", get(api_hosts::samples))
+        .route("/api/v1/sweeps", post(api_hosts::sweep))
         .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .layer(map_response(security_headers))

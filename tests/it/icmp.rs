@@ -347,3 +347,128 @@ async fn csv_import_previews_refuses_bad_files_and_exports_what_it_imported() {
         "existing addresses are refused"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosts_api_creates_edits_checks_and_deletes_hosts() {
+    let app = spawn_app().await;
+    let out = std::process::Command::new(bin())
+        .args(["token", "create", "admin"])
+        .env("ISPMON_DATA", app.data.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let http = client();
+    let url = |p: &str| format!("{}{p}", app.base);
+    let before = app.event_count();
+    let r = http
+        .post(url("/api/v1/hosts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"ip": "nope", "name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = format!("{:?}", r.headers());
+    let body: serde_json::Value = r
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{status} {headers}: {e}"));
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("not an IPv4"));
+    assert_eq!(app.event_count(), before);
+
+    let r = http
+        .post(url("/api/v1/hosts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"ip": "127.0.0.1", "name": "lo", "tags": ["core"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let host: serde_json::Value = r.json().await.unwrap();
+    let id = host["id"].as_str().unwrap().to_string();
+    assert_eq!(host["tags"], serde_json::json!(["core"]));
+    let dup = http
+        .post(url("/api/v1/hosts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"ip": "127.0.0.1", "name": "again"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status().as_u16(), 422);
+
+    let r = http
+        .patch(url(&format!("/api/v1/hosts/{id}")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "loopback"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["name"],
+        "loopback"
+    );
+
+    let r = http
+        .post(url("/api/v1/sweeps"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"scope": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let h: serde_json::Value = http
+        .get(url(&format!("/api/v1/hosts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["state"], "up");
+    let s: serde_json::Value = http
+        .get(url(&format!("/api/v1/hosts/{id}/samples")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["samples"].as_array().unwrap().len(), 1);
+    let list: serde_json::Value = http
+        .get(url("/api/v1/hosts"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["hosts"].as_array().unwrap().len(), 1);
+
+    let r = http
+        .delete(url(&format!("/api/v1/hosts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let r = http
+        .get(url(&format!("/api/v1/hosts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = http.get(url("/api/v1/hosts")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401, "no token, no answer");
+}
