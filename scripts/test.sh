@@ -2,7 +2,8 @@
 # Runs the whole ispmon test suite. On a fresh Debian machine with only the
 # Rust toolchain it first installs what the tests need (a real Chromium and
 # its WebDriver for the browser test, nginx for the proxy test, openssl for
-# its certificate, sqlite3 for poking at data by hand).
+# its certificate, nftables and iproute2 for the network-namespace test,
+# sqlite3 for poking at data by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ have sqlite3      || missing+=(sqlite3)
 have curl         || missing+=(curl)
 have ip           || missing+=(iproute2)
 have unshare      || missing+=(util-linux)
+have nft          || missing+=(nftables)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""

@@ -5,6 +5,7 @@ mod common;
 mod authz;
 mod icmp;
 mod browser;
+mod netns;
 mod nginx;
 mod notify;
 mod store;

@@ -27,9 +27,9 @@ const J: Judgement = Judgement {
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Hit {
-    path: String,
-    body: Value,
+pub(crate) struct Hit {
+    pub(crate) path: String,
+    pub(crate) body: Value,
 }
 
 #[derive(Default)]
@@ -42,8 +42,8 @@ struct Script {
 }
 
 /// A tiny HTTP server on 127.0.0.1 standing in for a webhook and Telegram.
-struct Receiver {
-    base: String,
+pub(crate) struct Receiver {
+    pub(crate) base: String,
     script: Arc<Script>,
 }
 
@@ -65,7 +65,7 @@ async fn record(State(s): State<Arc<Script>>, uri: Uri, body: Bytes) -> StatusCo
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let script = Arc::new(Script::default());
@@ -80,7 +80,7 @@ impl Receiver {
         self.script.hits.lock().unwrap().clone()
     }
 
-    fn webhooks(&self) -> Vec<Value> {
+    pub(crate) fn webhooks(&self) -> Vec<Value> {
         self.hits()
             .into_iter()
             .filter(|h| h.path == "/hook")
