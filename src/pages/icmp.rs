@@ -194,7 +194,11 @@ pub async fn changes(
         .await?;
     Ok(html! {
         (live_marker(&now))
-        @for h in &changed { (host_row(&ctx, h, true)) }
+        // Table rows must sit in a <template> to survive HTML parsing
+        // outside a table; htmx swaps the rows inside it out of band.
+        @if !changed.is_empty() {
+            template { @for h in &changed { (host_row(&ctx, h, true)) } }
+        }
     })
 }
 

@@ -303,3 +303,82 @@ async fn admin_creates_a_user_in_a_real_browser_without_a_full_reload_and_switch
         std::panic::resume_unwind(e.into_panic());
     }
 }
+
+/// Logs in as admin and opens `path`.
+async fn log_in_and_open(c: &Client, base: &str, path: &str) {
+    c.goto(&format!("{base}/login")).await.expect("open /login");
+    fill(c, r#"form[action="/login"] input[name="login"]"#, "admin").await;
+    fill(
+        c,
+        r#"form[action="/login"] input[name="password"]"#,
+        ADMIN_PASSWORD,
+    )
+    .await;
+    click(c, r#"form[action="/login"] button[type="submit"]"#).await;
+    wait_for(c, "header.top nav").await;
+    c.goto(&format!("{base}{path}")).await.expect("open page");
+}
+
+async fn the_board_follows_a_state_change(c: Client, app: std::sync::Arc<TestApp>, host: String) {
+    log_in_and_open(&c, &app.base, "/icmp").await;
+    let row = format!(r#"tr#host-{host}"#);
+    wait_for(&c, &format!(r#"{row}[data-state="pending"]"#)).await;
+    c.execute("window.__marker = 7;", vec![])
+        .await
+        .expect("script runs");
+    // The sweep changes the host's state behind the page's back.
+    app.state
+        .sweeper
+        .run_once(ispmon_scheduler::sweep::Scope::All)
+        .await
+        .expect("sweep");
+    wait_for(&c, &format!(r#"{row}[data-state="up"]"#)).await;
+    assert_eq!(
+        marker(&c).await,
+        json!(7),
+        "the row changed without a reload"
+    );
+    assert!(text_of(&c, &row).await.contains("up"));
+    save_screenshot(&c, "browser-board.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_icmp_board_updates_a_row_live_when_a_host_changes_state() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let host = uuid::Uuid::new_v4().to_string();
+    let details = ispmon_events::host::HostDetails {
+        name: "lo".into(),
+        ..Default::default()
+    };
+    app.state
+        .core
+        .commands
+        .host(
+            &host,
+            ispmon_events::host::HostCommand::Add {
+                ip: "127.0.0.1".into(),
+                details,
+            },
+            &app.meta(),
+        )
+        .await
+        .unwrap();
+    let driver = start_chromedriver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = start_browser(&driver, profile.path()).await;
+    let outcome = tokio::spawn(the_board_follows_a_state_change(
+        browser.clone(),
+        app.clone(),
+        host,
+    ))
+    .await;
+    if outcome.is_err() {
+        if let Ok(png) = browser.screenshot().await {
+            let _ = std::fs::write(target_dir().join("browser-board-failure.png"), png);
+        }
+    }
+    let _ = browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
