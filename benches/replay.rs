@@ -1,1 +1,289 @@
-fn main() {}
+//! Replay throughput: folding a 1,000,000-event log into fresh read models,
+//! against a plain `SELECT` of the same rows.
+//!
+//! The log is generated through the event store's writer (hash chain,
+//! reservations and all) in large appends: 10,000 users register, then a mix
+//! of logins, logouts, locale changes and role changes. Payloads are
+//! `UserEvent`s as serde serializes them and metadata is `Metadata::to_map`,
+//! exactly as cqrs-es stores them.
+//!
+//! Run: `cargo bench --bench replay`. `BENCH_EVENTS=<n>` and
+//! `BENCH_USERS=<n>` change the log size.
+
+use std::path::Path;
+use std::time::Instant;
+
+use cqrs_es::persist::SerializedEvent;
+use cqrs_es::DomainEvent;
+use ispmon_events::secrets::SecretRef;
+use ispmon_events::user::UserEvent;
+use ispmon_events::values::{Locale, Login, Role};
+use ispmon_events::{Durability, EventStore, Metadata, Source};
+
+/// Target: events folded per second by `replay_into`.
+const TARGET_EVENTS_PER_SEC: f64 = 200_000.0;
+
+/// Events per `EventStore::append` while generating.
+const APPEND_CHUNK: usize = 10_000;
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A small deterministic generator (xorshift64*), so every run builds the
+/// same log.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct UserState {
+    id: String,
+    seq: usize,
+    role: Role,
+    locale: Locale,
+    open_sessions: Vec<String>,
+}
+
+/// Builds the log's events in order.
+struct Generator {
+    rng: Rng,
+    users: Vec<UserState>,
+    metas: Vec<serde_json::Value>,
+    sessions: u64,
+}
+
+impl Generator {
+    fn new(users: usize) -> Self {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let users = (0..users)
+            .map(|i| UserState {
+                id: format!(
+                    "{:08x}-0000-4000-8000-{:012x}",
+                    rng.next() as u32,
+                    i as u64
+                ),
+                seq: 0,
+                role: Role::ALL[i % Role::ALL.len()],
+                locale: Locale::En,
+                open_sessions: Vec::new(),
+            })
+            .collect();
+        // A handful of actors, as the metadata of real commands would carry.
+        let metas = (0..16)
+            .map(|i| {
+                let mut m = Metadata::system(
+                    [Source::Web, Source::Api, Source::Scheduler, Source::Cli][i % 4],
+                    &format!("actor{i:02}"),
+                );
+                m.client_ip = format!("10.0.{}.{}", i / 4, 10 + i);
+                serde_json::to_value(m.to_map()).expect("metadata json")
+            })
+            .collect();
+        Self {
+            rng,
+            users,
+            metas,
+            sessions: 0,
+        }
+    }
+
+    fn event(&mut self, user: usize, ev: UserEvent) -> SerializedEvent {
+        let meta = self.metas[self.rng.below(self.metas.len())].clone();
+        let u = &mut self.users[user];
+        u.seq += 1;
+        SerializedEvent {
+            aggregate_id: u.id.clone(),
+            sequence: u.seq,
+            aggregate_type: "User".into(),
+            event_type: ev.event_type(),
+            event_version: ev.event_version(),
+            payload: serde_json::to_value(&ev).expect("event json"),
+            metadata: meta,
+        }
+    }
+
+    fn register(&mut self, user: usize) -> SerializedEvent {
+        let ev = UserEvent::UserRegistered {
+            login: Login::parse(&format!("user{user:06}")).expect("login"),
+            role: self.users[user].role,
+            locale: Locale::En,
+            password: SecretRef(format!("secret-{user:06}")),
+        };
+        self.event(user, ev)
+    }
+
+    /// One event of the steady-state mix: 50% logins, 25% logouts, 15% locale
+    /// changes, 10% role changes.
+    fn activity(&mut self) -> SerializedEvent {
+        let user = self.rng.below(self.users.len());
+        let roll = self.rng.below(100);
+        let u = &mut self.users[user];
+        let ev = if roll < 25 && !u.open_sessions.is_empty() {
+            let i = (self.rng.next() as usize) % u.open_sessions.len();
+            UserEvent::UserLoggedOut {
+                session_id: u.open_sessions.swap_remove(i),
+            }
+        } else if roll < 75 {
+            self.sessions += 1;
+            let session_id = format!("s{:016x}{:08x}", self.sessions, self.rng.next() as u32);
+            let u = &mut self.users[user];
+            u.open_sessions.push(session_id.clone());
+            UserEvent::UserLoggedIn {
+                session_id,
+                ip: format!("192.168.{}.{}", user % 256, (user / 256) % 256),
+                expires_at: "2030-01-01T12:00:00.000000Z".into(),
+            }
+        } else if roll < 90 {
+            u.locale = match u.locale {
+                Locale::En => Locale::Ru,
+                Locale::Ru => Locale::En,
+            };
+            UserEvent::UserLocaleChanged { locale: u.locale }
+        } else {
+            let from = u.role;
+            let to = Role::ALL[(Role::ALL.iter().position(|r| *r == from).unwrap_or(0)
+                + 1
+                + self.rng.below(Role::ALL.len() - 1))
+                % Role::ALL.len()];
+            u.role = to;
+            UserEvent::UserRoleChanged { from, to }
+        };
+        self.event(user, ev)
+    }
+}
+
+/// Writes `total` events for `users` users into a fresh events.db.
+fn generate(path: &Path, users: usize, total: usize) -> u64 {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let store = EventStore::open(path, Durability::Normal).expect("open events.db");
+        let mut g = Generator::new(users);
+        let mut written = 0;
+        let mut chunk = Vec::with_capacity(APPEND_CHUNK);
+        for i in 0..total {
+            chunk.push(if i < users {
+                g.register(i)
+            } else {
+                g.activity()
+            });
+            if chunk.len() == APPEND_CHUNK || i + 1 == total {
+                written = store
+                    .append(std::mem::take(&mut chunk), None)
+                    .await
+                    .expect("append");
+            }
+        }
+        written
+    })
+}
+
+/// The raw reference: every row of the log, the same columns `replay_into`
+/// reads, into owned strings, with one plain `SELECT`.
+fn raw_select(path: &Path) -> (u64, usize) {
+    let conn = ispmon_events::sqlite::open_ro(path).expect("open events.db");
+    let mut stmt = conn
+        .prepare(
+            "SELECT seq, aggregate_type, aggregate_id, aggregate_seq, event_type, event_version,
+                    payload, metadata, recorded_at, hash FROM events ORDER BY seq",
+        )
+        .expect("prepare");
+    let mut rows = stmt.query([]).expect("query");
+    let (mut n, mut bytes) = (0u64, 0usize);
+    while let Some(r) = rows.next().expect("row") {
+        let seq: u64 = r.get(0).expect("seq");
+        let mut row_bytes = 0;
+        for i in [1, 2, 4, 5, 6, 7, 8, 9] {
+            let s: String = r.get(i).expect("text");
+            row_bytes += s.len();
+        }
+        let aseq: u64 = r.get(3).expect("aggregate_seq");
+        std::hint::black_box((seq, aseq));
+        bytes += row_bytes;
+        n += 1;
+    }
+    (n, bytes)
+}
+
+fn main() {
+    let total = env_count("BENCH_EVENTS", 1_000_000);
+    let users = env_count("BENCH_USERS", 10_000).min(total);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events_path = dir.path().join("events.db");
+    let views_path = dir.path().join("views.db");
+
+    println!("ispmon replay bench: {total} events, {users} users");
+    let t = Instant::now();
+    let head = generate(&events_path, users, total);
+    assert_eq!(head, total as u64, "events written");
+    let gen_secs = t.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&events_path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "generated {head} events through EventStore::append in {gen_secs:.1} s ({:.0} events/s), events.db {:.0} MiB",
+        head as f64 / gen_secs,
+        size as f64 / (1024.0 * 1024.0)
+    );
+
+    // Raw reference first: it also brings the file into the page cache, so
+    // both measurements read from memory.
+    let t = Instant::now();
+    let (raw_n, raw_bytes) = raw_select(&events_path);
+    let raw_secs = t.elapsed().as_secs_f64();
+    assert_eq!(raw_n, total as u64, "rows selected");
+    let raw_rate = raw_n as f64 / raw_secs;
+    println!(
+        "raw SELECT:  {raw_n} rows in {raw_secs:.2} s = {raw_rate:>9.0} rows/s ({:.0} MiB of text)",
+        raw_bytes as f64 / (1024.0 * 1024.0)
+    );
+
+    let t = Instant::now();
+    let n = ispmon_projections::rebuild::replay_into(&events_path, &views_path, None)
+        .expect("replay");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(n, total as u64, "events replayed");
+    let rate = n as f64 / secs;
+    println!("replay_into: {n} events in {secs:.2} s = {rate:>9.0} events/s");
+
+    let views = rusqlite::Connection::open(&views_path).expect("open views.db");
+    let count = |sql: &str| -> i64 { views.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    println!(
+        "views: {} users, {} sessions ({} open)",
+        count("SELECT COUNT(*) FROM users"),
+        count("SELECT COUNT(*) FROM sessions"),
+        count("SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL"),
+    );
+
+    println!();
+    println!("| measure | events | seconds | events/s | replay ÷ raw |");
+    println!("|---|---:|---:|---:|---:|");
+    println!("| raw SELECT | {raw_n} | {raw_secs:.2} | {raw_rate:.0} | |");
+    println!(
+        "| replay_into | {n} | {secs:.2} | {rate:.0} | {:.2}× |",
+        rate / raw_rate
+    );
+    println!();
+    println!(
+        "{}  replay: {rate:.0} events/s (target >= {TARGET_EVENTS_PER_SEC:.0})",
+        if rate >= TARGET_EVENTS_PER_SEC {
+            "PASS"
+        } else {
+            "MISS"
+        }
+    );
+}
