@@ -70,11 +70,7 @@ impl Generator {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let users = (0..users)
             .map(|i| UserState {
-                id: format!(
-                    "{:08x}-0000-4000-8000-{:012x}",
-                    rng.next() as u32,
-                    i as u64
-                ),
+                id: format!("{:08x}-0000-4000-8000-{:012x}", rng.next() as u32, i as u64),
                 seq: 0,
                 role: Role::ALL[i % Role::ALL.len()],
                 locale: Locale::En,
@@ -233,7 +229,9 @@ fn main() {
     let head = generate(&events_path, users, total);
     assert_eq!(head, total as u64, "events written");
     let gen_secs = t.elapsed().as_secs_f64();
-    let size = std::fs::metadata(&events_path).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&events_path)
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!(
         "generated {head} events through EventStore::append in {gen_secs:.1} s ({:.0} events/s), events.db {:.0} MiB",
         head as f64 / gen_secs,
@@ -253,8 +251,8 @@ fn main() {
     );
 
     let t = Instant::now();
-    let n = ispmon_projections::rebuild::replay_into(&events_path, &views_path, None)
-        .expect("replay");
+    let n =
+        ispmon_projections::rebuild::replay_into(&events_path, &views_path, None).expect("replay");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(n, total as u64, "events replayed");
     let rate = n as f64 / secs;

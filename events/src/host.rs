@@ -84,7 +84,11 @@ impl HostDetails {
             return Err(("notes", "notes are limited to 2000 characters".into()));
         }
         let mut list = Vec::new();
-        for t in tags.split([',', ' ']).map(str::trim).filter(|t| !t.is_empty()) {
+        for t in tags
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             let t = t.to_lowercase();
             if t.len() > 32
                 || !t
@@ -123,8 +127,14 @@ pub fn parse_ip(text: &str) -> Result<String, String> {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum HostCommand {
-    Add { ip: String, details: HostDetails },
-    Edit { ip: String, details: HostDetails },
+    Add {
+        ip: String,
+        details: HostDetails,
+    },
+    Edit {
+        ip: String,
+        details: HostDetails,
+    },
     Remove,
     Pause,
     Resume,
@@ -136,36 +146,63 @@ pub enum HostCommand {
         parent_down: bool,
         judgement: Judgement,
     },
-    Acknowledge { comment: String },
+    Acknowledge {
+        comment: String,
+    },
     ScheduleMaintenance {
         window_id: String,
         start: String,
         end: String,
         reason: String,
     },
-    CancelMaintenance { window_id: String },
+    CancelMaintenance {
+        window_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HostEvent {
-    HostAdded { ip: String, details: HostDetails },
-    HostEdited { details: HostDetails },
-    HostIpChanged { from: String, to: String },
-    HostRemoved { ip: String },
+    HostAdded {
+        ip: String,
+        details: HostDetails,
+    },
+    HostEdited {
+        details: HostDetails,
+    },
+    HostIpChanged {
+        from: String,
+        to: String,
+    },
+    HostRemoved {
+        ip: String,
+    },
     HostPaused,
     HostResumed,
-    HostCameUp { sample: RoundSample },
-    HostDegraded { sample: RoundSample },
-    HostWentDown { sample: RoundSample, failed_rounds: u32 },
-    HostBecameUnreachable { sample: RoundSample },
-    HostAcknowledged { comment: String },
+    HostCameUp {
+        sample: RoundSample,
+    },
+    HostDegraded {
+        sample: RoundSample,
+    },
+    HostWentDown {
+        sample: RoundSample,
+        failed_rounds: u32,
+    },
+    HostBecameUnreachable {
+        sample: RoundSample,
+    },
+    HostAcknowledged {
+        comment: String,
+    },
     MaintenanceScheduled {
         window_id: String,
         start: String,
         end: String,
         reason: String,
     },
-    MaintenanceCancelled { window_id: String },
+    MaintenanceCancelled {
+        window_id: String,
+    },
 }
 
 impl DomainEvent for HostEvent {
@@ -488,14 +525,21 @@ mod tests {
     #[test]
     fn an_unchanged_state_writes_no_event() {
         F::with(())
-            .given(vec![added(), HostEvent::HostCameUp { sample: ok(1.0, 0.0) }])
+            .given(vec![
+                added(),
+                HostEvent::HostCameUp {
+                    sample: ok(1.0, 0.0),
+                },
+            ])
             .when(round(ok(2.0, 0.0), 0, false))
             .then_expect_events(vec![]);
     }
 
     #[test]
     fn one_failed_round_is_not_down_yet_two_are() {
-        let up = HostEvent::HostCameUp { sample: ok(1.0, 0.0) };
+        let up = HostEvent::HostCameUp {
+            sample: ok(1.0, 0.0),
+        };
         F::with(())
             .given(vec![added(), up.clone()])
             .when(round(lost(), 1, false))
@@ -544,7 +588,12 @@ mod tests {
     #[test]
     fn only_down_hosts_are_acknowledged_and_a_new_state_clears_it() {
         F::with(())
-            .given(vec![added(), HostEvent::HostCameUp { sample: ok(1.0, 0.0) }])
+            .given(vec![
+                added(),
+                HostEvent::HostCameUp {
+                    sample: ok(1.0, 0.0),
+                },
+            ])
             .when(HostCommand::Acknowledge {
                 comment: "known".into(),
             })
@@ -559,7 +608,9 @@ mod tests {
             comment: "fiber cut".into(),
         });
         assert!(h.acknowledged);
-        h.apply(HostEvent::HostCameUp { sample: ok(1.0, 0.0) });
+        h.apply(HostEvent::HostCameUp {
+            sample: ok(1.0, 0.0),
+        });
         assert!(!h.acknowledged);
     }
 
@@ -620,6 +671,11 @@ mod tests {
         let d = HostDetails::parse(" sw1 ", Some(" ".into()), None, "", "Core, core lab").unwrap();
         assert_eq!(d.tags, vec!["core", "lab"]);
         assert_eq!(d.folder, None);
-        assert_eq!(HostDetails::parse("x", None, None, "", "bad/tag").unwrap_err().0, "tags");
+        assert_eq!(
+            HostDetails::parse("x", None, None, "", "bad/tag")
+                .unwrap_err()
+                .0,
+            "tags"
+        );
     }
 }

@@ -179,7 +179,9 @@ pub fn down(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
 
 /// Every host, for sweeps: (id, ip, paused, parent).
 pub fn all(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
-    let mut s = c.prepare_cached(&format!("SELECT {COLS} FROM hosts ORDER BY name COLLATE NOCASE, ip"))?;
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM hosts ORDER BY name COLLATE NOCASE, ip"
+    ))?;
     let rows = s.query_map([], row)?;
     rows.collect()
 }

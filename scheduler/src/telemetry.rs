@@ -96,7 +96,12 @@ impl Telemetry {
                         max
                     ])?;
                 }
-                latest.execute(params![host, at, loss(s.sent as i64, s.received as i64), avg])?;
+                latest.execute(params![
+                    host,
+                    at,
+                    loss(s.sent as i64, s.received as i64),
+                    avg
+                ])?;
             }
         }
         tx.commit()?;

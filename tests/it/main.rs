@@ -3,8 +3,8 @@
 mod common;
 
 mod authz;
-mod icmp;
 mod browser;
+mod icmp;
 mod netns;
 mod nginx;
 mod notify;
