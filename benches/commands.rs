@@ -136,7 +136,7 @@ async fn writer_loop(
 ) -> Vec<Duration> {
     let mut lat = Vec::with_capacity(count);
     for i in 0..count {
-        let locale = if (first + i) % 2 == 0 {
+        let locale = if (first + i).is_multiple_of(2) {
             Locale::Ru
         } else {
             Locale::En

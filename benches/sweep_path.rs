@@ -77,7 +77,7 @@ async fn run() {
         let secs = t.elapsed().as_secs_f64();
         let up = core
             .views
-            .read(|c| ispmon_projections::hosts::counts(c))
+            .read(ispmon_projections::hosts::counts)
             .await
             .unwrap()
             .1;

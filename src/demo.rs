@@ -50,11 +50,7 @@ pub async fn seed(core: &Core) -> anyhow::Result<()> {
 async fn seed_hosts(core: &Core, meta: &Metadata) -> anyhow::Result<()> {
     use ispmon_events::folder::FolderCommand;
     use ispmon_events::host::{HostCommand, HostDetails};
-    let existing = core
-        .views
-        .read(|c| ispmon_projections::hosts::counts(c))
-        .await?
-        .0;
+    let existing = core.views.read(ispmon_projections::hosts::counts).await?.0;
     if existing > 0 {
         return Ok(());
     }

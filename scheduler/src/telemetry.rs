@@ -12,6 +12,9 @@ const RAW_KEEP_S: i64 = 48 * 3600;
 const FIVE_MIN_KEEP_S: i64 = 30 * 24 * 3600;
 const HOUR_KEEP_S: i64 = 2 * 365 * 24 * 3600;
 
+/// The last round of every host: host id → (unix seconds, loss %, avg ms).
+pub type Latest = std::collections::HashMap<String, (i64, f64, Option<f64>)>;
+
 /// One point of a series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
@@ -159,9 +162,7 @@ impl Telemetry {
     }
 
     /// The last round of every host: host id → (unix seconds, loss %, avg ms).
-    pub fn latest_blocking(
-        &self,
-    ) -> rusqlite::Result<std::collections::HashMap<String, (i64, f64, Option<f64>)>> {
+    pub fn latest_blocking(&self) -> rusqlite::Result<Latest> {
         let conn = self.conn.lock().expect("telemetry lock");
         let mut s = conn.prepare_cached("SELECT host_id, at, loss_pct, avg_us FROM latest")?;
         let rows = s.query_map([], |r| {
@@ -205,9 +206,7 @@ impl Telemetry {
             })
     }
 
-    pub async fn latest(
-        &self,
-    ) -> rusqlite::Result<std::collections::HashMap<String, (i64, f64, Option<f64>)>> {
+    pub async fn latest(&self) -> rusqlite::Result<Latest> {
         let t = self.clone();
         tokio::task::spawn_blocking(move || t.latest_blocking())
             .await
@@ -236,7 +235,7 @@ mod tests {
     fn rounds_roll_up_into_buckets_and_old_rows_are_pruned() {
         let dir = tempfile::tempdir().unwrap();
         let t = Telemetry::open(&dir.path().join("telemetry.db")).unwrap();
-        let base = 1_800_000_000 - 1_800_000_000 % 3600;
+        let base: i64 = 1_800_000_000 / 3600 * 3600;
         let lost = RoundSample {
             sent: 1,
             ..Default::default()
