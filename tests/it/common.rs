@@ -199,6 +199,19 @@ impl TestApp {
             .expect("user registered")
     }
 
+    /// The id of the user with `login` (from the read model).
+    pub async fn user_id(&self, login: &str) -> String {
+        let login = login.to_string();
+        self.state
+            .core
+            .views
+            .read(move |c| ispmon_projections::users::by_login(c, &login))
+            .await
+            .unwrap()
+            .expect("user exists")
+            .user_id
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> Session {
         let mut s = self.anonymous();
         let r = s.log_in(login, password).await;

@@ -160,15 +160,7 @@ async fn admin_changes_role_disables_enables_and_resets_a_password() {
 async fn admin_cannot_disable_themself() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
-    let id = app
-        .state
-        .core
-        .views
-        .read(|c| ispmon_projections::users::by_login(c, "admin"))
-        .await
-        .unwrap()
-        .unwrap()
-        .user_id;
+    let id = app.user_id("admin").await;
     let before = app.event_count();
     let r = admin
         .post_htmx(&format!("/admin/users/{id}/disable"), &[])
@@ -455,15 +447,7 @@ async fn concurrent_edits_of_one_user_each_get_an_answer_and_nothing_is_lost() {
 async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
-    let admin_id = app
-        .state
-        .core
-        .views
-        .read(|c| ispmon_projections::users::by_login(c, "admin"))
-        .await
-        .unwrap()
-        .unwrap()
-        .user_id;
+    let admin_id = app.user_id("admin").await;
     let before = app.event_count();
     let r = admin
         .post_htmx(&format!("/admin/users/{admin_id}/role"), &[("role", "noc")])
