@@ -86,7 +86,8 @@ async fn board_data(st: &AppState) -> AppResult<(Vec<HostRow>, Vec<FolderRow>)> 
         .await?)
 }
 
-fn sidebar(ctx: &Ctx, all: &[HostRow], folders: &[FolderRow], view: &str) -> Markup {
+/// The folder sidebar with counts; `oob` marks it for an out-of-band swap.
+fn sidebar(ctx: &Ctx, all: &[HostRow], folders: &[FolderRow], view: &str, oob: bool) -> Markup {
     let l = ctx.locale;
     let count = |v: &str| all.iter().filter(|h| matches(v, h)).count();
     let link = |v: &str, label: &str| {
@@ -97,7 +98,7 @@ fn sidebar(ctx: &Ctx, all: &[HostRow], folders: &[FolderRow], view: &str) -> Mar
         }
     };
     html! {
-        aside.sidebar {
+        aside.sidebar #icmp-sidebar hx-swap-oob=[oob.then_some("true")] {
             (link("all", t(l, "icmp.all")))
             (link("up", t(l, "icmp.state.up")))
             (link("down", t(l, "icmp.state.down")))
@@ -128,7 +129,7 @@ pub async fn board(
     let since = ispmon_events::store::now_rfc3339();
     let body = html! {
         div.board {
-            (sidebar(&ctx, &all, &folders, &q.view))
+            (sidebar(&ctx, &all, &folders, &q.view, false))
             section.hosts {
                 h1 { (t(l, "icmp.title")) }
                 div.actions {
@@ -146,7 +147,7 @@ pub async fn board(
                         }
                     }
                 }
-                (live_marker(&since))
+                (live_marker(&since, &q.view))
                 @if rows.is_empty() {
                     p.empty { (t(l, "icmp.empty")) }
                 } @else {
@@ -167,9 +168,9 @@ pub async fn board(
 }
 
 /// The element that polls for changes since `since` and replaces itself.
-fn live_marker(since: &str) -> Markup {
+fn live_marker(since: &str, view: &str) -> Markup {
     html! {
-        div #icmp-live hx-get={ "/icmp/changes" (query(&[("since", since)])) } hx-trigger="every 3s" hx-swap="outerHTML" {}
+        div #icmp-live hx-get={ "/icmp/changes" (query(&[("since", since), ("view", view)])) } hx-trigger="every 3s" hx-swap="outerHTML" {}
     }
 }
 
@@ -177,6 +178,8 @@ fn live_marker(since: &str) -> Markup {
 pub struct ChangesQuery {
     #[serde(default)]
     since: String,
+    #[serde(default)]
+    view: String,
 }
 
 /// Live updates: only the rows changed since `since`, swapped out of band.
@@ -192,13 +195,21 @@ pub async fn changes(
         .views
         .read(move |c| hosts::changed_since(c, &since))
         .await?;
+    // When something changed, the sidebar's counts are sent again too.
+    let side = if changed.is_empty() {
+        None
+    } else {
+        let (all, folders) = board_data(&st).await?;
+        Some(sidebar(&ctx, &all, &folders, &q.view, true))
+    };
     Ok(html! {
-        (live_marker(&now))
+        (live_marker(&now, &q.view))
         // Table rows must sit in a <template> to survive HTML parsing
         // outside a table; htmx swaps the rows inside it out of band.
         @if !changed.is_empty() {
             template { @for h in &changed { (host_row(&ctx, h, true)) } }
         }
+        @if let Some(side) = side { (side) }
     })
 }
 

@@ -231,6 +231,10 @@ async fn the_live_endpoint_sends_only_changed_rows() {
         fragment.contains("id=\"icmp-live\""),
         "the poller renews itself"
     );
+    assert!(
+        fragment.contains("id=\"icmp-sidebar\" hx-swap-oob=\"true\""),
+        "the counts follow the change"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
