@@ -6,6 +6,7 @@
 //! namespace.
 
 use std::process::Command;
+use std::time::Duration;
 
 use ispmon::notify::Notifier;
 use ispmon_events::host::{HostCommand, HostDetails};
@@ -153,7 +154,14 @@ async fn inside_a_namespace() {
     assert_eq!(payload["HostWentDown"]["sample"]["loss_pct"], 100.0);
     assert_eq!(payload["HostWentDown"]["failed_rounds"], 2);
 
-    notifier.run_once().await.unwrap();
+    // The server's own notifier task may deliver first; either way the
+    // webhook must arrive, so step ours and poll with a deadline.
+    let arrived = eventually(Duration::from_secs(15), || async {
+        notifier.run_once().await.unwrap();
+        !rx.webhooks().is_empty()
+    })
+    .await;
+    assert!(arrived, "the down webhook arrived");
     let hooks = rx.webhooks();
     assert_eq!(hooks.len(), 1, "only the parent is notified: {hooks:?}");
     assert_eq!(hooks[0]["event"], "HostWentDown");
@@ -163,12 +171,15 @@ async fn inside_a_namespace() {
     sweep().await.unwrap();
     assert_eq!(state(&app, &router).await, "up");
     assert_eq!(state(&app, &switch).await, "up");
-    notifier.run_once().await.unwrap();
-    let hooks = rx.webhooks();
-    assert!(
+    let came_up = |hooks: &[serde_json::Value]| {
         hooks
             .iter()
-            .any(|h| h["event"] == "HostCameUp" && h["host"]["ip"] == "127.0.0.2"),
-        "{hooks:?}"
-    );
+            .any(|h| h["event"] == "HostCameUp" && h["host"]["ip"] == "127.0.0.2")
+    };
+    let arrived = eventually(Duration::from_secs(15), || async {
+        notifier.run_once().await.unwrap();
+        came_up(&rx.webhooks())
+    })
+    .await;
+    assert!(arrived, "the up webhook arrived: {:?}", rx.webhooks());
 }
