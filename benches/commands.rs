@@ -10,13 +10,16 @@
 //! (read-your-writes).
 //!
 //! The reference is plain rusqlite on a fresh file, single-threaded: one
-//! `BEGIN; INSERT; COMMIT` per row with a payload the size of a stored
-//! `UserLocaleChanged` event (payload + metadata JSON), WAL, the same
-//! `synchronous` setting.
+//! `BEGIN; INSERT; COMMIT` per row of the JSON a stored `UserLocaleChanged`
+//! event carries (payload and metadata), WAL, the same `synchronous` setting.
+//!
+//! Every case runs `BENCH_ROUNDS` times (3), each round right after its raw
+//! reference; the table reports medians, and each ratio pairs a round with
+//! the reference measured just before it.
 //!
 //! Run: `cargo bench --bench commands`. Command counts can be overridden with
-//! `BENCH_COMMANDS_64=<n>` and `BENCH_COMMANDS_1=<n>`; `BENCH_ONLY=normal-64`
-//! (or `full-1`, ...) runs a single case, for profiling.
+//! `BENCH_COMMANDS_64=<n>` (20,000) and `BENCH_COMMANDS_1=<n>` (3,000);
+//! `BENCH_ONLY=normal-64` (or `full-1`, ...) runs a single case, for profiling.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -76,18 +79,28 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx]
 }
 
-/// The size of one stored `UserLocaleChanged` event: payload + metadata JSON.
-fn event_payload_size() -> usize {
+/// The JSON of one stored `UserLocaleChanged` event: payload and metadata,
+/// as the log stores them.
+fn event_json() -> (String, String) {
     let payload = serde_json::to_string(&UserEvent::UserLocaleChanged { locale: Locale::Ru })
         .expect("serialize event");
     let meta = serde_json::to_string(&Metadata::system(Source::Cli, "bench").to_map())
         .expect("serialize metadata");
-    payload.len() + meta.len()
+    (payload, meta)
 }
 
 /// Raw rusqlite: one transaction per single-row INSERT, on a fresh file.
-fn raw_inserts(dir: &Path, durability: Durability, rows: usize, payload_len: usize) -> RawResult {
+fn raw_inserts(
+    dir: &Path,
+    durability: Durability,
+    rows: usize,
+    json: &(String, String),
+) -> RawResult {
+    // A fresh file every time.
     let path = dir.join(format!("raw-{}.db", label(durability)));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
     let conn = rusqlite::Connection::open(&path).expect("open raw db");
     conn.pragma_update(None, "journal_mode", "WAL")
         .expect("WAL");
@@ -100,17 +113,18 @@ fn raw_inserts(dir: &Path, durability: Durability, rows: usize, payload_len: usi
         },
     )
     .expect("synchronous");
-    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
-        .expect("create table");
-    let payload: String = "x".repeat(payload_len);
+    conn.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, metadata TEXT NOT NULL)",
+    )
+    .expect("create table");
     let mut lat = Vec::with_capacity(rows);
     let start = Instant::now();
     for _ in 0..rows {
         let t0 = Instant::now();
         conn.execute_batch("BEGIN").expect("begin");
-        conn.prepare_cached("INSERT INTO t (payload) VALUES (?1)")
+        conn.prepare_cached("INSERT INTO t (payload, metadata) VALUES (?1, ?2)")
             .expect("prepare")
-            .execute([&payload])
+            .execute([&json.0, &json.1])
             .expect("insert");
         conn.execute_batch("COMMIT").expect("commit");
         lat.push(t0.elapsed());
@@ -244,6 +258,15 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1e3)
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -251,98 +274,135 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let n64 = env_count("BENCH_COMMANDS_64", 20_000);
-    let n1 = env_count("BENCH_COMMANDS_1", 5_000);
-    let payload_len = event_payload_size();
+    let n1 = env_count("BENCH_COMMANDS_1", 3_000);
+    let rounds = env_count("BENCH_ROUNDS", 3).max(1);
+    let json = event_json();
     let scratch = tempfile::tempdir().expect("temp dir");
     let only = std::env::var("BENCH_ONLY").ok();
 
-    println!("ispmon commands bench: tokio multi-thread runtime, 2 workers");
-    println!("raw reference payload: {payload_len} bytes per row");
-    println!();
+    println!("ispmon commands bench: tokio multi-thread runtime, 2 workers, {rounds} rounds");
+    println!(
+        "raw reference row: the event's payload and metadata JSON, {} bytes",
+        json.0.len() + json.1.len()
+    );
 
-    let mut raws = Vec::new();
-    let mut cases = Vec::new();
-    for durability in [Durability::Full, Durability::Normal] {
-        let prefix = label(durability).to_lowercase();
-        if only.as_ref().is_some_and(|o| !o.starts_with(&prefix)) {
-            continue;
-        }
-        let raw_rows = match durability {
-            Durability::Full => 5_000,
-            Durability::Normal => 20_000,
-        };
-        let raw = raw_inserts(scratch.path(), durability, raw_rows, payload_len);
-        println!(
-            "raw {:<6} {:>6} rows: {:>9.0} inserts/s  p50 {} ms  p99 {} ms",
-            label(durability),
-            raw.rows,
-            raw.per_sec,
-            ms(raw.p50),
-            ms(raw.p99)
-        );
-        for (writers, n) in [(1, n1), (64, n64)] {
-            let name = format!("{}-{writers}", label(durability).to_lowercase());
-            if only.as_ref().is_some_and(|o| *o != name) {
+    // Each round measures the raw reference and then the cqrs cases of the
+    // same durability, so every ratio compares measurements taken moments
+    // apart; the table gives the median over the rounds.
+    let mut raws: Vec<(Durability, RawResult)> = Vec::new();
+    let mut cases: Vec<(usize, CaseResult)> = Vec::new();
+    for round in 0..rounds {
+        println!();
+        println!("round {}", round + 1);
+        for durability in [Durability::Full, Durability::Normal] {
+            let prefix = label(durability).to_lowercase();
+            if only.as_ref().is_some_and(|o| !o.starts_with(&prefix)) {
                 continue;
             }
-            let c = rt.block_on(run_case(durability, writers, n));
+            let raw_rows = match durability {
+                Durability::Full => 5_000,
+                Durability::Normal => 20_000,
+            };
+            let raw = raw_inserts(scratch.path(), durability, raw_rows, &json);
             println!(
-                "cqrs {:<6} {:>2} writers {:>6} cmds: {:>9.0} cmds/s  p50 {} ms  p99 {} ms",
+                "raw  {:<6}            {:>6} rows: {:>9.0} inserts/s  p50 {} ms  p99 {} ms",
                 label(durability),
-                c.writers,
-                c.commands,
-                c.per_sec,
-                ms(c.p50),
-                ms(c.p99)
+                raw.rows,
+                raw.per_sec,
+                ms(raw.p50),
+                ms(raw.p99)
             );
-            cases.push(c);
+            for (writers, n) in [(1, n1), (64, n64)] {
+                let name = format!("{prefix}-{writers}");
+                if only.as_ref().is_some_and(|o| *o != name) {
+                    continue;
+                }
+                let c = rt.block_on(run_case(durability, writers, n));
+                println!(
+                    "cqrs {:<6} {:>2} writers {:>6} cmds: {:>9.0} cmds/s  p50 {} ms  p99 {} ms  ({:.2}x raw)",
+                    label(durability),
+                    c.writers,
+                    c.commands,
+                    c.per_sec,
+                    ms(c.p50),
+                    ms(c.p99),
+                    c.per_sec / raw.per_sec
+                );
+                cases.push((round, c));
+            }
+            raws.push((durability, raw));
         }
-        raws.push((durability, raw));
     }
 
-    let raw_of = |d: Durability| {
+    let raw_in = |d: Durability, round: usize| {
         raws.iter()
-            .find(|(x, _)| *x == d)
+            .filter(|(x, _)| *x == d)
+            .nth(round)
             .map(|(_, r)| r.per_sec)
             .expect("raw result")
     };
+    let raw_median = |d: Durability| {
+        median(
+            raws.iter()
+                .filter(|(x, _)| *x == d)
+                .map(|(_, r)| r.per_sec)
+                .collect(),
+        )
+    };
+    // Median over the rounds of one case: cmds/s, p50, p99, and the ratio
+    // to the raw reference of the same round.
+    let summary = |d: Durability, w: usize| {
+        let runs: Vec<_> = cases
+            .iter()
+            .filter(|(_, c)| c.durability == d && c.writers == w)
+            .collect();
+        if runs.is_empty() {
+            return None;
+        }
+        let m = |f: &dyn Fn(&CaseResult) -> f64| median(runs.iter().map(|(_, c)| f(c)).collect());
+        Some((
+            runs[0].1.commands,
+            m(&|c| c.per_sec),
+            m(&|c| c.p50.as_secs_f64() * 1e3),
+            m(&|c| c.p99.as_secs_f64() * 1e3),
+            median(
+                runs.iter()
+                    .map(|(round, c)| c.per_sec / raw_in(d, *round))
+                    .collect(),
+            ),
+        ))
+    };
+
+    println!();
+    println!("median of {rounds} rounds:");
     println!();
     println!(
         "| durability | writers | commands | cmds/s | p50 ms | p99 ms | raw inserts/s | cmds/s ÷ raw |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for c in &cases {
-        let raw = raw_of(c.durability);
-        println!(
-            "| {} | {} | {} | {:.0} | {} | {} | {:.0} | {:.2}× |",
-            label(c.durability),
-            c.writers,
-            c.commands,
-            c.per_sec,
-            ms(c.p50),
-            ms(c.p99),
-            raw,
-            c.per_sec / raw
-        );
+    for d in [Durability::Full, Durability::Normal] {
+        for w in [1, 64] {
+            if let Some((n, per_sec, p50, p99, ratio)) = summary(d, w) {
+                println!(
+                    "| {} | {w} | {n} | {per_sec:.0} | {p50:.3} | {p99:.3} | {:.0} | {ratio:.2}× |",
+                    label(d),
+                    raw_median(d),
+                );
+            }
+        }
     }
     println!();
     let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
-    let find = |d: Durability, w: usize| cases.iter().find(|c| c.durability == d && c.writers == w);
-    if let Some(full64) = find(Durability::Full, 64) {
+    if let Some((_, per_sec, ..)) = summary(Durability::Full, 64) {
         println!(
-            "{}  FULL, 64 writers: {:.0} cmds/s (target >= {:.0})",
-            verdict(full64.per_sec >= TARGET_FULL_64),
-            full64.per_sec,
-            TARGET_FULL_64
+            "{}  FULL, 64 writers: {per_sec:.0} cmds/s (target >= {TARGET_FULL_64:.0})",
+            verdict(per_sec >= TARGET_FULL_64),
         );
     }
-    if let Some(normal64) = find(Durability::Normal, 64) {
-        let ratio = normal64.per_sec / raw_of(Durability::Normal);
+    if let Some((.., ratio)) = summary(Durability::Normal, 64) {
         println!(
-            "{}  NORMAL, 64 writers: {:.2}x raw NORMAL inserts (target >= {:.2}x)",
+            "{}  NORMAL, 64 writers: {ratio:.2}x raw NORMAL inserts (target >= {TARGET_NORMAL_RATIO:.2}x)",
             verdict(ratio >= TARGET_NORMAL_RATIO),
-            ratio,
-            TARGET_NORMAL_RATIO
         );
     }
 }

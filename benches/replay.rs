@@ -3,12 +3,14 @@
 //!
 //! The log is generated through the event store's writer (hash chain,
 //! reservations and all) in large appends: 10,000 users register, then a mix
-//! of logins, logouts, locale changes and role changes. Payloads are
+//! of logins (60%), locale changes (25%) and role changes (15%). Payloads are
 //! `UserEvent`s as serde serializes them and metadata is `Metadata::to_map`,
 //! exactly as cqrs-es stores them.
 //!
 //! Run: `cargo bench --bench replay`. `BENCH_EVENTS=<n>` and
-//! `BENCH_USERS=<n>` change the log size.
+//! `BENCH_USERS=<n>` change the log size; `BENCH_LOGOUTS=1` mixes in logouts
+//! (25% logouts, 50% logins, 15% locale, 10% role changes); `BENCH_DIR=<dir>`
+//! keeps the generated log there and reuses it on the next run.
 
 use std::path::Path;
 use std::time::Instant;
@@ -60,13 +62,14 @@ struct UserState {
 /// Builds the log's events in order.
 struct Generator {
     rng: Rng,
+    logouts: bool,
     users: Vec<UserState>,
     metas: Vec<serde_json::Value>,
     sessions: u64,
 }
 
 impl Generator {
-    fn new(users: usize) -> Self {
+    fn new(users: usize, logouts: bool) -> Self {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let users = (0..users)
             .map(|i| UserState {
@@ -90,6 +93,7 @@ impl Generator {
             .collect();
         Self {
             rng,
+            logouts,
             users,
             metas,
             sessions: 0,
@@ -121,28 +125,34 @@ impl Generator {
         self.event(user, ev)
     }
 
-    /// One event of the steady-state mix: 50% logins, 25% logouts, 15% locale
-    /// changes, 10% role changes.
+    /// One event of the steady-state mix.
     fn activity(&mut self) -> SerializedEvent {
         let user = self.rng.below(self.users.len());
         let roll = self.rng.below(100);
+        // Thresholds: logout, login, locale change; the rest role changes.
+        let (logout, login, locale) = if self.logouts {
+            (25, 75, 90)
+        } else {
+            (0, 60, 85)
+        };
         let u = &mut self.users[user];
-        let ev = if roll < 25 && !u.open_sessions.is_empty() {
+        let ev = if roll < logout && !u.open_sessions.is_empty() {
             let i = (self.rng.next() as usize) % u.open_sessions.len();
             UserEvent::UserLoggedOut {
                 session_id: u.open_sessions.swap_remove(i),
             }
-        } else if roll < 75 {
+        } else if roll < login {
             self.sessions += 1;
             let session_id = format!("s{:016x}{:08x}", self.sessions, self.rng.next() as u32);
-            let u = &mut self.users[user];
-            u.open_sessions.push(session_id.clone());
+            if self.logouts {
+                self.users[user].open_sessions.push(session_id.clone());
+            }
             UserEvent::UserLoggedIn {
                 session_id,
                 ip: format!("192.168.{}.{}", user % 256, (user / 256) % 256),
                 expires_at: "2030-01-01T12:00:00.000000Z".into(),
             }
-        } else if roll < 90 {
+        } else if roll < locale {
             u.locale = match u.locale {
                 Locale::En => Locale::Ru,
                 Locale::Ru => Locale::En,
@@ -162,15 +172,15 @@ impl Generator {
 }
 
 /// Writes `total` events for `users` users into a fresh events.db.
-fn generate(path: &Path, users: usize, total: usize) -> u64 {
+fn generate(path: &Path, users: usize, total: usize, logouts: bool) -> u64 {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(async {
+    let written = rt.block_on(async {
         let store = EventStore::open(path, Durability::Normal).expect("open events.db");
-        let mut g = Generator::new(users);
+        let mut g = Generator::new(users, logouts);
         let mut written = 0;
         let mut chunk = Vec::with_capacity(APPEND_CHUNK);
         for i in 0..total {
@@ -187,7 +197,15 @@ fn generate(path: &Path, users: usize, total: usize) -> u64 {
             }
         }
         written
-    })
+    });
+    drop(rt);
+    // The writer and checkpointer threads finish on their own once the store
+    // is dropped; wait for them (the checkpoint takes their locks), so the
+    // measurements start from a quiet, checkpointed file.
+    let conn = ispmon_events::sqlite::open_rw(path, false).expect("open events.db");
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .expect("checkpoint");
+    written
 }
 
 /// The raw reference: every row of the log, the same columns `replay_into`
@@ -220,23 +238,40 @@ fn raw_select(path: &Path) -> (u64, usize) {
 fn main() {
     let total = env_count("BENCH_EVENTS", 1_000_000);
     let users = env_count("BENCH_USERS", 10_000).min(total);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let events_path = dir.path().join("events.db");
-    let views_path = dir.path().join("views.db");
+    let logouts = env_count("BENCH_LOGOUTS", 0) != 0;
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = std::env::var_os("BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let mix = if logouts { "-logouts" } else { "" };
+    let events_path = dir.join(format!("events-{total}-{users}{mix}.db"));
+    let views_path = dir.join("views.db");
 
-    println!("ispmon replay bench: {total} events, {users} users");
-    let t = Instant::now();
-    let head = generate(&events_path, users, total);
-    assert_eq!(head, total as u64, "events written");
-    let gen_secs = t.elapsed().as_secs_f64();
+    println!(
+        "ispmon replay bench: {total} events, {users} users, mix: {}",
+        if logouts {
+            "50% logins, 25% logouts, 15% locale, 10% role changes"
+        } else {
+            "60% logins, 25% locale, 15% role changes"
+        }
+    );
+    if events_path.exists() {
+        println!("reusing {}", events_path.display());
+    } else {
+        let t = Instant::now();
+        let head = generate(&events_path, users, total, logouts);
+        assert_eq!(head, total as u64, "events written");
+        let gen_secs = t.elapsed().as_secs_f64();
+        println!(
+            "generated {head} events through EventStore::append in {gen_secs:.1} s ({:.0} events/s)",
+            head as f64 / gen_secs,
+        );
+    }
     let size = std::fs::metadata(&events_path)
         .map(|m| m.len())
         .unwrap_or(0);
-    println!(
-        "generated {head} events through EventStore::append in {gen_secs:.1} s ({:.0} events/s), events.db {:.0} MiB",
-        head as f64 / gen_secs,
-        size as f64 / (1024.0 * 1024.0)
-    );
+    println!("events.db {:.0} MiB", size as f64 / (1024.0 * 1024.0));
 
     // Raw reference first: it also brings the file into the page cache, so
     // both measurements read from memory.

@@ -16,6 +16,7 @@ pub fn open_rw(path: &Path, synchronous_full: bool) -> rusqlite::Result<Connecti
         if synchronous_full { "FULL" } else { "NORMAL" },
     )?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    stable_plans(&conn)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -29,8 +30,21 @@ pub fn open_ro(path: &Path) -> rusqlite::Result<Connection> {
             | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    stable_plans(&conn)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// Turns on the query planner stability guarantee. Without it SQLite plans
+/// some statements around their bound values (`LIMIT ?` among them) and so
+/// re-prepares a cached statement every time it is bound again, which made
+/// the projection runner's tail query parse and plan itself on every batch.
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
 }
 
 /// A pool of read-only connections; work runs on tokio's blocking threads.

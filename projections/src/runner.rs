@@ -1,12 +1,15 @@
 //! The projection runner: tails the log by sequence and folds each batch into
 //! every projection in one `views.db` transaction, checkpoints included.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ispmon_events::sqlite::{open_rw, Pool};
+use ispmon_events::store::read::since;
 use ispmon_events::{EventStore, StoredEvent};
 use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
@@ -81,14 +84,14 @@ pub fn open_views(
 
 /// Folds `events` (ascending) into the projections whose checkpoint (and
 /// optional upper `limit`) admit them, in one transaction with the checkpoints.
-pub(crate) fn apply_batch(
+pub(crate) fn apply_batch<E: Borrow<StoredEvent>>(
     conn: &mut Connection,
     projections: &[Box<dyn Projection>],
     cps: &mut [u64],
     limits: Option<&[u64]>,
-    events: &[StoredEvent],
+    events: &[E],
 ) -> Result<(), ViewsError> {
-    let Some(last) = events.last() else {
+    let Some(last) = events.last().map(Borrow::borrow) else {
         return Ok(());
     };
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -100,6 +103,7 @@ pub(crate) fn apply_batch(
         cps[i] = cps[i].max(seq);
     }
     for ev in events {
+        let ev = ev.borrow();
         let env = Envelope::decode(ev).map_err(|err| ViewsError::Decode { seq: ev.seq, err })?;
         for (i, p) in projections.iter().enumerate() {
             let admitted = ev.seq > cps[i] && limits.is_none_or(|l| ev.seq <= l[i]);
@@ -133,7 +137,11 @@ pub struct Views {
 
 impl Views {
     /// Opens `views.db`, catches up with the log and keeps following it until
-    /// `cancel` fires. The runner is a named tokio task.
+    /// `cancel` fires (or the tokio runtime that started it shuts down). The
+    /// runner is a named thread: it owns the `views.db` write connection, as
+    /// the event writer owns `events.db`'s, and is woken by the writer
+    /// directly, so a command's wait for its read models takes no hops
+    /// through the async workers or the blocking pool.
     pub fn start(
         store: EventStore,
         path: &Path,
@@ -157,18 +165,28 @@ impl Views {
             progress,
             checkpoints: Arc::clone(&checkpoints),
         };
-        tokio::spawn(tracing::Instrument::instrument(
-            run(
-                store,
-                conn,
-                cps,
-                projections,
-                progress_tx,
-                checkpoints,
-                cancel,
-            ),
-            tracing::info_span!("projection-runner"),
-        ));
+        let stop = Arc::new(AtomicBool::new(false));
+        let runner = Runner {
+            store: store.clone(),
+            projections,
+            progress: progress_tx,
+            checkpoints,
+            stop: Arc::clone(&stop),
+        };
+        std::thread::Builder::new()
+            .name("projection-runner".into())
+            .spawn(move || {
+                let _span = tracing::info_span!("projection-runner").entered();
+                runner.run(conn, cps);
+            })
+            .map_err(|e| ViewsError::Other(format!("spawn projection runner: {e}")))?;
+        // Stops the runner on cancel, and when the runtime that started it
+        // shuts down (which drops this task).
+        let guard = StopRunner { stop, store };
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            drop(guard);
+        });
         Ok(views)
     }
 
@@ -214,81 +232,113 @@ impl Views {
     }
 }
 
-async fn run(
+/// Tells the runner thread to stop, when dropped.
+struct StopRunner {
+    stop: Arc<AtomicBool>,
     store: EventStore,
-    conn: Connection,
-    cps: Vec<u64>,
+}
+
+impl Drop for StopRunner {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.store.nudge();
+    }
+}
+
+struct Runner {
+    store: EventStore,
     projections: Arc<Vec<Box<dyn Projection>>>,
     progress: watch::Sender<u64>,
     checkpoints: Arc<Mutex<BTreeMap<&'static str, u64>>>,
-    cancel: CancellationToken,
-) {
-    let mut head = store.subscribe();
-    let mut state = Some((conn, cps));
-    loop {
-        head.borrow_and_update();
-        let (conn, cps) = state.take().expect("runner state");
-        let from = cps.iter().copied().min().unwrap_or(0);
-        let events = match store.since(from, BATCH).await {
-            Ok(ev) => ev,
-            Err(e) => {
-                tracing::error!(error = %e, "projection runner cannot read the log; retrying");
-                state = Some((conn, cps));
-                if pause(&cancel, Duration::from_secs(1)).await {
-                    break;
-                }
-                continue;
-            }
-        };
-        if events.is_empty() {
-            state = Some((conn, cps));
-            // Woken on append; the tick also catches appends by other
-            // processes (the CLI) that this process's writer did not make.
-            tokio::select! {
-                r = head.changed() => if r.is_err() { break },
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {},
-                _ = cancel.cancelled() => break,
-            }
-            continue;
-        }
-        let projs = Arc::clone(&projections);
-        let joined = tokio::task::spawn_blocking(move || {
-            let (mut conn, mut cps) = (conn, cps);
-            let r = apply_batch(&mut conn, &projs, &mut cps, None, &events);
-            (conn, cps, r)
-        })
-        .await;
-        let Ok((conn, cps, result)) = joined else {
-            tracing::error!("projection batch panicked; runner stops");
-            break;
-        };
-        if let Err(e) = result {
-            tracing::error!(error = %e, "projection batch failed; retrying");
-            state = Some((conn, cps));
-            if pause(&cancel, Duration::from_secs(1)).await {
-                break;
-            }
-            continue;
-        }
-        {
-            let mut map = checkpoints.lock().expect("checkpoints lock");
-            for (p, cp) in projections.iter().zip(&cps) {
-                map.insert(p.name(), *cp);
-            }
-        }
-        progress.send_replace(cps.iter().copied().min().unwrap_or(0));
-        state = Some((conn, cps));
-        if cancel.is_cancelled() {
-            break;
-        }
-    }
-    tracing::debug!("projection runner stopped");
+    stop: Arc<AtomicBool>,
 }
 
-/// Waits `d` unless cancelled first; returns true when cancelled.
-async fn pause(cancel: &CancellationToken, d: Duration) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(d) => false,
-        _ = cancel.cancelled() => true,
+impl Runner {
+    fn run(self, mut conn: Connection, mut cps: Vec<u64>) {
+        // Whether to look in the log: at start (catching up), on every tick
+        // (appends by other processes, which this process's head does not
+        // show) and for as long as such reads find events.
+        let mut read_log = true;
+        while !self.stop.load(Ordering::Relaxed) {
+            // Taken before looking for work, so no commit goes unnoticed.
+            let generation = self.store.commit_generation();
+            let from = cps.iter().copied().min().unwrap_or(0);
+            // Events this process has just committed come from memory;
+            // anything else comes from the log.
+            let result = match self.store.recent(from, BATCH) {
+                Some(events) => self.fold(&mut conn, &mut cps, &events),
+                None if read_log || self.store.head() > from => {
+                    match self.store.readers().with(|c| since(c, from, BATCH)) {
+                        Ok(events) => self.fold(&mut conn, &mut cps, &events),
+                        Err(e) => Err(Step::Read(e)),
+                    }
+                }
+                None => Ok(0),
+            };
+            match result {
+                Ok(0) => {
+                    // Woken by this process's next commit; the tick catches
+                    // appends by other processes (the CLI).
+                    let now = self.store.wait_commit(generation, TICK);
+                    read_log = now == generation;
+                }
+                Ok(_) => {}
+                Err(step) => {
+                    match step {
+                        Step::Read(e) => {
+                            tracing::error!(error = %e, "projection runner cannot read the log; retrying")
+                        }
+                        Step::Fold(e) => {
+                            tracing::error!(error = %e, "projection batch failed; retrying")
+                        }
+                    }
+                    read_log = true;
+                    self.pause(Duration::from_secs(1));
+                }
+            }
+        }
+        tracing::debug!("projection runner stopped");
     }
+
+    /// Folds `events` and publishes the new position; returns how many.
+    fn fold<E: Borrow<StoredEvent>>(
+        &self,
+        conn: &mut Connection,
+        cps: &mut [u64],
+        events: &[E],
+    ) -> Result<usize, Step> {
+        apply_batch(conn, &self.projections, cps, None, events).map_err(Step::Fold)?;
+        if !events.is_empty() {
+            let mut map = self.checkpoints.lock().expect("checkpoints lock");
+            for (p, cp) in self.projections.iter().zip(cps.iter()) {
+                map.insert(p.name(), *cp);
+            }
+            drop(map);
+            self.progress
+                .send_replace(cps.iter().copied().min().unwrap_or(0));
+        }
+        Ok(events.len())
+    }
+
+    /// Waits `d`, or less when told to stop.
+    fn pause(&self, d: Duration) {
+        let deadline = std::time::Instant::now() + d;
+        while !self.stop.load(Ordering::Relaxed) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let generation = self.store.commit_generation();
+            self.store.wait_commit(generation, left);
+        }
+    }
+}
+
+/// The longest the runner sleeps without looking at the log.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Which half of a runner step failed.
+enum Step {
+    Read(rusqlite::Error),
+    Fold(ViewsError),
 }

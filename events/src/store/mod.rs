@@ -1,18 +1,25 @@
 //! The SQLite event store.
 //!
 //! - `writer`: the one thread that owns the write connection; group commit.
+//! - `cache`: the latest snapshots of recently used aggregates, in memory.
+//! - `checkpoint`: the thread that checkpoints the WAL beside the writer.
+//! - `feed`: the events this process committed last, for the projections.
 //! - `chain`: the hash chain over the log.
 //! - `read`: queries over the log (aggregate loads, tailing, audit filters).
 //! - `repo`: the cqrs-es `PersistedEventRepository` over this store.
 
+mod cache;
 mod chain;
+mod checkpoint;
+mod feed;
 pub mod read;
 mod repo;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use cqrs_es::persist::SerializedEvent;
 use serde_json::Value;
@@ -66,8 +73,8 @@ pub struct ReservationTaken {
 
 pub(crate) enum WriteOp {
     Append {
-        events: Vec<SerializedEvent>,
-        snapshot: Option<(String, Value, usize)>,
+        events: Vec<writer::NewEvent>,
+        snapshot: Option<writer::NewSnapshot>,
         reply: oneshot::Sender<Result<u64, StoreError>>,
     },
     PutSecret {
@@ -82,6 +89,24 @@ struct Inner {
     readers: Arc<Pool>,
     head: watch::Receiver<u64>,
     appended: AtomicU64,
+    snapshots: Arc<cache::SnapshotCache>,
+    feed: Arc<feed::Feed>,
+    commits: Arc<CommitSignal>,
+}
+
+/// A counter bumped on every commit (and by [`EventStore::nudge`]) that
+/// threads can block on; async code watches [`EventStore::subscribe`].
+#[derive(Default)]
+pub(crate) struct CommitSignal {
+    generation: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl CommitSignal {
+    pub(crate) fn bump(&self) {
+        *self.generation.lock().expect("commit signal lock") += 1;
+        self.changed.notify_all();
+    }
 }
 
 /// Handle to the event store; cheap to clone.
@@ -92,16 +117,38 @@ pub struct EventStore {
 
 impl EventStore {
     /// Opens (creating and migrating if needed) `events.db` at `path` and
-    /// starts the writer thread.
+    /// starts the writer and checkpointer threads.
     pub fn open(path: &Path, durability: Durability) -> Result<Self, StoreError> {
-        let conn = crate::sqlite::open_rw(path, durability == Durability::Full)?;
+        let full = durability == Durability::Full;
+        let conn = crate::sqlite::open_rw(path, full)?;
         migrate(&conn)?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_AUTOCHECKPOINT,
+        )?;
+        let ckpt_conn = checkpoint::open(path, full)?;
         let (tx, rx) = mpsc::unbounded_channel();
         let tail = read::tail(&conn)?;
         let (head_tx, head) = watch::channel(tail.0);
+        let snapshots = Arc::new(cache::SnapshotCache::default());
+        let feed = Arc::new(feed::Feed::default());
+        let commits = Arc::new(CommitSignal::default());
+        let (ckpt_tx, ckpt_rx) = std::sync::mpsc::sync_channel(1);
+        let outlets = writer::Outlets {
+            head: head_tx,
+            cache: Arc::clone(&snapshots),
+            feed: Arc::clone(&feed),
+            signal: Arc::clone(&commits),
+            checkpointer: ckpt_tx,
+        };
+        std::thread::Builder::new()
+            .name("event-checkpoint".into())
+            .spawn(move || checkpoint::run(ckpt_conn, ckpt_rx))
+            .map_err(|e| StoreError::Crypto(format!("spawn checkpointer: {e}")))?;
         std::thread::Builder::new()
             .name("event-writer".into())
-            .spawn(move || writer::run(conn, rx, head_tx, tail))
+            .spawn(move || writer::run(conn, rx, tail, outlets))
             .map_err(|e| StoreError::Crypto(format!("spawn writer: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -110,6 +157,9 @@ impl EventStore {
                 readers: Pool::new(path),
                 head,
                 appended: AtomicU64::new(0),
+                snapshots,
+                feed,
+                commits,
             }),
         })
     }
@@ -132,6 +182,35 @@ impl EventStore {
         self.inner.head.clone()
     }
 
+    /// How many times this process has committed (or been nudged); pass it
+    /// to [`Self::wait_commit`].
+    pub fn commit_generation(&self) -> u64 {
+        *self
+            .inner
+            .commits
+            .generation
+            .lock()
+            .expect("commit signal lock")
+    }
+
+    /// Blocks the calling thread until the commit generation moves past
+    /// `seen`, at most `timeout`; returns the generation. For threads (the
+    /// projection runner); async code uses [`Self::subscribe`].
+    pub fn wait_commit(&self, seen: u64, timeout: Duration) -> u64 {
+        let signal = &self.inner.commits;
+        let guard = signal.generation.lock().expect("commit signal lock");
+        let (guard, _) = signal
+            .changed
+            .wait_timeout_while(guard, timeout, |g| *g == seen)
+            .expect("commit signal lock");
+        *guard
+    }
+
+    /// Wakes every thread blocked in [`Self::wait_commit`].
+    pub fn nudge(&self) {
+        self.inner.commits.bump();
+    }
+
     /// Events appended by this process since start.
     pub fn appended_total(&self) -> u64 {
         self.inner.appended.load(Ordering::Relaxed)
@@ -144,6 +223,21 @@ impl EventStore {
         events: Vec<SerializedEvent>,
         snapshot: Option<(String, Value, usize)>,
     ) -> Result<u64, StoreError> {
+        self.append_events(&events, snapshot).await
+    }
+
+    pub(crate) async fn append_events(
+        &self,
+        events: &[SerializedEvent],
+        snapshot: Option<(String, Value, usize)>,
+    ) -> Result<u64, StoreError> {
+        // JSON encoding happens here, on the caller's task: the writer
+        // thread is the one place every command passes through.
+        let events = events
+            .iter()
+            .map(writer::NewEvent::encode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let snapshot = snapshot.map(writer::NewSnapshot::encode).transpose()?;
         let n = events.len() as u64;
         let (reply, rx) = oneshot::channel();
         self.inner
@@ -184,6 +278,13 @@ impl EventStore {
     /// Events of the log matching `filter`, newest first.
     pub async fn query(&self, filter: EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         self.read(move |c| read::query(c, &filter)).await
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit`, if this
+    /// process committed them recently: no read of the log. `None` when they
+    /// are not in memory (read them with [`Self::since`]).
+    pub fn recent(&self, after: u64, limit: usize) -> Option<Vec<Arc<StoredEvent>>> {
+        self.inner.feed.since(after, limit)
     }
 
     /// Events with `seq > after`, oldest first, at most `limit`.
@@ -228,7 +329,7 @@ fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 
 /// The current UTC time as the log writes it: RFC 3339 with microseconds.
 pub fn now_rfc3339() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    // Same text as `format("%Y-%m-%dT%H:%M:%S%.6fZ")`, without parsing a
+    // format string for every event the writer stamps.
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

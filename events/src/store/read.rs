@@ -80,15 +80,12 @@ pub struct EventFilter {
 }
 
 pub(super) fn tail(conn: &Connection) -> rusqlite::Result<(u64, String)> {
-    conn.query_row(
-        "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .or_else(|e| match e {
-        rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS.to_string())),
-        e => Err(e),
-    })
+    conn.prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS.to_string())),
+            e => Err(e),
+        })
 }
 
 pub fn since(conn: &Connection, after: u64, limit: usize) -> rusqlite::Result<Vec<StoredEvent>> {

@@ -9,6 +9,7 @@ use cqrs_es::persist::{
 use cqrs_es::Aggregate;
 use serde_json::Value;
 
+use super::cache::{self, CachedSnapshot};
 use super::{read, EventStore, StoreError, StoredEvent};
 
 #[derive(Clone)]
@@ -93,20 +94,35 @@ impl PersistedEventRepository for SqliteRepository {
         &self,
         aggregate_id: &str,
     ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
-        let id = aggregate_id.to_string();
-        let row = self
-            .store
-            .read(move |c| read::snapshot(c, A::TYPE, &id))
-            .await?;
-        match row {
-            None => Ok(None),
-            Some((payload, last_sequence, version)) => Ok(Some(SerializedSnapshot {
-                aggregate_id: aggregate_id.to_string(),
-                aggregate: serde_json::from_str(&payload)?,
-                current_sequence: last_sequence as usize,
-                current_snapshot: version as usize,
-            })),
-        }
+        let key = cache::key(A::TYPE, aggregate_id);
+        let cached = match self.store.inner.snapshots.get(&key) {
+            Some(c) => Some(c),
+            None => {
+                let id = aggregate_id.to_string();
+                let row = self
+                    .store
+                    .read(move |c| read::snapshot(c, A::TYPE, &id))
+                    .await?;
+                match row {
+                    None => None,
+                    Some((payload, last_sequence, version)) => {
+                        let snap = CachedSnapshot {
+                            payload: serde_json::from_str(&payload)?,
+                            last_sequence,
+                            version,
+                        };
+                        self.store.inner.snapshots.offer(key, snap.clone());
+                        Some(snap)
+                    }
+                }
+            }
+        };
+        Ok(cached.map(|s| SerializedSnapshot {
+            aggregate_id: aggregate_id.to_string(),
+            aggregate: s.payload,
+            current_sequence: s.last_sequence as usize,
+            current_snapshot: s.version as usize,
+        }))
     }
 
     async fn persist<A: Aggregate>(
@@ -117,7 +133,7 @@ impl PersistedEventRepository for SqliteRepository {
         if events.is_empty() {
             return Ok(());
         }
-        self.store.append(events.to_vec(), snapshot_update).await?;
+        self.store.append_events(events, snapshot_update).await?;
         Ok(())
     }
 

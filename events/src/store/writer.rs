@@ -1,15 +1,24 @@
 //! The writer thread: owns the only write connection to `events.db`.
 //!
-//! Group commit: it takes every operation waiting in its queue, runs each in
-//! its own savepoint (so one conflict fails only its own command), commits
-//! them all in one transaction (one fsync), then answers each.
+//! Group commit: it takes every operation waiting in its queue, runs them in
+//! one transaction (one fsync), then answers each. One failing operation
+//! (a conflict, a taken login) fails only itself: the batch is first run
+//! without per-operation savepoints, and only when an operation fails is it
+//! rolled back and run again with a savepoint around each operation.
+
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 
 use cqrs_es::persist::SerializedEvent;
-use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{params, Connection, ErrorCode};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{chain_hash, now_rfc3339, ReservationTaken, StoreError, WriteOp};
+use super::cache::{self, CachedSnapshot, SnapshotCache};
+use super::feed::Feed;
+use super::{
+    chain_hash, now_rfc3339, CommitSignal, ReservationTaken, StoreError, StoredEvent, WriteOp,
+};
 use crate::reservations::{ops_for, ReservationOp};
 
 /// The most operations one transaction takes.
@@ -17,14 +26,43 @@ const MAX_BATCH: usize = 2048;
 
 type Reply = oneshot::Sender<Result<u64, StoreError>>;
 
+/// Where the writer tells the rest of the process what it committed.
+pub(super) struct Outlets {
+    /// The global sequence of the last committed event.
+    pub head: watch::Sender<u64>,
+    /// The committed snapshots.
+    pub cache: Arc<SnapshotCache>,
+    /// The committed events.
+    pub feed: Arc<Feed>,
+    /// Bumped on every commit, for threads.
+    pub signal: Arc<CommitSignal>,
+    /// The checkpointer's notice of a commit.
+    pub checkpointer: SyncSender<()>,
+}
+
 pub(super) fn run(
-    mut conn: Connection,
+    conn: Connection,
     mut rx: mpsc::UnboundedReceiver<WriteOp>,
-    head: watch::Sender<u64>,
     tail: (u64, String),
+    out: Outlets,
 ) {
-    let (mut last_seq, mut last_hash) = tail; // refreshed at every batch
+    let Outlets {
+        head,
+        cache,
+        feed,
+        signal,
+        checkpointer,
+    } = out;
+    let mut w = Writer {
+        conn,
+        tail,
+        results: Vec::with_capacity(MAX_BATCH),
+        stamps: Vec::with_capacity(MAX_BATCH),
+    };
     let mut batch: Vec<WriteOp> = Vec::with_capacity(MAX_BATCH);
+    let mut replies: Vec<(Reply, Result<u64, StoreError>)> = Vec::with_capacity(MAX_BATCH);
+    let mut snapshots: Vec<(String, CachedSnapshot)> = Vec::new();
+    let mut stored: Vec<StoredEvent> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -33,48 +71,70 @@ pub(super) fn run(
                 Err(_) => break,
             }
         }
-        let mut replies: Vec<(Reply, Result<u64, StoreError>)> = Vec::with_capacity(batch.len());
-        let outcome = (|| -> rusqlite::Result<()> {
-            let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // Another process (the CLI) may have appended since our last batch.
-            (last_seq, last_hash) = super::read::tail(&tx)?;
-            for op in batch.drain(..) {
-                let before = (last_seq, last_hash.clone());
-                let sp = tx.savepoint()?;
-                let (reply, result) = match op {
-                    WriteOp::Append {
-                        events,
-                        snapshot,
-                        reply,
-                    } => (
-                        reply,
-                        append(&sp, &events, snapshot, &mut last_seq, &mut last_hash),
-                    ),
-                    WriteOp::PutSecret { row, reply } => (reply, put_secret(&sp, &row)),
-                };
-                if result.is_ok() {
-                    sp.commit()?;
-                } else {
-                    drop(sp); // rolls the savepoint back
-                    (last_seq, last_hash) = before;
-                }
-                replies.push((reply, result));
-            }
-            tx.commit()
-        })();
+        let outcome = match w.try_batch(&batch, &cache, &feed, false) {
+            Ok(false) => w.try_batch(&batch, &cache, &feed, true),
+            other => other,
+        };
         match outcome {
-            Ok(()) => {
-                // Publish the new head before answering, so a caller that
-                // waits for the read models after its reply waits for this.
-                head.send_replace(last_seq);
-                for (reply, result) in replies {
+            Ok(_) => {
+                let mut stamps = w.stamps.drain(..);
+                for (op, result) in batch.drain(..).zip(w.results.drain(..)) {
+                    let reply = match op {
+                        WriteOp::Append {
+                            events,
+                            snapshot,
+                            reply,
+                        } => {
+                            if let Some(ev) = events.last() {
+                                let key = cache::key(&ev.aggregate_type, &ev.aggregate_id);
+                                match (&result, snapshot) {
+                                    (Ok(_), Some(snap)) => snapshots.push((
+                                        key,
+                                        CachedSnapshot {
+                                            payload: snap.payload,
+                                            last_sequence: ev.sequence,
+                                            version: snap.version,
+                                        },
+                                    )),
+                                    (Ok(_), None) => {}
+                                    // Perhaps loaded from a stale snapshot.
+                                    (Err(_), _) => cache.evict(&key),
+                                }
+                            }
+                            if result.is_ok() {
+                                for (ev, (seq, recorded_at, hash)) in
+                                    events.into_iter().zip(&mut stamps)
+                                {
+                                    stored.push(ev.stored(seq, recorded_at, hash));
+                                }
+                            }
+                            reply
+                        }
+                        WriteOp::PutSecret { reply, .. } => reply,
+                    };
+                    replies.push((reply, result));
+                }
+                drop(stamps);
+                // Cache the snapshots, feed the events and publish the new
+                // head before answering: a caller's next command must load
+                // what this one wrote, and a caller that waits for the read
+                // models after its reply must wait for this batch.
+                cache.committed(snapshots.drain(..));
+                feed.committed(std::mem::take(&mut stored));
+                head.send_replace(w.tail.0);
+                signal.bump();
+                for (reply, result) in replies.drain(..) {
                     let _ = reply.send(result);
                 }
+                // Full means the checkpointer has a notice pending already.
+                let _ = checkpointer.try_send(());
             }
             Err(e) => {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");
-                for (reply, _) in replies {
-                    let _ = reply.send(Err(StoreError::Sqlite(clone_err(&e))));
+                if !w.conn.is_autocommit() {
+                    if let Err(e) = w.conn.execute_batch("ROLLBACK") {
+                        tracing::error!(error = %e, "event store rollback failed");
+                    }
                 }
                 for op in batch.drain(..) {
                     let reply = match op {
@@ -88,6 +148,91 @@ pub(super) fn run(
     tracing::debug!("event writer stopped");
 }
 
+struct Writer {
+    conn: Connection,
+    /// The last committed event: global sequence and hash.
+    tail: (u64, String),
+    /// The outcome of each operation of the batch, in order.
+    results: Vec<Result<u64, StoreError>>,
+    /// Global sequence, `recorded_at` and hash of each event written by the
+    /// operations that succeeded, in order.
+    stamps: Vec<(u64, String, String)>,
+}
+
+impl Writer {
+    /// Runs `batch` in one transaction and commits it. `guarded` puts each
+    /// operation in a savepoint, so a failing one is undone alone; unguarded,
+    /// the first failure rolls the whole batch back and returns `Ok(false)`.
+    fn try_batch(
+        &mut self,
+        batch: &[WriteOp],
+        cache: &SnapshotCache,
+        feed: &Feed,
+        guarded: bool,
+    ) -> rusqlite::Result<bool> {
+        let conn = &self.conn;
+        self.results.clear();
+        self.stamps.clear();
+        // Transaction control goes through cached statements: parsing
+        // BEGIN/SAVEPOINT/RELEASE/COMMIT anew for every batch and every
+        // operation costs more than the inserts of a small command.
+        exec(conn, "BEGIN IMMEDIATE")?;
+        // Another process (the CLI) may have appended since our last batch;
+        // then cached snapshots may be stale, and the feed has a gap.
+        let (mut last_seq, mut last_hash) = super::read::tail(conn)?;
+        if last_seq != self.tail.0 || last_hash != self.tail.1 {
+            cache.clear();
+            feed.clear();
+        }
+        for op in batch {
+            let before = guarded.then(|| (last_seq, last_hash.clone(), self.stamps.len()));
+            if guarded {
+                exec(conn, "SAVEPOINT op")?;
+            }
+            let result = match op {
+                WriteOp::Append {
+                    events, snapshot, ..
+                } => append(
+                    conn,
+                    events,
+                    snapshot,
+                    &mut last_seq,
+                    &mut last_hash,
+                    &mut self.stamps,
+                ),
+                WriteOp::PutSecret { row, .. } => put_secret(conn, row),
+            };
+            if result.is_err() {
+                let Some(before) = before else {
+                    // Some errors have rolled the transaction back already.
+                    if !conn.is_autocommit() {
+                        exec(conn, "ROLLBACK")?;
+                    }
+                    return Ok(false);
+                };
+                exec(conn, "ROLLBACK TO op")?;
+                let stamped;
+                (last_seq, last_hash, stamped) = before;
+                self.stamps.truncate(stamped);
+            }
+            if guarded {
+                exec(conn, "RELEASE op")?;
+            }
+            self.results.push(result);
+        }
+        exec(conn, "COMMIT")?;
+        self.tail = (last_seq, last_hash);
+        Ok(true)
+    }
+}
+
+/// Runs a statement without parameters or rows (transaction control),
+/// prepared once per connection.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(e.to_string())))
 }
@@ -96,12 +241,85 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
+/// One event of a command, encoded for the log by the caller.
+pub(crate) struct NewEvent {
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: u64,
+    event_type: String,
+    event_version: String,
+    payload: String,
+    metadata: String,
+    actor: Option<String>,
+    reservations: Vec<ReservationOp>,
+}
+
+impl NewEvent {
+    /// The row as committed.
+    fn stored(self, seq: u64, recorded_at: String, hash: String) -> StoredEvent {
+        StoredEvent {
+            seq,
+            aggregate_type: self.aggregate_type,
+            aggregate_id: self.aggregate_id,
+            aggregate_seq: self.sequence,
+            event_type: self.event_type,
+            event_version: self.event_version,
+            payload: self.payload,
+            metadata: self.metadata,
+            recorded_at,
+            hash,
+        }
+    }
+
+    pub(crate) fn encode(ev: &SerializedEvent) -> Result<Self, StoreError> {
+        Ok(Self {
+            aggregate_type: ev.aggregate_type.clone(),
+            aggregate_id: ev.aggregate_id.clone(),
+            sequence: ev.sequence as u64,
+            event_type: ev.event_type.clone(),
+            event_version: ev.event_version.clone(),
+            payload: serde_json::to_string(&ev.payload)?,
+            metadata: serde_json::to_string(&ev.metadata)?,
+            actor: ev
+                .metadata
+                .get("actor_login")
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            reservations: ops_for(ev),
+        })
+    }
+}
+
+/// The aggregate's snapshot after a command, encoded by the caller; the value
+/// is kept for the snapshot cache.
+pub(crate) struct NewSnapshot {
+    id: String,
+    json: String,
+    payload: Value,
+    version: u64,
+}
+
+impl NewSnapshot {
+    pub(crate) fn encode(
+        (id, payload, version): (String, Value, usize),
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            id,
+            json: serde_json::to_string(&payload)?,
+            payload,
+            version: version as u64,
+        })
+    }
+}
+
 fn append(
     conn: &Connection,
-    events: &[SerializedEvent],
-    snapshot: Option<(String, Value, usize)>,
+    events: &[NewEvent],
+    snapshot: &Option<NewSnapshot>,
     last_seq: &mut u64,
     last_hash: &mut String,
+    stamps: &mut Vec<(u64, String, String)>,
 ) -> Result<u64, StoreError> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (seq, aggregate_type, aggregate_id, aggregate_seq, event_type,
@@ -110,36 +328,29 @@ fn append(
     )?;
     for ev in events {
         let seq = *last_seq + 1;
-        let payload = serde_json::to_string(&ev.payload)?;
-        let metadata = serde_json::to_string(&ev.metadata)?;
-        let actor = ev
-            .metadata
-            .get("actor_login")
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty());
         let recorded_at = now_rfc3339();
         let hash = chain_hash(
             last_hash,
             seq,
             &ev.aggregate_type,
             &ev.aggregate_id,
-            ev.sequence as u64,
+            ev.sequence,
             &ev.event_type,
             &ev.event_version,
-            &payload,
-            &metadata,
+            &ev.payload,
+            &ev.metadata,
             &recorded_at,
         );
         match insert.execute(params![
             seq,
             ev.aggregate_type,
             ev.aggregate_id,
-            ev.sequence as u64,
+            ev.sequence,
             ev.event_type,
             ev.event_version,
-            payload,
-            metadata,
-            actor,
+            ev.payload,
+            ev.metadata,
+            ev.actor,
             recorded_at,
             last_hash.as_str(),
             hash,
@@ -148,13 +359,14 @@ fn append(
             Err(e) if is_unique_violation(&e) => return Err(StoreError::Conflict),
             Err(e) => return Err(e.into()),
         }
-        for op in ops_for(ev) {
+        for op in &ev.reservations {
             reserve(conn, ev, op)?;
         }
         *last_seq = seq;
-        *last_hash = hash;
+        *last_hash = hash.clone();
+        stamps.push((seq, recorded_at, hash));
     }
-    if let (Some((id, payload, version)), Some(last)) = (snapshot, events.last()) {
+    if let (Some(snap), Some(last)) = (snapshot, events.last()) {
         conn.prepare_cached(
             "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, snapshot_version, payload)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -165,16 +377,16 @@ fn append(
         )?
         .execute(params![
             last.aggregate_type,
-            id,
-            last.sequence as u64,
-            version as u64,
-            serde_json::to_string(&payload)?
+            snap.id,
+            last.sequence,
+            snap.version,
+            snap.json
         ])?;
     }
     Ok(*last_seq)
 }
 
-fn reserve(conn: &Connection, ev: &SerializedEvent, op: ReservationOp) -> Result<(), StoreError> {
+fn reserve(conn: &Connection, ev: &NewEvent, op: &ReservationOp) -> Result<(), StoreError> {
     match op {
         ReservationOp::Claim { scope, key } => {
             let holder: Option<(String, String)> = conn
@@ -191,7 +403,7 @@ fn reserve(conn: &Connection, ev: &SerializedEvent, op: ReservationOp) -> Result
                 Some((t, id)) if t == ev.aggregate_type && id == ev.aggregate_id => Ok(()),
                 Some(_) => Err(ReservationTaken {
                     scope: scope.to_string(),
-                    key,
+                    key: key.clone(),
                 }
                 .into()),
                 None => {
