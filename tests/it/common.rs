@@ -264,6 +264,17 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ispmon")
 }
 
+/// Runs an `ispmon` command on the data dir `data` and waits for it.
+pub fn ispmon(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(bin())
+        .args(args)
+        .env("ISPMON_DATA", data)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ispmon runs")
+}
+
 /// Starts `ispmon serve` on a free loopback port and waits until it listens.
 pub fn spawn_server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildServer {
     let mut cmd = Command::new(bin());

@@ -355,12 +355,7 @@ async fn csv_import_previews_refuses_bad_files_and_exports_what_it_imported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hosts_api_creates_edits_checks_and_deletes_hosts() {
     let app = spawn_app().await;
-    let out = std::process::Command::new(bin())
-        .args(["token", "create", "admin"])
-        .env("ISPMON_DATA", app.data.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = ispmon(&["token", "create", "admin"], app.data.path());
     assert!(
         out.status.success(),
         "{}",
@@ -369,6 +364,13 @@ async fn the_hosts_api_creates_edits_checks_and_deletes_hosts() {
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let http = client();
     let url = |p: &str| format!("{}{p}", app.base);
+    let get_json = |u: String| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let r = http.get(u).bearer_auth(token).send().await.unwrap();
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
     let before = app.event_count();
     let r = http
         .post(url("/api/v1/hosts"))
@@ -428,25 +430,9 @@ async fn the_hosts_api_creates_edits_checks_and_deletes_hosts() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let h: serde_json::Value = http
-        .get(url(&format!("/api/v1/hosts/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: serde_json::Value = get_json(url(&format!("/api/v1/hosts/{id}"))).await;
     assert_eq!(h["state"], "up");
-    let s: serde_json::Value = http
-        .get(url(&format!("/api/v1/hosts/{id}/samples")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: serde_json::Value = get_json(url(&format!("/api/v1/hosts/{id}/samples"))).await;
     assert_eq!(s["samples"].as_array().unwrap().len(), 1);
     let list: serde_json::Value = http
         .get(url("/api/v1/hosts"))

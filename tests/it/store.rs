@@ -99,16 +99,6 @@ async fn two_registrations_of_one_login_cannot_both_win() {
     assert_eq!(n, 1);
 }
 
-fn ispmon(args: &[&str], data: &std::path::Path) -> std::process::Output {
-    Command::new(bin())
-        .args(args)
-        .env("ISPMON_DATA", data)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("ispmon runs")
-}
-
 #[tokio::test]
 async fn verify_passes_then_names_the_sequence_of_a_tampered_row() {
     let app = spawn_app().await;
