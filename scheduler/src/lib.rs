@@ -12,6 +12,7 @@
 //! - [`sweep`]: the ICMP sweep job (scopes, debounce, parent/child).
 //! - [`telemetry`]: ping samples with rollups and retention (`telemetry.db`).
 
+pub mod cli;
 pub mod icmp;
 pub mod sweep;
 pub mod telemetry;

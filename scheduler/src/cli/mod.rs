@@ -1,0 +1,20 @@
+//! Talking to network devices over their command line.
+//!
+//! - [`dialect`]: the vendor dialects as pure data and pure parsers — how to
+//!   log in, recognise the prompt and the pager, disable paging, which command
+//!   prints the version, the config, the MAC table, and parsers from their
+//!   text to typed records. No I/O.
+//! - [`session`]: the [`CliSession`](session::CliSession) trait, its errors,
+//!   timeouts, credentials and transcript, and the dialogue engine shared by
+//!   both transports (login, enable, paging, prompt wait, output cleaning).
+//! - [`ssh`] (russh client) and [`telnet`] (IAC negotiation): the transports.
+//! - [`text`]: byte-level cleaning (ANSI/cursor escapes, backspaces) and
+//!   cp1251/UTF-8 decoding.
+
+pub mod dialect;
+pub mod session;
+pub mod ssh;
+pub mod telnet;
+pub mod text;
+
+pub use dialect::{Dialect, MacEntry, ParseError, VersionInfo};

@@ -1,0 +1,1 @@
+//! SSH transport (russh client). (Filled in by the transport work.)

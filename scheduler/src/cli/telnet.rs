@@ -1,0 +1,1 @@
+//! Telnet transport. (Filled in by the transport work.)

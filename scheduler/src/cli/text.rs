@@ -1,0 +1,1 @@
+//! Output cleaning and decoding. (Filled in by the transport work.)

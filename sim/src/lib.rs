@@ -1,0 +1,21 @@
+//! ispmon-sim: emulators of the outside world for tests, benchmarks and
+//! `ispmon demo`. Everything listens on loopback only.
+//!
+//! - [`shell`]: the [`Shell`] trait every emulated device CLI implements (pure
+//!   state machine: bytes in, [`Step`]s out), the device model
+//!   ([`DeviceSpec`], [`DeviceState`], [`Fault`]).
+//! - [`shells`]: one shell per vendor dialect, speaking it from in-memory
+//!   state — prompts, enable, paging exactly as the real gear pages.
+//! - [`telnet`] / [`ssh`]: servers that carry a shell over telnet (IAC
+//!   negotiation) or SSH (russh server, password auth).
+//! - [`fleet`]: start N devices of mixed dialects on consecutive loopback
+//!   ports from one call.
+
+pub mod fleet;
+pub mod shell;
+pub mod shells;
+pub mod ssh;
+pub mod telnet;
+
+pub use fleet::{Fleet, SimDevice};
+pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, Shell, Step, Transport};

@@ -1,0 +1,172 @@
+//! The device model shared by every emulated CLI, and the [`Shell`] trait.
+//!
+//! A shell is a pure state machine: the transport (telnet or SSH) feeds it
+//! the bytes the client typed and writes out what it returns. Faults that are
+//! about *content* (wrong password, garbage, hang or disconnect mid-output)
+//! are decided by the shell and expressed as [`Step`]s; `Fault::Slow` is
+//! applied by the transport, which paces writes.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The vendor dialect a simulated device speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Huawei SmartAX MA56xx OLT (MA5608T).
+    HuaweiSmartax,
+    /// Huawei VRP switch (S23xx/S53xx).
+    HuaweiVrp,
+    /// Cisco IOS switch (Catalyst).
+    CiscoIos,
+    /// D-Link DES-3xxx access switch.
+    DlinkDes,
+    /// Zyxel access switch (GS/MES/ES series).
+    Zyxel,
+    /// Qtech / Orion (QSW-xxxx) access switch.
+    Qtech,
+    /// MikroTik RouterOS (NAS / router).
+    Mikrotik,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::HuaweiSmartax,
+        Kind::HuaweiVrp,
+        Kind::CiscoIos,
+        Kind::DlinkDes,
+        Kind::Zyxel,
+        Kind::Qtech,
+        Kind::Mikrotik,
+    ];
+
+    /// The same slug ispmon uses for its `Dialect` (e.g. `"cisco-ios"`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::HuaweiSmartax => "huawei-smartax",
+            Kind::HuaweiVrp => "huawei-vrp",
+            Kind::CiscoIos => "cisco-ios",
+            Kind::DlinkDes => "dlink-des",
+            Kind::Zyxel => "zyxel",
+            Kind::Qtech => "qtech",
+            Kind::Mikrotik => "mikrotik",
+        }
+    }
+}
+
+/// How the device is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Ssh,
+    Telnet,
+}
+
+/// Misbehaviour to emulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Every password is rejected (as if the stored credentials were wrong).
+    WrongPassword,
+    /// Logs in, then never sends a prompt or answers again.
+    HangAfterLogin,
+    /// Sends about half of a long output (the config), then stops, open.
+    HangMidOutput,
+    /// Sends about half of a long output, then closes the connection.
+    DisconnectMidOutput,
+    /// After login, answers everything with random non-text bytes, no prompt.
+    Garbage,
+    /// Everything works but output trickles (the transport writes small
+    /// chunks with a delay of [`SLOW_CHUNK_DELAY`] between them).
+    Slow,
+}
+
+/// Delay between chunks of [`SLOW_CHUNK_BYTES`] under `Fault::Slow`.
+pub const SLOW_CHUNK_DELAY: Duration = Duration::from_millis(20);
+pub const SLOW_CHUNK_BYTES: usize = 64;
+
+/// One row of an emulated MAC address table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacRow {
+    pub vlan: u16,
+    /// Lower-case, colon-separated: `"00:1a:2b:3c:4d:5e"`. Shells print it in
+    /// their vendor's own notation.
+    pub mac: String,
+    /// The port as the vendor names it (`"Gi0/1"`, `"1:5"`, `"GigabitEthernet0/0/3"`, `"5"`, `"ether2"`).
+    pub port: String,
+    pub dynamic: bool,
+}
+
+/// The mutable state of one emulated device. Tests change it (e.g. edit the
+/// config) through [`SimDevice::state`](crate::SimDevice) and the next
+/// session sees the change.
+#[derive(Debug, Clone)]
+pub struct DeviceState {
+    pub hostname: String,
+    /// The running configuration as the device prints it (without paging);
+    /// shells inject volatile lines (timestamps, uptime) when printing.
+    pub config: String,
+    pub mac_table: Vec<MacRow>,
+    pub model: String,
+    pub firmware: String,
+    /// Seconds since boot, for volatile lines; shells may bump it per print.
+    pub uptime_secs: u64,
+    pub fault: Fault,
+}
+
+/// What an emulated device is, before it is started.
+#[derive(Debug, Clone)]
+pub struct DeviceSpec {
+    pub kind: Kind,
+    pub transport: Transport,
+    pub login: String,
+    pub password: String,
+    /// Enable / super password for dialects with a privileged mode.
+    pub enable_password: Option<String>,
+    /// Offer only legacy SSH algorithms (diffie-hellman-group1/14-sha1, ssh-rsa).
+    pub legacy_ssh: bool,
+    pub state: DeviceState,
+}
+
+impl DeviceSpec {
+    /// A plausible device of `kind` with a generated config and MAC table
+    /// (`index` varies hostname, addresses and MACs so fleets differ).
+    pub fn sample(kind: Kind, transport: Transport, index: usize) -> Self {
+        crate::shells::sample_spec(kind, transport, index)
+    }
+}
+
+pub type SharedState = Arc<Mutex<DeviceState>>;
+
+/// What a shell asks its transport to do next, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Send these bytes to the client.
+    Write(Vec<u8>),
+    /// Stop reading and writing, keep the connection open (until the client
+    /// gives up).
+    Hang,
+    /// Close the connection.
+    Close,
+}
+
+/// An emulated device CLI. One instance per connection.
+pub trait Shell: Send {
+    /// The connection opened. `authenticated` is true when the transport has
+    /// already checked the password (SSH); the shell then starts with its
+    /// banner and prompt, otherwise with its own login dialogue (telnet).
+    fn open(&mut self, authenticated: bool) -> Vec<Step>;
+    /// Bytes the client sent (telnet IAC already removed). May be partial
+    /// lines, several lines, `\r\n`, `\r\0`, `\n` or single keys (paging).
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step>;
+}
+
+/// Creates the shell for one connection to a device.
+pub fn new_shell(spec: &DeviceSpec, state: SharedState) -> Box<dyn Shell> {
+    crate::shells::new_shell(spec, state)
+}
+
+/// The password check an SSH transport makes (honours `Fault::WrongPassword`).
+pub fn password_ok(spec: &DeviceSpec, state: &SharedState, login: &str, password: &str) -> bool {
+    let fault = state.lock().map(|s| s.fault).unwrap_or_default();
+    fault != Fault::WrongPassword && login == spec.login && password == spec.password
+}
