@@ -116,6 +116,15 @@ pub struct ServeArgs {
     /// Session lifetime in hours.
     #[arg(long, env = "ISPMON_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
     pub session_hours: i64,
+    /// Largest firmware upload accepted, in MiB.
+    #[arg(long, env = "ISPMON_FIRMWARE_MAX_MB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub firmware_max_mb: u64,
+    /// Default config-pull schedule (cron expression, UTC).
+    #[arg(long, env = "ISPMON_CONFIG_PULL_CRON", default_value = "0 3 * * *")]
+    pub config_pull_cron: String,
+    /// How many device CLI sessions may be open at once.
+    #[arg(long, env = "ISPMON_CLI_SESSIONS", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub cli_sessions: u64,
 }
 
 impl DataArgs {
@@ -139,6 +148,9 @@ impl ServeArgs {
         s.secure_cookies = self.secure_cookies;
         s.session_hours = self.session_hours;
         s.demo = demo;
+        s.firmware_max_bytes = self.firmware_max_mb * 1024 * 1024;
+        s.config_pull_cron = self.config_pull_cron.clone();
+        s.cli_sessions = self.cli_sessions as usize;
         s
     }
 }

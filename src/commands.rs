@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use ispmon_events::device::{Device, DeviceCommand};
+use ispmon_events::firmware::{Firmware, FirmwareCommand};
 use ispmon_events::folder::{Folder, FolderCommand};
 use ispmon_events::host::{Host, HostCommand};
 use ispmon_events::icmp_settings::{IcmpSettings, IcmpSettingsCommand, SETTINGS_ID};
@@ -58,6 +60,8 @@ pub struct Commands {
     folders: Arc<Framework<Folder>>,
     icmp_settings: Arc<Framework<IcmpSettings>>,
     notify_settings: Arc<Framework<NotifySettings>>,
+    devices: Arc<Framework<Device>>,
+    firmware: Arc<Framework<Firmware>>,
     store: EventStore,
     views: Views,
 }
@@ -79,6 +83,8 @@ impl Commands {
             folders: framework(&store),
             icmp_settings: framework(&store),
             notify_settings: framework(&store),
+            devices: framework(&store),
+            firmware: framework(&store),
             store,
             views,
         }
@@ -113,6 +119,26 @@ impl Commands {
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
         self.run(&self.folders, id, command, meta).await
+    }
+
+    /// Executes a Device command.
+    pub async fn device(
+        &self,
+        id: &str,
+        command: DeviceCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.run(&self.devices, id, command, meta).await
+    }
+
+    /// Executes a Firmware command.
+    pub async fn firmware(
+        &self,
+        id: &str,
+        command: FirmwareCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.run(&self.firmware, id, command, meta).await
     }
 
     /// Changes the ICMP settings (a single aggregate).

@@ -21,6 +21,12 @@ pub struct Settings {
     pub session_hours: i64,
     /// Seed demo data on start.
     pub demo: bool,
+    /// Largest firmware upload accepted, in bytes.
+    pub firmware_max_bytes: u64,
+    /// Default config-pull schedule (cron, UTC) for devices without their own.
+    pub config_pull_cron: String,
+    /// How many CLI sessions to devices may be open at once.
+    pub cli_sessions: usize,
 }
 
 impl Settings {
@@ -36,6 +42,9 @@ impl Settings {
             secure_cookies: false,
             session_hours: 12,
             demo: false,
+            firmware_max_bytes: 256 * 1024 * 1024,
+            config_pull_cron: "0 3 * * *".into(),
+            cli_sessions: 32,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Core {
     pub key: SecretKey,
     /// Ping samples (not events): `DATA/telemetry.db`.
     pub telemetry: ispmon_scheduler::telemetry::Telemetry,
+    /// Config texts and firmware files: `DATA/blobs`.
+    pub blobs: ispmon_events::blobs::BlobStore,
 }
 
 impl Core {
@@ -63,6 +65,8 @@ impl Core {
         let commands = Commands::new(store.clone(), views.clone());
         let telemetry = ispmon_scheduler::telemetry::Telemetry::open(&dir.join("telemetry.db"))
             .context("opening telemetry.db")?;
+        let blobs = ispmon_events::blobs::BlobStore::open(&dir.join("blobs"))
+            .context("opening the blob store")?;
         Ok(Self {
             store,
             views,
@@ -70,6 +74,7 @@ impl Core {
             commands,
             key,
             telemetry,
+            blobs,
         })
     }
 

@@ -15,6 +15,7 @@
 //! - [`notify`]: notifications of host transitions (webhook, Telegram).
 
 pub mod api;
+pub mod api_devices;
 pub mod api_hosts;
 pub mod app;
 pub mod auth;
@@ -23,6 +24,7 @@ pub mod commands;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod devices;
 pub mod error;
 pub mod i18n;
 pub mod notify;

@@ -7,7 +7,7 @@ use axum::Router;
 use ispmon_events::values::Role;
 
 use crate::state::AppState;
-use crate::{api, api_hosts, auth, observe, pages, static_files};
+use crate::{api, api_devices, api_hosts, auth, observe, pages, static_files};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,8 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const AUDIT: Access = Access::Roles(&[Role::Admin, Role::Auditor]);
 /// Operators of the network: admins, NOC and technicians.
 const OPS: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician]);
+/// Who may read devices and stored configs: operators and auditors.
+const DEVICES: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician, Role::Auditor]);
 
 /// (method, route pattern, access) — every route of the router.
 pub const PERMISSIONS: &[(&str, &str, Access)] = &[
@@ -82,6 +84,33 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/hosts/{id}", ADMIN),
     ("GET", "/api/v1/hosts/{id}/samples", Access::AnyRole),
     ("POST", "/api/v1/sweeps", OPS),
+    ("GET", "/devices", DEVICES),
+    ("POST", "/devices", ADMIN),
+    ("POST", "/devices/pull", OPS),
+    ("GET", "/devices/import", ADMIN),
+    ("POST", "/devices/import", ADMIN),
+    ("GET", "/devices/{id}", DEVICES),
+    ("POST", "/devices/{id}", ADMIN),
+    ("POST", "/devices/{id}/retire", ADMIN),
+    ("POST", "/devices/{id}/pull", OPS),
+    ("POST", "/devices/{id}/test", ADMIN),
+    ("POST", "/devices/{id}/hostkey", ADMIN),
+    ("GET", "/devices/{id}/configs/{version}", DEVICES),
+    ("GET", "/devices/{id}/configs/{version}/raw", DEVICES),
+    ("GET", "/devices/{id}/diff", DEVICES),
+    ("GET", "/configs/search", DEVICES),
+    ("GET", "/firmware", OPS),
+    ("POST", "/firmware", ADMIN),
+    ("GET", "/firmware/{id}/download", OPS),
+    ("POST", "/firmware/{id}/delete", ADMIN),
+    ("GET", "/api/v1/devices", DEVICES),
+    ("POST", "/api/v1/devices", ADMIN),
+    ("GET", "/api/v1/devices/{id}", DEVICES),
+    ("PATCH", "/api/v1/devices/{id}", ADMIN),
+    ("DELETE", "/api/v1/devices/{id}", ADMIN),
+    ("GET", "/api/v1/devices/{id}/configs", DEVICES),
+    ("GET", "/api/v1/devices/{id}/configs/{version}", DEVICES),
+    ("POST", "/api/v1/devices/{id}/pull", OPS),
 ];
 
 /// The access rule of a matched route.
@@ -190,6 +219,59 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/hosts/{id}/samples", get(api_hosts::samples))
         .route("/api/v1/sweeps", post(api_hosts::sweep))
+        .route(
+            "/devices",
+            get(pages::devices::list).post(pages::devices::create),
+        )
+        .route("/devices/pull", post(pages::devices::pull_all))
+        .route(
+            "/devices/import",
+            get(pages::devices_csv::form).post(pages::devices_csv::import),
+        )
+        .route(
+            "/devices/{id}",
+            get(pages::devices::show).post(pages::devices::edit),
+        )
+        .route("/devices/{id}/retire", post(pages::devices::retire))
+        .route("/devices/{id}/pull", post(pages::devices::pull))
+        .route("/devices/{id}/test", post(pages::devices::test))
+        .route(
+            "/devices/{id}/hostkey",
+            post(pages::devices::accept_host_key),
+        )
+        .route("/devices/{id}/configs/{version}", get(pages::configs::show))
+        .route(
+            "/devices/{id}/configs/{version}/raw",
+            get(pages::configs::raw),
+        )
+        .route("/devices/{id}/diff", get(pages::configs::diff))
+        .route("/configs/search", get(pages::configs::search))
+        .route(
+            "/firmware",
+            get(pages::firmware::list)
+                .post(pages::firmware::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    (state.settings.firmware_max_bytes as usize).saturating_add(64 * 1024),
+                )),
+        )
+        .route("/firmware/{id}/download", get(pages::firmware::download))
+        .route("/firmware/{id}/delete", post(pages::firmware::delete))
+        .route(
+            "/api/v1/devices",
+            get(api_devices::list).post(api_devices::create),
+        )
+        .route(
+            "/api/v1/devices/{id}",
+            get(api_devices::get)
+                .patch(api_devices::patch)
+                .delete(api_devices::retire),
+        )
+        .route("/api/v1/devices/{id}/configs", get(api_devices::configs))
+        .route(
+            "/api/v1/devices/{id}/configs/{version}",
+            get(api_devices::config),
+        )
+        .route("/api/v1/devices/{id}/pull", post(api_devices::pull))
         .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .layer(map_response(security_headers))

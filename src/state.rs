@@ -19,12 +19,20 @@ pub struct AppState {
     pub csrf_key: Arc<[u8; 32]>,
     pub sweeper: Arc<ispmon_scheduler::sweep::Sweeper>,
     pub scheduler: ispmon_scheduler::Scheduler,
+    /// Config pulls and "test connection" over device CLIs.
+    pub puller: Arc<crate::devices::pull::Puller>,
 }
 
 impl AppState {
     pub fn new(core: Core, settings: Settings) -> Self {
         let csrf_key = Arc::new(core.key.derive("csrf"));
         let sweeper = crate::sweeps::sweeper(&core);
+        let puller = Arc::new(crate::devices::pull::Puller::new(
+            core.clone(),
+            settings.cli_sessions,
+            ispmon_scheduler::cli::session::Timeouts::default(),
+            crate::devices::ConfigCache::default(),
+        ));
         Self {
             core,
             settings: Arc::new(settings),
@@ -34,6 +42,7 @@ impl AppState {
             csrf_key,
             sweeper,
             scheduler: ispmon_scheduler::Scheduler::new(),
+            puller,
         }
     }
 

@@ -15,8 +15,14 @@
 //! - [`values`]: validated newtypes built at the edge (`Login`, `Role`, `Locale`).
 //! - [`user`]: the User aggregate.
 //! - [`host`], [`folder`], [`icmp_settings`]: ICMP monitoring aggregates.
+//! - [`device`], [`firmware`]: network devices with their config versions,
+//!   and firmware files.
+//! - [`blobs`]: the content-addressed, compressed blob store (configs, firmware).
 //! - [`notify_settings`]: where host transitions are notified (webhook, Telegram).
 
+pub mod blobs;
+pub mod device;
+pub mod firmware;
 pub mod folder;
 pub mod host;
 pub mod icmp_settings;

@@ -35,6 +35,14 @@ pub const KINDS: &[AggregateKind] = &[
         name: crate::notify_settings::NotifySettings::TYPE,
         fold: fold::<crate::notify_settings::NotifySettings>,
     },
+    AggregateKind {
+        name: crate::device::Device::TYPE,
+        fold: fold::<crate::device::Device>,
+    },
+    AggregateKind {
+        name: crate::firmware::Firmware::TYPE,
+        fold: fold::<crate::firmware::Firmware>,
+    },
 ];
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

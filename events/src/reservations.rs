@@ -16,6 +16,19 @@ pub const USER_LOGIN: &str = "user.login";
 /// The scope of host IP addresses (canonical text).
 pub const HOST_IP: &str = "host.ip";
 
+/// The scope of device names (keys are lower-cased).
+pub const DEVICE_NAME: &str = "device.name";
+
+fn device_name(event: &SerializedEvent) -> Option<String> {
+    event
+        .payload
+        .get(event.event_type.as_str())
+        .and_then(|p| p.get("profile"))
+        .and_then(|p| p.get("name"))
+        .and_then(|v| v.as_str())
+        .map(str::to_lowercase)
+}
+
 fn field<'a>(event: &'a SerializedEvent, key: &str) -> Option<&'a str> {
     event
         .payload
@@ -61,6 +74,35 @@ pub fn ops_for(event: &SerializedEvent) -> Vec<ReservationOp> {
                 vec![ReservationOp::Release {
                     scope: HOST_IP,
                     key: ip.to_string(),
+                }]
+            })
+            .unwrap_or_default(),
+        ("Device", "DeviceRegistered") => device_name(event)
+            .map(|key| {
+                vec![ReservationOp::Claim {
+                    scope: DEVICE_NAME,
+                    key,
+                }]
+            })
+            .unwrap_or_default(),
+        ("Device", "DeviceEdited") => match (field(event, "renamed_from"), device_name(event)) {
+            (Some(from), Some(to)) => vec![
+                ReservationOp::Release {
+                    scope: DEVICE_NAME,
+                    key: from.to_lowercase(),
+                },
+                ReservationOp::Claim {
+                    scope: DEVICE_NAME,
+                    key: to,
+                },
+            ],
+            _ => Vec::new(),
+        },
+        ("Device", "DeviceRetired") => field(event, "name")
+            .map(|name| {
+                vec![ReservationOp::Release {
+                    scope: DEVICE_NAME,
+                    key: name.to_lowercase(),
                 }]
             })
             .unwrap_or_default(),

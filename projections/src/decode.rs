@@ -1,6 +1,8 @@
 //! Decoding a stored event into its typed domain event, once per event, so
 //! every projection matches on types instead of re-parsing JSON.
 
+use ispmon_events::device::DeviceEvent;
+use ispmon_events::firmware::FirmwareEvent;
 use ispmon_events::folder::FolderEvent;
 use ispmon_events::host::HostEvent;
 use ispmon_events::icmp_settings::IcmpSettingsEvent;
@@ -15,6 +17,8 @@ pub enum Decoded {
     Folder(FolderEvent),
     IcmpSettings(IcmpSettingsEvent),
     NotifySettings(NotifySettingsEvent),
+    Device(DeviceEvent),
+    Firmware(FirmwareEvent),
     /// An aggregate type this build does not project.
     Other,
 }
@@ -34,6 +38,8 @@ impl<'a> Envelope<'a> {
             "Folder" => Decoded::Folder(serde_json::from_str(p)?),
             "IcmpSettings" => Decoded::IcmpSettings(serde_json::from_str(p)?),
             "NotifySettings" => Decoded::NotifySettings(serde_json::from_str(p)?),
+            "Device" => Decoded::Device(serde_json::from_str(p)?),
+            "Firmware" => Decoded::Firmware(serde_json::from_str(p)?),
             _ => Decoded::Other,
         };
         Ok(Self { stored, event })

@@ -11,10 +11,12 @@
 //! - [`decode`]: turns a stored event into its typed domain event, once.
 //! - [`users`], [`sessions`], [`api_tokens`]: one module per view.
 //! - [`hosts`], [`folders`]: the ICMP board, host history, folders, settings.
+//! - [`devices`]: network devices, config versions, firmware files.
 //! - [`notify`]: the notification settings (webhook, Telegram).
 
 pub mod api_tokens;
 pub mod decode;
+pub mod devices;
 pub mod folders;
 pub mod hosts;
 pub mod notify;
@@ -47,6 +49,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(hosts::HostsProjection),
         Box::new(folders::FoldersProjection),
         Box::new(notify::NotifyProjection),
+        Box::new(devices::DevicesProjection),
     ]
 }
 

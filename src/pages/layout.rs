@@ -13,6 +13,8 @@ const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"
 const NAV: &[(&str, &str)] = &[
     ("/", "nav.home"),
     ("/icmp", "nav.icmp"),
+    ("/devices", "nav.devices"),
+    ("/firmware", "nav.firmware"),
     ("/admin/users", "nav.users"),
     ("/admin/sessions", "nav.sessions"),
     ("/audit/events", "nav.audit"),

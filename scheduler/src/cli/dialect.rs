@@ -89,3 +89,19 @@ pub enum ParseError {
     #[error("line {line}: {reason}")]
     BadLine { line: usize, reason: String },
 }
+
+// TEMPORARY placeholders with the agreed API; replaced by the dialects work.
+impl Dialect {
+    pub fn version_command(self) -> &'static str {
+        "show version"
+    }
+    pub fn config_command(self) -> &'static str {
+        "show running-config"
+    }
+    pub fn normalise_config(self, config: &str) -> String {
+        config.to_string()
+    }
+    pub fn mask_secrets(self, config: &str) -> String {
+        config.to_string()
+    }
+}

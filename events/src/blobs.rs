@@ -1,0 +1,129 @@
+//! The content-addressed blob store: config texts and firmware files, kept
+//! compressed (gzip) in `DATA/blobs/ab/<sha256>.gz`, named by the sha256 of
+//! their uncompressed bytes. Events carry the hash. A blob is written before
+//! the event that references it (write-then-rename, so a crash leaves either
+//! nothing or a whole file) and is never changed afterwards; storing the same
+//! bytes twice is a no-op.
+//!
+//! The calls are blocking file I/O: run them on `spawn_blocking`.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    dir: PathBuf,
+}
+
+/// The sha256 of some bytes, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn valid_hash(hash: &str) -> bool {
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+impl BlobStore {
+    /// Opens (creating) the store under `dir`.
+    pub fn open(dir: &Path) -> std::io::Result<Self> {
+        fs::create_dir_all(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn path(&self, hash: &str) -> PathBuf {
+        self.dir.join(&hash[..2]).join(format!("{hash}.gz"))
+    }
+
+    /// Stores `bytes`; returns their sha256.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let hash = sha256_hex(bytes);
+        let path = self.path(&hash);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let parent = path.parent().expect("blob path has a parent");
+        fs::create_dir_all(parent)?;
+        let tmp = parent.join(format!(".{hash}.{}.tmp", std::process::id()));
+        {
+            let file = fs::File::create(&tmp)?;
+            let mut enc = GzEncoder::new(std::io::BufWriter::new(file), Compression::default());
+            enc.write_all(bytes)?;
+            let buf = enc.finish()?;
+            let file = buf.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+        }
+        fs::rename(&tmp, &path)?;
+        Ok(hash)
+    }
+
+    /// The bytes stored under `hash`, checked against it; `None` when absent.
+    pub fn get(&self, hash: &str) -> std::io::Result<Option<Vec<u8>>> {
+        if !valid_hash(hash) {
+            return Ok(None);
+        }
+        let file = match fs::File::open(self.path(hash)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut out = Vec::new();
+        GzDecoder::new(std::io::BufReader::new(file)).read_to_end(&mut out)?;
+        if sha256_hex(&out) != hash {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("blob {hash} is corrupt"),
+            ));
+        }
+        Ok(Some(out))
+    }
+
+    /// Removes a blob (firmware deletion). Missing is fine.
+    pub fn remove(&self, hash: &str) -> std::io::Result<()> {
+        if !valid_hash(hash) {
+            return Ok(());
+        }
+        match fs::remove_file(self.path(hash)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_round_trip_by_hash_and_detect_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let text = "hostname sw1\n".repeat(1000);
+        let h = store.put(text.as_bytes()).unwrap();
+        assert_eq!(h, sha256_hex(text.as_bytes()));
+        assert_eq!(store.put(text.as_bytes()).unwrap(), h, "idempotent");
+        assert_eq!(store.get(&h).unwrap().unwrap(), text.as_bytes());
+        let on_disk = fs::metadata(store.path(&h)).unwrap().len();
+        assert!(on_disk < text.len() as u64 / 10, "compressed: {on_disk}");
+        assert_eq!(store.get(&"0".repeat(64)).unwrap(), None);
+        assert_eq!(store.get("../../etc/passwd").unwrap(), None);
+        // Corrupt the file: a different (valid gzip) content under that name.
+        let other = BlobStore::open(&dir.path().join("x")).unwrap();
+        let h2 = other.put(b"something else").unwrap();
+        fs::copy(other.path(&h2), store.path(&h)).unwrap();
+        assert!(store.get(&h).is_err());
+        store.remove(&h).unwrap();
+        assert_eq!(store.get(&h).unwrap(), None);
+    }
+}

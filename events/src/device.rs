@@ -1,0 +1,698 @@
+//! The Device aggregate: a network device ispmon logs into (switch, OLT, NAS,
+//! router), its credentials by reference, and the versions of its stored
+//! config.
+//!
+//! Passwords never enter events: the edge seals them into the secrets table
+//! and the events carry the [`SecretRef`](crate::secrets::SecretRef) id only.
+//! Config texts live in the blob store; events carry their sha256.
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, DomainEvent};
+use serde::{Deserialize, Serialize};
+
+/// How ispmon reaches a device's CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceTransport {
+    #[default]
+    Ssh,
+    Telnet,
+}
+
+impl DeviceTransport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceTransport::Ssh => "ssh",
+            DeviceTransport::Telnet => "telnet",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ssh" => Ok(DeviceTransport::Ssh),
+            "telnet" => Ok(DeviceTransport::Telnet),
+            _ => Err("the transport must be ssh or telnet"),
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            DeviceTransport::Ssh => 22,
+            DeviceTransport::Telnet => 23,
+        }
+    }
+}
+
+/// What a device is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceRole {
+    Switch,
+    Olt,
+    Nas,
+    Router,
+}
+
+impl DeviceRole {
+    pub const ALL: [DeviceRole; 4] = [
+        DeviceRole::Switch,
+        DeviceRole::Olt,
+        DeviceRole::Nas,
+        DeviceRole::Router,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceRole::Switch => "switch",
+            DeviceRole::Olt => "olt",
+            DeviceRole::Nas => "nas",
+            DeviceRole::Router => "router",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text.trim().to_ascii_lowercase())
+    }
+}
+
+/// Everything about a device except its secrets and history. Built at the
+/// edge through [`DeviceProfile::parse`], so the aggregate sees clean values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DeviceProfile {
+    pub name: String,
+    /// IP address or DNS name of the management interface.
+    pub address: String,
+    pub port: u16,
+    pub transport: DeviceTransport,
+    /// Dialect slug (`"cisco-ios"`, …), checked against the known dialects at
+    /// the edge.
+    pub dialect: String,
+    pub roles: Vec<DeviceRole>,
+    pub login: String,
+    /// Offer legacy SSH key exchange and host-key algorithms (old gear).
+    pub legacy_ssh: bool,
+    pub tags: Vec<String>,
+    /// The ICMP host this device is, if any.
+    pub host: Option<String>,
+    /// Its own config-pull cron expression; `None` inherits the default.
+    pub pull_schedule: Option<String>,
+    /// Replace passwords and keys in stored configs with `<masked>`.
+    pub mask_secrets: bool,
+}
+
+/// Raw form fields for a device profile.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProfileInput {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub port: String,
+    #[serde(default)]
+    pub transport: String,
+    #[serde(default)]
+    pub dialect: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub login: String,
+    #[serde(default)]
+    pub legacy_ssh: bool,
+    #[serde(default)]
+    pub tags: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub pull_schedule: Option<String>,
+    #[serde(default)]
+    pub mask_secrets: bool,
+}
+
+/// A field error: (field name, message).
+pub type FieldError = (&'static str, String);
+
+fn field_err(field: &'static str, msg: impl Into<String>) -> FieldError {
+    (field, msg.into())
+}
+
+/// Checks a management address: an IP address, or a DNS name of letters,
+/// digits, dots and dashes.
+pub fn parse_address(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("an address is required".into());
+    }
+    if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let looks_like_ip = t.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if t.len() > 253 || looks_like_ip || !t.split('.').all(label_ok) {
+        return Err(format!("“{t}” is neither an IP address nor a host name"));
+    }
+    Ok(t.to_ascii_lowercase())
+}
+
+impl DeviceProfile {
+    /// Validates the form. `dialect_ok` and `cron_ok` come from the edge
+    /// (the dialect list lives with the parsers, cron parsing with the
+    /// scheduler); they return a message when the value is not acceptable.
+    pub fn parse(
+        input: &ProfileInput,
+        dialect_ok: impl Fn(&str) -> Result<(), String>,
+        cron_ok: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Self, FieldError> {
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(field_err(
+                "name",
+                "a device name must be 1 to 64 characters",
+            ));
+        }
+        let address = parse_address(&input.address).map_err(|m| field_err("address", m))?;
+        let transport = if input.transport.trim().is_empty() {
+            DeviceTransport::Ssh
+        } else {
+            DeviceTransport::parse(&input.transport).map_err(|m| field_err("transport", m))?
+        };
+        let port = if input.port.trim().is_empty() {
+            transport.default_port()
+        } else {
+            match input.port.trim().parse::<u16>() {
+                Ok(p) if p > 0 => p,
+                _ => {
+                    return Err(field_err(
+                        "port",
+                        "the port must be a number from 1 to 65535",
+                    ))
+                }
+            }
+        };
+        let dialect = input.dialect.trim().to_string();
+        if dialect.is_empty() {
+            return Err(field_err("dialect", "choose a dialect"));
+        }
+        dialect_ok(&dialect).map_err(|m| field_err("dialect", m))?;
+        let mut roles = Vec::new();
+        for r in input.roles.iter().filter(|r| !r.trim().is_empty()) {
+            let role = DeviceRole::parse(r)
+                .ok_or_else(|| field_err("roles", format!("unknown role “{}”", r.trim())))?;
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        roles.sort();
+        let login = input.login.trim();
+        if login.is_empty() || login.chars().count() > 64 {
+            return Err(field_err(
+                "login",
+                "a login of 1 to 64 characters is required",
+            ));
+        }
+        let mut tags: Vec<String> = Vec::new();
+        for t in input
+            .tags
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            if t.chars().count() > 32 {
+                return Err(field_err("tags", "a tag is at most 32 characters"));
+            }
+            if !tags.iter().any(|x| x == t) {
+                tags.push(t.to_string());
+            }
+        }
+        let host = input
+            .host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_string);
+        let pull_schedule = match input.pull_schedule.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => {
+                cron_ok(c).map_err(|m| field_err("pull_schedule", m))?;
+                Some(c.to_string())
+            }
+        };
+        Ok(DeviceProfile {
+            name: name.to_string(),
+            address,
+            port,
+            transport,
+            dialect,
+            roles,
+            login: login.to_string(),
+            legacy_ssh: input.legacy_ssh,
+            tags,
+            host,
+            pull_schedule,
+            mask_secrets: input.mask_secrets,
+        })
+    }
+}
+
+/// Who or what pulled a config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredConfig {
+    /// sha256 (hex) of the normalised text, the blob store key.
+    pub hash: String,
+    pub size: u64,
+    pub lines: u64,
+    /// Lines added and removed against the previous version.
+    pub added: u64,
+    pub removed: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub enum DeviceCommand {
+    Register {
+        profile: DeviceProfile,
+        password_ref: String,
+        enable_ref: Option<String>,
+    },
+    Edit {
+        profile: DeviceProfile,
+    },
+    /// New login password (already sealed; the event names the new ref only).
+    RotatePassword {
+        password_ref: String,
+    },
+    /// New enable password, or none.
+    RotateEnablePassword {
+        enable_ref: Option<String>,
+    },
+    Retire,
+    /// First contact over SSH: remember the host key.
+    RecordHostKey {
+        fingerprint: String,
+    },
+    /// An admin accepts a changed host key.
+    AcceptHostKey {
+        fingerprint: String,
+    },
+    /// A pull succeeded: store a version if the text changed.
+    StoreConfig {
+        config: StoredConfig,
+    },
+    /// A pull failed; `seen_host_key` is set when the host key had changed.
+    FailPull {
+        reason: String,
+        seen_host_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DeviceEvent {
+    DeviceRegistered {
+        profile: DeviceProfile,
+        password_ref: String,
+        enable_ref: Option<String>,
+    },
+    DeviceEdited {
+        profile: DeviceProfile,
+        /// The old name when the name changed (releases its reservation).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        renamed_from: Option<String>,
+    },
+    DevicePasswordRotated {
+        password_ref: String,
+    },
+    DeviceEnablePasswordRotated {
+        enable_ref: Option<String>,
+    },
+    DeviceRetired {
+        name: String,
+    },
+    DeviceHostKeyRecorded {
+        fingerprint: String,
+    },
+    DeviceHostKeyAccepted {
+        from: Option<String>,
+        to: String,
+    },
+    ConfigVersionStored {
+        version: u32,
+        config: StoredConfig,
+    },
+    ConfigPullFailed {
+        reason: String,
+        seen_host_key: Option<String>,
+    },
+}
+
+impl DomainEvent for DeviceEvent {
+    fn event_type(&self) -> String {
+        match self {
+            DeviceEvent::DeviceRegistered { .. } => "DeviceRegistered",
+            DeviceEvent::DeviceEdited { .. } => "DeviceEdited",
+            DeviceEvent::DevicePasswordRotated { .. } => "DevicePasswordRotated",
+            DeviceEvent::DeviceEnablePasswordRotated { .. } => "DeviceEnablePasswordRotated",
+            DeviceEvent::DeviceRetired { .. } => "DeviceRetired",
+            DeviceEvent::DeviceHostKeyRecorded { .. } => "DeviceHostKeyRecorded",
+            DeviceEvent::DeviceHostKeyAccepted { .. } => "DeviceHostKeyAccepted",
+            DeviceEvent::ConfigVersionStored { .. } => "ConfigVersionStored",
+            DeviceEvent::ConfigPullFailed { .. } => "ConfigPullFailed",
+        }
+        .to_string()
+    }
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error("this device already exists")]
+    AlreadyRegistered,
+    #[error("no such device")]
+    NotFound,
+    #[error("this device is retired")]
+    Retired,
+    #[error("nothing changed")]
+    Unchanged,
+    #[error("a password is required")]
+    MissingPassword,
+    #[error("a host key is already recorded; a changed key must be accepted by an admin")]
+    HostKeyKnown,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub profile: Option<DeviceProfile>,
+    pub password_ref: Option<String>,
+    pub enable_ref: Option<String>,
+    pub retired: bool,
+    pub host_key: Option<String>,
+    pub versions: u32,
+    pub last_hash: Option<String>,
+}
+
+impl Device {
+    pub fn decide(&self, command: DeviceCommand) -> Result<Vec<DeviceEvent>, DeviceError> {
+        if let DeviceCommand::Register {
+            profile,
+            password_ref,
+            enable_ref,
+        } = command
+        {
+            if self.profile.is_some() {
+                return Err(DeviceError::AlreadyRegistered);
+            }
+            if password_ref.is_empty() {
+                return Err(DeviceError::MissingPassword);
+            }
+            return Ok(vec![DeviceEvent::DeviceRegistered {
+                profile,
+                password_ref,
+                enable_ref,
+            }]);
+        }
+        let Some(current) = &self.profile else {
+            return Err(DeviceError::NotFound);
+        };
+        if self.retired {
+            return Err(DeviceError::Retired);
+        }
+        Ok(match command {
+            DeviceCommand::Register { .. } => unreachable!("handled above"),
+            DeviceCommand::Edit { profile } => {
+                if &profile == current {
+                    return Err(DeviceError::Unchanged);
+                }
+                let renamed_from = (profile.name != current.name).then(|| current.name.clone());
+                vec![DeviceEvent::DeviceEdited {
+                    profile,
+                    renamed_from,
+                }]
+            }
+            DeviceCommand::RotatePassword { password_ref } => {
+                if password_ref.is_empty() {
+                    return Err(DeviceError::MissingPassword);
+                }
+                vec![DeviceEvent::DevicePasswordRotated { password_ref }]
+            }
+            DeviceCommand::RotateEnablePassword { enable_ref } => {
+                vec![DeviceEvent::DeviceEnablePasswordRotated { enable_ref }]
+            }
+            DeviceCommand::Retire => vec![DeviceEvent::DeviceRetired {
+                name: current.name.clone(),
+            }],
+            DeviceCommand::RecordHostKey { fingerprint } => match &self.host_key {
+                Some(k) if *k == fingerprint => Vec::new(),
+                Some(_) => return Err(DeviceError::HostKeyKnown),
+                None => vec![DeviceEvent::DeviceHostKeyRecorded { fingerprint }],
+            },
+            DeviceCommand::AcceptHostKey { fingerprint } => {
+                if self.host_key.as_deref() == Some(fingerprint.as_str()) {
+                    return Err(DeviceError::Unchanged);
+                }
+                vec![DeviceEvent::DeviceHostKeyAccepted {
+                    from: self.host_key.clone(),
+                    to: fingerprint,
+                }]
+            }
+            DeviceCommand::StoreConfig { config } => {
+                if self.last_hash.as_deref() == Some(config.hash.as_str()) {
+                    Vec::new()
+                } else {
+                    vec![DeviceEvent::ConfigVersionStored {
+                        version: self.versions + 1,
+                        config,
+                    }]
+                }
+            }
+            DeviceCommand::FailPull {
+                reason,
+                seen_host_key,
+            } => vec![DeviceEvent::ConfigPullFailed {
+                reason,
+                seen_host_key,
+            }],
+        })
+    }
+}
+
+impl Aggregate for Device {
+    const TYPE: &'static str = "Device";
+    type Command = DeviceCommand;
+    type Event = DeviceEvent;
+    type Error = DeviceError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: DeviceCommand,
+        _services: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), DeviceError> {
+        for e in self.decide(command)? {
+            sink.write(e, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: DeviceEvent) {
+        match event {
+            DeviceEvent::DeviceRegistered {
+                profile,
+                password_ref,
+                enable_ref,
+            } => {
+                self.profile = Some(profile);
+                self.password_ref = Some(password_ref);
+                self.enable_ref = enable_ref;
+            }
+            DeviceEvent::DeviceEdited { profile, .. } => self.profile = Some(profile),
+            DeviceEvent::DevicePasswordRotated { password_ref } => {
+                self.password_ref = Some(password_ref)
+            }
+            DeviceEvent::DeviceEnablePasswordRotated { enable_ref } => self.enable_ref = enable_ref,
+            DeviceEvent::DeviceRetired { .. } => self.retired = true,
+            DeviceEvent::DeviceHostKeyRecorded { fingerprint } => self.host_key = Some(fingerprint),
+            DeviceEvent::DeviceHostKeyAccepted { to, .. } => self.host_key = Some(to),
+            DeviceEvent::ConfigVersionStored { version, config } => {
+                self.versions = version;
+                self.last_hash = Some(config.hash);
+            }
+            DeviceEvent::ConfigPullFailed { .. } => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cqrs_es::test::TestFramework;
+
+    fn input() -> ProfileInput {
+        ProfileInput {
+            name: " sw-1 ".into(),
+            address: "127.0.0.1".into(),
+            transport: "telnet".into(),
+            dialect: "cisco-ios".into(),
+            roles: vec!["switch".into(), "switch".into()],
+            login: "admin".into(),
+            tags: "core, lab core".into(),
+            ..Default::default()
+        }
+    }
+
+    fn ok(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn profile() -> DeviceProfile {
+        DeviceProfile::parse(&input(), ok, ok).unwrap()
+    }
+
+    fn registered() -> DeviceEvent {
+        DeviceEvent::DeviceRegistered {
+            profile: profile(),
+            password_ref: "s1".into(),
+            enable_ref: None,
+        }
+    }
+
+    fn config(hash: &str) -> StoredConfig {
+        StoredConfig {
+            hash: hash.into(),
+            size: 10,
+            lines: 2,
+            added: 2,
+            removed: 0,
+        }
+    }
+
+    #[test]
+    fn profiles_are_cleaned_and_checked() {
+        let p = profile();
+        assert_eq!(p.name, "sw-1");
+        assert_eq!(p.port, 23, "telnet default port");
+        assert_eq!(p.roles, vec![DeviceRole::Switch]);
+        assert_eq!(p.tags, vec!["core", "lab"]);
+        let bad = |f: fn(&mut ProfileInput), field: &str| {
+            let mut i = input();
+            f(&mut i);
+            let e = DeviceProfile::parse(&i, ok, ok).unwrap_err();
+            assert_eq!(e.0, field, "{e:?}");
+        };
+        bad(|i| i.name = " ".into(), "name");
+        bad(|i| i.address = "10.0.0.300".into(), "address");
+        bad(|i| i.address = "bad host!".into(), "address");
+        bad(|i| i.port = "70000".into(), "port");
+        bad(|i| i.transport = "rlogin".into(), "transport");
+        bad(|i| i.dialect = "".into(), "dialect");
+        bad(|i| i.roles = vec!["toaster".into()], "roles");
+        bad(|i| i.login = "".into(), "login");
+        let e = DeviceProfile::parse(&input(), |_| Err("unknown dialect".into()), ok).unwrap_err();
+        assert_eq!(e.0, "dialect");
+        let mut i = input();
+        i.pull_schedule = Some("every day".into());
+        let e = DeviceProfile::parse(&i, ok, |_| Err("bad cron".into())).unwrap_err();
+        assert_eq!(e, ("pull_schedule", "bad cron".to_string()));
+        assert_eq!(
+            parse_address(" SW1.Example.NET ").unwrap(),
+            "sw1.example.net"
+        );
+    }
+
+    #[test]
+    fn a_version_is_stored_only_when_the_text_changed() {
+        TestFramework::<Device>::with(())
+            .given(vec![registered()])
+            .when(DeviceCommand::StoreConfig {
+                config: config("a"),
+            })
+            .then_expect_events(vec![DeviceEvent::ConfigVersionStored {
+                version: 1,
+                config: config("a"),
+            }]);
+        let stored = DeviceEvent::ConfigVersionStored {
+            version: 1,
+            config: config("a"),
+        };
+        TestFramework::<Device>::with(())
+            .given(vec![registered(), stored.clone()])
+            .when(DeviceCommand::StoreConfig {
+                config: config("a"),
+            })
+            .then_expect_events(vec![]);
+        TestFramework::<Device>::with(())
+            .given(vec![registered(), stored])
+            .when(DeviceCommand::StoreConfig {
+                config: config("b"),
+            })
+            .then_expect_events(vec![DeviceEvent::ConfigVersionStored {
+                version: 2,
+                config: config("b"),
+            }]);
+    }
+
+    #[test]
+    fn host_keys_are_recorded_once_and_changed_only_by_acceptance() {
+        let recorded = DeviceEvent::DeviceHostKeyRecorded {
+            fingerprint: "SHA256:a".into(),
+        };
+        TestFramework::<Device>::with(())
+            .given(vec![registered()])
+            .when(DeviceCommand::RecordHostKey {
+                fingerprint: "SHA256:a".into(),
+            })
+            .then_expect_events(vec![recorded.clone()]);
+        TestFramework::<Device>::with(())
+            .given(vec![registered(), recorded.clone()])
+            .when(DeviceCommand::RecordHostKey {
+                fingerprint: "SHA256:b".into(),
+            })
+            .then_expect_error(DeviceError::HostKeyKnown);
+        TestFramework::<Device>::with(())
+            .given(vec![registered(), recorded])
+            .when(DeviceCommand::AcceptHostKey {
+                fingerprint: "SHA256:b".into(),
+            })
+            .then_expect_events(vec![DeviceEvent::DeviceHostKeyAccepted {
+                from: Some("SHA256:a".into()),
+                to: "SHA256:b".into(),
+            }]);
+    }
+
+    #[test]
+    fn retired_and_unknown_devices_refuse_commands() {
+        TestFramework::<Device>::with(())
+            .given_no_previous_events()
+            .when(DeviceCommand::Retire)
+            .then_expect_error(DeviceError::NotFound);
+        TestFramework::<Device>::with(())
+            .given(vec![
+                registered(),
+                DeviceEvent::DeviceRetired {
+                    name: "sw-1".into(),
+                },
+            ])
+            .when(DeviceCommand::RotatePassword {
+                password_ref: "s2".into(),
+            })
+            .then_expect_error(DeviceError::Retired);
+        TestFramework::<Device>::with(())
+            .given(vec![registered()])
+            .when(DeviceCommand::Edit { profile: profile() })
+            .then_expect_error(DeviceError::Unchanged);
+        TestFramework::<Device>::with(())
+            .given_no_previous_events()
+            .when(DeviceCommand::Register {
+                profile: profile(),
+                password_ref: String::new(),
+                enable_ref: None,
+            })
+            .then_expect_error(DeviceError::MissingPassword);
+    }
+}

@@ -1,0 +1,289 @@
+//! Device CSV import: every row is checked first (line numbers with the
+//! field at fault); nothing is registered unless every row is good.
+
+use std::collections::HashSet;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use ispmon_events::device::{DeviceProfile, ProfileInput};
+use ispmon_projections::devices as device_views;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::components::{error_box, hidden_csrf, notice};
+use super::layout::respond;
+use crate::auth::Ctx;
+use crate::devices::{self, DeviceForm};
+use crate::error::AppResult;
+use crate::i18n::t;
+use crate::state::AppState;
+
+pub const HEADER: &[&str] = &[
+    "name",
+    "address",
+    "port",
+    "transport",
+    "dialect",
+    "roles",
+    "login",
+    "password",
+    "enable_password",
+    "tags",
+    "legacy_ssh",
+    "mask_secrets",
+    "pull_schedule",
+];
+
+/// One checked row.
+#[derive(Debug)]
+pub struct Row {
+    pub line: usize,
+    pub form: DeviceForm,
+    pub error: Option<String>,
+}
+
+fn flag(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "no" | "false" => Ok(false),
+        "1" | "yes" | "true" => Ok(true),
+        other => Err(format!("“{other}” is not yes/no")),
+    }
+}
+
+/// Parses and checks the CSV (header required) against the existing names.
+pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("the CSV cannot be read: {e}"))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    for required in ["name", "address", "dialect", "login", "password"] {
+        if !header.iter().any(|h| h == required) {
+            return Err(format!(
+                "the header must name the columns; “{required}” is missing (columns: {})",
+                HEADER.join(",")
+            ));
+        }
+    }
+    if let Some(unknown) = header.iter().find(|h| !HEADER.contains(&h.as_str())) {
+        return Err(format!("unknown column “{unknown}”"));
+    }
+    let mut seen = HashSet::new();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
+        let get = |k: &str| {
+            header
+                .iter()
+                .position(|h| h == k)
+                .and_then(|p| rec.get(p))
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut error = None;
+        let mut bool_field = |k: &str| {
+            flag(&get(k)).unwrap_or_else(|e| {
+                error.get_or_insert(format!("{k}: {e}"));
+                false
+            })
+        };
+        let (legacy_ssh, mask_secrets) = (bool_field("legacy_ssh"), bool_field("mask_secrets"));
+        let form = DeviceForm {
+            profile: ProfileInput {
+                name: get("name"),
+                address: get("address"),
+                port: get("port"),
+                transport: get("transport"),
+                dialect: get("dialect"),
+                roles: get("roles")
+                    .split([';', ' ', '|'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                login: get("login"),
+                legacy_ssh,
+                tags: get("tags"),
+                host: None,
+                pull_schedule: Some(get("pull_schedule")),
+                mask_secrets,
+            },
+            password: get("password"),
+            enable_password: get("enable_password"),
+            clear_enable: false,
+        };
+        if error.is_none() {
+            match DeviceProfile::parse(&form.profile, devices::dialect_ok, devices::cron_ok) {
+                Err((field, m)) => error = Some(format!("{field}: {m}")),
+                Ok(p) => {
+                    let key = p.name.to_lowercase();
+                    if form.password.is_empty() {
+                        error = Some("password: a password is required".into());
+                    } else if existing.contains(&key) {
+                        error = Some("name: a device with this name exists".into());
+                    } else if !seen.insert(key) {
+                        error = Some("name: repeated in this file".into());
+                    }
+                }
+            }
+        }
+        rows.push(Row { line, form, error });
+    }
+    if rows.is_empty() {
+        return Err("the CSV has no rows".into());
+    }
+    Ok(rows)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ImportForm {
+    #[serde(default)]
+    csv: String,
+    /// `preview` or `apply`.
+    #[serde(default)]
+    mode: String,
+}
+
+fn page(ctx: &Ctx, csv: &str, rows: &[Row], error: Option<&str>, done: Option<String>) -> Markup {
+    let l = ctx.locale;
+    let bad = rows.iter().filter(|r| r.error.is_some()).count();
+    html! {
+        section #import {
+            p { a href="/devices" { "← " (t(l, "devices.title")) } }
+            h1 { (t(l, "devices.import")) }
+            p.muted { (t(l, "devices.import_hint")) " " code { (HEADER.join(",")) } }
+            @if let Some(m) = &done { (notice(m)) }
+            @if let Some(e) = error { (error_box(e)) }
+            form.card method="post" action="/devices/import" {
+                (hidden_csrf(&ctx.csrf))
+                textarea name="csv" rows="10" required { (csv) }
+                div.actions {
+                    button type="submit" name="mode" value="preview" { (t(l, "icmp.preview")) }
+                    @if !rows.is_empty() && bad == 0 { button type="submit" name="mode" value="apply" { (t(l, "icmp.apply")) } }
+                }
+            }
+            @if !rows.is_empty() {
+                table.data #import-rows {
+                    thead { tr { th { "#" } th { (t(l, "devices.name")) } th { (t(l, "devices.address")) } th { (t(l, "devices.dialect")) } th { (t(l, "icmp.state")) } } }
+                    tbody {
+                        @for r in rows {
+                            tr.bad[r.error.is_some()] data-line=(r.line) {
+                                td.num { (r.line) } td { (r.form.profile.name) } td { (r.form.profile.address) } td { (r.form.profile.dialect) }
+                                td { @match &r.error { Some(e) => span.field-error { (e) }, None => "ok" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn form(ctx: Ctx) -> Markup {
+    respond(
+        &ctx,
+        t(ctx.locale, "devices.import"),
+        page(&ctx, "", &[], None, None),
+    )
+}
+
+pub async fn import(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ImportForm>,
+) -> AppResult<Response> {
+    let l = ctx.locale;
+    let existing: HashSet<String> = st
+        .core
+        .views
+        .read(device_views::all_live)
+        .await?
+        .into_iter()
+        .map(|d| d.name.to_lowercase())
+        .collect();
+    let unprocessable = |body: Markup| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            respond(&ctx, t(l, "devices.import"), body),
+        )
+            .into_response()
+    };
+    let rows = match check(&f.csv, &existing) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(unprocessable(page(&ctx, &f.csv, &[], Some(&e), None))),
+    };
+    let bad = rows.iter().filter(|r| r.error.is_some()).count();
+    if bad > 0 {
+        let msg = format!("{bad} bad rows: nothing was applied");
+        return Ok(unprocessable(page(&ctx, &f.csv, &rows, Some(&msg), None)));
+    }
+    if f.mode != "apply" {
+        return Ok(respond(
+            &ctx,
+            t(l, "devices.import"),
+            page(&ctx, &f.csv, &rows, None, None),
+        )
+        .into_response());
+    }
+    let mut added = 0;
+    let mut failures = Vec::new();
+    for r in &rows {
+        match devices::register(&st.core, &r.form, &ctx.meta()).await? {
+            Ok(_) => added += 1,
+            Err(errors) => failures.push(format!(
+                "line {}: {}",
+                r.line,
+                errors.0.values().cloned().collect::<Vec<_>>().join("; ")
+            )),
+        }
+    }
+    let done = format!("{added} {}", t(l, "devices.imported"));
+    let err = (!failures.is_empty()).then(|| failures.join("\n"));
+    Ok(respond(
+        &ctx,
+        t(l, "devices.import"),
+        page(&ctx, "", &[], err.as_deref(), Some(done)),
+    )
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_rows_are_checked_with_line_numbers() {
+        let existing: HashSet<String> = ["core-1".to_string()].into();
+        let csv = "name,address,dialect,login,password,roles,legacy_ssh\n\
+                   sw-1,127.0.0.1,cisco-ios,admin,pw1,switch,no\n\
+                   core-1,127.0.0.2,cisco-ios,admin,pw,,\n\
+                   sw-2,127.0.0.3,junos,admin,pw,,\n\
+                   sw-3,127.0.0.4,zyxel,admin,,,\n\
+                   sw-1,127.0.0.5,zyxel,admin,pw,,\n\
+                   sw-6,127.0.0.6,zyxel,admin,pw,,maybe\n";
+        let rows = check(csv, &existing).unwrap();
+        let errs: Vec<(usize, Option<&str>)> =
+            rows.iter().map(|r| (r.line, r.error.as_deref())).collect();
+        assert_eq!(errs[0], (2, None));
+        assert!(errs[1].1.unwrap().contains("exists"));
+        assert!(errs[2].1.unwrap().starts_with("dialect:"));
+        assert!(errs[3].1.unwrap().starts_with("password:"));
+        assert!(errs[4].1.unwrap().contains("repeated"));
+        assert!(errs[5].1.unwrap().starts_with("legacy_ssh:"));
+        assert!(check("name,address\nx,y\n", &existing)
+            .unwrap_err()
+            .contains("dialect"));
+        assert!(
+            check("name,address,dialect,login,password,colour\n", &existing)
+                .unwrap_err()
+                .contains("colour")
+        );
+    }
+}
