@@ -1,0 +1,1 @@
+//! Round trip: the sim shells print, the dialects parse. (Below.)
