@@ -363,6 +363,6 @@ pub(crate) fn qtech_sample(index: usize) -> Sample {
         mac_table: sample_macs(index, &access, "Ethernet1/0/25", &vlans),
         model: "QSW-2800-28T-AC",
         firmware: "6.2.172.0",
-        enable: index % 2 == 0,
+        enable: index.is_multiple_of(2),
     }
 }

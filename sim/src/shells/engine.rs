@@ -437,7 +437,8 @@ impl<V: Vendor> Shell for Engine<V> {
                     self.on_line(line, &mut out);
                 }
                 0x08 | 0x7f => {
-                    if self.line.pop().is_some() && self.echoes() {
+                    let erased = self.line.pop().is_some();
+                    if erased && self.echoes() {
                         echo.extend_from_slice(b"\x08 \x08");
                     }
                 }

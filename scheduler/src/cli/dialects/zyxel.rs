@@ -64,8 +64,8 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
         |tokens| {
             let (at, mac) = find_mac(tokens)?;
             let (vlan, port, kind) = match at {
-                2 => (tokens[1], tokens[0], tokens.get(3)?),
-                1 => (tokens[0], tokens.get(3)?, tokens.get(2)?),
+                2 => (tokens[1], tokens[0], *tokens.get(3)?),
+                1 => (tokens[0], *tokens.get(3)?, *tokens.get(2)?),
                 _ => return None,
             };
             Some(MacEntry {
