@@ -1,0 +1,242 @@
+//! Cisco IOS and the IOS-like Qtech/Orion QSW switches: `host>` / `host#`,
+//! `enable`, ` --More-- `, `% Invalid input ...` errors, `Vlan Mac Type Ports` tables.
+
+use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+
+pub(crate) const CISCO_LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &["username:", "login:"],
+    password_prompts: &["password:"],
+    failure_markers: &[
+        "% login invalid",
+        "% authentication failed",
+        "% bad passwords",
+        "% access denied",
+    ],
+};
+
+pub(crate) const QTECH_LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &["username:", "login:"],
+    password_prompts: &["password:"],
+    failure_markers: &[
+        "bad username or password",
+        "login invalid",
+        "authentication failed",
+        "% bad passwords",
+    ],
+};
+
+/// `% Invalid input detected at '^' marker.`, `% Incomplete command.`, `% Ambiguous command: ...`.
+pub(crate) fn is_error(line: &str) -> bool {
+    line.starts_with("% ") || line.to_ascii_lowercase().starts_with("error:")
+}
+
+/// `Building configuration...`, `Current configuration : N bytes`, change
+/// stamps, `ntp clock-period` (it drifts), clock lines.
+pub(crate) fn is_volatile(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("Building configuration")
+        || t.starts_with("Current configuration :")
+        || t.starts_with("ntp clock-period")
+        || comment_mentions(
+            t,
+            &[
+                "last configuration change",
+                "nvram config last updated",
+                "no configuration change since",
+                "time:",
+                "uptime",
+            ],
+        )
+}
+
+/// `Cisco IOS Software, C2960 Software (...), Version 12.2(55)SE5, RELEASE ...`
+/// and `Model number : WS-C2960-24TT-L` or `cisco WS-C2960-24TT-L (PowerPC405) processor`.
+pub(crate) fn parse_cisco_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in clean_lines(output) {
+        let t = line.trim();
+        if info.version.is_none() && (t.contains("IOS") || t.starts_with("Cisco")) {
+            if let Some(at) = t.find("Version ") {
+                let v = t[at + "Version ".len()..]
+                    .split([',', ' '])
+                    .next()
+                    .unwrap_or("");
+                if !v.is_empty() {
+                    info.version = Some(v.to_string());
+                }
+            }
+        }
+        if t.to_ascii_lowercase().starts_with("model number") {
+            if let Some((_, v)) = t.split_once(':') {
+                info.model = Some(v.trim().to_string());
+            }
+        } else if info.model.is_none() && t.starts_with("cisco ") && t.contains("processor") {
+            info.model = t.split_whitespace().nth(1).map(str::to_string);
+        }
+    }
+    info
+}
+
+/// `QSW-2800-28T-AC Device, Compiled on ...` and `SoftWare Version 6.2.172.0`.
+pub(crate) fn parse_qtech_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in clean_lines(output) {
+        let t = line.trim();
+        let lower = t.to_ascii_lowercase();
+        if info.model.is_none() && lower.contains(" device") {
+            info.model = t
+                .split_whitespace()
+                .next()
+                .map(|m| m.trim_end_matches(',').to_string());
+        }
+        if info.version.is_none() {
+            if let Some(at) = lower.find("software version") {
+                let v = t[at + "software version".len()..]
+                    .trim_start_matches([' ', ':'])
+                    .trim();
+                info.version = v.split_whitespace().next().map(str::to_string);
+            }
+        }
+    }
+    info
+}
+
+/// `Vlan  Mac Address  Type  [Creator]  Ports`: the VLAN before the MAC, the
+/// type after it, the port last. Rows of VLAN `All` (CPU entries) are skipped.
+pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    collect_rows(
+        output,
+        |l| l.contains("vlan") && (l.contains("mac address") || l.contains("mac-address")),
+        |tokens| {
+            let (at, mac) = find_mac(tokens)?;
+            let vlan = parse_vlan(tokens.get(at.checked_sub(1)?)?)?;
+            let kind = tokens.get(at + 1)?;
+            let port = tokens.last().filter(|_| tokens.len() > at + 2)?;
+            Some(MacEntry {
+                vlan,
+                mac,
+                port: port.to_string(),
+                dynamic: is_dynamic(kind),
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::dialect::{Dialect, MacEntry};
+
+    fn e(vlan: u16, mac: &str, port: &str, dynamic: bool) -> MacEntry {
+        MacEntry {
+            vlan,
+            mac: mac.into(),
+            port: port.into(),
+            dynamic,
+        }
+    }
+
+    #[test]
+    fn cisco_mac_table_skips_cpu_rows_footer_and_pager_blanks() {
+        let out = "\
+          Mac Address Table
+-------------------------------------------
+
+Vlan    Mac Address       Type        Ports
+----    -----------       --------    -----
+ All    0100.0ccc.cccc    STATIC      CPU
+ All    ffff.ffff.ffff    STATIC      CPU
+  10    0018.b974.528f    DYNAMIC     Gi0/1
+ 120    00e0.4c68.0001    DYNAMIC     Fa0/13
+
+ 
+1001    0cc4.7a00.beef    STATIC      Po1
+Total Mac Addresses for this criterion: 5
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:18:b9:74:52:8f", "Gi0/1", true),
+                e(120, "00:e0:4c:68:00:01", "Fa0/13", true),
+                e(1001, "0c:c4:7a:00:be:ef", "Po1", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn qtech_l2_address_table_with_creator_column() {
+        let out = "\
+Read mac address table....
+Vlan Mac Address                 Type    Creator   Ports
+---- --------------------------- ------- -------------------------------------
+1    00-03-0f-12-34-56           STATIC  System    CPU
+100  00-1e-58-aa-bb-cc           DYNAMIC Hardware  Ethernet1/0/5
+2001 f8-1a-67-00-00-10           DYNAMIC Hardware  Ethernet1/0/28
+";
+        assert_eq!(
+            Dialect::Qtech.parse_mac_table(out).unwrap(),
+            vec![
+                e(1, "00:03:0f:12:34:56", "CPU", false),
+                e(100, "00:1e:58:aa:bb:cc", "Ethernet1/0/5", true),
+                e(2001, "f8:1a:67:00:00:10", "Ethernet1/0/28", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn prompts_pager_errors() {
+        let c = Dialect::CiscoIos;
+        assert!(c.is_prompt("Switch>") && !c.is_privileged_prompt("Switch>"));
+        assert!(c.is_privileged_prompt("sw-core-1(config-if)#"));
+        assert!(!c.is_prompt("Total Mac Addresses for this criterion: 5"));
+        assert!(!c.is_prompt(" --More-- "));
+        let tail = "  10    0018.b974.528f    DYNAMIC     Gi0/1\r\n --More-- ";
+        let p = c.pager(tail).unwrap();
+        assert_eq!(&tail[p.start..], "--More-- ");
+        assert_eq!(p.answer, " ");
+        let err = "show foo\n         ^\n% Invalid input detected at '^' marker.\n";
+        assert_eq!(
+            c.command_error(err).as_deref(),
+            Some("% Invalid input detected at '^' marker.")
+        );
+        assert_eq!(
+            c.command_error("hostname a\nbanner motd ^C\n%%% ^C\n"),
+            None
+        );
+        assert!(Dialect::Qtech.is_prompt("QSW-2800(config-if-ethernet1/0/1)#"));
+    }
+
+    #[test]
+    fn versions() {
+        let v = Dialect::CiscoIos.parse_version(
+            "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE5, RELEASE SOFTWARE (fc1)\n\
+             cisco WS-C2960-24TT-L (PowerPC405) processor (revision B0) with 65536K bytes of memory.\n\
+             Model number                    : WS-C2960-24TT-L\n",
+        );
+        assert_eq!(v.version.as_deref(), Some("12.2(55)SE5"));
+        assert_eq!(v.model.as_deref(), Some("WS-C2960-24TT-L"));
+        let v = Dialect::Qtech.parse_version(
+            "  QSW-2800-28T-AC Device, Compiled on Jun 10 14:54:48 2016\n  SoftWare Version 6.2.172.0\n  BootRom Version 7.2.27\n",
+        );
+        assert_eq!(v.model.as_deref(), Some("QSW-2800-28T-AC"));
+        assert_eq!(v.version.as_deref(), Some("6.2.172.0"));
+    }
+
+    #[test]
+    fn config_normalising_and_masking() {
+        let c = Dialect::CiscoIos;
+        let a = "Building configuration...\r\n\r\nCurrent configuration : 1402 bytes\r\n!\r\n! Last configuration change at 10:01:02 UTC Mon May 1 2024 by admin\r\nhostname sw\r\nntp clock-period 36028797018963968\r\nend\r\n\r\n";
+        let b = "Building configuration...\n\nCurrent configuration : 1402 bytes\n!\n! Last configuration change at 11:11:11 UTC Tue May 2 2024 by admin\nhostname sw\nntp clock-period 36028797018963900\nend\n";
+        assert_eq!(c.normalise_config(a), c.normalise_config(b));
+        assert_eq!(c.normalise_config(a), "!\nhostname sw\nend\n");
+        let m = c.mask_secrets("username admin privilege 15 secret 5 $1$mERr$abc\n line vty 0 4\n  password 7 0822455D0A16\n");
+        assert_eq!(
+            m,
+            "username admin privilege 15 secret 5 <masked>\n line vty 0 4\n  password 7 <masked>\n"
+        );
+        let q = Dialect::Qtech.mask_secrets(
+            "snmp-server community ro 0 public\nusername admin privilege 15 password 0 x1\n",
+        );
+        assert_eq!(q, "snmp-server community ro 0 <masked>\nusername admin privilege 15 password 0 <masked>\n");
+    }
+}

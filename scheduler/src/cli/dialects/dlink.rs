@@ -1,0 +1,177 @@
+//! D-Link DES-3xxx: `UserName:` / `PassWord:`, `DES-3200-28:admin#`, the
+//! `Command: ...` echo, `CTRL+C ESC q Quit SPACE n Next Page ...` pager,
+//! `Available commands:` for an unknown command, cp1251 descriptions.
+
+use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+
+pub(crate) const LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &["username:", "login:"],
+    password_prompts: &["password:"],
+    failure_markers: &["fail!", "login failed", "incorrect", "invalid"],
+};
+
+/// `DES-3200-28:admin#`, `DES-3028:5#`, `sw-12:user#`, plain `DES-3526#`.
+pub(crate) fn is_prompt(line: &str) -> bool {
+    let Some(body) = line.strip_suffix('#') else {
+        return false;
+    };
+    let (host, level) = body.split_once(':').unwrap_or((body, "x"));
+    !host.is_empty()
+        && host.chars().next().is_some_and(char::is_alphanumeric)
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+        && !level.is_empty()
+        && level.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+pub(crate) fn is_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.starts_with("available commands:")
+        || l.starts_with("next possible completions:")
+        || l == "fail!"
+        || l.starts_with("error:")
+        || l.starts_with("invalid")
+}
+
+/// The `Command: ...` echo and the comment header's build, time and uptime lines.
+pub(crate) fn is_volatile(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("Command: ")
+        || comment_mentions(t, &["firmware:", "build", "time:", "uptime", "copyright"])
+}
+
+/// `show switch`: `Device Type : DES-3200-28 Fast Ethernet Switch`, `Firmware Version : Build 1.85.B008`.
+pub(crate) fn parse_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in clean_lines(output) {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "device type" => info.model = value.split_whitespace().next().map(str::to_string),
+            "firmware version" => info.version = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    info
+}
+
+/// `show fdb`: `VID  VLAN Name  MAC Address  Port  Type`; the name may hold spaces,
+/// so the columns are read around the MAC.
+pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    collect_rows(
+        output,
+        |l| l.starts_with("vid") && l.contains("mac address"),
+        |tokens| {
+            let (at, mac) = find_mac(tokens)?;
+            if at == 0 {
+                return None;
+            }
+            let vlan = parse_vlan(tokens[0])?;
+            let port = tokens.get(at + 1)?;
+            let kind = tokens.get(at + 2)?;
+            Some(MacEntry {
+                vlan,
+                mac,
+                port: port.to_string(),
+                dynamic: is_dynamic(kind),
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::dialect::{Dialect, MacEntry};
+
+    const D: Dialect = Dialect::DlinkDes;
+
+    #[test]
+    fn fdb_with_vlan_names_cpu_row_and_pager_gap() {
+        let out = "\
+Command: show fdb
+
+Unicast MAC Address Aging Time  = 300
+
+VID  VLAN Name                        MAC Address       Port  Type
+---- -------------------------------- ----------------- ----- ---------------
+1    default                          00-1E-58-A9-6B-9D 25    Dynamic
+1    default                          00-21-91-F9-C9-E9 CPU   Self
+210  users vlan                       00-0F-3D-10-20-30 1:5   Dynamic
+
+
+3001 mgmt                             B8-A3-86-00-00-01 26    Static
+
+Total Entries: 4
+";
+        assert_eq!(
+            D.parse_mac_table(out).unwrap(),
+            vec![
+                MacEntry {
+                    vlan: 1,
+                    mac: "00:1e:58:a9:6b:9d".into(),
+                    port: "25".into(),
+                    dynamic: true
+                },
+                MacEntry {
+                    vlan: 1,
+                    mac: "00:21:91:f9:c9:e9".into(),
+                    port: "CPU".into(),
+                    dynamic: false
+                },
+                MacEntry {
+                    vlan: 210,
+                    mac: "00:0f:3d:10:20:30".into(),
+                    port: "1:5".into(),
+                    dynamic: true
+                },
+                MacEntry {
+                    vlan: 3001,
+                    mac: "b8:a3:86:00:00:01".into(),
+                    port: "26".into(),
+                    dynamic: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn prompt_pager_error_version() {
+        for p in ["DES-3200-28:admin#", "DES-3028:5#", "sw-lenina-1:user#"] {
+            assert!(D.is_prompt(p) && D.is_privileged_prompt(p), "{p}");
+        }
+        for p in ["Command: show fdb", "#-----", "# BASIC", "Total Entries: 4"] {
+            assert!(!D.is_prompt(p), "{p}");
+        }
+        let tail = "1 default 00-1E-58-A9-6B-9D 25 Dynamic\r\nCTRL+C ESC q Quit SPACE n Next Page ENTER Next Entry a All";
+        let p = D.pager(tail).unwrap();
+        assert!(tail[p.start..].starts_with("CTRL+C"));
+        assert_eq!(p.answer, "a");
+        let err = "Command: show foo\n\nAvailable commands:\n..  ?  cable_diag  cfm  clear\n";
+        assert_eq!(D.command_error(err).as_deref(), Some("Available commands:"));
+        let v = D.parse_version(
+            "Command: show switch\n\nDevice Type        : DES-3200-28 Fast Ethernet Switch\nMAC Address        : 00-1E-58-A9-6B-9D\nFirmware Version   : Build 1.85.B008\n",
+        );
+        assert_eq!(
+            (v.model.as_deref(), v.version.as_deref()),
+            (Some("DES-3200-28"), Some("Build 1.85.B008"))
+        );
+    }
+
+    #[test]
+    fn config_header_and_echo_do_not_count() {
+        let a = "Command: show config current_config\n\n#------\n#   DES-3200-28 Fast Ethernet Switch\n#   Firmware: Build 1.85.B008\n#   System Time: 01/05/2024 10:00:00\n#------\n\n# BASIC\n\nconfig snmp system_name sw-1\ncreate snmp community public view CommunityView read_only\n";
+        let b = a.replace("10:00:00", "10:05:17");
+        assert_eq!(D.normalise_config(a), D.normalise_config(&b));
+        assert!(D.normalise_config(a).contains("# BASIC"));
+        assert!(D
+            .mask_secrets(a)
+            .contains("create snmp community <masked> view CommunityView read_only"));
+        assert!(D
+            .mask_secrets("enable password encryption")
+            .ends_with("encryption"));
+    }
+}

@@ -1,0 +1,320 @@
+//! Huawei: SmartAX MA56xx OLTs (`MA5608T>`, `>>User name:`, `Failure:` lines)
+//! and VRP switches (`<SW1>`, `[SW1]`, `Error:` lines).
+
+use super::{collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+
+pub(crate) const SMARTAX_LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &[">>user name:", "user name:", "username:"],
+    password_prompts: &[">>user password:", "user password:", "password:"],
+    failure_markers: &[
+        "username or password invalid",
+        "reenter times have reached",
+        "invalid",
+    ],
+};
+
+pub(crate) const VRP_LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &["username:", "login:"],
+    password_prompts: &["password:"],
+    failure_markers: &[
+        "authentication is rejected",
+        "username or password error",
+        "authentication fail",
+        "login failed",
+    ],
+};
+
+/// `<SW1>`, `[SW1]`, `[SW1-GigabitEthernet0/0/1]`, `[~SW1]`, `[*SW1]`.
+pub(crate) fn is_vrp_prompt(line: &str) -> bool {
+    let inner = if let Some(s) = line.strip_prefix('<') {
+        s.strip_suffix('>')
+    } else if let Some(s) = line.strip_prefix('[') {
+        s.strip_suffix(']')
+            .map(|s| s.trim_start_matches(['~', '*']))
+    } else {
+        None
+    };
+    inner.is_some_and(|s| {
+        !s.is_empty()
+            && s.chars().next().is_some_and(char::is_alphanumeric)
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || "-_./:".contains(c))
+    })
+}
+
+pub(crate) fn is_smartax_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.starts_with("% ")
+        || l.starts_with("failure:")
+        || l.starts_with("error:")
+        || l.contains("unknown command")
+}
+
+pub(crate) fn is_vrp_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.starts_with("error:") || l.starts_with("% ") || l.starts_with("failure:")
+}
+
+/// Timestamps, the OLT's `[MA5600V800R018: 8103]` header (its counter moves),
+/// the smart-mode `{ <cr>|... }:` question and the `Command:` echo block.
+pub(crate) fn is_volatile(line: &str) -> bool {
+    let t = line.trim();
+    if comment_mentions(
+        t,
+        &["last configuration was", "time:", "uptime", "generated"],
+    ) {
+        return true;
+    }
+    if t.starts_with("{ <cr>") || t == "Command:" || t == "display current-configuration" {
+        return true;
+    }
+    // "[MA5600V800R018: 8103]"
+    t.starts_with("[MA")
+        && t.ends_with(']')
+        && t.rsplit_once(": ")
+            .is_some_and(|(_, n)| n.trim_end_matches(']').bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `display version` on an OLT: `VERSION : MA5600V800R018C10`, `PRODUCT : MA5608T`.
+pub(crate) fn parse_smartax_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in super::clean_lines(output) {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        match key.trim().to_ascii_uppercase().as_str() {
+            "VERSION" if info.version.is_none() => info.version = Some(value.to_string()),
+            "PRODUCT" if info.model.is_none() => info.model = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    info
+}
+
+/// `display version` on VRP: `VRP (R) software, Version 5.170 (S5720 V200R011C10SPC600)`
+/// and `HUAWEI S5720-28X-SI-AC Routing Switch uptime is ...`.
+pub(crate) fn parse_vrp_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in super::clean_lines(output) {
+        let t = line.trim();
+        if info.version.is_none() && t.contains("VRP") {
+            if let Some(at) = t.find("Version ") {
+                info.version = Some(t[at + "Version ".len()..].trim().to_string());
+            }
+        }
+        if info.model.is_none() {
+            if let Some(at) = t.find(" uptime is ") {
+                let words: Vec<&str> = t[..at]
+                    .split_whitespace()
+                    .filter(|w| !matches!(*w, "Routing" | "Switch" | "Router"))
+                    .collect();
+                info.model = words.last().map(|w| w.to_string());
+            }
+        }
+    }
+    info
+}
+
+/// `display mac-address` on VRP; both the V100 (`VLAN/VSI/SI  PEVLAN CEVLAN Port`)
+/// and V200 (`VLAN/VSI/BD  Learned-From  Type`) layouts.
+pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    collect_rows(
+        output,
+        |l| l.trim_start().starts_with("mac address") || l.contains("mac address table of"),
+        |tokens| {
+            let (at, mac) = find_mac(tokens)?;
+            let vlan = parse_vlan(tokens.get(at + 1)?)?;
+            let rest = &tokens[at + 2..];
+            let type_at = rest.iter().position(|t| {
+                matches!(
+                    t.to_ascii_lowercase().as_str(),
+                    "dynamic" | "static" | "blackhole" | "security" | "sticky" | "sec-config"
+                )
+            })?;
+            let port = rest[..type_at].iter().rev().find(|t| **t != "-")?;
+            Some(MacEntry {
+                vlan,
+                mac,
+                port: port.to_string(),
+                dynamic: is_dynamic(rest[type_at]),
+            })
+        },
+    )
+}
+
+/// `display mac-address all` on an OLT:
+/// `SRV-P BUNDLE TYPE MAC MAC TYPE F /S /P VPI VCI VLAN ID`, the port as `0/1/0`.
+pub(crate) fn parse_smartax_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    collect_rows(
+        output,
+        |l| l.contains("mac type") && l.contains("vlan"),
+        |tokens| {
+            let (at, mac) = find_mac(tokens)?;
+            let kind = tokens.get(at + 1)?;
+            // "0 /1 /0" (or "0/ 1/0") → "0/1/0".
+            let rest = tokens[at + 2..]
+                .join(" ")
+                .replace(" /", "/")
+                .replace("/ ", "/");
+            let cols: Vec<&str> = rest.split_whitespace().collect();
+            let port = cols.first().filter(|p| p.contains('/'))?;
+            let vlan = parse_vlan(cols.last()?)?;
+            Some(MacEntry {
+                vlan,
+                mac,
+                port: port.to_string(),
+                dynamic: is_dynamic(kind),
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::dialect::{Dialect, MacEntry, ParseError};
+
+    fn e(vlan: u16, mac: &str, port: &str, dynamic: bool) -> MacEntry {
+        MacEntry {
+            vlan,
+            mac: mac.into(),
+            port: port.into(),
+            dynamic,
+        }
+    }
+
+    #[test]
+    fn vrp_v200_mac_table_with_pager_leftovers() {
+        let out = "\
+-------------------------------------------------------------------------------
+MAC Address    VLAN/VSI/BD                       Learned-From        Type
+-------------------------------------------------------------------------------
+0025-9e80-2494 10/-/-                            GE0/0/1             dynamic
+e0a3-ac11-2233 20/-/-                            GigabitEthernet0/0/12 dynamic
+
+   
+4c1f-cc00-0001 1/-/-                             Eth-Trunk1          static
+-------------------------------------------------------------------------------
+Total items displayed = 3
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:25:9e:80:24:94", "GE0/0/1", true),
+                e(20, "e0:a3:ac:11:22:33", "GigabitEthernet0/0/12", true),
+                e(1, "4c:1f:cc:00:00:01", "Eth-Trunk1", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn vrp_v100_mac_table_layout() {
+        let out = "\
+MAC address table of slot 0:
+-------------------------------------------------------------------------------
+MAC Address    VLAN/       PEVLAN CEVLAN Port            Type      LSP/LSR-ID
+               VSI/SI                                              MAC-Tunnel
+-------------------------------------------------------------------------------
+0018-82b2-b3c0 100         -      -      Ethernet0/0/7   dynamic   0/-
+-------------------------------------------------------------------------------
+Total matching items on slot 0 displayed = 1
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(out).unwrap(),
+            vec![e(100, "00:18:82:b2:b3:c0", "Ethernet0/0/7", true)]
+        );
+    }
+
+    #[test]
+    fn smartax_mac_table_joins_frame_slot_port() {
+        let out = "\
+  It will take some time, please wait...
+  -----------------------------------------------------------------------------
+  SRV-P BUNDLE TYPE MAC            MAC TYPE F /S /P  VPI  VCI   VLAN ID
+  INDEX INDEX
+  -----------------------------------------------------------------------------
+     12      - gpon 0025-9e11-2233 dynamic  0 /1 /0  3    1     100
+    117      - gpon 48f8-db00-aa01 dynamic  0 /1 /15 22   1     2105
+
+  -----------------------------------------------------------------------------
+  Total: 2
+";
+        assert_eq!(
+            Dialect::HuaweiSmartax.parse_mac_table(out).unwrap(),
+            vec![
+                e(100, "00:25:9e:11:22:33", "0/1/0", true),
+                e(2105, "48:f8:db:00:aa:01", "0/1/15", true),
+            ]
+        );
+        assert_eq!(
+            Dialect::HuaweiSmartax.parse_mac_table("  Failure: nothing"),
+            Err(ParseError::NoTable)
+        );
+    }
+
+    #[test]
+    fn prompts_and_pagers() {
+        let vrp = Dialect::HuaweiVrp;
+        for p in ["<SW1>", "[SW1]", "[~CE-1]", "[SW1-GigabitEthernet0/0/1]"] {
+            assert!(vrp.is_prompt(p) && vrp.is_privileged_prompt(p), "{p}");
+        }
+        for p in ["[global-config]x", "<>", "Info: done>", "---- More ----"] {
+            assert!(!vrp.is_prompt(p), "{p}");
+        }
+        let ax = Dialect::HuaweiSmartax;
+        assert!(ax.is_prompt("MA5608T>") && !ax.is_privileged_prompt("MA5608T>"));
+        assert!(ax.is_privileged_prompt("MA5608T(config-if-gpon-0/1)#"));
+        let tail = "line 23\r\n---- More ( Press 'Q' to break ) ----";
+        let p = ax.pager(tail).unwrap();
+        assert_eq!(&tail[p.start..], "---- More ( Press 'Q' to break ) ----");
+        assert!(ax.pager("line 23\r\nMA5608T#").is_none());
+        assert_eq!(vrp.pager("x\n  ---- More ----").map(|p| p.start), Some(4));
+    }
+
+    #[test]
+    fn errors_versions_and_config() {
+        let vrp = Dialect::HuaweiVrp;
+        let err = "                  ^\nError: Unrecognized command found at '^' position.\n";
+        assert_eq!(
+            vrp.command_error(err).as_deref(),
+            Some("Error: Unrecognized command found at '^' position.")
+        );
+        assert_eq!(
+            vrp.command_error("interface Vlanif1\n ip address 10.0.0.1 255.255.255.0"),
+            None
+        );
+        let ax = Dialect::HuaweiSmartax;
+        assert_eq!(
+            ax.command_error("  Failure: The ONT does not exist\n")
+                .as_deref(),
+            Some("Failure: The ONT does not exist")
+        );
+        let v = vrp.parse_version(
+            "Huawei Versatile Routing Platform Software\nVRP (R) software, Version 5.170 (S5720 V200R011C10SPC600)\n\
+             Copyright (C) 2000-2018 HUAWEI TECH Co., Ltd.\nHUAWEI S5720-28X-SI-AC Routing Switch uptime is 2 weeks, 1 day\n",
+        );
+        assert_eq!(v.model.as_deref(), Some("S5720-28X-SI-AC"));
+        assert_eq!(
+            v.version.as_deref(),
+            Some("5.170 (S5720 V200R011C10SPC600)")
+        );
+        let v = ax.parse_version(
+            "  VERSION : MA5600V800R018C10\n  PATCH   : SPH210\n  PRODUCT : MA5608T\n",
+        );
+        assert_eq!(
+            (v.model.as_deref(), v.version.as_deref()),
+            (Some("MA5608T"), Some("MA5600V800R018C10"))
+        );
+
+        let a = "!Software Version V200R011C10SPC600\n!Last configuration was updated at 2024-05-01 10:00:00+03:00\n#\nsysname SW1\n#\nreturn\n";
+        let b = "!Software Version V200R011C10SPC600\n!Last configuration was updated at 2024-05-02 11:11:11+03:00\n#\nsysname SW1\n#\nreturn\n";
+        assert_eq!(vrp.normalise_config(a), vrp.normalise_config(b));
+        let c = "{ <cr>|ont<K>|port<K>||<K> }:\n\n  Command:\n          display current-configuration\n[MA5600V800R018: 8103]\n#\n sysname OLT\nreturn\n";
+        let d = "[MA5600V800R018: 8104]\n#\n sysname OLT\nreturn\n";
+        assert_eq!(ax.normalise_config(c), ax.normalise_config(d));
+    }
+}

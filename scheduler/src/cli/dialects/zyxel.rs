@@ -1,0 +1,150 @@
+//! Zyxel GS/MES/ES access switches: `User name:`, `MES3500-24#`,
+//! `-- more --, next page: Space, continue: c, quit: ESC`, `Port VLAN ID MAC Address Type`.
+
+use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+
+pub(crate) const LOGIN: LoginSpec = LoginSpec {
+    user_prompts: &["user name:", "username:", "login:"],
+    password_prompts: &["password:"],
+    failure_markers: &[
+        "invalid user name or password",
+        "incorrect",
+        "login failed",
+        "invalid",
+    ],
+};
+
+pub(crate) fn is_error(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.starts_with("% ")
+        || l.starts_with("error")
+        || l.contains("invalid command")
+        || l.contains("unknown command")
+        || l.starts_with("invalid input")
+}
+
+/// `Building configuration...` and `;`/`!` comments with clock or uptime.
+pub(crate) fn is_volatile(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with("Building configuration") || comment_mentions(t, &["time", "generated"])
+}
+
+/// `show system-information`: `Product Model : MES3500-24`,
+/// `Firmware Version : V4.00(AABE.0) | 04/13/2015` (ZyNOS: `ZyNOS F/W Version`).
+pub(crate) fn parse_version(output: &str) -> VersionInfo {
+    let mut info = VersionInfo::default();
+    for line in clean_lines(output) {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if info.model.is_none() && (key == "product model" || key == "model name" || key == "model")
+        {
+            info.model = Some(value.to_string());
+        } else if info.version.is_none()
+            && key.contains("version")
+            && (key.contains("firmware") || key.contains("f/w"))
+        {
+            info.version = value.split(" | ").next().map(|v| v.trim().to_string());
+        }
+    }
+    info
+}
+
+/// `Port  VLAN ID  MAC Address  Type` (ZyNOS), or `VID  MAC Address  Type  Port` (GS1900).
+pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    collect_rows(
+        output,
+        |l| l.contains("mac address") && (l.contains("vlan") || l.contains("vid")),
+        |tokens| {
+            let (at, mac) = find_mac(tokens)?;
+            let (vlan, port, kind) = match at {
+                2 => (tokens[1], tokens[0], *tokens.get(3)?),
+                1 => (tokens[0], *tokens.get(3)?, *tokens.get(2)?),
+                _ => return None,
+            };
+            Some(MacEntry {
+                vlan: parse_vlan(vlan)?,
+                mac,
+                port: port.to_string(),
+                dynamic: is_dynamic(kind),
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::dialect::{Dialect, MacEntry};
+
+    const Z: Dialect = Dialect::Zyxel;
+
+    #[test]
+    fn zynos_and_gs1900_layouts() {
+        let out = "\
+Port      VLAN ID        MAC Address         Type
+1         100            00:13:49:00:00:01   Dynamic
+24        1              00:19:cb:00:00:02   Static
+
+12        2001           a0:e4:cb:aa:bb:cc   Dynamic
+CPU       1              00:19:cb:00:00:00   Static
+";
+        let rows = Z.parse_mac_table(out).unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows[0],
+            MacEntry {
+                vlan: 100,
+                mac: "00:13:49:00:00:01".into(),
+                port: "1".into(),
+                dynamic: true
+            }
+        );
+        assert_eq!(rows[3].port, "CPU");
+        let gs = "VID  MAC Address        Type     Port\n---- ----------------- -------- ----\n10   00:11:22:33:44:55  Dynamic  7\n";
+        assert_eq!(
+            Z.parse_mac_table(gs).unwrap(),
+            vec![MacEntry {
+                vlan: 10,
+                mac: "00:11:22:33:44:55".into(),
+                port: "7".into(),
+                dynamic: true
+            }]
+        );
+    }
+
+    #[test]
+    fn prompt_pager_error_version() {
+        assert!(Z.is_prompt("MES3500-24>") && !Z.is_privileged_prompt("MES3500-24>"));
+        assert!(Z.is_privileged_prompt("GS1900#"));
+        let tail = "12 2001 a0:e4:cb:aa:bb:cc Dynamic\n-- more --, next page: Space, continue: c, quit: ESC";
+        assert_eq!(Z.pager(tail).map(|p| (p.start, p.answer)), Some((34, "c")));
+        assert!(Z.command_error("sh foo\n% Invalid command\n").is_some());
+        assert!(Z.command_error("vlan 1\n  name 1\nexit\n").is_none());
+        let v = Z.parse_version(
+            "  Product Model    : MES3500-24\n  Firmware Version : V4.00(AABE.0) | 04/13/2015\n",
+        );
+        assert_eq!(
+            (v.model.as_deref(), v.version.as_deref()),
+            (Some("MES3500-24"), Some("V4.00(AABE.0)"))
+        );
+    }
+
+    #[test]
+    fn config() {
+        let a = "Building configuration...\n\n; System up time: 0d 1h 2m\nhostname z1\nadmin-password 4 abc\nsnmp-server get-community pub\n";
+        let b = a.replace("1h 2m", "1h 7m");
+        assert_eq!(Z.normalise_config(a), Z.normalise_config(&b));
+        let m = Z.mask_secrets(a);
+        assert!(
+            m.contains("admin-password 4 <masked>") || m.contains("admin-password <masked> abc"),
+            "{m}"
+        );
+        assert!(m.contains("snmp-server get-community <masked>"));
+    }
+}

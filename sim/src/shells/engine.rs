@@ -1,0 +1,463 @@
+//! The part every emulated CLI shares: line editing and echo, the telnet
+//! login dialogue, the enable password, paging, faults, and output encoding.
+//! A [`Vendor`] supplies the words (banner, prompts, pager, errors) and runs
+//! commands.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use super::text::{crlf, encode_cp1251};
+use crate::shell::{DeviceState, Fault, SharedState, Shell, Step};
+
+/// Lines shown per page while paging is on (a 24-line terminal).
+pub(crate) const PAGE_LINES: usize = 23;
+
+/// CLI mode; vendors keep their own sub-mode names in `Config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Mode {
+    User,
+    Privileged,
+    /// A configuration (sub)mode; the string is the vendor's prompt suffix,
+    /// e.g. `"(config)"` or `"(config-if-gpon-0/1)"`.
+    Config(String),
+}
+
+/// How a vendor's pager looks and how it is erased after a key.
+pub(crate) struct PagerStyle {
+    pub prompt: &'static str,
+    /// Bytes sent after the key, before the next page (cursor escapes, backspaces).
+    pub erase: fn(&str) -> String,
+    /// The key that prints the rest without stopping (D-Link `a`, Zyxel `c`, MikroTik `D`).
+    pub all_key: Option<u8>,
+}
+
+/// Text a command prints.
+pub(crate) struct Output {
+    pub text: String,
+    /// Long output: paged while paging is on.
+    pub pageable: bool,
+    /// The config print: where the mid-output faults strike.
+    pub config: bool,
+}
+
+pub(crate) enum Reply {
+    Out(Output),
+    /// Ask for the enable password with this prompt; on success enter `to`,
+    /// on failure print `failed`.
+    AskEnable {
+        prompt: &'static str,
+        to: Mode,
+        failed: &'static str,
+    },
+    /// Print the text and close the connection.
+    Close(String),
+}
+
+impl Reply {
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply::Out(Output {
+            text: text.into(),
+            pageable: false,
+            config: false,
+        })
+    }
+    pub fn long(text: impl Into<String>) -> Reply {
+        Reply::Out(Output {
+            text: text.into(),
+            pageable: true,
+            config: false,
+        })
+    }
+    pub fn config(text: impl Into<String>, pageable: bool) -> Reply {
+        Reply::Out(Output {
+            text: text.into(),
+            pageable,
+            config: true,
+        })
+    }
+}
+
+/// What a command may change besides the device state.
+pub(crate) struct Ctx<'a> {
+    pub st: &'a mut DeviceState,
+    pub mode: &'a mut Mode,
+    /// `None` once paging is disabled; otherwise lines per page.
+    pub page: &'a mut Option<usize>,
+}
+
+/// One vendor's words and commands.
+pub(crate) trait Vendor: Send {
+    /// Printed on a telnet connection before the first user-name prompt.
+    fn telnet_banner(&self, st: &DeviceState) -> String;
+    fn user_prompt(&self) -> &'static str;
+    fn password_prompt(&self) -> &'static str;
+    /// Printed after a rejected password, before the user prompt again.
+    fn login_failed(&self) -> &'static str;
+    /// Printed after the third rejected password, before closing.
+    fn too_many_failures(&self) -> &'static str {
+        ""
+    }
+    /// Printed after a successful login (and on SSH), before the first prompt.
+    fn welcome(&self, st: &DeviceState) -> String;
+    fn first_mode(&self, has_enable_password: bool) -> Mode;
+    fn prompt(&self, st: &DeviceState, mode: &Mode) -> String;
+    fn pager(&self) -> PagerStyle;
+    /// Legacy gear speaks cp1251.
+    fn cp1251(&self) -> bool {
+        false
+    }
+    /// The account name in what was typed at the user prompt (MikroTik strips `+ct`).
+    fn account<'a>(&self, typed: &'a str) -> &'a str {
+        typed
+    }
+    /// Shown after the command line's echo, before the output (D-Link's `Command: ...`).
+    fn command_echo(&self, _cmd: &str) -> String {
+        String::new()
+    }
+    fn execute(&mut self, cmd: &str, ctx: &mut Ctx) -> Reply;
+}
+
+enum Phase {
+    Closed,
+    User,
+    Password { user: String },
+    Command,
+    EnablePassword { to: Mode, failed: &'static str },
+    Paging { rest: VecDeque<String> },
+    Garbage,
+    Dead,
+}
+
+/// A [`Shell`] driven by a [`Vendor`].
+pub(crate) struct Engine<V: Vendor> {
+    vendor: V,
+    state: SharedState,
+    login: String,
+    password: String,
+    enable_password: Option<String>,
+    phase: Phase,
+    mode: Mode,
+    page: Option<usize>,
+    line: Vec<u8>,
+    last_cr: bool,
+    failures: u32,
+}
+
+impl<V: Vendor> Engine<V> {
+    pub fn new(vendor: V, spec: &crate::shell::DeviceSpec, state: SharedState) -> Self {
+        let mode = vendor.first_mode(spec.enable_password.is_some());
+        Engine {
+            vendor,
+            state,
+            login: spec.login.clone(),
+            password: spec.password.clone(),
+            enable_password: spec.enable_password.clone(),
+            phase: Phase::Closed,
+            mode,
+            page: Some(PAGE_LINES),
+            line: Vec::new(),
+            last_cr: false,
+            failures: 0,
+        }
+    }
+
+    fn snapshot(&self) -> DeviceState {
+        match self.state.lock() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn fault(&self) -> Fault {
+        self.state.lock().map(|s| s.fault).unwrap_or_default()
+    }
+
+    fn encode(&self, text: &str) -> Vec<u8> {
+        let text = crlf(text);
+        if self.vendor.cp1251() {
+            encode_cp1251(&text)
+        } else {
+            text.into_bytes()
+        }
+    }
+
+    fn write(&self, out: &mut Vec<Step>, text: &str) {
+        if !text.is_empty() {
+            out.push(Step::Write(self.encode(text)));
+        }
+    }
+
+    fn prompt(&self, out: &mut Vec<Step>) {
+        let st = self.snapshot();
+        self.write(out, &self.vendor.prompt(&st, &self.mode));
+    }
+
+    /// Login done: welcome text, then the prompt unless a fault says otherwise.
+    fn logged_in(&mut self, out: &mut Vec<Step>) {
+        let st = self.snapshot();
+        self.write(out, &self.vendor.welcome(&st));
+        match self.fault() {
+            Fault::HangAfterLogin => {
+                self.phase = Phase::Dead;
+                out.push(Step::Hang);
+            }
+            Fault::Garbage => {
+                self.phase = Phase::Garbage;
+                out.push(Step::Write(garbage()));
+            }
+            _ => {
+                self.phase = Phase::Command;
+                self.prompt(out);
+            }
+        }
+    }
+
+    fn on_line(&mut self, line: String, out: &mut Vec<Step>) {
+        match std::mem::replace(&mut self.phase, Phase::Command) {
+            Phase::User => {
+                self.write(out, "\n");
+                self.phase = Phase::Password { user: line };
+                self.write(out, self.vendor.password_prompt());
+            }
+            Phase::Password { user } => {
+                self.write(out, "\n");
+                let ok = self.fault() != Fault::WrongPassword
+                    && self.vendor.account(user.trim()) == self.login
+                    && line == self.password;
+                if ok {
+                    self.logged_in(out);
+                } else {
+                    self.failures += 1;
+                    self.write(out, self.vendor.login_failed());
+                    if self.failures >= 3 {
+                        self.write(out, self.vendor.too_many_failures());
+                        self.phase = Phase::Dead;
+                        out.push(Step::Close);
+                    } else {
+                        self.phase = Phase::User;
+                        self.write(out, self.vendor.user_prompt());
+                    }
+                }
+            }
+            Phase::EnablePassword { to, failed } => {
+                self.write(out, "\n");
+                if self.enable_password.as_deref() == Some(line.as_str()) {
+                    self.mode = to;
+                } else {
+                    self.write(out, failed);
+                }
+                self.prompt(out);
+            }
+            Phase::Command => {
+                self.write(out, "\n");
+                self.command(line.trim(), out);
+            }
+            other => self.phase = other,
+        }
+    }
+
+    fn command(&mut self, cmd: &str, out: &mut Vec<Step>) {
+        if cmd.is_empty() {
+            self.prompt(out);
+            return;
+        }
+        if self.fault() == Fault::Garbage {
+            self.phase = Phase::Garbage;
+            out.push(Step::Write(garbage()));
+            return;
+        }
+        self.write(out, &self.vendor.command_echo(cmd));
+        let reply = {
+            let mut guard = match self.state.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let mut ctx = Ctx {
+                st: &mut guard,
+                mode: &mut self.mode,
+                page: &mut self.page,
+            };
+            self.vendor.execute(cmd, &mut ctx)
+        };
+        match reply {
+            Reply::Close(text) => {
+                self.write(out, &text);
+                self.phase = Phase::Dead;
+                out.push(Step::Close);
+            }
+            Reply::AskEnable { prompt, to, failed } => {
+                if self.enable_password.is_none() {
+                    self.mode = to;
+                    self.prompt(out);
+                } else {
+                    self.phase = Phase::EnablePassword { to, failed };
+                    self.write(out, prompt);
+                }
+            }
+            Reply::Out(output) => self.output(output, out),
+        }
+    }
+
+    fn output(&mut self, output: Output, out: &mut Vec<Step>) {
+        let fault = self.fault();
+        if output.config && matches!(fault, Fault::HangMidOutput | Fault::DisconnectMidOutput) {
+            let bytes = self.encode(&output.text);
+            out.push(Step::Write(bytes[..bytes.len() / 2].to_vec()));
+            self.phase = Phase::Dead;
+            out.push(if fault == Fault::HangMidOutput {
+                Step::Hang
+            } else {
+                Step::Close
+            });
+            return;
+        }
+        let mut lines: VecDeque<String> = output.text.lines().map(str::to_string).collect();
+        match self.page {
+            Some(page) if output.pageable && lines.len() > page => {
+                let first: Vec<String> = lines.drain(..page).collect();
+                self.write(out, &join_lines(&first));
+                self.write(out, self.vendor.pager().prompt);
+                self.phase = Phase::Paging { rest: lines };
+            }
+            _ => {
+                self.write(out, &output.text);
+                if !output.text.is_empty() && !output.text.ends_with('\n') {
+                    self.write(out, "\n");
+                }
+                self.prompt(out);
+            }
+        }
+    }
+
+    /// A key while the pager is showing.
+    fn on_page_key(&mut self, key: u8, out: &mut Vec<Step>) {
+        let Phase::Paging { rest } = &mut self.phase else {
+            return;
+        };
+        let pager = self.vendor.pager();
+        let take = match key {
+            b' ' | b'n' => PAGE_LINES,
+            b'\r' | b'\n' => 1,
+            b'q' | b'Q' | 0x1b | 0x03 => 0,
+            k if Some(k) == pager.all_key => usize::MAX,
+            _ => return,
+        };
+        let mut text = (pager.erase)(pager.prompt);
+        if take == 0 {
+            rest.clear();
+            text.push('\n');
+        }
+        let chunk: Vec<String> = rest.drain(..take.min(rest.len())).collect();
+        text.push_str(&join_lines(&chunk));
+        let more = !rest.is_empty();
+        self.write(out, &text);
+        if more {
+            self.write(out, pager.prompt);
+        } else {
+            self.phase = Phase::Command;
+            self.prompt(out);
+        }
+    }
+
+    fn echoes(&self) -> bool {
+        matches!(self.phase, Phase::User | Phase::Command)
+    }
+}
+
+fn join_lines(lines: &[String]) -> String {
+    let mut s = String::new();
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+/// Random bytes that are neither text nor anything a prompt could be made of.
+fn garbage() -> Vec<u8> {
+    let mut rng = rand::thread_rng();
+    let n = rng.gen_range(16..64);
+    (0..n)
+        .map(|_| loop {
+            let b: u8 = rng.gen();
+            let text = (0x20..0x7f).contains(&b)
+                || matches!(b, b'\r' | b'\n' | b'\t' | 0x1b | 0x00 | 0xff);
+            if !text {
+                break b;
+            }
+        })
+        .collect()
+}
+
+impl<V: Vendor> Shell for Engine<V> {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        let mut out = Vec::new();
+        if authenticated {
+            self.logged_in(&mut out);
+        } else {
+            let st = self.snapshot();
+            self.write(&mut out, &self.vendor.telnet_banner(&st));
+            self.write(&mut out, self.vendor.user_prompt());
+            self.phase = Phase::User;
+        }
+        out
+    }
+
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        let mut out = Vec::new();
+        let mut echo = Vec::new();
+        for &b in bytes {
+            match self.phase {
+                Phase::Dead | Phase::Closed => break,
+                Phase::Garbage => {
+                    if matches!(b, b'\r' | b'\n') {
+                        out.push(Step::Write(garbage()));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if self.last_cr && matches!(b, b'\n' | 0) {
+                self.last_cr = false;
+                continue;
+            }
+            self.last_cr = b == b'\r';
+            if matches!(self.phase, Phase::Paging { .. }) {
+                self.on_page_key(b, &mut out);
+                continue;
+            }
+            match b {
+                b'\r' | b'\n' => {
+                    if !echo.is_empty() {
+                        out.push(Step::Write(std::mem::take(&mut echo)));
+                    }
+                    let line =
+                        String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                    self.on_line(line, &mut out);
+                }
+                0x08 | 0x7f => {
+                    let erased = self.line.pop().is_some();
+                    if erased && self.echoes() {
+                        echo.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                0x03 => {
+                    // Ctrl-C drops the line being typed.
+                    self.line.clear();
+                }
+                b if b >= 0x20 || b == b'\t' => {
+                    self.line.push(b);
+                    if self.echoes() {
+                        echo.push(b);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !echo.is_empty() {
+            out.push(Step::Write(echo));
+        }
+        out
+    }
+}

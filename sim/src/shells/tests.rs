@@ -1,0 +1,265 @@
+//! The shells driven byte by byte, as a transport would.
+
+use std::sync::{Arc, Mutex};
+
+use super::{new_shell, sample_spec};
+use crate::shell::{DeviceSpec, Fault, Kind, SharedState, Shell, Step, Transport};
+
+fn device(kind: Kind, index: usize) -> (DeviceSpec, SharedState, Box<dyn Shell>) {
+    let spec = sample_spec(kind, Transport::Telnet, index);
+    let state = Arc::new(Mutex::new(spec.state.clone()));
+    let shell = new_shell(&spec, state.clone());
+    (spec, state, shell)
+}
+
+/// Everything written, lossily as text, and the last non-write step.
+fn written(steps: &[Step]) -> (String, Option<Step>) {
+    let mut bytes = Vec::new();
+    let mut last = None;
+    for s in steps {
+        match s {
+            Step::Write(b) => bytes.extend_from_slice(b),
+            other => last = Some(other.clone()),
+        }
+    }
+    (String::from_utf8_lossy(&bytes).into_owned(), last)
+}
+
+fn send(shell: &mut Box<dyn Shell>, input: &str) -> (String, Option<Step>) {
+    written(&shell.input(input.as_bytes()))
+}
+
+fn telnet_login(kind: Kind) -> (DeviceSpec, SharedState, Box<dyn Shell>, String) {
+    let (spec, state, mut shell) = device(kind, 1);
+    let (banner, _) = written(&shell.open(false));
+    let (_, _) = send(&mut shell, &format!("{}\r\n", spec.login));
+    let (after, _) = send(&mut shell, &format!("{}\r\n", spec.password));
+    assert!(!banner.is_empty());
+    (spec, state, shell, after)
+}
+
+#[test]
+fn each_vendor_speaks_its_own_login_dialogue() {
+    let expect = [
+        (Kind::HuaweiSmartax, ">>User name:", ">>User password:", ">"),
+        (Kind::HuaweiVrp, "Username:", "Password:", ">"),
+        (Kind::CiscoIos, "Username: ", "Password: ", ">"),
+        (Kind::DlinkDes, "UserName:", "PassWord:", ":admin#"),
+        (Kind::Zyxel, "User name: ", "Password: ", ">"),
+        (Kind::Qtech, "Username:", "Password:", ">"),
+        (Kind::Mikrotik, "Login: ", "Password: ", "] > "),
+    ];
+    for (kind, user, pass, prompt_end) in expect {
+        let (spec, _state, mut shell) = device(kind, 2);
+        let (banner, _) = written(&shell.open(false));
+        assert!(banner.ends_with(user), "{kind:?}: {banner:?}");
+        let login = if kind == Kind::Mikrotik {
+            "admin+ct".to_string()
+        } else {
+            spec.login.clone()
+        };
+        let (echo, _) = send(&mut shell, &format!("{login}\r\n"));
+        assert!(
+            echo.starts_with(&login) && echo.ends_with(pass),
+            "{kind:?}: {echo:?}"
+        );
+        let (after, step) = send(&mut shell, &format!("{}\r\n", spec.password));
+        assert!(
+            !after.contains(&spec.password),
+            "{kind:?} echoed the password"
+        );
+        assert!(after.ends_with(prompt_end), "{kind:?}: {after:?}");
+        assert_eq!(step, None);
+    }
+}
+
+#[test]
+fn wrong_password_is_rejected_three_times_then_the_line_closes() {
+    for kind in Kind::ALL {
+        let (spec, state, mut shell) = device(kind, 3);
+        state.lock().unwrap().fault = Fault::WrongPassword;
+        shell.open(false);
+        let mut last = None;
+        for attempt in 1..=3 {
+            send(&mut shell, &format!("{}\r\n", spec.login));
+            let (text, step) = send(&mut shell, &format!("{}\r\n", spec.password));
+            assert!(
+                !text.contains('#') || kind == Kind::DlinkDes,
+                "{kind:?} attempt {attempt}: {text:?}"
+            );
+            if attempt < 3 {
+                assert_eq!(step, None, "{kind:?}");
+            }
+            last = step;
+        }
+        assert_eq!(last, Some(Step::Close), "{kind:?}");
+    }
+}
+
+#[test]
+fn typing_is_echoed_with_backspace_and_any_line_ending() {
+    let (_spec, _state, mut shell, _) = telnet_login(Kind::CiscoIos);
+    // Partial line, a typo erased with DEL, then CR NUL.
+    let (a, _) = send(&mut shell, "show verx");
+    assert_eq!(a, "show verx");
+    let (b, _) = written(&shell.input(b"\x7fsion\r\0"));
+    assert!(b.starts_with("\x08 \x08sion\r\n"), "{b:?}");
+    assert!(b.contains("Version 12.2(55)SE5"));
+    // A lone CR is a line; an LF right after it (even in the next packet)
+    // completes that CR LF; a further LF is a line of its own.
+    let (c, _) = send(&mut shell, "\r");
+    let (d, _) = send(&mut shell, "\n");
+    let (e, _) = send(&mut shell, "\n");
+    assert!(
+        c.ends_with('>') && d.is_empty() && e.ends_with('>'),
+        "{c:?} {d:?} {e:?}"
+    );
+}
+
+#[test]
+fn long_output_is_paged_until_paging_is_disabled() {
+    let (spec, _state, mut shell, _) = telnet_login(Kind::CiscoIos);
+    send(&mut shell, "enable\r\n");
+    send(
+        &mut shell,
+        &format!("{}\r\n", spec.enable_password.clone().unwrap()),
+    );
+    let (page1, _) = send(&mut shell, "show running-config\r\n");
+    assert!(page1.ends_with(" --More-- "), "{page1:?}");
+    let (page2, _) = send(&mut shell, " ");
+    assert!(page2.starts_with("\x08\x08\x08"), "erased with backspaces");
+    let (quit, _) = send(&mut shell, "q");
+    assert!(quit.trim_end().ends_with('#'), "{quit:?}");
+
+    send(&mut shell, "terminal length 0\r\n");
+    let (all, _) = send(&mut shell, "show running-config\r\n");
+    assert!(!all.contains("--More--") && all.contains("\r\nend\r\n") && all.ends_with('#'));
+
+    // The OLT's pager and its cursor-escape erase.
+    let (_, _, mut olt, _) = telnet_login(Kind::HuaweiSmartax);
+    send(&mut olt, "enable\r\n");
+    let (p, _) = send(&mut olt, "display current-configuration\r\n");
+    assert!(p.ends_with("---- More ( Press 'Q' to break ) ----"));
+    let (n, _) = send(&mut olt, " ");
+    assert!(n.starts_with("\x1b[37D"), "{n:?}");
+}
+
+#[test]
+fn faults_hang_disconnect_and_garbage() {
+    let (spec, state, mut shell) = device(Kind::HuaweiVrp, 4);
+    state.lock().unwrap().fault = Fault::HangAfterLogin;
+    let (_, step) = written(&shell.open(true));
+    assert_eq!(step, Some(Step::Hang));
+    assert!(shell.input(b"display version\r\n").is_empty());
+
+    for (fault, end) in [
+        (Fault::HangMidOutput, Step::Hang),
+        (Fault::DisconnectMidOutput, Step::Close),
+    ] {
+        let state = Arc::new(Mutex::new(spec.state.clone()));
+        let mut shell = new_shell(&spec, state.clone());
+        shell.open(true);
+        send(&mut shell, "screen-length 0 temporary\r\n");
+        state.lock().unwrap().fault = fault;
+        let (text, step) = send(&mut shell, "display current-configuration\r\n");
+        assert_eq!(step, Some(end));
+        assert!(
+            text.contains("sysname") && !text.contains("\nreturn"),
+            "about half: {}",
+            text.len()
+        );
+    }
+
+    let state = Arc::new(Mutex::new(spec.state.clone()));
+    state.lock().unwrap().fault = Fault::Garbage;
+    let mut shell = new_shell(&spec, state);
+    let steps = shell.open(true);
+    let Some(Step::Write(junk)) = steps.last() else {
+        panic!("{steps:?}")
+    };
+    assert!(junk.iter().all(|b| !b.is_ascii_graphic()));
+    let (text, _) = send(&mut shell, "display version\r\n");
+    assert!(!text.contains('<') && !text.contains("VRP"));
+}
+
+#[test]
+fn dlink_and_qtech_write_cyrillic_as_cp1251() {
+    for (kind, cmd) in [
+        (Kind::DlinkDes, "show config current_config"),
+        (Kind::Qtech, "show running-config"),
+    ] {
+        let (_spec, _state, mut shell) = device(kind, 5);
+        shell.open(true);
+        shell.input(b"terminal length 0\r\ndisable clipaging\r\n");
+        let steps = shell.input(format!("{cmd}\r\n").as_bytes());
+        let bytes: Vec<u8> = steps
+            .iter()
+            .flat_map(|s| {
+                if let Step::Write(b) = s {
+                    b.clone()
+                } else {
+                    vec![]
+                }
+            })
+            .collect();
+        // "Абонент" in cp1251.
+        let needle = b"\xc0\xe1\xee\xed\xe5\xed\xf2";
+        assert!(bytes.windows(needle.len()).any(|w| w == needle), "{kind:?}");
+        assert!(
+            std::str::from_utf8(&bytes).is_err(),
+            "{kind:?} must not be UTF-8"
+        );
+    }
+}
+
+#[test]
+fn samples_are_plausible_and_differ_per_index() {
+    for kind in Kind::ALL {
+        let a = sample_spec(kind, Transport::Ssh, 0);
+        let b = sample_spec(kind, Transport::Ssh, 1);
+        let lines = a.state.config.lines().count();
+        assert!(
+            (60..=300).contains(&lines),
+            "{kind:?}: {lines} config lines"
+        );
+        assert!(
+            (5..=40).contains(&a.state.mac_table.len())
+                && (5..=40).contains(&b.state.mac_table.len())
+        );
+        assert_ne!(a.state.hostname, b.state.hostname);
+        assert_ne!(a.state.config, b.state.config);
+        assert_ne!(a.state.mac_table[0].mac, b.state.mac_table[0].mac);
+        assert!(
+            a.state.config.contains("community") || a.state.config.contains("password="),
+            "{kind:?}"
+        );
+        assert_eq!(a.login, "admin");
+        assert_eq!(a.password, "pw-0-secret");
+    }
+}
+
+#[test]
+fn unknown_commands_get_the_vendor_error_and_quit_closes() {
+    let errors = [
+        (Kind::HuaweiSmartax, "% Unknown command"),
+        (Kind::HuaweiVrp, "Error: Unrecognized command"),
+        (Kind::CiscoIos, "% Invalid input"),
+        (Kind::DlinkDes, "Available commands:"),
+        (Kind::Zyxel, "% Invalid command"),
+        (Kind::Qtech, "% Invalid input"),
+        (Kind::Mikrotik, "bad command name"),
+    ];
+    for (kind, err) in errors {
+        let (_spec, _state, mut shell) = device(kind, 6);
+        shell.open(true);
+        let (text, _) = send(&mut shell, "frobnicate now\r\n");
+        assert!(text.contains(err), "{kind:?}: {text:?}");
+        let quit = if kind == Kind::DlinkDes {
+            "logout"
+        } else {
+            "quit"
+        };
+        let (_, step) = send(&mut shell, &format!("{quit}\r\n"));
+        assert_eq!(step, Some(Step::Close), "{kind:?}");
+    }
+}
