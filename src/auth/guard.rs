@@ -169,7 +169,9 @@ async fn guarded(st: AppState, req: Request, method: &Method, route: &str, next:
     next.run(req).await
 }
 
-/// Finds the CSRF token in the header or the urlencoded form body.
+/// Finds the CSRF token in the header or the urlencoded form body; for
+/// multipart uploads (whose body is not buffered here) in the query string of
+/// the form's action.
 async fn check_csrf(req: Request, expected: &str) -> (bool, Request) {
     if expected.is_empty() {
         return (false, req);
@@ -178,11 +180,18 @@ async fn check_csrf(req: Request, expected: &str) -> (bool, Request) {
         let ok = tokens::same(h, expected);
         return (ok, req);
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        let ok = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .find(|(k, _)| k == CSRF_FIELD)
+            .is_some_and(|(_, v)| tokens::same(&v, expected));
+        return (ok, req);
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return (false, req);
     }

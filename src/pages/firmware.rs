@@ -30,8 +30,7 @@ fn upload_form(ctx: &Ctx, max: u64, values: &[(&str, String)], errors: &FormErro
             .unwrap_or_default()
     };
     html! {
-        form.grid id="firmware-form" method="post" action="/firmware" enctype="multipart/form-data" {
-            (hidden_csrf(&ctx.csrf))
+        form.grid id="firmware-form" method="post" action={ "/firmware?_csrf=" (ctx.csrf) } enctype="multipart/form-data" {
             @if let Some(m) = errors.get("form") { (error_box(m)) }
             label { (t(l, "firmware.file")) " " span.muted.small { "≤ " (mib(max)) } input type="file" name="file" required; (errors.show("file")) }
             label { (t(l, "firmware.vendor")) input type="text" name="vendor" value=(v("vendor")) required maxlength="64"; (errors.show("vendor")) }

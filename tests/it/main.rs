@@ -4,6 +4,7 @@ mod common;
 
 mod authz;
 mod browser;
+mod devices;
 mod icmp;
 mod netns;
 mod nginx;

@@ -1,0 +1,441 @@
+//! Devices, firmware and CSV import through the pages and the API: bad input
+//! changes nothing, passwords never show up in events, pages or API output.
+
+use ispmon_events::values::Role;
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+const SECRET: &str = "Sw1tch-Secret-42";
+
+fn device_fields<'a>(
+    name: &'a str,
+    dialect: &'a str,
+    password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("address", "127.0.0.1"),
+        ("transport", "telnet"),
+        ("port", "2323"),
+        ("dialect", dialect),
+        ("roles", "switch"),
+        ("roles", "router"),
+        ("login", "admin"),
+        ("password", password),
+        ("enable_password", "En4ble-Secret"),
+        ("tags", "core, north"),
+    ]
+}
+
+/// Every place a secret must never appear: the event log (payload and
+/// metadata) and the read models.
+async fn assert_secret_nowhere(app: &TestApp, secret: &str) {
+    let conn = rusqlite::Connection::open(app.events_path()).unwrap();
+    let hits: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE instr(payload, ?1) > 0 OR instr(metadata, ?1) > 0",
+            [secret],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hits, 0, "{secret} is in the event log");
+    let views = rusqlite::Connection::open(app.data.path().join("views.db")).unwrap();
+    let dump: Vec<String> = views
+        .prepare("SELECT * FROM devices")
+        .unwrap()
+        .query_map([], |r| {
+            let mut s = String::new();
+            for i in 0..r.as_ref().column_count() {
+                if let Ok(v) = r.get::<_, String>(i) {
+                    s.push_str(&v);
+                }
+            }
+            Ok(s)
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        !dump.iter().any(|row| row.contains(secret)),
+        "{secret} is in the read model"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_adds_edits_and_retires_a_device_and_its_password_stays_secret() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let r = admin
+        .post_form("/devices", &device_fields("sw-core-1", "cisco-ios", SECRET))
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id = location.trim_start_matches("/devices/").to_string();
+    let (status, page) = admin.get_text(&location).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("sw-core-1") && page.contains("Cisco IOS") && page.contains("127.0.0.1:2323")
+    );
+    assert!(
+        page.contains("switch, router") || page.contains("router, switch"),
+        "roles shown"
+    );
+    assert!(!page.contains(SECRET) && !page.contains("En4ble-Secret"));
+    let (_, list) = admin.get_text("/devices?q=core").await;
+    assert!(list.contains("sw-core-1"));
+    let (_, list) = admin.get_text("/devices?q=nothing-like-it").await;
+    assert!(!list.contains("sw-core-1") && list.contains("No devices"));
+
+    // Edit with a blank password keeps it; a new one rotates it (an event
+    // without the secret).
+    let mut fields = device_fields("sw-core-1b", "huawei-vrp", "");
+    fields.retain(|(k, _)| *k != "enable_password");
+    let r = admin.post_form(&location, &fields).await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let rotated = "Rotated-Secret-77";
+    let mut fields = device_fields("sw-core-1b", "huawei-vrp", rotated);
+    fields.retain(|(k, _)| *k != "enable_password");
+    let r = admin.post_form(&location, &fields).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let d = app
+        .state
+        .core
+        .views
+        .read({
+            let id = id.clone();
+            move |c| ispmon_projections::devices::get(c, &id)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (d.name.as_str(), d.dialect.as_str()),
+        ("sw-core-1b", "huawei-vrp")
+    );
+    let stored = app
+        .state
+        .core
+        .secrets
+        .get(&ispmon_events::secrets::SecretRef(d.password_ref.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, rotated.as_bytes(), "the rotated password is sealed");
+    // The old name is free again, the new one is taken.
+    let r = admin
+        .post_form(
+            "/devices",
+            &device_fields("SW-CORE-1B", "cisco-ios", "x-pass"),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("a device with this name exists"));
+    let r = admin
+        .post_form(
+            "/devices",
+            &device_fields("sw-core-1", "cisco-ios", "x-pass"),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    let r = admin.post_form(&format!("{location}/retire"), &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&location).await;
+    assert!(page.contains("retired"));
+    let r = admin
+        .post_form(&location, &device_fields("sw-core-1b", "cisco-ios", ""))
+        .await;
+    assert_eq!(
+        r.status().as_u16(),
+        422,
+        "a retired device cannot be edited"
+    );
+
+    for secret in [SECRET, "En4ble-Secret", rotated, "x-pass"] {
+        assert_secret_nowhere(&app, secret).await;
+    }
+    let (_, audit) = admin.get_text(&format!("/audit/entity/Device/{id}")).await;
+    assert!(audit.contains("DevicePasswordRotated") && !audit.contains(rotated));
+}
+
+#[tokio::test]
+async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let before = app.event_count();
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (device_fields("sw", "junos", SECRET), "unknown dialect"),
+        (
+            {
+                let mut f = device_fields("sw", "cisco-ios", SECRET);
+                f[1] = ("address", "10.0.0.300");
+                f
+            },
+            "neither an IP address nor a host name",
+        ),
+        (
+            device_fields("sw", "cisco-ios", ""),
+            "a password is required",
+        ),
+        (
+            {
+                let mut f = device_fields("sw", "cisco-ios", SECRET);
+                f[3] = ("port", "99999");
+                f
+            },
+            "the port must be a number",
+        ),
+        (
+            {
+                let mut f = device_fields("sw", "cisco-ios", SECRET);
+                f.push(("pull_schedule", "every night"));
+                f
+            },
+            "not a cron expression",
+        ),
+        (
+            {
+                let mut f = device_fields("sw", "cisco-ios", SECRET);
+                f.retain(|(k, _)| *k != "login");
+                f
+            },
+            "a login of 1 to 64 characters is required",
+        ),
+    ];
+    for (fields, message) in cases {
+        let r = admin.post_htmx("/devices", &fields).await;
+        assert_eq!(r.status().as_u16(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(message), "expected “{message}” in {body}");
+        assert!(!body.contains(SECRET), "the password is not echoed back");
+    }
+    assert_eq!(app.event_count(), before, "nothing changed");
+    let (_, list) = admin.get_text("/devices").await;
+    assert!(list.contains("No devices yet"));
+}
+
+#[tokio::test]
+async fn the_devices_api_creates_patches_lists_and_retires_without_echoing_passwords() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let send = |method: reqwest::Method, path: &str, body: Value| {
+        admin
+            .client
+            .request(method, format!("{}{path}", admin.base))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&body)
+            .send()
+    };
+    let body = json!({
+        "name": "olt-1", "address": "127.0.0.1", "port": 2300, "transport": "telnet",
+        "dialect": "huawei-smartax", "roles": ["olt"], "login": "root", "password": SECRET,
+    });
+    let r = send(reqwest::Method::POST, "/api/v1/devices", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains(SECRET));
+    let created: Value = serde_json::from_str(&text).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["roles"], json!(["olt"]));
+    assert_eq!(created["has_enable_password"], json!(false));
+
+    let before = app.event_count();
+    for (bad, msg) in [
+        (json!({"dialect": "junos"}), "unknown dialect"),
+        (json!({"address": ""}), "an address is required"),
+        (json!({"colour": "red"}), "unknown field"),
+    ] {
+        let r = send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/devices/{id}"),
+            bad,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 422);
+        let t = r.text().await.unwrap();
+        assert!(t.contains(msg), "{msg} in {t}");
+    }
+    let r = send(reqwest::Method::POST, "/api/v1/devices", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422, "duplicate name");
+    let mut missing = body.clone();
+    missing.as_object_mut().unwrap().remove("password");
+    missing["name"] = json!("olt-2");
+    let r = send(reqwest::Method::POST, "/api/v1/devices", missing)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422, "missing credentials");
+    assert_eq!(app.event_count(), before, "bad input changed nothing");
+
+    let r = send(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/devices/{id}"),
+        json!({"name": "olt-north", "enable_password": "Another-Secret-9"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let patched: Value = r.json().await.unwrap();
+    assert_eq!(patched["name"], json!("olt-north"));
+    assert_eq!(
+        patched["dialect"],
+        json!("huawei-smartax"),
+        "unchanged fields kept"
+    );
+    assert_eq!(patched["has_enable_password"], json!(true));
+
+    let (status, list) = admin.get_text("/api/v1/devices").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("olt-north") && !list.contains(SECRET) && !list.contains("Another-Secret-9")
+    );
+    let (status, versions) = admin
+        .get_text(&format!("/api/v1/devices/{id}/configs"))
+        .await;
+    assert_eq!((status, versions.as_str()), (200, r#"{"versions":[]}"#));
+    let (status, _) = admin
+        .get_text(&format!("/api/v1/devices/{id}/configs/1"))
+        .await;
+    assert_eq!(status, 404);
+
+    let r = send(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/devices/{id}"),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let (_, list) = admin.get_text("/api/v1/devices").await;
+    assert!(
+        !list.contains("olt-north"),
+        "retired devices leave the list"
+    );
+    assert_secret_nowhere(&app, SECRET).await;
+    assert_secret_nowhere(&app, "Another-Secret-9").await;
+}
+
+#[tokio::test]
+async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_oversize_is_refused() {
+    let app = spawn_app_with(|s| s.firmware_max_bytes = 64 * 1024).await;
+    let admin = app.login_as(Role::Admin).await;
+    let upload = |bytes: Vec<u8>, vendor: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("vendor", vendor)
+            .text("model", "MA5608T")
+            .text("version", "V800R018C10")
+            .text("notes", "lab image")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("MA5600V800R018C10.bin"),
+            );
+        admin
+            .client
+            .post(format!("{}/firmware?_csrf={}", admin.base, admin.csrf))
+            .multipart(form)
+            .send()
+    };
+    let no_token = reqwest::multipart::Form::new()
+        .text("vendor", "Huawei")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![1u8; 10]).file_name("x.bin"),
+        );
+    let r = admin
+        .client
+        .post(format!("{}/firmware", admin.base))
+        .multipart(no_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "an upload without the CSRF token is refused"
+    );
+    let image: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let r = upload(image.clone(), "Huawei").await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let sha = ispmon_events::blobs::sha256_hex(&image);
+    let (_, page) = admin.get_text("/firmware").await;
+    assert!(page.contains("MA5600V800R018C10.bin") && page.contains(&sha));
+
+    let before = app.event_count();
+    let r = upload(vec![0u8; 80 * 1024], "Huawei").await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert!(r.text().await.unwrap().contains("larger than the limit"));
+    let r = upload(image.clone(), "").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("the vendor is required"));
+    let r = upload(Vec::new(), "Huawei").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(app.event_count(), before, "refused uploads change nothing");
+
+    let id = app
+        .state
+        .core
+        .views
+        .read(ispmon_projections::devices::firmware_list)
+        .await
+        .unwrap()[0]
+        .firmware_id
+        .clone();
+    let tech = app.login_as(Role::Technician).await;
+    let r = tech.get(&format!("/firmware/{id}/download")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["x-checksum-sha256"].to_str().unwrap(), sha);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), image);
+    let r = tech.post_form(&format!("/firmware/{id}/delete"), &[]).await;
+    assert_eq!(r.status().as_u16(), 403, "technicians cannot delete");
+    let r = admin
+        .post_form(&format!("/firmware/{id}/delete"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text("/firmware").await;
+    assert!(page.contains("No firmware stored yet"));
+    assert_eq!(
+        app.state.core.blobs.get(&sha).unwrap(),
+        None,
+        "the file is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_device_csv_is_checked_row_by_row_and_applied_only_when_all_rows_are_good() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let bad = "name,address,transport,port,dialect,login,password,tags\n\
+               sw-a,127.0.0.1,telnet,2301,dlink-des,admin,pw-a-secret,access\n\
+               sw-b,127.0.0.1,ssh,2302,junos,admin,pw-b,access\n";
+    let before = app.event_count();
+    let r = admin
+        .post_form("/devices/import", &[("csv", bad), ("mode", "apply")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("unknown dialect") && body.contains("nothing was applied"));
+    assert_eq!(app.event_count(), before);
+    let good = bad.replace("junos", "zyxel");
+    let r = admin
+        .post_form("/devices/import", &[("csv", &good), ("mode", "preview")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(app.event_count(), before, "a preview changes nothing");
+    let r = admin
+        .post_form("/devices/import", &[("csv", &good), ("mode", "apply")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("2 devices added"));
+    let (_, list) = admin.get_text("/devices?q=access").await;
+    assert!(list.contains("sw-a") && list.contains("sw-b"));
+    assert_secret_nowhere(&app, "pw-a-secret").await;
+}
