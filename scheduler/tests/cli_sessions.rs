@@ -128,6 +128,15 @@ fn assert_pulled(d: &SimDevice, e: &Exec) {
     }
 }
 
+/// Runs `check` on every device of the fleet at once.
+async fn each_device<'a, F, Fut>(fleet: &'a Fleet, check: F)
+where
+    F: Fn(&'a SimDevice) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    futures::future::join_all(fleet.devices.iter().map(check)).await;
+}
+
 fn all_specs() -> Vec<DeviceSpec> {
     let mut specs = Vec::new();
     for kind in KINDS {
@@ -238,7 +247,7 @@ async fn a_wrong_password_is_auth_failed_without_the_password_in_the_transcript(
 #[tokio::test]
 async fn a_device_that_hangs_after_login_times_out_in_the_login_stage() {
     let fleet = Fleet::start(all_specs()).await.unwrap();
-    for d in &fleet.devices {
+    each_device(&fleet, |d| async move {
         set_fault(d, Fault::HangAfterLogin);
         let started = Instant::now();
         let e = pull(d, &quick()).await;
@@ -248,18 +257,16 @@ async fn a_device_that_hangs_after_login_times_out_in_the_login_stage() {
                 stage: Stage::Login
             })
         );
-        assert!(
-            started.elapsed() < Duration::from_secs(4),
-            "took {:?}",
-            started.elapsed()
-        );
-    }
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "took {took:?}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn hanging_or_disconnecting_mid_output_fails_that_command() {
     let fleet = Fleet::start(all_specs()).await.unwrap();
-    for d in &fleet.devices {
+    each_device(&fleet, |d| async move {
         let config = Stage::Command(target(d).dialect.config_command().into());
         set_fault(d, Fault::HangMidOutput);
         let started = Instant::now();
@@ -279,13 +286,14 @@ async fn hanging_or_disconnecting_mid_output_fails_that_command() {
         set_fault(d, Fault::DisconnectMidOutput);
         let e = pull(d, &quick()).await;
         assert_eq!(e.outputs, Err(CliError::Closed { stage: config }));
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn garbage_is_reported_as_garbage_with_a_clear_reason() {
     let fleet = Fleet::start(all_specs()).await.unwrap();
-    for d in &fleet.devices {
+    each_device(&fleet, |d| async move {
         set_fault(d, Fault::Garbage);
         let e = pull(d, &quick()).await;
         let err = e.outputs.unwrap_err();
@@ -299,13 +307,14 @@ async fn garbage_is_reported_as_garbage_with_a_clear_reason() {
             "{reason}"
         );
         assert!(!reason.contains('\n'));
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn slow_output_still_arrives_whole() {
     let fleet = Fleet::start(all_specs()).await.unwrap();
-    for d in &fleet.devices {
+    each_device(&fleet, |d| async move {
         set_fault(d, Fault::Slow);
         let timeouts = Timeouts {
             login: Duration::from_secs(5),
@@ -314,7 +323,8 @@ async fn slow_output_still_arrives_whole() {
         };
         let e = pull(d, &timeouts).await;
         assert_pulled(d, &e);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -474,4 +484,115 @@ async fn connection_refused_is_a_connect_error() {
         "{:?}",
         e.outputs
     );
+}
+
+#[tokio::test]
+async fn a_wrong_enable_password_is_rejected_at_enable() {
+    let fleet = Fleet::start(vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ])
+    .await
+    .unwrap();
+    for d in &fleet.devices {
+        let mut c = creds(d);
+        c.enable_password = Some("wrong-enable".into());
+        let e = exec(&target(d), &c, &HostKeyCheck::FirstContact, &quick(), &[]).await;
+        match &e.outputs {
+            Err(CliError::Rejected { command, .. }) => assert_eq!(command, "enable"),
+            other => panic!("{other:?}"),
+        }
+        assert_clean_transcript(&e, &c);
+    }
+}
+
+/// Re-encodes everything the device prints as cp1251 (old gear).
+struct Cp1251(Box<dyn Shell>);
+
+impl Cp1251 {
+    fn encode(steps: Vec<Step>) -> Vec<Step> {
+        steps
+            .into_iter()
+            .map(|s| match s {
+                Step::Write(b) => {
+                    let text = String::from_utf8(b).expect("shim prints UTF-8");
+                    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+                    Step::Write(bytes.into_owned())
+                }
+                other => other,
+            })
+            .collect()
+    }
+}
+
+impl Shell for Cp1251 {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        Self::encode(self.0.open(authenticated))
+    }
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        Self::encode(self.0.input(bytes))
+    }
+}
+
+#[tokio::test]
+async fn cp1251_output_is_decoded() {
+    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+        Box::new(Cp1251(ispmon_sim::fleet::default_shells()(spec, state))) as Box<dyn Shell>
+    });
+    let mut specs = vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ];
+    for s in &mut specs {
+        s.state.config = s.state.config.replace("client port 1 ", "абонент Иванов ");
+    }
+    let fleet = Fleet::start_with(specs, shells).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+        assert!(e.outputs.unwrap()[1].contains("description абонент Иванов of"));
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_fleet_ends_open_sessions() {
+    let fleet = Fleet::start(vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ])
+    .await
+    .unwrap();
+    let mut sessions = Vec::new();
+    for d in &fleet.devices {
+        let s = connect(&target(d), &creds(d), &HostKeyCheck::FirstContact, &quick())
+            .await
+            .unwrap();
+        sessions.push(s);
+    }
+    drop(fleet);
+    for mut s in sessions {
+        let err = s.run("show version").await.unwrap_err();
+        assert_eq!(
+            err,
+            CliError::Closed {
+                stage: Stage::Command("show version".into())
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
+    let fleet = Fleet::mixed(14).await.unwrap();
+    let limiter = SessionLimiter::new(6);
+    let pulls = fleet.devices.iter().map(|d| {
+        let limiter = limiter.clone();
+        async move {
+            let _permit = limiter.acquire(&d.addr.to_string()).await;
+            (d, pull(d, &Timeouts::default()).await)
+        }
+    });
+    for (d, e) in futures::future::join_all(pulls).await {
+        assert_pulled(d, &e);
+    }
 }

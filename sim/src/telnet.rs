@@ -109,10 +109,12 @@ pub(crate) async fn write_paced<W: AsyncWrite + Unpin>(
         w.write_all(bytes).await?;
         return w.flush().await;
     }
-    for chunk in bytes.chunks(SLOW_CHUNK_BYTES) {
+    for (i, chunk) in bytes.chunks(SLOW_CHUNK_BYTES).enumerate() {
+        if i > 0 {
+            tokio::time::sleep(SLOW_CHUNK_DELAY).await;
+        }
         w.write_all(chunk).await?;
         w.flush().await?;
-        tokio::time::sleep(SLOW_CHUNK_DELAY).await;
     }
     Ok(())
 }
