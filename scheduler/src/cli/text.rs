@@ -205,7 +205,8 @@ impl Screen {
         &self.done
     }
 
-    /// The last `max_chars` characters of [`Screen::text`].
+    /// The last `max_chars` characters of [`Screen::text`] (cheap: only
+    /// the end of the text is looked at).
     pub fn tail(&self, max_chars: usize) -> String {
         let line = self.current_line();
         let line_chars = line.chars().count();
@@ -213,35 +214,33 @@ impl Screen {
             return line.chars().skip(line_chars - max_chars).collect();
         }
         let want = max_chars - line_chars;
-        let done_chars = self.done.chars().count();
-        let mut s: String = self
+        let start = self
             .done
-            .chars()
-            .skip(done_chars.saturating_sub(want))
-            .collect();
-        s.push_str(&line);
-        s
+            .char_indices()
+            .rev()
+            .take(want)
+            .last()
+            .map_or(self.done.len(), |(i, _)| i);
+        format!("{}{line}", &self.done[start..])
     }
 
-    /// Removes everything after `tail_start` bytes into a string returned by
-    /// [`Screen::tail`] with `max_chars` (the pager prompt), leaving the
-    /// cursor where the removed text began.
+    /// Removes the text from byte `tail_start` of a string returned by
+    /// [`Screen::tail`] with `max_chars` to the end (a pager prompt),
+    /// leaving the cursor where the removed text began.
     pub fn cut_tail(&mut self, max_chars: usize, tail_start: usize) {
         let tail = self.tail(max_chars);
-        let keep_in_tail = tail.get(..tail_start).unwrap_or("");
-        let removed = tail.len() - keep_in_tail.len();
-        let mut all = self.text();
-        all.truncate(all.len().saturating_sub(removed));
-        match all.rfind('\n') {
-            Some(i) => {
-                self.line = all[i + 1..].chars().collect();
-                all.truncate(i + 1);
-                self.done = all;
-            }
-            None => {
-                self.line = all.chars().collect();
-                self.done.clear();
-            }
+        if tail_start > tail.len() || !tail.is_char_boundary(tail_start) {
+            return;
+        }
+        let removed = tail.len() - tail_start;
+        let line = self.current_line();
+        if removed <= line.len() {
+            self.line = line[..line.len() - removed].chars().collect();
+        } else {
+            self.done.truncate(self.done.len() - (removed - line.len()));
+            let line_start = self.done.rfind('\n').map_or(0, |i| i + 1);
+            self.line = self.done[line_start..].chars().collect();
+            self.done.truncate(line_start);
         }
         self.col = self.line.len();
         self.cr = false;
@@ -345,6 +344,16 @@ mod tests {
         assert_eq!(s.text(), "one\ntwo\n");
         s.feed(b"\x08\x08\x08   \x08\x08\x08three\r\n");
         assert_eq!(s.text(), "one\ntwo\nthree\n");
+
+        // A pager spread over two lines, cut from a short tail.
+        s.feed(b"four\r\n-- More --\r\n(q to quit)");
+        let tail = s.tail(24);
+        let start = tail.find("-- More").unwrap();
+        s.cut_tail(24, start);
+        assert_eq!(s.text(), "one\ntwo\nthree\nfour\n");
+        assert_eq!(s.current_line(), "");
+        s.feed(b"five\r\n");
+        assert_eq!(s.text(), "one\ntwo\nthree\nfour\nfive\n");
     }
 
     #[test]
