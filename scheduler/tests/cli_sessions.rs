@@ -596,3 +596,60 @@ async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
         assert_pulled(d, &e);
     }
 }
+
+/// Presses Enter once more after every `show` command, so the device prints
+/// an extra prompt after each output (as after a stray keystroke).
+struct ExtraEnterAfterShow {
+    inner: Box<dyn Shell>,
+    line: Vec<u8>,
+}
+
+impl Shell for ExtraEnterAfterShow {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        self.inner.open(authenticated)
+    }
+
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            out.extend(self.inner.input(&[b]));
+            if b == b'\r' || b == b'\n' {
+                if self.line.starts_with(b"show") {
+                    out.extend(self.inner.input(b"\r"));
+                }
+                self.line.clear();
+            } else {
+                self.line.push(b);
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn extra_prompts_do_not_shift_outputs() {
+    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+        Box::new(ExtraEnterAfterShow {
+            inner: ispmon_sim::fleet::default_shells()(spec, state),
+            line: Vec::new(),
+        }) as Box<dyn Shell>
+    });
+    let specs = vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ];
+    let fleet = Fleet::start_with(specs, shells).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+        let outputs = e.outputs.unwrap();
+        assert!(outputs[0].contains("Software, Version"));
+        assert!(!outputs[1].contains("Software, Version"));
+        assert!(
+            outputs[1].starts_with("Building configuration"),
+            "{}",
+            outputs[1]
+        );
+        assert!(outputs[1].ends_with("end\n"), "{}", outputs[1]);
+    }
+}

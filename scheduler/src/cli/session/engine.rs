@@ -15,6 +15,9 @@ use crate::cli::text::{Decoder, NoiseMeter, Screen};
 const PAGER_TAIL: usize = 256;
 /// A command may stream output for at most this many command timeouts.
 const COMMAND_CAP_FACTOR: u32 = 10;
+/// How long a bare prompt must stay the last thing on screen to end a
+/// command that printed nothing else (see [`Engine::command`]).
+const PROMPT_SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
 /// Enough bytes to judge as noise while output still flows; at a deadline
 /// a smaller sample is judged.
 const GARBAGE_MIN_STREAMING: usize = 512;
@@ -113,17 +116,25 @@ impl Engine {
     /// Reads one chunk into the screen, or fails with the stage's timeout,
     /// `Closed` or `Garbage`.
     async fn read_some(&mut self, stage: &Stage, deadline: Instant) -> Result<(), CliError> {
+        if self.read_until(stage, deadline).await? {
+            return Ok(());
+        }
+        Err(if self.noise.is_garbage(GARBAGE_MIN_AT_DEADLINE) {
+            CliError::Garbage {
+                stage: stage.clone(),
+            }
+        } else {
+            CliError::Timeout {
+                stage: stage.clone(),
+            }
+        })
+    }
+
+    /// Reads one chunk into the screen; `Ok(false)` when nothing came
+    /// before `deadline`.
+    async fn read_until(&mut self, stage: &Stage, deadline: Instant) -> Result<bool, CliError> {
         let got = match timeout_at(deadline, self.wire.recv()).await {
-            Err(_) if self.noise.is_garbage(GARBAGE_MIN_AT_DEADLINE) => {
-                return Err(CliError::Garbage {
-                    stage: stage.clone(),
-                })
-            }
-            Err(_) => {
-                return Err(CliError::Timeout {
-                    stage: stage.clone(),
-                })
-            }
+            Err(_) => return Ok(false),
             Ok(Ok(got)) => got,
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "receive failed");
@@ -144,7 +155,7 @@ impl Engine {
                 stage: stage.clone(),
             });
         }
-        Ok(())
+        Ok(true)
     }
 
     fn fresh_screen(&mut self) {
@@ -258,23 +269,36 @@ impl Engine {
         let cap = started + self.timeouts.command * COMMAND_CAP_FACTOR;
         self.fresh_screen();
         self.send_line(command, &stage).await?;
-        loop {
+        'read: loop {
             // Each chunk restarts the silence timer, up to the cap.
             let deadline = (Instant::now() + self.timeouts.command).min(cap);
             self.read_some(&stage, deadline).await?;
-            let tail = self.screen.tail(PAGER_TAIL);
-            if let Some(pager) = self.dialect.pager(&tail) {
-                self.screen.cut_tail(PAGER_TAIL, pager.start);
-                self.transcript
-                    .sent(&pager.answer.escape_debug().to_string());
-                self.send(pager.answer.as_bytes(), &stage).await?;
-                continue;
-            }
-            if self.is_our_prompt(&self.screen.current_line()) {
-                break;
+            loop {
+                let tail = self.screen.tail(PAGER_TAIL);
+                if let Some(pager) = self.dialect.pager(&tail) {
+                    self.screen.cut_tail(PAGER_TAIL, pager.start);
+                    let shown = pager.answer.escape_debug().to_string();
+                    self.transcript.sent(&shown);
+                    self.send(pager.answer.as_bytes(), &stage).await?;
+                    continue 'read;
+                }
+                if !self.is_our_prompt(&self.screen.current_line()) {
+                    continue 'read;
+                }
+                if self.printed_something() {
+                    break 'read;
+                }
+                // Only a prompt so far: a late extra prompt of the previous
+                // command (an extra Enter), or a device that does not echo
+                // and printed nothing. The echo follows a stale prompt at
+                // once; if nothing follows within a moment, this is the end.
+                let settle = (Instant::now() + PROMPT_SETTLE).min(cap);
+                if !self.read_until(&stage, settle).await? {
+                    break 'read;
+                }
             }
         }
-        let output = strip_echo(self.screen.committed(), command);
+        let output = self.strip_prompts(&strip_echo(self.screen.committed(), command));
         self.fresh_screen();
         tracing::debug!(command, bytes = output.len(), elapsed = ?started.elapsed(), "command done");
         match self.dialect.command_error(&output) {
@@ -284,6 +308,31 @@ impl Engine {
             }),
             None => Ok(output),
         }
+    }
+
+    /// The committed text has a line that is neither blank nor a prompt.
+    fn printed_something(&self) -> bool {
+        self.screen
+            .committed()
+            .lines()
+            .any(|l| !l.trim().is_empty() && !self.is_our_prompt(l))
+    }
+
+    /// Drops blank and prompt lines from the end of an output (an extra
+    /// prompt printed for an extra Enter).
+    fn strip_prompts(&self, output: &str) -> String {
+        let mut lines: Vec<&str> = output.lines().collect();
+        while lines
+            .last()
+            .is_some_and(|l| l.trim().is_empty() || self.is_our_prompt(l))
+        {
+            lines.pop();
+        }
+        let mut out = lines.join("\n");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out
     }
 
     pub(crate) async fn close(&mut self) {
