@@ -18,6 +18,7 @@ have curl         || missing+=(curl)
 have ip           || missing+=(iproute2)
 have unshare      || missing+=(util-linux)
 have nft          || missing+=(nftables)
+have sshd         || missing+=(openssh-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""

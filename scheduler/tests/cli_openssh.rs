@@ -1,0 +1,253 @@
+//! ispmon's SSH client against a real OpenSSH server: password login, a
+//! pty and a shell (the emulated Cisco CLI of `sim-shell`, run as sshd's
+//! `ForceCommand`), a config pull, then a host key change refused.
+//!
+//! Needs root (it creates a local user) and Debian's `openssh-server`; it
+//! fails, never skips, when either is missing. sshd listens on 127.0.0.1
+//! only, on a free port, with its own config and keys in a temp dir.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ispmon_scheduler::cli::session::{
+    exec, CliError, Credentials, HostKeyCheck, Target, Timeouts, TransportKind,
+};
+use ispmon_scheduler::cli::Dialect;
+use ispmon_sim::{Kind, Transport};
+
+const SSHD: &str = "/usr/sbin/sshd";
+const USER: &str = "ispmon-sshtest";
+const PASSWORD: &str = "Ispmon-sshtest-1";
+
+/// `target/<profile>/sim-shell`, next to this test's `deps/` directory.
+fn sim_shell_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps");
+    let bin = profile_dir.join("sim-shell");
+    assert!(
+        bin.is_file(),
+        "{} not found: run `cargo build -p ispmon-sim --bin sim-shell` first \
+         (`cargo test --workspace` builds it)",
+        bin.display()
+    );
+    bin
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Creates the test user when missing and (re)sets its password.
+fn ensure_user() {
+    assert!(
+        // SAFETY: geteuid has no preconditions.
+        unsafe { libc::geteuid() } == 0,
+        "cli_openssh must run as root: it creates the local user {USER} for sshd"
+    );
+    let exists = Command::new("id")
+        .arg("-u")
+        .arg(USER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !exists {
+        run(Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]));
+    }
+    let mut chpasswd = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("chpasswd");
+    use std::io::Write;
+    chpasswd
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{USER}:{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+}
+
+/// A new ed25519 host key in `dir`; returns its private key path and the
+/// fingerprint as `ssh-keygen -l` prints it.
+fn host_key(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ispmon-test", "-f"])
+        .arg(&key));
+    let listing = run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&key));
+    let fp = listing
+        .split_whitespace()
+        .nth(1)
+        .expect("ssh-keygen -l prints bits, fingerprint, comment")
+        .to_owned();
+    (key, fp)
+}
+
+/// A running sshd, killed on drop.
+struct Sshd(Child);
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path) -> Sshd {
+    std::fs::create_dir_all("/run/sshd").expect("privilege separation dir");
+    let config = dir.join(format!(
+        "sshd_config_{}",
+        key.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\n\
+             ListenAddress 127.0.0.1\n\
+             HostKey {key}\n\
+             PidFile none\n\
+             UsePAM no\n\
+             PasswordAuthentication yes\n\
+             KbdInteractiveAuthentication no\n\
+             PubkeyAuthentication no\n\
+             PermitRootLogin no\n\
+             AllowUsers {USER}\n\
+             StrictModes no\n\
+             PermitTTY yes\n\
+             X11Forwarding no\n\
+             AllowTcpForwarding no\n\
+             ForceCommand {shell} --kind cisco-ios --index 0\n",
+            key = key.display(),
+            shell = shell.display(),
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(SSHD)
+        .args(["-D", "-e", "-f"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sshd");
+    // Ready when it says it listens (it logs to stderr with -e).
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("sshd: {line}");
+            let _ = tx.send(line);
+        }
+    });
+    let sshd = Sshd(child);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) if line.contains("Server listening on 127.0.0.1") => return sshd,
+            Ok(_) => continue,
+            Err(_) => panic!("sshd did not start listening (see its log above)"),
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
+    assert!(
+        Path::new(SSHD).is_file(),
+        "{SSHD} is missing: install Debian's openssh-server \
+         (apt-get install -y openssh-server; scripts/test.sh does it)"
+    );
+    ensure_user();
+
+    // sshd runs the ForceCommand as the test user: the binary and every
+    // directory above it must be readable and traversable by them.
+    let dir = tempfile::Builder::new()
+        .prefix("ispmon-sshd-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let shell = dir.path().join("sim-shell");
+    std::fs::copy(sim_shell_binary(), &shell).unwrap();
+    std::fs::set_permissions(&shell, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let port = free_port();
+    let (key1, fp1) = host_key(dir.path(), "host_key_1");
+    let sshd = start_sshd(dir.path(), port, &key1, &shell);
+
+    let device = ispmon_sim::DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 0);
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        transport: TransportKind::Ssh,
+        dialect: Dialect::CiscoIos,
+        legacy_ssh: false,
+    };
+    let creds = Credentials {
+        login: USER.into(),
+        password: PASSWORD.into(),
+        enable_password: device.enable_password.clone(),
+    };
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(10),
+        login: Duration::from_secs(10),
+        command: Duration::from_secs(10),
+    };
+    let cmd = target.dialect.config_command();
+    let e = exec(
+        &target,
+        &creds,
+        &HostKeyCheck::FirstContact,
+        &timeouts,
+        &[cmd],
+    )
+    .await;
+    let rendered = e.transcript.render();
+    let outputs = e.outputs.unwrap_or_else(|err| panic!("{err}\n{rendered}"));
+    assert!(
+        outputs[0].contains(&format!("hostname {}", device.state.hostname)),
+        "config:\n{}",
+        outputs[0]
+    );
+    assert_eq!(e.host_key.as_deref(), Some(fp1.as_str()));
+    assert!(!rendered.contains(PASSWORD));
+
+    // Same address, new host key: refused before the password goes out.
+    drop(sshd);
+    let (key2, fp2) = host_key(dir.path(), "host_key_2");
+    let _sshd = start_sshd(dir.path(), port, &key2, &shell);
+    let e = exec(
+        &target,
+        &creds,
+        &HostKeyCheck::Expect(fp1.clone()),
+        &timeouts,
+        &[cmd],
+    )
+    .await;
+    assert_eq!(
+        e.outputs,
+        Err(CliError::HostKeyChanged {
+            expected: fp1,
+            seen: fp2
+        })
+    );
+}

@@ -1,0 +1,665 @@
+//! CLI sessions against emulated devices (ispmon-sim) over SSH and telnet:
+//! logins, pulls, paging, faults, host keys, the session limiter.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ispmon_scheduler::cli::session::{
+    connect, exec, CliError, Credentials, Exec, HostKeyCheck, SessionLimiter, Stage, Target,
+    Timeouts, TransportKind,
+};
+use ispmon_scheduler::cli::Dialect;
+use ispmon_sim::fleet::ShellFactory;
+use ispmon_sim::{DeviceSpec, Fault, Fleet, Kind, Shell, SimDevice, Step, Transport};
+
+/// The kinds exercised here: every dialect.
+const KINDS: [Kind; 7] = Kind::ALL;
+const TRANSPORTS: [Transport; 2] = [Transport::Ssh, Transport::Telnet];
+
+fn spec(kind: Kind, transport: Transport, index: usize) -> DeviceSpec {
+    DeviceSpec::sample(kind, transport, index)
+}
+
+fn dialect(kind: Kind) -> Dialect {
+    Dialect::parse(kind.slug()).expect("every sim kind has a dialect")
+}
+
+fn target(d: &SimDevice) -> Target {
+    Target {
+        host: d.addr.ip().to_string(),
+        port: d.addr.port(),
+        transport: match d.spec.transport {
+            Transport::Ssh => TransportKind::Ssh,
+            Transport::Telnet => TransportKind::Telnet,
+        },
+        dialect: dialect(d.spec.kind),
+        legacy_ssh: d.spec.legacy_ssh,
+    }
+}
+
+fn creds(d: &SimDevice) -> Credentials {
+    Credentials {
+        login: d.spec.login.clone(),
+        password: d.spec.password.clone(),
+        enable_password: d.spec.enable_password.clone(),
+    }
+}
+
+/// Short enough for fault tests, long enough for a loaded 2-core machine.
+fn quick() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(5),
+        login: Duration::from_secs(3),
+        command: Duration::from_secs(2),
+    }
+}
+
+fn set_fault(d: &SimDevice, fault: Fault) {
+    d.state.lock().unwrap().fault = fault;
+}
+
+/// The transcript is there and holds no password.
+fn assert_clean_transcript(e: &Exec, c: &Credentials) {
+    let text = e.transcript.render();
+    assert!(!text.is_empty());
+    assert!(
+        !text.contains(&c.password),
+        "password in transcript:\n{text}"
+    );
+    if let Some(p) = &c.enable_password {
+        assert!(
+            !text.contains(p.as_str()),
+            "enable password in transcript:\n{text}"
+        );
+    }
+}
+
+async fn pull(d: &SimDevice, timeouts: &Timeouts) -> Exec {
+    let t = target(d);
+    let cmds = [
+        t.dialect.version_command(),
+        t.dialect.config_command(),
+        t.dialect.mac_table_command(),
+    ];
+    let e = exec(&t, &creds(d), &HostKeyCheck::FirstContact, timeouts, &cmds).await;
+    assert_clean_transcript(&e, &creds(d));
+    e
+}
+
+fn assert_pulled(d: &SimDevice, e: &Exec) {
+    let what = format!("{:?} over {:?}", d.spec.kind, d.spec.transport);
+    let outputs = e
+        .outputs
+        .as_ref()
+        .unwrap_or_else(|err| panic!("{what}: {err}\n{}", e.transcript.render()));
+    let state = d.state.lock().unwrap().clone();
+    let (version, config, macs) = (&outputs[0], &outputs[1], &outputs[2]);
+    assert!(
+        version.contains(&state.firmware),
+        "{what}: version output {version:?}"
+    );
+    for line in state.config.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            config.contains(line.trim_end()),
+            "{what}: config lacks {line:?}:\n{config}"
+        );
+    }
+    assert!(
+        !config.contains("More"),
+        "{what}: pager left in config:\n{config}"
+    );
+    assert!(
+        !config.contains('\u{1b}') && !config.contains('\u{8}'),
+        "{what}: escapes left"
+    );
+    assert!(
+        !config.contains(&format!("{}#", state.hostname)),
+        "{what}: prompt in output"
+    );
+    let cmd = target(d).dialect.config_command();
+    assert!(!config.contains(cmd), "{what}: echo left in output");
+    // Vendors print MACs in their own notation: compare the hex digits.
+    let hex = |t: &str| -> String {
+        t.to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, ':' | '.' | '-'))
+            .collect()
+    };
+    let mac = hex(&state.mac_table[0].mac);
+    assert!(hex(macs).contains(&mac), "{what}: mac table {macs:?}");
+    match d.spec.transport {
+        Transport::Ssh => assert_eq!(e.host_key, d.host_key_fingerprint()),
+        Transport::Telnet => assert_eq!(e.host_key, None),
+    }
+}
+
+/// Runs `check` on every device of the fleet at once.
+async fn each_device<'a, F, Fut>(fleet: &'a Fleet, check: F)
+where
+    F: Fn(&'a SimDevice) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    futures::future::join_all(fleet.devices.iter().map(check)).await;
+}
+
+fn all_specs() -> Vec<DeviceSpec> {
+    let mut specs = Vec::new();
+    for kind in KINDS {
+        for transport in TRANSPORTS {
+            specs.push(spec(kind, transport, specs.len()));
+        }
+    }
+    specs
+}
+
+#[tokio::test]
+async fn version_config_and_mac_table_are_pulled_over_both_transports() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+    }
+}
+
+/// Swallows the dialect's paging-off commands so the device pages.
+struct IgnorePagingOff {
+    inner: Box<dyn Shell>,
+    off: Vec<&'static str>,
+    line: Vec<u8>,
+}
+
+impl Shell for IgnorePagingOff {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        self.inner.open(authenticated)
+    }
+
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            if (b == b'\r' || b == b'\n') && !self.line.is_empty() {
+                let line = String::from_utf8_lossy(&self.line).into_owned();
+                self.line.clear();
+                if self.off.contains(&line.as_str()) {
+                    out.extend(self.inner.input(b"\r"));
+                    continue;
+                }
+                out.extend(self.inner.input(line.as_bytes()));
+                out.extend(self.inner.input(&[b]));
+                continue;
+            }
+            self.line.push(b);
+            let prefix = String::from_utf8_lossy(&self.line).into_owned();
+            if !self.off.iter().any(|c| c.starts_with(&prefix)) {
+                out.extend(self.inner.input(&self.line));
+                self.line.clear();
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn a_device_that_keeps_paging_still_gives_the_whole_config() {
+    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+        Box::new(IgnorePagingOff {
+            inner: ispmon_sim::fleet::default_shells()(spec, state),
+            off: dialect(spec.kind).paging_off().to_vec(),
+            line: Vec::new(),
+        }) as Box<dyn Shell>
+    });
+    let fleet = Fleet::start_with(all_specs(), shells).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+        let answered = e.transcript.render().matches(">>> ").count();
+        assert!(
+            answered > 5,
+            "pager was never answered:\n{}",
+            e.transcript.render()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_auth_failed_without_the_password_in_the_transcript() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    for d in &fleet.devices {
+        let mut c = creds(d);
+        c.password = "not-the-password".into();
+        let t = target(d);
+        let e = exec(
+            &t,
+            &c,
+            &HostKeyCheck::FirstContact,
+            &quick(),
+            &["show version"],
+        )
+        .await;
+        assert_eq!(
+            e.outputs,
+            Err(CliError::AuthFailed),
+            "{:?}",
+            d.spec.transport
+        );
+        assert_clean_transcript(&e, &c);
+        set_fault(d, Fault::WrongPassword);
+        let e = exec(&t, &creds(d), &HostKeyCheck::FirstContact, &quick(), &[]).await;
+        assert_eq!(e.outputs, Err(CliError::AuthFailed));
+        assert_clean_transcript(&e, &creds(d));
+    }
+}
+
+#[tokio::test]
+async fn a_device_that_hangs_after_login_times_out_in_the_login_stage() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    each_device(&fleet, |d| async move {
+        set_fault(d, Fault::HangAfterLogin);
+        let timeouts = Timeouts {
+            login: Duration::from_secs(1),
+            ..quick()
+        };
+        let started = Instant::now();
+        let e = pull(d, &timeouts).await;
+        assert_eq!(
+            e.outputs,
+            Err(CliError::Timeout {
+                stage: Stage::Login
+            })
+        );
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hanging_or_disconnecting_mid_output_fails_that_command() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    each_device(&fleet, |d| async move {
+        let config = Stage::Command(target(d).dialect.config_command().into());
+        set_fault(d, Fault::HangMidOutput);
+        let started = Instant::now();
+        let e = pull(d, &quick()).await;
+        assert_eq!(
+            e.outputs,
+            Err(CliError::Timeout {
+                stage: config.clone()
+            })
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(
+            e.transcript.render().contains("interface"),
+            "half the config is kept"
+        );
+
+        set_fault(d, Fault::DisconnectMidOutput);
+        let e = pull(d, &quick()).await;
+        assert_eq!(e.outputs, Err(CliError::Closed { stage: config }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn garbage_is_reported_as_garbage_with_a_clear_reason() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    each_device(&fleet, |d| async move {
+        set_fault(d, Fault::Garbage);
+        let e = pull(d, &quick()).await;
+        let err = e.outputs.unwrap_err();
+        assert!(
+            matches!(err, CliError::Garbage { .. } | CliError::Timeout { .. }),
+            "{err:?}"
+        );
+        let reason = err.reason();
+        assert!(
+            reason.contains("unreadable") || reason.contains("no answer"),
+            "{reason}"
+        );
+        assert!(!reason.contains('\n'));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn slow_output_still_arrives_whole() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    each_device(&fleet, |d| async move {
+        set_fault(d, Fault::Slow);
+        let timeouts = Timeouts {
+            login: Duration::from_secs(5),
+            command: Duration::from_secs(2),
+            ..quick()
+        };
+        let e = pull(d, &timeouts).await;
+        assert_pulled(d, &e);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_limiter_allows_one_session_per_device() {
+    let fleet = Fleet::start(vec![spec(Kind::CiscoIos, Transport::Telnet, 0)])
+        .await
+        .unwrap();
+    let d = &fleet.devices[0];
+    let limiter = SessionLimiter::new(8);
+    let active = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (target(d), creds(d));
+    let runs = (0..3).map(|_| {
+        let (limiter, active, most, t, c) = (
+            limiter.clone(),
+            Arc::clone(&active),
+            Arc::clone(&most),
+            t.clone(),
+            c.clone(),
+        );
+        async move {
+            let _permit = limiter.acquire(&format!("{}:{}", t.host, t.port)).await;
+            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            let mut s = connect(&t, &c, &HostKeyCheck::FirstContact, &quick())
+                .await
+                .unwrap();
+            s.run("show version").await.unwrap();
+            active.fetch_sub(1, Ordering::SeqCst);
+            s.close().await;
+        }
+    });
+    futures::future::join_all(runs).await;
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_changed_ssh_host_key_is_refused_before_the_password_is_sent() {
+    let fleet = Fleet::start(vec![spec(Kind::CiscoIos, Transport::Ssh, 0)])
+        .await
+        .unwrap();
+    let d = &fleet.devices[0];
+    let (t, c) = (target(d), creds(d));
+    let first = exec(
+        &t,
+        &c,
+        &HostKeyCheck::FirstContact,
+        &quick(),
+        &["show version"],
+    )
+    .await;
+    let old = first.host_key.clone().expect("fingerprint reported");
+    assert!(old.starts_with("SHA256:"));
+    let again = exec(
+        &t,
+        &c,
+        &HostKeyCheck::Expect(old.clone()),
+        &quick(),
+        &["show version"],
+    )
+    .await;
+    assert!(again.outputs.is_ok());
+
+    let new = d.rotate_host_key().unwrap();
+    let e = exec(
+        &t,
+        &c,
+        &HostKeyCheck::Expect(old.clone()),
+        &quick(),
+        &["show version"],
+    )
+    .await;
+    assert_eq!(
+        e.outputs,
+        Err(CliError::HostKeyChanged {
+            expected: old,
+            seen: new.clone()
+        })
+    );
+    assert_eq!(e.host_key, Some(new));
+    assert!(!e.transcript.render().contains("password authentication"));
+}
+
+#[tokio::test]
+async fn a_legacy_ssh_device_needs_and_works_with_a_legacy_client() {
+    let mut s = spec(Kind::CiscoIos, Transport::Ssh, 0);
+    s.legacy_ssh = true;
+    let fleet = Fleet::start(vec![s]).await.unwrap();
+    let d = &fleet.devices[0];
+    let e = pull(d, &Timeouts::default()).await;
+    assert_pulled(d, &e);
+
+    let mut modern = target(d);
+    modern.legacy_ssh = false;
+    let e = exec(
+        &modern,
+        &creds(d),
+        &HostKeyCheck::FirstContact,
+        &quick(),
+        &[],
+    )
+    .await;
+    assert!(
+        matches!(e.outputs, Err(CliError::Protocol(_) | CliError::Connect(_))),
+        "{:?}",
+        e.outputs
+    );
+}
+
+#[tokio::test]
+async fn a_refused_command_is_rejected_with_the_device_message() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    for d in &fleet.devices {
+        let mut s = connect(&target(d), &creds(d), &HostKeyCheck::FirstContact, &quick())
+            .await
+            .unwrap();
+        match s.run("show bogus things").await {
+            Err(CliError::Rejected { command, message }) => {
+                assert_eq!(command, "show bogus things");
+                assert!(!message.trim().is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
+        // The session is still usable after an error.
+        let v = s.run(target(d).dialect.version_command()).await.unwrap();
+        assert!(v.contains(&d.state.lock().unwrap().firmware));
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_connect_error() {
+    let fleet = Fleet::start(vec![spec(Kind::CiscoIos, Transport::Telnet, 0)])
+        .await
+        .unwrap();
+    let mut t = target(&fleet.devices[0]);
+    fleet.shutdown();
+    drop(fleet);
+    // A port nobody listens on: bind one, note it, close it.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    t.port = l.local_addr().unwrap().port();
+    drop(l);
+    let e = exec(
+        &t,
+        &Credentials {
+            login: "a".into(),
+            password: "b".into(),
+            enable_password: None,
+        },
+        &HostKeyCheck::FirstContact,
+        &quick(),
+        &[],
+    )
+    .await;
+    assert!(
+        matches!(e.outputs, Err(CliError::Connect(_))),
+        "{:?}",
+        e.outputs
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_enable_password_is_rejected_at_enable() {
+    let fleet = Fleet::start(vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ])
+    .await
+    .unwrap();
+    for d in &fleet.devices {
+        let mut c = creds(d);
+        c.enable_password = Some("wrong-enable".into());
+        let e = exec(&target(d), &c, &HostKeyCheck::FirstContact, &quick(), &[]).await;
+        match &e.outputs {
+            Err(CliError::Rejected { command, .. }) => assert_eq!(command, "enable"),
+            other => panic!("{other:?}"),
+        }
+        assert_clean_transcript(&e, &c);
+    }
+}
+
+/// Re-encodes everything the device prints as cp1251 (old gear).
+struct Cp1251(Box<dyn Shell>);
+
+impl Cp1251 {
+    fn encode(steps: Vec<Step>) -> Vec<Step> {
+        steps
+            .into_iter()
+            .map(|s| match s {
+                Step::Write(b) => {
+                    let text = String::from_utf8(b).expect("shim prints UTF-8");
+                    let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+                    Step::Write(bytes.into_owned())
+                }
+                other => other,
+            })
+            .collect()
+    }
+}
+
+impl Shell for Cp1251 {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        Self::encode(self.0.open(authenticated))
+    }
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        Self::encode(self.0.input(bytes))
+    }
+}
+
+#[tokio::test]
+async fn cp1251_output_is_decoded() {
+    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+        Box::new(Cp1251(ispmon_sim::fleet::default_shells()(spec, state))) as Box<dyn Shell>
+    });
+    let mut specs = vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ];
+    for s in &mut specs {
+        s.state.config = s.state.config.replace("client port 1 ", "абонент Иванов ");
+    }
+    let fleet = Fleet::start_with(specs, shells).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+        assert!(e.outputs.unwrap()[1].contains("description абонент Иванов of"));
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_fleet_ends_open_sessions() {
+    let fleet = Fleet::start(vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ])
+    .await
+    .unwrap();
+    let mut sessions = Vec::new();
+    for d in &fleet.devices {
+        let s = connect(&target(d), &creds(d), &HostKeyCheck::FirstContact, &quick())
+            .await
+            .unwrap();
+        sessions.push(s);
+    }
+    drop(fleet);
+    for mut s in sessions {
+        let err = s.run("show version").await.unwrap_err();
+        assert_eq!(
+            err,
+            CliError::Closed {
+                stage: Stage::Command("show version".into())
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
+    let fleet = Fleet::mixed(14).await.unwrap();
+    let limiter = SessionLimiter::new(6);
+    let pulls = fleet.devices.iter().map(|d| {
+        let limiter = limiter.clone();
+        async move {
+            let _permit = limiter.acquire(&d.addr.to_string()).await;
+            (d, pull(d, &Timeouts::default()).await)
+        }
+    });
+    for (d, e) in futures::future::join_all(pulls).await {
+        assert_pulled(d, &e);
+    }
+}
+
+/// Presses Enter once more after every `show` command, so the device prints
+/// an extra prompt after each output (as after a stray keystroke).
+struct ExtraEnterAfterShow {
+    inner: Box<dyn Shell>,
+    line: Vec<u8>,
+}
+
+impl Shell for ExtraEnterAfterShow {
+    fn open(&mut self, authenticated: bool) -> Vec<Step> {
+        self.inner.open(authenticated)
+    }
+
+    fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            out.extend(self.inner.input(&[b]));
+            if b == b'\r' || b == b'\n' {
+                if self.line.starts_with(b"show") {
+                    out.extend(self.inner.input(b"\r"));
+                }
+                self.line.clear();
+            } else {
+                self.line.push(b);
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn extra_prompts_do_not_shift_outputs() {
+    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+        Box::new(ExtraEnterAfterShow {
+            inner: ispmon_sim::fleet::default_shells()(spec, state),
+            line: Vec::new(),
+        }) as Box<dyn Shell>
+    });
+    let specs = vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ];
+    let fleet = Fleet::start_with(specs, shells).await.unwrap();
+    for d in &fleet.devices {
+        let e = pull(d, &Timeouts::default()).await;
+        assert_pulled(d, &e);
+        let outputs = e.outputs.unwrap();
+        assert!(outputs[0].contains("Software, Version"));
+        assert!(!outputs[1].contains("Software, Version"));
+        assert!(
+            outputs[1].starts_with("Building configuration"),
+            "{}",
+            outputs[1]
+        );
+        assert!(outputs[1].ends_with("end\n"), "{}", outputs[1]);
+    }
+}
