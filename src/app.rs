@@ -18,6 +18,8 @@ pub struct Application {
     state: AppState,
     cancel: CancellationToken,
     _lock: std::fs::File,
+    /// The emulated devices of `ispmon demo`, served while the app runs.
+    _fleet: Option<ispmon_sim::Fleet>,
 }
 
 impl Application {
@@ -34,8 +36,24 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let fleet = if settings.demo {
+            Some(crate::demo::seed_devices(&core).await?)
+        } else {
+            None
+        };
         let state = AppState::new(core, settings);
         state.scheduler.add(state.sweeper.job(), cancel.clone());
+        state.scheduler.add(
+            std::sync::Arc::new(crate::devices::schedule::ConfigPullJob::new(
+                state.core.clone(),
+                std::sync::Arc::clone(&state.puller),
+                state.settings.config_pull_cron.clone(),
+            )),
+            cancel.clone(),
+        );
+        if let Some(fleet) = &fleet {
+            crate::demo::pull_devices(&state, fleet);
+        }
         crate::notify::spawn(&state, cancel.clone())?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
@@ -48,6 +66,7 @@ impl Application {
             state,
             cancel,
             _lock: lock,
+            _fleet: fleet,
         })
     }
 

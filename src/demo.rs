@@ -105,3 +105,128 @@ async fn seed_hosts(core: &Core, meta: &Metadata) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// How many emulated devices the demo starts.
+const DEMO_DEVICES: usize = 14;
+
+fn demo_name(spec: &ispmon_sim::DeviceSpec, i: usize) -> String {
+    format!("demo-{}-{}", spec.kind.slug(), i + 1)
+}
+
+/// Starts a small fleet of emulated devices (every dialect, SSH and telnet,
+/// on loopback ports) and registers them as devices; on a later start the
+/// registered ones are pointed at the new ports.
+pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
+    use ispmon_events::device::DeviceCommand;
+    let fleet = ispmon_sim::Fleet::mixed(DEMO_DEVICES).await?;
+    let meta = Metadata::system(Source::Cli, "demo");
+    let mut added = 0;
+    for (i, dev) in fleet.devices.iter().enumerate() {
+        let spec = &dev.spec;
+        let role = match spec.kind {
+            ispmon_sim::Kind::HuaweiSmartax => "olt",
+            ispmon_sim::Kind::Mikrotik => "nas",
+            _ => "switch",
+        };
+        let form = crate::devices::DeviceForm {
+            profile: ispmon_events::device::ProfileInput {
+                name: demo_name(spec, i),
+                address: dev.addr.ip().to_string(),
+                port: dev.addr.port().to_string(),
+                transport: match spec.transport {
+                    ispmon_sim::Transport::Ssh => "ssh".into(),
+                    ispmon_sim::Transport::Telnet => "telnet".into(),
+                },
+                dialect: spec.kind.slug().into(),
+                roles: vec![role.into()],
+                login: spec.login.clone(),
+                legacy_ssh: spec.legacy_ssh,
+                tags: "demo".into(),
+                mask_secrets: i % 3 == 0,
+                ..Default::default()
+            },
+            password: spec.password.clone(),
+            enable_password: spec.enable_password.clone().unwrap_or_default(),
+            clear_enable: false,
+        };
+        let name = form.profile.name.clone();
+        let existing = core
+            .views
+            .read(move |c| ispmon_projections::devices::by_name(c, &name))
+            .await?;
+        match existing {
+            None => {
+                crate::devices::register(core, &form, &meta)
+                    .await?
+                    .map_err(|e| anyhow::anyhow!("seeding devices: {:?}", e.0))?;
+                added += 1;
+            }
+            Some(d) if d.port != dev.addr.port() => {
+                let profile = crate::devices::parse_profile(core, Some(&d.device_id), &form)
+                    .await?
+                    .map_err(|e| anyhow::anyhow!("seeding devices: {:?}", e.0))?;
+                core.commands
+                    .device(&d.device_id, DeviceCommand::Edit { profile }, &meta)
+                    .await?;
+                // A fresh fleet has fresh SSH host keys.
+                if let Some(fp) = dev.host_key_fingerprint() {
+                    if d.host_key.as_deref().is_some_and(|k| k != fp) {
+                        core.commands
+                            .device(
+                                &d.device_id,
+                                DeviceCommand::AcceptHostKey { fingerprint: fp },
+                                &meta,
+                            )
+                            .await?;
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    println!(
+        "ispmon demo: {} emulated devices on 127.0.0.1:{}-{} ({added} newly registered)",
+        fleet.devices.len(),
+        fleet.devices.first().map(|d| d.addr.port()).unwrap_or(0),
+        fleet.devices.last().map(|d| d.addr.port()).unwrap_or(0),
+    );
+    Ok(fleet)
+}
+
+/// Pulls every demo device once, then changes two configs on the devices and
+/// pulls those again, so Config Storage has versions and diffs to show.
+pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
+    let puller = std::sync::Arc::clone(&state.puller);
+    let core = state.core.clone();
+    let states: Vec<_> = fleet
+        .devices
+        .iter()
+        .take(2)
+        .map(|d| (std::sync::Arc::clone(&d.state), d.spec.kind))
+        .collect();
+    tokio::spawn(async move {
+        let meta = Metadata::system(Source::Scheduler, "demo");
+        let Ok(devices) = core.views.read(ispmon_projections::devices::all_live).await else {
+            return;
+        };
+        let report = puller.pull_many(devices.clone(), &meta).await;
+        println!("ispmon demo: first config pull: {}", report.summary());
+        for (s, kind) in &states {
+            let mut st = s.lock().expect("device state");
+            let line = match kind {
+                ispmon_sim::Kind::Mikrotik => {
+                    "/ip firewall address-list add list=demo address=127.0.0.0/8"
+                }
+                ispmon_sim::Kind::HuaweiSmartax | ispmon_sim::Kind::HuaweiVrp => "vlan 1000",
+                _ => "vlan 1000",
+            };
+            st.config.push_str(line);
+            st.config.push('\n');
+        }
+        let Ok(devices) = core.views.read(ispmon_projections::devices::all_live).await else {
+            return;
+        };
+        let report = puller.pull_many(devices, &meta).await;
+        println!("ispmon demo: second config pull: {}", report.summary());
+    });
+}

@@ -367,6 +367,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("firmware.uploaded", "Uploaded", "Загружено"),
     ("firmware.vendor", "Vendor", "Производитель"),
     ("firmware.version", "Version", "Версия"),
+    ("home.devices", "Devices", "Устройства"),
+    ("home.pulls_failing", "Config pulls failing", "Ошибки снятия конфигураций"),
+    ("home.config_changes", "Config changes today", "Изменений конфигураций сегодня"),
 ];
 
 fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

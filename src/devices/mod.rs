@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod pull;
+pub mod schedule;
 
 use std::collections::HashMap;
 use std::str::FromStr;

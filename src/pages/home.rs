@@ -22,6 +22,21 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     } else {
         None
     };
+    let device_counts = if ctx.can_get("/devices") {
+        let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
+        Some(
+            st.core
+                .views
+                .read(move |c| {
+                    let (devices, failing) = ispmon_projections::devices::counts(c)?;
+                    let changes = ispmon_projections::devices::versions_since(c, &today)?;
+                    Ok((devices, failing, changes))
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
     let show_audit = ctx.can_get("/audit/events");
     let recent = if show_audit {
         st.core
@@ -41,6 +56,11 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
                 div.stat { span.n { (online.len()) } span { (t(l, "home.online")) } }
                 @if ctx.can_get("/admin/users") {
                     a.stat href="/admin/users" { span.n { (users) } span { (t(l, "home.users")) } }
+                }
+                @if let Some((devices, failing, changes)) = device_counts {
+                    a.stat href="/devices" { span.n { (devices) } span { (t(l, "home.devices")) } }
+                    a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
+                    a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
                 }
                 @if show_audit {
                     a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }
