@@ -125,6 +125,10 @@ pub struct ServeArgs {
     /// How many device CLI sessions may be open at once.
     #[arg(long, env = "ISPMON_CLI_SESSIONS", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub cli_sessions: u64,
+    /// Seconds a device may stay silent while running a command (connect
+    /// and login get a third of it, at least 2 s).
+    #[arg(long, env = "ISPMON_CLI_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub cli_timeout: u64,
 }
 
 impl DataArgs {
@@ -151,6 +155,12 @@ impl ServeArgs {
         s.firmware_max_bytes = self.firmware_max_mb * 1024 * 1024;
         s.config_pull_cron = self.config_pull_cron.clone();
         s.cli_sessions = self.cli_sessions as usize;
+        let third = std::time::Duration::from_secs((self.cli_timeout / 3).max(2));
+        s.cli_timeouts = ispmon_scheduler::cli::session::Timeouts {
+            connect: third,
+            login: third,
+            command: std::time::Duration::from_secs(self.cli_timeout),
+        };
         s
     }
 }

@@ -27,6 +27,8 @@ pub struct Settings {
     pub config_pull_cron: String,
     /// How many CLI sessions to devices may be open at once.
     pub cli_sessions: usize,
+    /// Device CLI timeouts: connect, login, and silence during a command.
+    pub cli_timeouts: ispmon_scheduler::cli::session::Timeouts,
 }
 
 impl Settings {
@@ -45,6 +47,7 @@ impl Settings {
             firmware_max_bytes: 256 * 1024 * 1024,
             config_pull_cron: "0 3 * * *".into(),
             cli_sessions: 32,
+            cli_timeouts: ispmon_scheduler::cli::session::Timeouts::default(),
         }
     }
 

@@ -30,7 +30,7 @@ impl AppState {
         let puller = Arc::new(crate::devices::pull::Puller::new(
             core.clone(),
             settings.cli_sessions,
-            ispmon_scheduler::cli::session::Timeouts::default(),
+            settings.cli_timeouts,
             crate::devices::ConfigCache::default(),
         ));
         Self {

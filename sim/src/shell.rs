@@ -168,5 +168,10 @@ pub fn new_shell(spec: &DeviceSpec, state: SharedState) -> Box<dyn Shell> {
 /// The password check an SSH transport makes (honours `Fault::WrongPassword`).
 pub fn password_ok(spec: &DeviceSpec, state: &SharedState, login: &str, password: &str) -> bool {
     let fault = state.lock().map(|s| s.fault).unwrap_or_default();
+    // RouterOS takes console flags after a `+` in the login name ("admin+ct").
+    let login = match spec.kind {
+        Kind::Mikrotik => login.split('+').next().unwrap_or(login),
+        _ => login,
+    };
     fault != Fault::WrongPassword && login == spec.login && password == spec.password
 }

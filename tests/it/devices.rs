@@ -439,3 +439,277 @@ async fn a_device_csv_is_checked_row_by_row_and_applied_only_when_all_rows_are_g
     assert!(list.contains("sw-a") && list.contains("sw-b"));
     assert_secret_nowhere(&app, "pw-a-secret").await;
 }
+
+mod pulls {
+    use std::time::Duration;
+
+    use ispmon::devices::pull::Outcome;
+    use ispmon_events::values::Role;
+    use ispmon_projections::devices as device_views;
+    use ispmon_scheduler::cli::session::Timeouts;
+    use ispmon_scheduler::Job;
+    use ispmon_sim::{DeviceSpec, Fault, Fleet, Kind, SimDevice, Transport};
+
+    use crate::common::*;
+
+    /// An app whose device sessions give up quickly (fault modes hang).
+    async fn quick_app() -> TestApp {
+        spawn_app_with(|s| {
+            s.cli_timeouts = Timeouts {
+                connect: Duration::from_secs(2),
+                login: Duration::from_secs(2),
+                command: Duration::from_millis(1500),
+            }
+        })
+        .await
+    }
+
+    /// Registers an emulated device; returns its id.
+    pub async fn register(app: &TestApp, dev: &SimDevice, name: &str, schedule: &str) -> String {
+        let spec = &dev.spec;
+        let form = ispmon::devices::DeviceForm {
+            profile: ispmon_events::device::ProfileInput {
+                name: name.into(),
+                address: dev.addr.ip().to_string(),
+                port: dev.addr.port().to_string(),
+                transport: if spec.transport == Transport::Ssh {
+                    "ssh"
+                } else {
+                    "telnet"
+                }
+                .into(),
+                dialect: spec.kind.slug().into(),
+                login: spec.login.clone(),
+                legacy_ssh: spec.legacy_ssh,
+                pull_schedule: Some(schedule.into()),
+                ..Default::default()
+            },
+            password: spec.password.clone(),
+            enable_password: spec.enable_password.clone().unwrap_or_default(),
+            clear_enable: false,
+        };
+        ispmon::devices::register(&app.state.core, &form, &app.meta())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn row(app: &TestApp, id: &str) -> device_views::DeviceRow {
+        let id = id.to_string();
+        app.state
+            .core
+            .views
+            .read(move |c| device_views::get(c, &id))
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_pull_stores_a_version_only_when_the_config_changed_and_the_diff_shows_it() {
+        let app = quick_app().await;
+        let fleet = Fleet::start(vec![
+            DeviceSpec::sample(Kind::CiscoIos, Transport::Telnet, 3),
+            DeviceSpec::sample(Kind::HuaweiVrp, Transport::Ssh, 4),
+        ])
+        .await
+        .unwrap();
+        let noc = app.login_as(Role::Noc).await;
+        for (i, dev) in fleet.devices.iter().enumerate() {
+            let id = register(&app, dev, &format!("sw-{i}"), "0 3 * * *").await;
+            let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
+            assert_eq!(r.status().as_u16(), 200);
+            let page = r.text().await.unwrap();
+            assert!(
+                page.contains("New version stored: v1"),
+                "{}",
+                &page[..page.len().min(3000)]
+            );
+            let d = row(&app, &id).await;
+            assert_eq!(d.versions, 1);
+            assert_eq!(d.last_failure, None);
+            if dev.spec.transport == Transport::Ssh {
+                assert_eq!(
+                    d.host_key,
+                    dev.host_key_fingerprint(),
+                    "host key recorded on first contact"
+                );
+            }
+
+            let before = app.event_count();
+            let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
+            assert!(r.text().await.unwrap().contains("Config unchanged"));
+            assert_eq!(
+                app.event_count(),
+                before,
+                "an unchanged pull writes no event"
+            );
+
+            dev.state.lock().unwrap().config.push_str("vlan 1000\n");
+            let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
+            assert!(r.text().await.unwrap().contains("New version stored: v2"));
+            let versions = app
+                .state
+                .core
+                .views
+                .read({
+                    let id = id.clone();
+                    move |c| device_views::versions(c, &id)
+                })
+                .await
+                .unwrap();
+            assert_eq!(versions.len(), 2);
+            assert_eq!((versions[0].added, versions[0].removed), (1, 0), "+1 −0");
+            assert!(
+                versions[0].actor.starts_with("noc"),
+                "who pulled it: {}",
+                versions[0].actor
+            );
+            let (status, diff) = noc.get_text(&format!("/devices/{id}/diff?a=1&b=2")).await;
+            assert_eq!(status, 200);
+            let doc = scraper::Html::parse_document(&diff);
+            let added: Vec<String> = doc
+                .select(&scraper::Selector::parse("table.diff tr.add td.code").unwrap())
+                .map(|e| e.text().collect())
+                .collect();
+            assert_eq!(
+                added,
+                vec!["vlan 1000".to_string()],
+                "only the new line is marked added"
+            );
+            let (_, raw) = noc.get_text(&format!("/devices/{id}/configs/2/raw")).await;
+            assert!(raw.contains("vlan 1000") && !raw.contains(&dev.spec.password));
+            let (_, unified) = noc
+                .get_text(&format!("/devices/{id}/diff?a=1&b=2&format=unified"))
+                .await;
+            assert!(unified.contains("+vlan 1000"), "{unified}");
+            let (_, search) = noc.get_text("/configs/search?q=VLAN%201000").await;
+            assert!(search.contains(&format!("sw-{i}")));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_changed_ssh_host_key_is_refused_until_an_admin_accepts_it() {
+        let app = quick_app().await;
+        let fleet = Fleet::start(vec![DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 1)])
+            .await
+            .unwrap();
+        let dev = &fleet.devices[0];
+        let id = register(&app, dev, "edge-1", "0 3 * * *").await;
+        let d = row(&app, &id).await;
+        let meta = app.meta();
+        assert_eq!(
+            app.state.puller.pull(&d, &meta).await,
+            Outcome::NewVersion(1)
+        );
+        let new_key = dev.rotate_host_key().unwrap();
+        let d = row(&app, &id).await;
+        match app.state.puller.pull(&d, &meta).await {
+            Outcome::Failed(reason) => assert!(reason.contains("host key changed"), "{reason}"),
+            other => panic!("a changed key must fail the pull: {other:?}"),
+        }
+        let d = row(&app, &id).await;
+        assert_eq!(d.pending_host_key.as_deref(), Some(new_key.as_str()));
+        let admin = app.login_as(Role::Admin).await;
+        let (_, page) = admin.get_text(&format!("/devices/{id}")).await;
+        assert!(page.contains("different SSH host key") && page.contains(&new_key));
+        let r = admin
+            .post_form(
+                &format!("/devices/{id}/hostkey"),
+                &[("fingerprint", "SHA256:forged")],
+            )
+            .await;
+        assert_eq!(
+            r.status().as_u16(),
+            422,
+            "only the presented key can be accepted"
+        );
+        let r = admin
+            .post_form(
+                &format!("/devices/{id}/hostkey"),
+                &[("fingerprint", &new_key)],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+        let d = row(&app, &id).await;
+        assert_eq!(d.host_key.as_deref(), Some(new_key.as_str()));
+        assert_eq!(d.pending_host_key, None);
+        assert_eq!(app.state.puller.pull(&d, &meta).await, Outcome::Unchanged);
+    }
+
+    #[tokio::test]
+    async fn every_fault_fails_its_pull_with_the_reason_and_the_scheduled_job_goes_on() {
+        let app = quick_app().await;
+        let faults = [
+            (Fault::WrongPassword, "login or password refused"),
+            (Fault::HangAfterLogin, "no answer in time"),
+            (Fault::HangMidOutput, "no answer in time"),
+            (Fault::DisconnectMidOutput, "closed the connection"),
+            (Fault::Garbage, "unreadable output"),
+        ];
+        let mut specs: Vec<DeviceSpec> = faults
+            .iter()
+            .enumerate()
+            .map(|(i, (fault, _))| {
+                let mut s = DeviceSpec::sample(Kind::CiscoIos, Transport::Telnet, i);
+                s.state.fault = *fault;
+                s
+            })
+            .collect();
+        let mut slow = DeviceSpec::sample(Kind::DlinkDes, Transport::Telnet, 9);
+        slow.state.fault = Fault::Slow;
+        specs.push(slow);
+        specs.push(DeviceSpec::sample(Kind::Mikrotik, Transport::Ssh, 10));
+        let fleet = Fleet::start(specs).await.unwrap();
+        let mut ids = Vec::new();
+        for (i, dev) in fleet.devices.iter().enumerate() {
+            ids.push(register(&app, dev, &format!("dev-{i}"), "* * * * *").await);
+        }
+        let job = ispmon::devices::schedule::ConfigPullJob::new(
+            app.state.core.clone(),
+            std::sync::Arc::clone(&app.state.puller),
+            "0 3 * * *".into(),
+        );
+        let summary = job
+            .run_once()
+            .await
+            .expect("the job reports, it does not fail");
+        let mut failures = Vec::new();
+        for id in &ids {
+            let d = row(&app, id).await;
+            failures.push(format!("{} {}: {:?}", d.name, d.dialect, d.last_failure));
+        }
+        assert!(
+            summary.contains("7 due: 2 new, 0 unchanged, 5 failed"),
+            "{summary}\n{}",
+            failures.join("\n")
+        );
+        for (i, (_, reason)) in faults.iter().enumerate() {
+            let d = row(&app, &ids[i]).await;
+            let failure = d.last_failure.unwrap_or_default();
+            assert!(failure.contains(reason), "{:?}: {failure}", faults[i].0);
+            assert_eq!(d.versions, 0);
+        }
+        assert_eq!(
+            row(&app, &ids[5]).await.versions,
+            1,
+            "slow output still arrives"
+        );
+        assert_eq!(row(&app, &ids[6]).await.versions, 1);
+        // The devices recover; the next run pulls them.
+        for dev in &fleet.devices {
+            dev.state.lock().unwrap().fault = Fault::None;
+        }
+        let job = ispmon::devices::schedule::ConfigPullJob::new(
+            app.state.core.clone(),
+            std::sync::Arc::clone(&app.state.puller),
+            "0 3 * * *".into(),
+        );
+        let summary = job.run_once().await.unwrap();
+        assert!(
+            summary.contains("5 new, 2 unchanged, 0 failed"),
+            "{summary}"
+        );
+        assert_eq!(row(&app, &ids[0]).await.last_failure, None);
+    }
+}
