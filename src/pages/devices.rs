@@ -367,7 +367,7 @@ fn versions_table(ctx: &Ctx, d: &DeviceRow, versions: &[VersionRow]) -> Markup {
                         }
                     }
                 }
-                @if versions.len() > 1 { button type="submit" { (t(l, "configs.compare")) } }
+                @if versions.len() > 1 { button #compare type="submit" { (t(l, "configs.compare")) } }
             }
         }
     }

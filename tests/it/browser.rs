@@ -382,3 +382,63 @@ async fn the_icmp_board_updates_a_row_live_when_a_host_changes_state() {
         std::panic::resume_unwind(e.into_panic());
     }
 }
+
+/// Runs a scenario against a fresh browser, closing it even when the
+/// scenario fails (with a screenshot `name-failure.png`), then re-raises.
+async fn in_browser<F, Fut>(name: &str, scenario: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let driver = start_chromedriver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = start_browser(&driver, profile.path()).await;
+    let outcome = tokio::spawn(scenario(browser.clone())).await;
+    if outcome.is_err() {
+        if let Ok(png) = browser.screenshot().await {
+            let _ = std::fs::write(target_dir().join(format!("{name}-failure.png")), png);
+        }
+    }
+    let _ = browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
+    use ispmon_sim::{DeviceSpec, Fleet, Kind, Transport};
+    let app = std::sync::Arc::new(spawn_app().await);
+    let fleet = Fleet::start(vec![DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 2)])
+        .await
+        .unwrap();
+    let id = crate::devices::pulls::register(&app, &fleet.devices[0], "core-sw", "0 3 * * *").await;
+    let state = std::sync::Arc::clone(&fleet.devices[0].state);
+    let base = app.base.clone();
+    in_browser("browser-config", move |c| async move {
+        log_in_and_open(&c, &base, &format!("/devices/{id}")).await;
+        wait_for(&c, "#device p.empty").await;
+        c.execute("window.__marker = 9;", vec![]).await.expect("script runs");
+        click(&c, "#pull-now").await;
+        wait_for(&c, "#versions tbody tr").await;
+        let notice = text_of(&c, "#device .notice").await;
+        assert!(notice.contains("v1"), "{notice}");
+        state.lock().unwrap().config.push_str("vlan 1000\n");
+        click(&c, "#pull-now").await;
+        c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath("//table[@id='versions']//a[text()='v2']"))
+            .await
+            .expect("v2 appears");
+        assert_eq!(marker(&c).await, json!(9), "htmx swapped the device panel in place");
+        save_screenshot(&c, "browser-device.png").await;
+        click(&c, "#compare").await;
+        wait_for(&c, "table.diff").await;
+        let added = text_of(&c, "table.diff tr.add td.code").await;
+        assert_eq!(added, "vlan 1000");
+        assert!(path_of(&c).await.ends_with("/diff"));
+        save_screenshot(&c, "browser-diff.png").await;
+    })
+    .await;
+    drop(fleet);
+}

@@ -440,7 +440,7 @@ async fn a_device_csv_is_checked_row_by_row_and_applied_only_when_all_rows_are_g
     assert_secret_nowhere(&app, "pw-a-secret").await;
 }
 
-mod pulls {
+pub mod pulls {
     use std::time::Duration;
 
     use ispmon::devices::pull::Outcome;
