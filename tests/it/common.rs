@@ -249,8 +249,8 @@ impl TestApp {
 pub struct ChildServer {
     pub child: Child,
     pub base: String,
-    /// Keeps the reader of the child's stdout alive.
-    _stdout: std::sync::mpsc::Receiver<String>,
+    /// The child's stdout lines after the "listening" line.
+    pub stdout: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for ChildServer {
@@ -277,8 +277,20 @@ pub fn ispmon(args: &[&str], data: &Path) -> std::process::Output {
 
 /// Starts `ispmon serve` on a free loopback port and waits until it listens.
 pub fn spawn_server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildServer {
+    spawn_command("serve", data, args, env, Stdio::inherit())
+}
+
+/// Starts `ispmon <sub>` (serve or demo) on a free loopback port, its
+/// stderr (the log) going to `stderr`, and waits until it listens.
+pub fn spawn_command(
+    sub: &str,
+    data: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> ChildServer {
     let mut cmd = Command::new(bin());
-    cmd.arg("serve")
+    cmd.arg(sub)
         .arg("--data")
         .arg(data)
         .arg("--listen")
@@ -287,7 +299,7 @@ pub fn spawn_server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildSe
         .env("ISPMON_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(stderr);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -313,7 +325,7 @@ pub fn spawn_server(data: &Path, args: &[&str], env: &[(&str, &str)]) -> ChildSe
             return ChildServer {
                 child,
                 base: url.trim().to_string(),
-                _stdout: rx,
+                stdout: rx,
             };
         }
     }

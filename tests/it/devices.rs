@@ -713,3 +713,85 @@ pub mod pulls {
         assert_eq!(row(&app, &ids[0]).await.last_failure, None);
     }
 }
+
+/// `ispmon demo` starts its emulated fleet, registers and pulls it; with
+/// debug logging on, no device password appears in the log, the event log,
+/// the read models, the pages, the API or a test-connection transcript.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
+    use ispmon_sim::{DeviceSpec, Kind, Transport};
+    let data = tempfile::tempdir().unwrap();
+    let log_path = data.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = spawn_command(
+        "demo",
+        &data.path().join("d"),
+        &[],
+        &[("RUST_LOG", "debug")],
+        std::process::Stdio::from(log),
+    );
+    // The demo's fleet is `Fleet::mixed(14)`: the same sample devices.
+    let mut secrets = Vec::new();
+    for i in 0..14 {
+        let t = if i % 2 == 0 { Transport::Ssh } else { Transport::Telnet };
+        let spec = DeviceSpec::sample(Kind::ALL[i % Kind::ALL.len()], t, i);
+        secrets.push(spec.password.clone());
+        secrets.extend(spec.enable_password.clone());
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = server
+            .stdout
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("the demo did not finish its pulls: {seen:?}"));
+        let done = line.contains("second config pull");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let first = seen.iter().find(|l| l.contains("first config pull")).unwrap();
+    assert!(first.contains("14 new, 0 unchanged, 0 failed"), "{seen:?}");
+    let second = seen.iter().find(|l| l.contains("second config pull")).unwrap();
+    assert!(second.contains("2 new, 12 unchanged, 0 failed"), "{seen:?}");
+
+    let mut admin = Session::anonymous(&server.base);
+    let r = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let mut texts = Vec::new();
+    let (_, list) = admin.get_text("/devices").await;
+    let (_, api) = admin.get_text("/api/v1/devices").await;
+    let devices: Value = serde_json::from_str(&api).unwrap();
+    let devices = devices["devices"].as_array().unwrap().clone();
+    assert_eq!(devices.len(), 14);
+    for d in &devices {
+        let id = d["id"].as_str().unwrap();
+        assert!(d["versions"].as_u64().unwrap() >= 1, "{d}");
+        texts.push(admin.get_text(&format!("/devices/{id}")).await.1);
+        texts.push(admin.get_text(&format!("/api/v1/devices/{id}/configs/1")).await.1);
+        let r = admin.post_htmx(&format!("/devices/{id}/test"), &[]).await;
+        assert_eq!(r.status().as_u16(), 200);
+        let t = r.text().await.unwrap();
+        assert!(t.contains("Logged in and read the version"), "{t}");
+        texts.push(t);
+    }
+    texts.push(list);
+    texts.push(api);
+    texts.push(admin.get_text("/configs/search?q=secret").await.1);
+    let events = ispmon(&["export-events"], &data.path().join("d"));
+    texts.push(String::from_utf8_lossy(&events.stdout).into_owned());
+    drop(server);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("config pulled"), "debug log was written");
+    texts.push(log);
+    for views in ["views.db", "events.db"] {
+        texts.push(String::from_utf8_lossy(&std::fs::read(data.path().join("d").join(views)).unwrap()).into_owned());
+    }
+    for secret in &secrets {
+        for (i, t) in texts.iter().enumerate() {
+            assert!(!t.contains(secret.as_str()), "{secret} leaked into text #{i}");
+        }
+    }
+}
