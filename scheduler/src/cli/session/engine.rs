@@ -46,6 +46,8 @@ pub(crate) struct Engine {
     secrets: Vec<String>,
     /// The prompt seen after login (or enable), trimmed.
     prompt: Option<String>,
+    /// The device echoed a command of this session: it echoes every one.
+    echoes: bool,
 }
 
 impl Engine {
@@ -69,6 +71,7 @@ impl Engine {
             transcript,
             secrets,
             prompt: None,
+            echoes: false,
         }
     }
 
@@ -290,8 +293,13 @@ impl Engine {
                 }
                 // Only a prompt so far: a late extra prompt of the previous
                 // command (an extra Enter), or a device that does not echo
-                // and printed nothing. The echo follows a stale prompt at
-                // once; if nothing follows within a moment, this is the end.
+                // and printed nothing. A device known to echo has not
+                // answered yet: wait for its echo. Otherwise the echo
+                // follows a stale prompt at once; if nothing follows
+                // within a moment, this is the end.
+                if self.echoes {
+                    continue 'read;
+                }
                 let settle = (Instant::now() + PROMPT_SETTLE).min(cap);
                 if !self.read_until(&stage, settle).await? {
                     break 'read;
@@ -299,11 +307,9 @@ impl Engine {
             }
         }
         let repeat = self.dialect.command_echo(command);
-        let output = self.strip_prompts(&strip_echo(
-            self.screen.committed(),
-            command,
-            repeat.as_deref(),
-        ));
+        let committed = self.screen.committed();
+        self.echoes |= after_line(committed, |l| is_echo(l, command, repeat.as_deref())).is_some();
+        let output = self.strip_prompts(&strip_echo(committed, command, repeat.as_deref()));
         self.fresh_screen();
         tracing::debug!(command, bytes = output.len(), elapsed = ?started.elapsed(), "command done");
         match self.dialect.command_error(&output) {
@@ -374,6 +380,12 @@ fn strip_echo(text: &str, command: &str, command_echo: Option<&str>) -> String {
         }
     }
     rest.to_owned()
+}
+
+/// Is `line` the terminal's echo of `command` (after a prompt)?
+fn is_echo(line: &str, command: &str, command_echo: Option<&str>) -> bool {
+    let command = command.trim();
+    !command.is_empty() && line.trim_end().ends_with(command) && Some(line.trim()) != command_echo
 }
 
 /// The text after the first of its first three lines (blank lines before
