@@ -117,7 +117,13 @@ impl Drop for Sshd {
     }
 }
 
-fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path, kind: Kind) -> Sshd {
+fn start_sshd(
+    dir: &Path,
+    port: u16,
+    key: &Path,
+    shell: &Path,
+    kind: Kind,
+) -> Result<Sshd, PortTaken> {
     std::fs::create_dir_all("/run/sshd").expect("privilege separation dir");
     let config = dir.join(format!(
         "sshd_config_{}_{}",
@@ -165,18 +171,38 @@ fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path, kind: Kind) -> Ss
         }
     });
     let sshd = Sshd(child);
+    let mut bind_failed = false;
     loop {
         match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) if line.contains("Server listening on 127.0.0.1") => return sshd,
-            Ok(_) => continue,
+            Ok(line) if line.contains("Server listening on 127.0.0.1") => return Ok(sshd),
+            Ok(line) => bind_failed |= line.contains("Address already in use"),
+            // sshd exited: its log has ended.
+            Err(mpsc::RecvTimeoutError::Disconnected) if bind_failed => return Err(PortTaken),
             Err(_) => panic!("sshd did not start listening (see its log above)"),
         }
     }
 }
 
+/// sshd could not bind its port: someone took it between [`free_port`]
+/// and sshd's bind.
+#[derive(Debug)]
+struct PortTaken;
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// sshd on a free port: another port when the one picked was taken in the
+/// meantime (other tests bind ports too).
+fn start_sshd_anywhere(dir: &Path, key: &Path, shell: &Path, kind: Kind) -> (Sshd, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        if let Ok(sshd) = start_sshd(dir, port, key, shell, kind) {
+            return (sshd, port);
+        }
+    }
+    panic!("sshd found no free port in five tries");
 }
 
 /// The user, a temp dir sshd and its ForceCommand can read, and the
@@ -220,8 +246,7 @@ async fn every_dialect_pulls_its_config_through_real_openssh() {
     let (dir, shell) = prepare();
     let (key, fp) = host_key(dir.path(), "host_key");
     for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Mikrotik) {
-        let port = free_port();
-        let _sshd = start_sshd(dir.path(), port, &key, &shell, kind);
+        let (_sshd, port) = start_sshd_anywhere(dir.path(), &key, &shell, kind);
         let device = ispmon_sim::DeviceSpec::sample(kind, Transport::Ssh, 0);
         let dialect = Dialect::parse(kind.slug()).unwrap();
         let target = Target {
@@ -269,10 +294,8 @@ async fn every_dialect_pulls_its_config_through_real_openssh() {
 #[tokio::test]
 async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
     let (dir, shell) = prepare();
-
-    let port = free_port();
     let (key1, fp1) = host_key(dir.path(), "host_key_1");
-    let sshd = start_sshd(dir.path(), port, &key1, &shell, Kind::CiscoIos);
+    let (sshd, port) = start_sshd_anywhere(dir.path(), &key1, &shell, Kind::CiscoIos);
 
     let device = ispmon_sim::DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 0);
     let target = Target {
@@ -310,7 +333,8 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
     // Same address, new host key: refused before the password goes out.
     drop(sshd);
     let (key2, fp2) = host_key(dir.path(), "host_key_2");
-    let _sshd = start_sshd(dir.path(), port, &key2, &shell, Kind::CiscoIos);
+    let _sshd = start_sshd(dir.path(), port, &key2, &shell, Kind::CiscoIos)
+        .expect("the port sshd just left is free again");
     let e = exec(
         &target,
         &creds,
