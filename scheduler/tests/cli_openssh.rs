@@ -1,6 +1,7 @@
 //! ispmon's SSH client against a real OpenSSH server: password login, a
-//! pty and a shell (the emulated Cisco CLI of `sim-shell`, run as sshd's
-//! `ForceCommand`), a config pull, then a host key change refused.
+//! pty and a shell (an emulated device CLI of `sim-shell`, run as sshd's
+//! `ForceCommand`): a config pull from every dialect's CLI, and a host key
+//! change refused.
 //!
 //! Needs root (it creates a local user) and Debian's `openssh-server`; it
 //! fails, never skips, when either is missing. sshd listens on 127.0.0.1
@@ -52,8 +53,14 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Creates the test user when missing and (re)sets its password.
+/// Creates the test user when missing and (re)sets its password, once per
+/// test process (the tests run in parallel).
 fn ensure_user() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(create_user);
+}
+
+fn create_user() {
     assert!(
         // SAFETY: geteuid has no preconditions.
         unsafe { libc::geteuid() } == 0,
@@ -110,11 +117,18 @@ impl Drop for Sshd {
     }
 }
 
-fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path) -> Sshd {
+fn start_sshd(
+    dir: &Path,
+    port: u16,
+    key: &Path,
+    shell: &Path,
+    kind: Kind,
+) -> Result<Sshd, PortTaken> {
     std::fs::create_dir_all("/run/sshd").expect("privilege separation dir");
     let config = dir.join(format!(
-        "sshd_config_{}",
-        key.file_name().unwrap().to_string_lossy()
+        "sshd_config_{}_{}",
+        key.file_name().unwrap().to_string_lossy(),
+        kind.slug()
     ));
     std::fs::write(
         &config,
@@ -133,9 +147,10 @@ fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path) -> Sshd {
              PermitTTY yes\n\
              X11Forwarding no\n\
              AllowTcpForwarding no\n\
-             ForceCommand {shell} --kind cisco-ios --index 0\n",
+             ForceCommand {shell} --kind {kind} --index 0\n",
             key = key.display(),
             shell = shell.display(),
+            kind = kind.slug(),
         ),
     )
     .unwrap();
@@ -156,22 +171,43 @@ fn start_sshd(dir: &Path, port: u16, key: &Path, shell: &Path) -> Sshd {
         }
     });
     let sshd = Sshd(child);
+    let mut bind_failed = false;
     loop {
         match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(line) if line.contains("Server listening on 127.0.0.1") => return sshd,
-            Ok(_) => continue,
+            Ok(line) if line.contains("Server listening on 127.0.0.1") => return Ok(sshd),
+            Ok(line) => bind_failed |= line.contains("Address already in use"),
+            // sshd exited: its log has ended.
+            Err(mpsc::RecvTimeoutError::Disconnected) if bind_failed => return Err(PortTaken),
             Err(_) => panic!("sshd did not start listening (see its log above)"),
         }
     }
 }
+
+/// sshd could not bind its port: someone took it between [`free_port`]
+/// and sshd's bind.
+#[derive(Debug)]
+struct PortTaken;
 
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
 
-#[tokio::test]
-async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
+/// sshd on a free port: another port when the one picked was taken in the
+/// meantime (other tests bind ports too).
+fn start_sshd_anywhere(dir: &Path, key: &Path, shell: &Path, kind: Kind) -> (Sshd, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        if let Ok(sshd) = start_sshd(dir, port, key, shell, kind) {
+            return (sshd, port);
+        }
+    }
+    panic!("sshd found no free port in five tries");
+}
+
+/// The user, a temp dir sshd and its ForceCommand can read, and the
+/// `sim-shell` binary copied into it.
+fn prepare() -> (tempfile::TempDir, PathBuf) {
     assert!(
         Path::new(SSHD).is_file(),
         "{SSHD} is missing: install Debian's openssh-server \
@@ -189,10 +225,77 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
     let shell = dir.path().join("sim-shell");
     std::fs::copy(sim_shell_binary(), &shell).unwrap();
     std::fs::set_permissions(&shell, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, shell)
+}
 
-    let port = free_port();
+fn timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(10),
+        login: Duration::from_secs(10),
+        command: Duration::from_secs(10),
+    }
+}
+
+/// Every dialect's CLI behind a real sshd and pty (the emulated shell put
+/// the pty in raw mode, as device firmware does): the config arrives whole,
+/// without echo, prompt or pager. MikroTik is left out: its console options
+/// travel in the SSH user name (`admin+ct`), which only RouterOS's own SSH
+/// server understands.
+#[tokio::test]
+async fn every_dialect_pulls_its_config_through_real_openssh() {
+    let (dir, shell) = prepare();
+    let (key, fp) = host_key(dir.path(), "host_key");
+    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Mikrotik) {
+        let (_sshd, port) = start_sshd_anywhere(dir.path(), &key, &shell, kind);
+        let device = ispmon_sim::DeviceSpec::sample(kind, Transport::Ssh, 0);
+        let dialect = Dialect::parse(kind.slug()).unwrap();
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port,
+            transport: TransportKind::Ssh,
+            dialect,
+            legacy_ssh: false,
+        };
+        let creds = Credentials {
+            login: USER.into(),
+            password: PASSWORD.into(),
+            enable_password: device.enable_password.clone(),
+        };
+        let cmd = dialect.config_command();
+        let e = exec(
+            &target,
+            &creds,
+            &HostKeyCheck::Expect(fp.clone()),
+            &timeouts(),
+            &[cmd],
+        )
+        .await;
+        let rendered = e.transcript.render();
+        let outputs = e
+            .outputs
+            .unwrap_or_else(|err| panic!("{kind:?}: {err}\n{rendered}"));
+        let config = &outputs[0];
+        let mut rest = config.as_str();
+        for line in device.state.config.lines().filter(|l| !l.trim().is_empty()) {
+            let at = rest
+                .find(line)
+                .unwrap_or_else(|| panic!("{kind:?}: {line:?} missing or out of order:\n{config}"));
+            rest = &rest[at + line.len()..];
+        }
+        assert!(!config.contains(cmd), "{kind:?}: echo left:\n{config}");
+        assert!(
+            !config.lines().any(|l| dialect.is_prompt(l)),
+            "{kind:?}: prompt left:\n{config}"
+        );
+        assert!(!rendered.contains(PASSWORD));
+    }
+}
+
+#[tokio::test]
+async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
+    let (dir, shell) = prepare();
     let (key1, fp1) = host_key(dir.path(), "host_key_1");
-    let sshd = start_sshd(dir.path(), port, &key1, &shell);
+    let (sshd, port) = start_sshd_anywhere(dir.path(), &key1, &shell, Kind::CiscoIos);
 
     let device = ispmon_sim::DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 0);
     let target = Target {
@@ -207,11 +310,7 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
         password: PASSWORD.into(),
         enable_password: device.enable_password.clone(),
     };
-    let timeouts = Timeouts {
-        connect: Duration::from_secs(10),
-        login: Duration::from_secs(10),
-        command: Duration::from_secs(10),
-    };
+    let timeouts = timeouts();
     let cmd = target.dialect.config_command();
     let e = exec(
         &target,
@@ -234,7 +333,8 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
     // Same address, new host key: refused before the password goes out.
     drop(sshd);
     let (key2, fp2) = host_key(dir.path(), "host_key_2");
-    let _sshd = start_sshd(dir.path(), port, &key2, &shell);
+    let _sshd = start_sshd(dir.path(), port, &key2, &shell, Kind::CiscoIos)
+        .expect("the port sshd just left is free again");
     let e = exec(
         &target,
         &creds,

@@ -2,14 +2,15 @@
 //! logins, pulls, paging, faults, host keys, the session limiter.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ispmon_scheduler::cli::session::{
     connect, exec, CliError, Credentials, Exec, HostKeyCheck, SessionLimiter, Stage, Target,
-    Timeouts, TransportKind,
+    Timeouts, TranscriptEntry, TransportKind,
 };
-use ispmon_scheduler::cli::Dialect;
+use ispmon_scheduler::cli::text::decode;
+use ispmon_scheduler::cli::{Dialect, MacEntry};
 use ispmon_sim::fleet::ShellFactory;
 use ispmon_sim::{DeviceSpec, Fault, Fleet, Kind, Shell, SimDevice, Step, Transport};
 
@@ -134,6 +135,81 @@ fn assert_pulled(d: &SimDevice, e: &Exec) {
     }
 }
 
+/// What the device prints for `command` when a person types it (paging
+/// off, privileged), between the echoed line and the next prompt: the
+/// device's own shell driven in-process on a copy of its state, with no
+/// transport and no session engine in between.
+fn device_print(d: &SimDevice, command: &str) -> String {
+    let dialect = dialect(d.spec.kind);
+    let state = Arc::new(Mutex::new(d.state.lock().unwrap().clone()));
+    let mut shell = ispmon_sim::shell::new_shell(&d.spec, state);
+    let text = |steps: Vec<Step>| -> String {
+        let bytes: Vec<u8> = steps
+            .into_iter()
+            .flat_map(|s| match s {
+                Step::Write(b) => b,
+                _ => Vec::new(),
+            })
+            .collect();
+        decode(&bytes).replace('\r', "")
+    };
+    let type_line = |shell: &mut Box<dyn Shell>, line: &str| {
+        text(shell.input(format!("{line}{}", dialect.line_ending()).as_bytes()))
+    };
+    let last_line = |t: &str| t.rsplit('\n').next().unwrap_or("").trim_end().to_owned();
+    let banner = text(shell.open(true));
+    if !dialect.is_privileged_prompt(&last_line(&banner)) {
+        let enable = dialect
+            .enable()
+            .expect("unprivileged prompt, so enable exists");
+        let asked = type_line(&mut shell, enable.command);
+        if last_line(&asked)
+            .to_lowercase()
+            .ends_with(enable.password_prompt)
+        {
+            let pw = d
+                .spec
+                .enable_password
+                .clone()
+                .unwrap_or(d.spec.password.clone());
+            type_line(&mut shell, &pw);
+        }
+    }
+    for off in dialect.paging_off() {
+        type_line(&mut shell, off);
+    }
+    let all = type_line(&mut shell, command);
+    assert!(
+        dialect.is_prompt(&last_line(&all)),
+        "{:?}: no prompt after {command}: {all:?}",
+        d.spec.kind
+    );
+    let start = all.find('\n').map_or(0, |i| i + 1);
+    let end = all.rfind('\n').map_or(all.len(), |i| i + 1);
+    all[start..end.max(start)].to_owned()
+}
+
+/// The pulled config is the device's config print, normalised: nothing of
+/// the dialogue (echo, prompt, pager) left in it, nothing of it lost.
+fn assert_config_is_the_device_print(d: &SimDevice, pulled: &str) {
+    let what = format!("{:?} over {:?}", d.spec.kind, d.spec.transport);
+    let dialect = dialect(d.spec.kind);
+    let printed = device_print(d, dialect.config_command());
+    assert_eq!(
+        dialect.normalise_config(pulled),
+        dialect.normalise_config(&printed),
+        "{what}"
+    );
+    let state = d.state.lock().unwrap().clone();
+    let last = state.config.trim_end().lines().last().unwrap().trim_end();
+    assert!(pulled.ends_with(&format!("{last}\n")), "{what}: {pulled:?}");
+    assert!(!pulled.contains(dialect.config_command()), "{what}: echo");
+    assert!(
+        !pulled.lines().any(|l| dialect.is_prompt(l)),
+        "{what}: prompt in {pulled:?}"
+    );
+}
+
 /// Runs `check` on every device of the fleet at once.
 async fn each_device<'a, F, Fut>(fleet: &'a Fleet, check: F)
 where
@@ -160,6 +236,27 @@ async fn version_config_and_mac_table_are_pulled_over_both_transports() {
         let e = pull(d, &Timeouts::default()).await;
         assert_pulled(d, &e);
     }
+}
+
+#[tokio::test]
+async fn a_config_pull_is_exactly_what_the_device_prints_over_both_transports() {
+    let fleet = Fleet::start(all_specs()).await.unwrap();
+    each_device(&fleet, |d| async move {
+        let t = target(d);
+        let e = exec(
+            &t,
+            &creds(d),
+            &HostKeyCheck::FirstContact,
+            &Timeouts::default(),
+            &[t.dialect.config_command()],
+        )
+        .await;
+        let outputs = e
+            .outputs
+            .unwrap_or_else(|err| panic!("{:?}: {err}\n{}", d.spec.kind, e.transcript.render()));
+        assert_config_is_the_device_print(d, &outputs[0]);
+    })
+    .await;
 }
 
 /// Swallows the dialect's paging-off commands so the device pages.
@@ -212,10 +309,34 @@ async fn a_device_that_keeps_paging_still_gives_the_whole_config() {
     for d in &fleet.devices {
         let e = pull(d, &Timeouts::default()).await;
         assert_pulled(d, &e);
-        let answered = e.transcript.render().matches(">>> ").count();
+        assert_config_is_the_device_print(d, &e.outputs.as_ref().unwrap()[1]);
+        let dialect = dialect(d.spec.kind);
+        if dialect.paging_off().is_empty() {
+            // Nothing to ignore: the dialect's commands never page.
+            continue;
+        }
+        // What was typed while the config printed: the pager answers.
+        let sent: Vec<&str> = e
+            .transcript
+            .entries()
+            .iter()
+            .filter_map(|t| match t {
+                TranscriptEntry::Sent(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let config_at = sent
+            .iter()
+            .position(|s| *s == dialect.config_command())
+            .unwrap();
+        let answers = sent[config_at + 1..]
+            .iter()
+            .take_while(|s| **s != dialect.mac_table_command())
+            .count();
         assert!(
-            answered > 5,
-            "pager was never answered:\n{}",
+            answers >= 1,
+            "{:?}: the config pager was never answered:\n{}",
+            d.spec.kind,
             e.transcript.render()
         );
     }
@@ -288,10 +409,19 @@ async fn hanging_or_disconnecting_mid_output_fails_that_command() {
             })
         );
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert!(
-            e.transcript.render().contains("interface"),
-            "half the config is kept"
-        );
+        let state = d.state.lock().unwrap().clone();
+        let transcript = e.transcript.render();
+        for line in state
+            .config
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(5)
+        {
+            assert!(
+                transcript.contains(line),
+                "half the config is kept: {line:?}"
+            );
+        }
 
         set_fault(d, Fault::DisconnectMidOutput);
         let e = pull(d, &quick()).await;
@@ -553,14 +683,25 @@ async fn cp1251_output_is_decoded() {
         spec(Kind::CiscoIos, Transport::Telnet, 0),
         spec(Kind::CiscoIos, Transport::Ssh, 1),
     ];
+    // The first port description becomes Cyrillic.
+    let cyrillic = " description абонент Иванов";
     for s in &mut specs {
-        s.state.config = s.state.config.replace("client port 1 ", "абонент Иванов ");
+        let config = s.state.config.clone();
+        let old = config
+            .lines()
+            .find(|l| l.starts_with(" description "))
+            .expect("the sample config describes its ports");
+        s.state.config = config.replacen(old, cyrillic, 1);
     }
     let fleet = Fleet::start_with(specs, shells).await.unwrap();
     for d in &fleet.devices {
         let e = pull(d, &Timeouts::default()).await;
         assert_pulled(d, &e);
-        assert!(e.outputs.unwrap()[1].contains("description абонент Иванов of"));
+        let config = &e.outputs.as_ref().unwrap()[1];
+        assert!(
+            config.lines().any(|l| l == cyrillic),
+            "{cyrillic:?} not in {config}"
+        );
     }
 }
 
@@ -607,14 +748,15 @@ async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
     }
 }
 
-/// Presses Enter once more after every `show` command, so the device prints
-/// an extra prompt after each output (as after a stray keystroke).
-struct ExtraEnterAfterShow {
+/// Presses Enter once more after each of the given commands, so the device
+/// prints an extra prompt after their outputs (as after a stray keystroke).
+struct ExtraEnterAfter {
     inner: Box<dyn Shell>,
+    commands: Vec<&'static str>,
     line: Vec<u8>,
 }
 
-impl Shell for ExtraEnterAfterShow {
+impl Shell for ExtraEnterAfter {
     fn open(&mut self, authenticated: bool) -> Vec<Step> {
         self.inner.open(authenticated)
     }
@@ -624,7 +766,8 @@ impl Shell for ExtraEnterAfterShow {
         for &b in bytes {
             out.extend(self.inner.input(&[b]));
             if b == b'\r' || b == b'\n' {
-                if self.line.starts_with(b"show") {
+                let typed = String::from_utf8_lossy(&self.line).into_owned();
+                if self.commands.contains(&typed.trim()) {
                     out.extend(self.inner.input(b"\r"));
                 }
                 self.line.clear();
@@ -639,27 +782,52 @@ impl Shell for ExtraEnterAfterShow {
 #[tokio::test]
 async fn extra_prompts_do_not_shift_outputs() {
     let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
-        Box::new(ExtraEnterAfterShow {
+        let d = dialect(spec.kind);
+        Box::new(ExtraEnterAfter {
             inner: ispmon_sim::fleet::default_shells()(spec, state),
+            commands: vec![
+                d.version_command(),
+                d.config_command(),
+                d.mac_table_command(),
+            ],
             line: Vec::new(),
         }) as Box<dyn Shell>
     });
-    let specs = vec![
-        spec(Kind::CiscoIos, Transport::Telnet, 0),
-        spec(Kind::CiscoIos, Transport::Ssh, 1),
-    ];
-    let fleet = Fleet::start_with(specs, shells).await.unwrap();
-    for d in &fleet.devices {
+    let fleet = Fleet::start_with(all_specs(), shells).await.unwrap();
+    each_device(&fleet, |d| async move {
+        let what = format!("{:?} over {:?}", d.spec.kind, d.spec.transport);
         let e = pull(d, &Timeouts::default()).await;
         assert_pulled(d, &e);
         let outputs = e.outputs.unwrap();
-        assert!(outputs[0].contains("Software, Version"));
-        assert!(!outputs[1].contains("Software, Version"));
-        assert!(
-            outputs[1].starts_with("Building configuration"),
-            "{}",
-            outputs[1]
+        let dialect = dialect(d.spec.kind);
+        let state = d.state.lock().unwrap().clone();
+        // Each output is its own command's: the version parses to this
+        // device's model and firmware, the config is its config print, the
+        // MAC table is its table, row for row.
+        let version = dialect.parse_version(&outputs[0]);
+        assert_eq!(
+            version.model.as_deref(),
+            Some(state.model.as_str()),
+            "{what}"
         );
-        assert!(outputs[1].ends_with("end\n"), "{}", outputs[1]);
-    }
+        assert!(
+            version.version.is_some_and(|v| v.contains(&state.firmware)),
+            "{what}: {}",
+            outputs[0]
+        );
+        assert_config_is_the_device_print(d, &outputs[1]);
+        let macs = dialect.parse_mac_table(&outputs[2]).unwrap();
+        let want: Vec<MacEntry> = state
+            .mac_table
+            .iter()
+            .map(|r| MacEntry {
+                vlan: r.vlan,
+                mac: r.mac.clone(),
+                port: r.port.clone(),
+                dynamic: r.dynamic,
+            })
+            .collect();
+        assert_eq!(macs, want, "{what}");
+    })
+    .await;
 }

@@ -165,13 +165,11 @@ pub fn new_shell(spec: &DeviceSpec, state: SharedState) -> Box<dyn Shell> {
     crate::shells::new_shell(spec, state)
 }
 
-/// The password check an SSH transport makes (honours `Fault::WrongPassword`).
+/// The password check an SSH transport makes (honours `Fault::WrongPassword`;
+/// the user name may carry MikroTik console options, as on the real gear).
 pub fn password_ok(spec: &DeviceSpec, state: &SharedState, login: &str, password: &str) -> bool {
     let fault = state.lock().map(|s| s.fault).unwrap_or_default();
-    // RouterOS takes console flags after a `+` in the login name ("admin+ct").
-    let login = match spec.kind {
-        Kind::Mikrotik => login.split('+').next().unwrap_or(login),
-        _ => login,
-    };
-    fault != Fault::WrongPassword && login == spec.login && password == spec.password
+    fault != Fault::WrongPassword
+        && crate::shells::account(spec.kind, login) == spec.login
+        && password == spec.password
 }

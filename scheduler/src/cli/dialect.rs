@@ -188,6 +188,16 @@ impl Dialect {
         }
     }
 
+    /// The line some devices print after the terminal echo to repeat the
+    /// command (D-Link: `Command: show fdb`, then a blank line). It is part
+    /// of the echo, not of the output.
+    pub fn command_echo(self, command: &str) -> Option<String> {
+        match self {
+            Dialect::DlinkDes => Some(dlink::command_echo(command)),
+            _ => None,
+        }
+    }
+
     /// What to send after a command.
     pub fn line_ending(self) -> &'static str {
         "\r\n"

@@ -15,6 +15,13 @@ fn line_erase(prompt: &str) -> String {
 
 pub(crate) struct RouterOs;
 
+/// The account in a login name with console options (`admin+ct` → `admin`).
+/// RouterOS takes the options at the telnet prompt and as the SSH user
+/// name alike.
+pub(crate) fn account(typed: &str) -> &str {
+    typed.split('+').next().unwrap_or(typed)
+}
+
 impl Vendor for RouterOs {
     fn telnet_banner(&self, _st: &DeviceState) -> String {
         String::new()
@@ -29,7 +36,7 @@ impl Vendor for RouterOs {
         "\nLogin failed, incorrect username or password\n\n"
     }
     fn account<'a>(&self, typed: &'a str) -> &'a str {
-        typed.split('+').next().unwrap_or(typed)
+        account(typed)
     }
     fn welcome(&self, st: &DeviceState) -> String {
         format!(

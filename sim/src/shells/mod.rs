@@ -34,6 +34,14 @@ pub fn new_shell(spec: &DeviceSpec, state: SharedState) -> Box<dyn Shell> {
     }
 }
 
+/// The account named by a login as typed (MikroTik strips its `+ct` flags).
+pub(crate) fn account(kind: Kind, typed: &str) -> &str {
+    match kind {
+        Kind::Mikrotik => mikrotik::account(typed),
+        _ => typed,
+    }
+}
+
 /// What a vendor module contributes to a sample device.
 pub(crate) struct Sample {
     pub hostname: String,

@@ -263,3 +263,19 @@ fn unknown_commands_get_the_vendor_error_and_quit_closes() {
         assert_eq!(step, Some(Step::Close), "{kind:?}");
     }
 }
+
+#[test]
+fn ssh_user_names_carry_console_options_only_on_mikrotik() {
+    for kind in [Kind::Mikrotik, Kind::CiscoIos] {
+        let (spec, state, _) = device(kind, 1);
+        let pw = spec.password.clone();
+        assert!(crate::shell::password_ok(&spec, &state, "admin", &pw));
+        assert_eq!(
+            crate::shell::password_ok(&spec, &state, "admin+ct", &pw),
+            kind == Kind::Mikrotik,
+            "{kind:?}"
+        );
+        assert!(!crate::shell::password_ok(&spec, &state, "admin+ct", "x"));
+        assert!(!crate::shell::password_ok(&spec, &state, "root+ct", &pw));
+    }
+}

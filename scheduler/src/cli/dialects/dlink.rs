@@ -26,6 +26,12 @@ pub(crate) fn is_prompt(line: &str) -> bool {
         && level.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// `Command: show fdb`: the switch repeats the command, words single-spaced.
+pub(crate) fn command_echo(command: &str) -> String {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    format!("Command: {}", words.join(" "))
+}
+
 pub(crate) fn is_error(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
     l.starts_with("available commands:")

@@ -46,6 +46,8 @@ pub(crate) struct Engine {
     secrets: Vec<String>,
     /// The prompt seen after login (or enable), trimmed.
     prompt: Option<String>,
+    /// The device echoed a command of this session: it echoes every one.
+    echoes: bool,
 }
 
 impl Engine {
@@ -69,6 +71,7 @@ impl Engine {
             transcript,
             secrets,
             prompt: None,
+            echoes: false,
         }
     }
 
@@ -290,15 +293,23 @@ impl Engine {
                 }
                 // Only a prompt so far: a late extra prompt of the previous
                 // command (an extra Enter), or a device that does not echo
-                // and printed nothing. The echo follows a stale prompt at
-                // once; if nothing follows within a moment, this is the end.
+                // and printed nothing. A device known to echo has not
+                // answered yet: wait for its echo. Otherwise the echo
+                // follows a stale prompt at once; if nothing follows
+                // within a moment, this is the end.
+                if self.echoes {
+                    continue 'read;
+                }
                 let settle = (Instant::now() + PROMPT_SETTLE).min(cap);
                 if !self.read_until(&stage, settle).await? {
                     break 'read;
                 }
             }
         }
-        let output = self.strip_prompts(&strip_echo(self.screen.committed(), command));
+        let repeat = self.dialect.command_echo(command);
+        let committed = self.screen.committed();
+        self.echoes |= after_line(committed, |l| is_echo(l, command, repeat.as_deref())).is_some();
+        let output = self.strip_prompts(&strip_echo(committed, command, repeat.as_deref()));
         self.fresh_screen();
         tracing::debug!(command, bytes = output.len(), elapsed = ?started.elapsed(), "command done");
         match self.dialect.command_error(&output) {
@@ -349,24 +360,52 @@ fn enable_refused(command: &str, message: &str) -> CliError {
 }
 
 /// Drops the echoed command line (and blank lines before it) from the top
-/// of a command's output.
-fn strip_echo(text: &str, command: &str) -> String {
+/// of a command's output, then the device's own repeat of the command
+/// (`command_echo`, e.g. D-Link's `Command: show fdb`) and the blank lines
+/// around it.
+fn strip_echo(text: &str, command: &str, command_echo: Option<&str>) -> String {
     let command = command.trim();
+    let is_echo =
+        |line: &str| line.trim_end().ends_with(command) && Some(line.trim()) != command_echo;
+    let mut rest = after_line(text, is_echo).unwrap_or(text);
+    if let Some(repeat) = command_echo {
+        if let Some(after) = after_line(rest, |line| line.trim() == repeat) {
+            rest = after;
+            while let Some((line, next)) = rest.split_once('\n') {
+                if !line.trim().is_empty() {
+                    break;
+                }
+                rest = next;
+            }
+        }
+    }
+    rest.to_owned()
+}
+
+/// Is `line` the terminal's echo of `command` (after a prompt)?
+fn is_echo(line: &str, command: &str, command_echo: Option<&str>) -> bool {
+    let command = command.trim();
+    !command.is_empty() && line.trim_end().ends_with(command) && Some(line.trim()) != command_echo
+}
+
+/// The text after the first of its first three lines (blank lines before
+/// it allowed) that `is_it` accepts.
+fn after_line(text: &str, is_it: impl Fn(&str) -> bool) -> Option<&str> {
     let mut rest = text;
     for _ in 0..3 {
         let (line, after) = match rest.find('\n') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
-        if line.trim_end().ends_with(command) {
-            return after.to_owned();
+        if is_it(line) {
+            return Some(after);
         }
         if !line.trim().is_empty() {
-            break;
+            return None;
         }
         rest = after;
     }
-    text.to_owned()
+    None
 }
 
 #[cfg(test)]
@@ -375,11 +414,33 @@ mod tests {
 
     #[test]
     fn the_echo_is_stripped_and_the_rest_kept() {
-        assert_eq!(strip_echo("show ver\nIOS 15\n", "show ver"), "IOS 15\n");
         assert_eq!(
-            strip_echo("\nsw1#show ver\nIOS 15\n", "show ver"),
+            strip_echo("show ver\nIOS 15\n", "show ver", None),
             "IOS 15\n"
         );
-        assert_eq!(strip_echo("IOS 15\n", "show ver"), "IOS 15\n");
+        assert_eq!(
+            strip_echo("\nsw1#show ver\nIOS 15\n", "show ver", None),
+            "IOS 15\n"
+        );
+        assert_eq!(strip_echo("IOS 15\n", "show ver", None), "IOS 15\n");
+    }
+
+    #[test]
+    fn a_repeated_command_line_goes_with_the_echo() {
+        let repeat = Some("Command: show fdb");
+        let raw = "DES-1:admin#show   fdb\nCommand: show fdb\n\n  VID  Name\n\n1 x\n";
+        assert_eq!(
+            strip_echo(raw, "show   fdb", repeat),
+            "  VID  Name\n\n1 x\n"
+        );
+        // Without the terminal echo, the repeat still goes.
+        let raw = "Command: show fdb\n\nVID\n";
+        assert_eq!(strip_echo(raw, "show fdb", repeat), "VID\n");
+        // Output that merely mentions it further down is kept.
+        let raw = "DES-1:admin#show fdb\nVID\nCommand: show fdb\n";
+        assert_eq!(
+            strip_echo(raw, "show fdb", repeat),
+            "VID\nCommand: show fdb\n"
+        );
     }
 }
