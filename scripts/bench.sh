@@ -12,3 +12,5 @@ fi
 cargo bench --bench commands
 cargo bench --bench replay
 cargo bench --bench sweep
+cargo bench --bench sweep_path
+cargo bench --bench config_pull
