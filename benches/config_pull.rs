@@ -17,7 +17,9 @@ use ispmon::devices::pull::{Puller, Report};
 use ispmon::devices::{ConfigCache, DeviceForm};
 use ispmon_events::device::ProfileInput;
 use ispmon_events::{Durability, Metadata, Source};
-use ispmon_scheduler::cli::session::{exec, Credentials, HostKeyCheck, Target, Timeouts, TransportKind};
+use ispmon_scheduler::cli::session::{
+    exec, Credentials, HostKeyCheck, Target, Timeouts, TransportKind,
+};
 use ispmon_scheduler::cli::Dialect;
 use ispmon_sim::{Fleet, Transport};
 use tokio_util::sync::CancellationToken;
@@ -75,7 +77,11 @@ async fn run() {
             let target = Target {
                 host: addr.ip().to_string(),
                 port: addr.port(),
-                transport: if spec.transport == Transport::Ssh { TransportKind::Ssh } else { TransportKind::Telnet },
+                transport: if spec.transport == Transport::Ssh {
+                    TransportKind::Ssh
+                } else {
+                    TransportKind::Telnet
+                },
                 dialect,
                 legacy_ssh: spec.legacy_ssh,
             };
@@ -85,7 +91,14 @@ async fn run() {
                 enable_password: spec.enable_password.clone(),
             };
             let s = Instant::now();
-            let e = exec(&target, &creds, &HostKeyCheck::FirstContact, &Timeouts::default(), &[dialect.config_command()]).await;
+            let e = exec(
+                &target,
+                &creds,
+                &HostKeyCheck::FirstContact,
+                &Timeouts::default(),
+                &[dialect.config_command()],
+            )
+            .await;
             (e.outputs.is_ok(), s.elapsed())
         });
     }
@@ -111,7 +124,12 @@ async fn run() {
                 name: format!("dev-{i:03}"),
                 address: dev.addr.ip().to_string(),
                 port: dev.addr.port().to_string(),
-                transport: if spec.transport == Transport::Ssh { "ssh" } else { "telnet" }.into(),
+                transport: if spec.transport == Transport::Ssh {
+                    "ssh"
+                } else {
+                    "telnet"
+                }
+                .into(),
                 dialect: spec.kind.slug().into(),
                 login: spec.login.clone(),
                 legacy_ssh: spec.legacy_ssh,
@@ -121,10 +139,22 @@ async fn run() {
             enable_password: spec.enable_password.clone().unwrap_or_default(),
             clear_enable: false,
         };
-        ispmon::devices::register(&core, &form, &meta).await.unwrap().unwrap();
+        ispmon::devices::register(&core, &form, &meta)
+            .await
+            .unwrap()
+            .unwrap();
     }
-    let devices = core.views.read(ispmon_projections::devices::all_live).await.unwrap();
-    let puller = Arc::new(Puller::new(core.clone(), SESSIONS, Timeouts::default(), ConfigCache::default()));
+    let devices = core
+        .views
+        .read(ispmon_projections::devices::all_live)
+        .await
+        .unwrap();
+    let puller = Arc::new(Puller::new(
+        core.clone(),
+        SESSIONS,
+        Timeouts::default(),
+        ConfigCache::default(),
+    ));
     let pull_meta = Metadata::system(Source::Scheduler, "bench");
     let (before_rss, _) = rss_mb();
     let t = Instant::now();

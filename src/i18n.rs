@@ -370,6 +370,17 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("home.devices", "Devices", "Устройства"),
     ("home.pulls_failing", "Config pulls failing", "Ошибки снятия конфигураций"),
     ("home.config_changes", "Config changes today", "Изменений конфигураций сегодня"),
+    ("nav.jobs", "Jobs", "Задания"),
+    ("jobs.title", "Scheduler jobs", "Задания планировщика"),
+    ("jobs.none", "No jobs are scheduled.", "Заданий нет."),
+    ("jobs.name", "Job", "Задание"),
+    ("jobs.last_run", "Last run", "Последний запуск"),
+    ("jobs.outcome", "Outcome", "Результат"),
+    ("jobs.next_run", "Next run", "Следующий запуск"),
+    ("jobs.runs", "Runs", "Запусков"),
+    ("jobs.failures", "Failures", "Ошибок"),
+    ("jobs.running", "running", "выполняется"),
+    ("jobs.run_now", "Run now", "Запустить сейчас"),
 ];
 
 fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

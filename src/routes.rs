@@ -84,6 +84,8 @@ pub const PERMISSIONS: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/hosts/{id}", ADMIN),
     ("GET", "/api/v1/hosts/{id}/samples", Access::AnyRole),
     ("POST", "/api/v1/sweeps", OPS),
+    ("GET", "/admin/jobs", ADMIN),
+    ("POST", "/admin/jobs/{name}/run", ADMIN),
     ("GET", "/devices", DEVICES),
     ("POST", "/devices", ADMIN),
     ("POST", "/devices/pull", OPS),
@@ -219,6 +221,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/hosts/{id}/samples", get(api_hosts::samples))
         .route("/api/v1/sweeps", post(api_hosts::sweep))
+        .route("/admin/jobs", get(pages::jobs::list))
+        .route("/admin/jobs/{name}/run", post(pages::jobs::run))
         .route(
             "/devices",
             get(pages::devices::list).post(pages::devices::create),

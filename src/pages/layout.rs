@@ -21,6 +21,7 @@ const NAV: &[(&str, &str)] = &[
     ("/audit/state", "nav.state"),
     ("/admin/icmp/settings", "nav.icmp_settings"),
     ("/admin/notifications", "nav.notifications"),
+    ("/admin/jobs", "nav.jobs"),
 ];
 
 pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {

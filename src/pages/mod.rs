@@ -13,6 +13,7 @@ pub mod home;
 pub mod icmp;
 pub mod icmp_csv;
 pub mod icmp_settings;
+pub mod jobs;
 pub mod layout;
 pub mod login;
 pub mod notifications;

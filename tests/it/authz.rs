@@ -37,6 +37,7 @@ fn concrete(
             &format!("/admin/sessions/{session_id}"),
         )
         .replace("/account/tokens/{id}", "/account/tokens/0000000000000000")
+        .replace("{name}", "config-pull")
         .replace("{id}", user_id)
 }
 

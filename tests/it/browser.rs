@@ -418,7 +418,9 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
     in_browser("browser-config", move |c| async move {
         log_in_and_open(&c, &base, &format!("/devices/{id}")).await;
         wait_for(&c, "#device p.empty").await;
-        c.execute("window.__marker = 9;", vec![]).await.expect("script runs");
+        c.execute("window.__marker = 9;", vec![])
+            .await
+            .expect("script runs");
         click(&c, "#pull-now").await;
         wait_for(&c, "#versions tbody tr").await;
         let notice = text_of(&c, "#device .notice").await;
@@ -430,7 +432,11 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
             .for_element(Locator::XPath("//table[@id='versions']//a[text()='v2']"))
             .await
             .expect("v2 appears");
-        assert_eq!(marker(&c).await, json!(9), "htmx swapped the device panel in place");
+        assert_eq!(
+            marker(&c).await,
+            json!(9),
+            "htmx swapped the device panel in place"
+        );
         save_screenshot(&c, "browser-device.png").await;
         click(&c, "#compare").await;
         wait_for(&c, "table.diff").await;

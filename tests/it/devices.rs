@@ -733,7 +733,11 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
     // The demo's fleet is `Fleet::mixed(14)`: the same sample devices.
     let mut secrets = Vec::new();
     for i in 0..14 {
-        let t = if i % 2 == 0 { Transport::Ssh } else { Transport::Telnet };
+        let t = if i % 2 == 0 {
+            Transport::Ssh
+        } else {
+            Transport::Telnet
+        };
         let spec = DeviceSpec::sample(Kind::ALL[i % Kind::ALL.len()], t, i);
         secrets.push(spec.password.clone());
         secrets.extend(spec.enable_password.clone());
@@ -752,9 +756,15 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
             break;
         }
     }
-    let first = seen.iter().find(|l| l.contains("first config pull")).unwrap();
+    let first = seen
+        .iter()
+        .find(|l| l.contains("first config pull"))
+        .unwrap();
     assert!(first.contains("14 new, 0 unchanged, 0 failed"), "{seen:?}");
-    let second = seen.iter().find(|l| l.contains("second config pull")).unwrap();
+    let second = seen
+        .iter()
+        .find(|l| l.contains("second config pull"))
+        .unwrap();
     assert!(second.contains("2 new, 12 unchanged, 0 failed"), "{seen:?}");
 
     let mut admin = Session::anonymous(&server.base);
@@ -770,7 +780,12 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
         let id = d["id"].as_str().unwrap();
         assert!(d["versions"].as_u64().unwrap() >= 1, "{d}");
         texts.push(admin.get_text(&format!("/devices/{id}")).await.1);
-        texts.push(admin.get_text(&format!("/api/v1/devices/{id}/configs/1")).await.1);
+        texts.push(
+            admin
+                .get_text(&format!("/api/v1/devices/{id}/configs/1"))
+                .await
+                .1,
+        );
         let r = admin.post_htmx(&format!("/devices/{id}/test"), &[]).await;
         assert_eq!(r.status().as_u16(), 200);
         let t = r.text().await.unwrap();
@@ -787,11 +802,48 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
     assert!(log.contains("config pulled"), "debug log was written");
     texts.push(log);
     for views in ["views.db", "events.db"] {
-        texts.push(String::from_utf8_lossy(&std::fs::read(data.path().join("d").join(views)).unwrap()).into_owned());
+        texts.push(
+            String::from_utf8_lossy(&std::fs::read(data.path().join("d").join(views)).unwrap())
+                .into_owned(),
+        );
     }
     for secret in &secrets {
         for (i, t) in texts.iter().enumerate() {
-            assert!(!t.contains(secret.as_str()), "{secret} leaked into text #{i}");
+            assert!(
+                !t.contains(secret.as_str()),
+                "{secret} leaked into text #{i}"
+            );
         }
     }
+}
+
+#[tokio::test]
+async fn the_jobs_page_lists_the_scheduled_jobs_and_runs_one_now() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let (status, page) = admin.get_text("/admin/jobs").await;
+    assert_eq!(status, 200);
+    for job in ["config-pull", "icmp-sweep"] {
+        assert!(
+            page.contains(&format!(r#"data-job="{job}""#)),
+            "{job} listed"
+        );
+    }
+    let r = admin.post_form("/admin/jobs/config-pull/run", &[]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let ran = eventually(std::time::Duration::from_secs(10), || async {
+        app.state
+            .scheduler
+            .status()
+            .get("config-pull")
+            .is_some_and(|s| s.runs >= 1 && !s.running)
+    })
+    .await;
+    assert!(ran, "run now ran the job");
+    let (_, page) = admin.get_text("/admin/jobs").await;
+    assert!(page.contains("no device due"), "its outcome is shown");
+    let r = admin.post_form("/admin/jobs/no-such-job/run", &[]).await;
+    assert_eq!(r.status().as_u16(), 404);
+    let noc = app.login_as(Role::Noc).await;
+    assert_eq!(noc.get("/admin/jobs").await.status().as_u16(), 403);
 }
