@@ -89,6 +89,7 @@ async fn run() {
                 login: spec.login.clone(),
                 password: spec.password.clone(),
                 enable_password: spec.enable_password.clone(),
+                private_key: None,
             };
             let s = Instant::now();
             let e = exec(
@@ -138,6 +139,7 @@ async fn run() {
             password: spec.password.clone(),
             enable_password: spec.enable_password.clone().unwrap_or_default(),
             clear_enable: false,
+            ..Default::default()
         };
         ispmon::devices::register(&core, &form, &meta)
             .await

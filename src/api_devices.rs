@@ -29,7 +29,7 @@ fn device_json(d: &DeviceRow) -> Value {
         "transport": d.transport, "dialect": d.dialect, "roles": d.roles, "login": d.login,
         "legacy_ssh": d.legacy_ssh, "tags": d.tags, "host_id": d.host_id,
         "pull_schedule": d.pull_schedule, "mask_secrets": d.mask_secrets,
-        "has_enable_password": d.has_enable, "retired": d.retired, "host_key": d.host_key,
+        "has_enable_password": d.has_enable, "ssh_key_fingerprint": d.key_fingerprint, "retired": d.retired, "host_key": d.host_key,
         "pending_host_key": d.pending_host_key, "versions": d.versions,
         "last_version_at": d.last_version_at, "last_failure": d.last_failure,
         "last_failure_at": d.last_failure_at, "created_at": d.created_at,
@@ -96,6 +96,7 @@ pub struct DeviceBody {
     login: Option<String>,
     password: Option<String>,
     enable_password: Option<String>,
+    ssh_key: Option<String>,
     legacy_ssh: Option<bool>,
     tags: Option<Vec<String>>,
     host_id: Option<String>,
@@ -143,6 +144,8 @@ fn merge(b: DeviceBody, current: Option<&DeviceRow>) -> DeviceForm {
         password: b.password.unwrap_or_default(),
         enable_password: b.enable_password.unwrap_or_default(),
         clear_enable: false,
+        ssh_key: b.ssh_key.unwrap_or_default(),
+        clear_ssh_key: false,
     }
 }
 

@@ -148,6 +148,7 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
             password: spec.password.clone(),
             enable_password: spec.enable_password.clone().unwrap_or_default(),
             clear_enable: false,
+            ..Default::default()
         };
         let name = form.profile.name.clone();
         let existing = core

@@ -381,6 +381,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("jobs.failures", "Failures", "Ошибок"),
     ("jobs.running", "running", "выполняется"),
     ("jobs.run_now", "Run now", "Запустить сейчас"),
+    ("devices.ssh_key", "SSH private key", "Закрытый SSH-ключ"),
+    ("devices.keep_key", "leave blank to keep the stored key", "оставьте пустым, чтобы не менять ключ"),
+    ("devices.clear_ssh_key", "Remove the SSH key", "Удалить SSH-ключ"),
 ];
 
 fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {

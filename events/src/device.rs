@@ -260,6 +260,14 @@ impl DeviceProfile {
     }
 }
 
+/// A sealed SSH private key: the secret's id and the public key's
+/// fingerprint (not secret; shown on the device page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshKeyRef {
+    pub key_ref: String,
+    pub fingerprint: String,
+}
+
 /// Who or what pulled a config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredConfig {
@@ -276,8 +284,11 @@ pub struct StoredConfig {
 pub enum DeviceCommand {
     Register {
         profile: DeviceProfile,
+        /// Empty when the device logs in by SSH key only.
         password_ref: String,
         enable_ref: Option<String>,
+        /// A sealed SSH private key and its public fingerprint.
+        ssh_key: Option<SshKeyRef>,
     },
     Edit {
         profile: DeviceProfile,
@@ -289,6 +300,10 @@ pub enum DeviceCommand {
     /// New enable password, or none.
     RotateEnablePassword {
         enable_ref: Option<String>,
+    },
+    /// A new SSH private key (sealed), or none.
+    SetSshKey {
+        ssh_key: Option<SshKeyRef>,
     },
     Retire,
     /// First contact over SSH: remember the host key.
@@ -316,6 +331,11 @@ pub enum DeviceEvent {
         profile: DeviceProfile,
         password_ref: String,
         enable_ref: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ssh_key: Option<SshKeyRef>,
+    },
+    DeviceSshKeyChanged {
+        ssh_key: Option<SshKeyRef>,
     },
     DeviceEdited {
         profile: DeviceProfile,
@@ -356,6 +376,7 @@ impl DomainEvent for DeviceEvent {
             DeviceEvent::DeviceEdited { .. } => "DeviceEdited",
             DeviceEvent::DevicePasswordRotated { .. } => "DevicePasswordRotated",
             DeviceEvent::DeviceEnablePasswordRotated { .. } => "DeviceEnablePasswordRotated",
+            DeviceEvent::DeviceSshKeyChanged { .. } => "DeviceSshKeyChanged",
             DeviceEvent::DeviceRetired { .. } => "DeviceRetired",
             DeviceEvent::DeviceHostKeyRecorded { .. } => "DeviceHostKeyRecorded",
             DeviceEvent::DeviceHostKeyAccepted { .. } => "DeviceHostKeyAccepted",
@@ -390,6 +411,7 @@ pub struct Device {
     pub profile: Option<DeviceProfile>,
     pub password_ref: Option<String>,
     pub enable_ref: Option<String>,
+    pub ssh_key: Option<SshKeyRef>,
     pub retired: bool,
     pub host_key: Option<String>,
     pub versions: u32,
@@ -402,18 +424,20 @@ impl Device {
             profile,
             password_ref,
             enable_ref,
+            ssh_key,
         } = command
         {
             if self.profile.is_some() {
                 return Err(DeviceError::AlreadyRegistered);
             }
-            if password_ref.is_empty() {
+            if password_ref.is_empty() && ssh_key.is_none() {
                 return Err(DeviceError::MissingPassword);
             }
             return Ok(vec![DeviceEvent::DeviceRegistered {
                 profile,
                 password_ref,
                 enable_ref,
+                ssh_key,
             }]);
         }
         let Some(current) = &self.profile else {
@@ -442,6 +466,15 @@ impl Device {
             }
             DeviceCommand::RotateEnablePassword { enable_ref } => {
                 vec![DeviceEvent::DeviceEnablePasswordRotated { enable_ref }]
+            }
+            DeviceCommand::SetSshKey { ssh_key } => {
+                if ssh_key.is_none() && self.ssh_key.is_none() {
+                    return Err(DeviceError::Unchanged);
+                }
+                if ssh_key.is_none() && self.password_ref.as_deref().unwrap_or("").is_empty() {
+                    return Err(DeviceError::MissingPassword);
+                }
+                vec![DeviceEvent::DeviceSshKeyChanged { ssh_key }]
             }
             DeviceCommand::Retire => vec![DeviceEvent::DeviceRetired {
                 name: current.name.clone(),
@@ -506,11 +539,14 @@ impl Aggregate for Device {
                 profile,
                 password_ref,
                 enable_ref,
+                ssh_key,
             } => {
                 self.profile = Some(profile);
                 self.password_ref = Some(password_ref);
                 self.enable_ref = enable_ref;
+                self.ssh_key = ssh_key;
             }
+            DeviceEvent::DeviceSshKeyChanged { ssh_key } => self.ssh_key = ssh_key,
             DeviceEvent::DeviceEdited { profile, .. } => self.profile = Some(profile),
             DeviceEvent::DevicePasswordRotated { password_ref } => {
                 self.password_ref = Some(password_ref)
@@ -559,6 +595,7 @@ mod tests {
             profile: profile(),
             password_ref: "s1".into(),
             enable_ref: None,
+            ssh_key: None,
         }
     }
 
@@ -692,7 +729,31 @@ mod tests {
                 profile: profile(),
                 password_ref: String::new(),
                 enable_ref: None,
+                ssh_key: None,
             })
+            .then_expect_error(DeviceError::MissingPassword);
+        let key = SshKeyRef {
+            key_ref: "k1".into(),
+            fingerprint: "SHA256:k".into(),
+        };
+        let by_key = DeviceEvent::DeviceRegistered {
+            profile: profile(),
+            password_ref: String::new(),
+            enable_ref: None,
+            ssh_key: Some(key.clone()),
+        };
+        TestFramework::<Device>::with(())
+            .given_no_previous_events()
+            .when(DeviceCommand::Register {
+                profile: profile(),
+                password_ref: String::new(),
+                enable_ref: None,
+                ssh_key: Some(key),
+            })
+            .then_expect_events(vec![by_key.clone()]);
+        TestFramework::<Device>::with(())
+            .given(vec![by_key])
+            .when(DeviceCommand::SetSshKey { ssh_key: None })
             .then_expect_error(DeviceError::MissingPassword);
     }
 }

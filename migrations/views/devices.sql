@@ -15,6 +15,8 @@ CREATE TABLE devices (
     has_enable      INTEGER NOT NULL,
     password_ref    TEXT NOT NULL,
     enable_ref      TEXT,
+    key_ref         TEXT,
+    key_fingerprint TEXT,
     retired         INTEGER NOT NULL DEFAULT 0,
     host_key        TEXT,
     pending_host_key TEXT,

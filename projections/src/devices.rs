@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
-use ispmon_events::device::{DeviceEvent, DeviceProfile};
+use ispmon_events::device::{DeviceEvent, DeviceProfile, SshKeyRef};
 use ispmon_events::firmware::FirmwareEvent;
 
 pub struct DevicesProjection;
@@ -45,6 +45,19 @@ fn write_profile(c: &Connection, id: &str, p: &DeviceProfile, at: &str) -> rusql
     Ok(())
 }
 
+fn set_key(c: &Connection, id: &str, key: Option<&SshKeyRef>, at: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "UPDATE devices SET key_ref = ?2, key_fingerprint = ?3, updated_at = ?4 WHERE device_id = ?1",
+    )?
+    .execute(params![
+        id,
+        key.map(|k| &k.key_ref),
+        key.map(|k| &k.fingerprint),
+        at
+    ])?;
+    Ok(())
+}
+
 impl Projection for DevicesProjection {
     fn name(&self) -> &'static str {
         "devices"
@@ -63,6 +76,7 @@ impl Projection for DevicesProjection {
                     profile,
                     password_ref,
                     enable_ref,
+                    ssh_key,
                 } => {
                     c.prepare_cached(
                         "INSERT INTO devices (device_id, name, address, port, transport, dialect,
@@ -78,6 +92,10 @@ impl Projection for DevicesProjection {
                         at
                     ])?;
                     write_profile(c, id, profile, at)?;
+                    set_key(c, id, ssh_key.as_ref(), at)?;
+                }
+                DeviceEvent::DeviceSshKeyChanged { ssh_key } => {
+                    set_key(c, id, ssh_key.as_ref(), at)?
                 }
                 DeviceEvent::DeviceEdited { profile, .. } => write_profile(c, id, profile, at)?,
                 DeviceEvent::DevicePasswordRotated { password_ref } => {
@@ -204,6 +222,10 @@ pub struct DeviceRow {
     pub password_ref: String,
     #[serde(skip)]
     pub enable_ref: Option<String>,
+    #[serde(skip)]
+    pub key_ref: Option<String>,
+    /// The public fingerprint of the stored SSH key, if any.
+    pub key_fingerprint: Option<String>,
     pub retired: bool,
     pub host_key: Option<String>,
     pub pending_host_key: Option<String>,
@@ -226,7 +248,7 @@ fn split(s: String) -> Vec<String> {
 const DEVICE_COLUMNS: &str = "device_id, name, address, port, transport, dialect, roles, login,
     legacy_ssh, tags, host_id, pull_schedule, mask_secrets, has_enable, retired, host_key,
     pending_host_key, versions, last_hash, last_version_at, last_failure, last_failure_at,
-    password_changed_at, created_at, password_ref, enable_ref";
+    password_changed_at, created_at, password_ref, enable_ref, key_ref, key_fingerprint";
 
 fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
     Ok(DeviceRow {
@@ -256,6 +278,8 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
         created_at: r.get(23)?,
         password_ref: r.get(24)?,
         enable_ref: r.get(25)?,
+        key_ref: r.get(26)?,
+        key_fingerprint: r.get(27)?,
     })
 }
 

@@ -1,4 +1,4 @@
-//! ispmon's SSH client against a real OpenSSH server: password login, a
+//! ispmon's SSH client against a real OpenSSH server: password and key login, a
 //! pty and a shell (an emulated device CLI of `sim-shell`, run as sshd's
 //! `ForceCommand`): a config pull from every dialect's CLI, and a host key
 //! change refused.
@@ -140,7 +140,8 @@ fn start_sshd(
              UsePAM no\n\
              PasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\n\
-             PubkeyAuthentication no\n\
+             PubkeyAuthentication yes\n\
+             AuthorizedKeysFile {dir}/authorized_keys\n\
              PermitRootLogin no\n\
              AllowUsers {USER}\n\
              StrictModes no\n\
@@ -149,6 +150,7 @@ fn start_sshd(
              AllowTcpForwarding no\n\
              ForceCommand {shell} --kind {kind} --index 0\n",
             key = key.display(),
+            dir = dir.display(),
             shell = shell.display(),
             kind = kind.slug(),
         ),
@@ -260,6 +262,7 @@ async fn every_dialect_pulls_its_config_through_real_openssh() {
             login: USER.into(),
             password: PASSWORD.into(),
             enable_password: device.enable_password.clone(),
+            private_key: None,
         };
         let cmd = dialect.config_command();
         let e = exec(
@@ -309,6 +312,7 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
         login: USER.into(),
         password: PASSWORD.into(),
         enable_password: device.enable_password.clone(),
+        private_key: None,
     };
     let timeouts = timeouts();
     let cmd = target.dialect.config_command();
@@ -350,4 +354,87 @@ async fn config_pull_over_real_openssh_and_a_changed_host_key_is_refused() {
             seen: fp2
         })
     );
+}
+
+/// Key authentication: with the user's private key (ed25519, then RSA with
+/// an SHA-2 signature) the login succeeds even with a wrong password; a key
+/// sshd does not know falls back to the password, which then is refused.
+#[tokio::test]
+async fn a_private_key_logs_in_through_real_openssh() {
+    let (dir, shell) = prepare();
+    let (host, _) = host_key(dir.path(), "host_key_k");
+    let mut authorized = String::new();
+    let mut keys = Vec::new();
+    for (name, args) in [
+        ("user_ed25519", vec!["-t", "ed25519"]),
+        ("user_rsa", vec!["-t", "rsa", "-b", "2048"]),
+    ] {
+        let path = dir.path().join(name);
+        run(Command::new("ssh-keygen")
+            .args(["-q", "-N", "", "-C", "ispmon-user"])
+            .args(&args)
+            .arg("-f")
+            .arg(&path));
+        authorized.push_str(&std::fs::read_to_string(path.with_extension("pub")).unwrap());
+        keys.push(std::fs::read_to_string(&path).unwrap());
+    }
+    let authorized_path = dir.path().join("authorized_keys");
+    std::fs::write(&authorized_path, authorized).unwrap();
+    std::fs::set_permissions(&authorized_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (_sshd, port) = start_sshd_anywhere(dir.path(), &host, &shell, Kind::CiscoIos);
+    let device = ispmon_sim::DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 0);
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        transport: TransportKind::Ssh,
+        dialect: Dialect::CiscoIos,
+        legacy_ssh: false,
+    };
+    for key in &keys {
+        assert!(ispmon_scheduler::cli::ssh::check_private_key(key).is_ok());
+        let creds = Credentials {
+            login: USER.into(),
+            password: "not-the-password".into(),
+            enable_password: device.enable_password.clone(),
+            private_key: Some(key.clone()),
+        };
+        let e = exec(
+            &target,
+            &creds,
+            &HostKeyCheck::FirstContact,
+            &timeouts(),
+            &["show version"],
+        )
+        .await;
+        let rendered = e.transcript.render();
+        assert!(e.outputs.is_ok(), "{:?}\n{rendered}", e.outputs);
+        assert!(rendered.contains("public key authentication"), "{rendered}");
+        assert!(
+            !rendered.contains("PRIVATE KEY"),
+            "the key is never in the transcript"
+        );
+    }
+    // A key sshd does not know: the password is tried, and it is wrong.
+    let stranger = dir.path().join("stranger");
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-N", "", "-t", "ed25519", "-f"])
+        .arg(&stranger));
+    let creds = Credentials {
+        login: USER.into(),
+        password: "not-the-password".into(),
+        enable_password: None,
+        private_key: Some(std::fs::read_to_string(&stranger).unwrap()),
+    };
+    let e = exec(
+        &target,
+        &creds,
+        &HostKeyCheck::FirstContact,
+        &timeouts(),
+        &["show version"],
+    )
+    .await;
+    assert_eq!(e.outputs, Err(CliError::AuthFailed));
+    assert!(ispmon_scheduler::cli::ssh::check_private_key("not a key")
+        .unwrap_err()
+        .contains("not a usable SSH private key"));
 }

@@ -44,6 +44,7 @@ fn creds(d: &SimDevice) -> Credentials {
         login: d.spec.login.clone(),
         password: d.spec.password.clone(),
         enable_password: d.spec.enable_password.clone(),
+        private_key: None,
     }
 }
 
@@ -613,6 +614,7 @@ async fn connection_refused_is_a_connect_error() {
             login: "a".into(),
             password: "b".into(),
             enable_password: None,
+            private_key: None,
         },
         &HostKeyCheck::FirstContact,
         &quick(),

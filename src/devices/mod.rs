@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-use ispmon_events::device::{DeviceCommand, DeviceProfile, ProfileInput};
+use ispmon_events::device::{DeviceCommand, DeviceProfile, ProfileInput, SshKeyRef};
 use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceRow};
 use ispmon_scheduler::cli::Dialect;
@@ -65,6 +65,12 @@ pub struct DeviceForm {
     /// Edit only: remove the stored enable password.
     #[serde(default)]
     pub clear_enable: bool,
+    /// An SSH private key (OpenSSH or PEM); blank on edit = keep.
+    #[serde(default)]
+    pub ssh_key: String,
+    /// Edit only: remove the stored SSH key.
+    #[serde(default)]
+    pub clear_ssh_key: bool,
 }
 
 impl std::fmt::Debug for DeviceForm {
@@ -74,6 +80,7 @@ impl std::fmt::Debug for DeviceForm {
             .field("password", &"********")
             .field("enable_password", &"********")
             .field("clear_enable", &self.clear_enable)
+            .field("ssh_key", &(!self.ssh_key.is_empty()).then_some("********"))
             .finish()
     }
 }
@@ -120,6 +127,33 @@ pub async fn parse_profile(
     })
 }
 
+/// Checks an SSH key field: blank, or a key that can be read; returns its
+/// public fingerprint.
+fn check_key(errors: &mut FormErrors, text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    match ispmon_scheduler::cli::ssh::check_private_key(text) {
+        Ok(fp) => Some(fp),
+        Err(m) => {
+            errors.add("ssh_key", m);
+            None
+        }
+    }
+}
+
+async fn seal_key(core: &Core, text: &str, fingerprint: String) -> Result<SshKeyRef, CommandError> {
+    let sealed = core
+        .secrets
+        .put("device-ssh-key", text.trim().as_bytes())
+        .await
+        .map_err(|e| CommandError::Internal(e.to_string()))?;
+    Ok(SshKeyRef {
+        key_ref: sealed.0,
+        fingerprint,
+    })
+}
+
 fn check_password(errors: &mut FormErrors, field: &'static str, pw: &str, required: bool) {
     if required && pw.is_empty() {
         errors.add(field, "a password is required");
@@ -137,10 +171,19 @@ pub async fn register(
     let mut errors = match parse_profile(core, None, form).await? {
         Ok(profile) => {
             let mut errors = FormErrors::default();
-            check_password(&mut errors, "password", &form.password, true);
+            let key = check_key(&mut errors, &form.ssh_key);
+            let by_key = !form.ssh_key.trim().is_empty();
+            check_password(&mut errors, "password", &form.password, !by_key);
             check_password(&mut errors, "enable_password", &form.enable_password, false);
             if errors.is_empty() {
-                let password_ref = seal(core, &form.password).await?;
+                let password_ref = match form.password.as_str() {
+                    "" => String::new(),
+                    pw => seal(core, pw).await?,
+                };
+                let ssh_key = match key {
+                    Some(fp) => Some(seal_key(core, &form.ssh_key, fp).await?),
+                    None => None,
+                };
                 let enable_ref = match form.enable_password.as_str() {
                     "" => None,
                     pw => Some(seal(core, pw).await?),
@@ -150,6 +193,7 @@ pub async fn register(
                     profile,
                     password_ref,
                     enable_ref,
+                    ssh_key,
                 };
                 return match core.commands.device(&id, cmd, meta).await {
                     Ok(_) => Ok(Ok(id)),
@@ -165,7 +209,13 @@ pub async fn register(
         }
         Err(errors) => errors,
     };
-    check_password(&mut errors, "password", &form.password, true);
+    check_key(&mut errors, &form.ssh_key);
+    check_password(
+        &mut errors,
+        "password",
+        &form.password,
+        form.ssh_key.trim().is_empty(),
+    );
     Ok(Err(errors))
 }
 
@@ -185,6 +235,17 @@ pub async fn edit(
     let mut errors = FormErrors::default();
     check_password(&mut errors, "password", &form.password, false);
     check_password(&mut errors, "enable_password", &form.enable_password, false);
+    let key = check_key(&mut errors, &form.ssh_key);
+    if form.clear_ssh_key
+        && current.key_ref.is_some()
+        && current.password_ref.is_empty()
+        && form.password.is_empty()
+    {
+        errors.add(
+            "ssh_key",
+            "this device has no password: it needs its key (or set a password)",
+        );
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -215,7 +276,20 @@ pub async fn edit(
             .device(id, DeviceCommand::RotateEnablePassword { enable_ref }, meta)
             .await?;
         changed = true;
-    } else if form.clear_enable && current.has_enable {
+    }
+    if let Some(fp) = key {
+        let ssh_key = Some(seal_key(core, &form.ssh_key, fp).await?);
+        core.commands
+            .device(id, DeviceCommand::SetSshKey { ssh_key }, meta)
+            .await?;
+        changed = true;
+    } else if form.clear_ssh_key && current.key_ref.is_some() {
+        core.commands
+            .device(id, DeviceCommand::SetSshKey { ssh_key: None }, meta)
+            .await?;
+        changed = true;
+    }
+    if form.enable_password.is_empty() && form.clear_enable && current.has_enable {
         core.commands
             .device(
                 id,

@@ -150,7 +150,14 @@ impl Puller {
     async fn session(&self, d: &DeviceRow) -> Result<Session, String> {
         let dialect =
             Dialect::parse(&d.dialect).ok_or_else(|| format!("unknown dialect {}", d.dialect))?;
-        let password = self.secret(&d.password_ref).await?;
+        let password = match d.password_ref.as_str() {
+            "" => String::new(),
+            r => self.secret(r).await?,
+        };
+        let private_key = match &d.key_ref {
+            Some(r) => Some(self.secret(r).await?),
+            None => None,
+        };
         let enable_password = match &d.enable_ref {
             Some(r) => Some(self.secret(r).await?),
             None => None,
@@ -167,6 +174,7 @@ impl Puller {
                 login: d.login.clone(),
                 password,
                 enable_password,
+                private_key,
             },
             host_key: match &d.host_key {
                 Some(k) => HostKeyCheck::Expect(k.clone()),
@@ -242,9 +250,7 @@ impl Puller {
         let _permit = self.limiter.acquire(&d.device_id).await;
         let command = s.dialect.config_command();
         let run = exec(&s.target, &s.creds, &s.host_key, &self.timeouts, &[command]).await;
-        let secrets: Vec<&str> = std::iter::once(s.creds.password.as_str())
-            .chain(s.creds.enable_password.as_deref())
-            .collect();
+        let secrets = s.creds.secrets();
         let transcript = scrub(&run.transcript.render(), &secrets);
         let outputs = match run.outputs {
             Ok(o) => o,
@@ -386,9 +392,7 @@ impl Puller {
         let _permit = self.limiter.acquire(&d.device_id).await;
         let command = s.dialect.version_command();
         let run = exec(&s.target, &s.creds, &s.host_key, &self.timeouts, &[command]).await;
-        let secrets: Vec<&str> = std::iter::once(s.creds.password.as_str())
-            .chain(s.creds.enable_password.as_deref())
-            .collect();
+        let secrets = s.creds.secrets();
         let transcript = scrub(&run.transcript.render(), &secrets);
         match run.outputs {
             Ok(out) => {

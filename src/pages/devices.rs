@@ -229,6 +229,14 @@ fn device_form(ctx: &Ctx, id: Option<&str>, f: &DeviceForm, errors: &FormErrors)
             @if id.is_some() {
                 label { input type="checkbox" name="clear_enable" value="true"; " " (t(l, "devices.clear_enable")) }
             }
+            label { (t(l, "devices.ssh_key"))
+                textarea name="ssh_key" rows="3" autocomplete="off" spellcheck="false"
+                    placeholder=(if id.is_some() { t(l, "devices.keep_key") } else { "-----BEGIN OPENSSH PRIVATE KEY-----" }) {}
+                (errors.show("ssh_key"))
+            }
+            @if id.is_some() {
+                label { input type="checkbox" name="clear_ssh_key" value="true"; " " (t(l, "devices.clear_ssh_key")) }
+            }
             label { (t(l, "devices.tags")) input type="text" name="tags" value=(p.tags) placeholder="core, north"; (errors.show("tags")) }
             label { (t(l, "devices.host")) input type="text" name="host" value=(p.host.clone().unwrap_or_default()) placeholder=(t(l, "devices.host_hint")); (errors.show("host")) }
             label { (t(l, "devices.schedule")) input type="text" name="pull_schedule" value=(p.pull_schedule.clone().unwrap_or_default()) placeholder=(t(l, "devices.schedule_hint")); (errors.show("pull_schedule")) }
@@ -262,6 +270,8 @@ pub(crate) fn parse_form(body: &[u8]) -> DeviceForm {
             "password" => f.password = v,
             "enable_password" => f.enable_password = v,
             "clear_enable" => f.clear_enable = v == "true" || v == "on",
+            "ssh_key" => f.ssh_key = v,
+            "clear_ssh_key" => f.clear_ssh_key = v == "true" || v == "on",
             _ => {}
         }
     }
@@ -412,6 +422,7 @@ async fn device_page(
                 dt { (t(l, "devices.dialect")) } dd { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
                 dt { (t(l, "devices.roles")) } dd { (d.roles.join(", ")) }
                 dt { (t(l, "devices.login")) } dd { (d.login) " · " (t(l, "devices.password")) " •••" @if d.has_enable { " · enable •••" } " " span.muted.small { (t(l, "devices.password_changed")) " " (when(&d.password_changed_at)) } }
+                @if let Some(fp) = &d.key_fingerprint { dt { (t(l, "devices.ssh_key")) } dd { code { (fp) } } }
                 dt { (t(l, "devices.tags")) } dd { (d.tags.join(", ")) }
                 @if let Some(h) = &d.host_id { dt { (t(l, "devices.host")) } dd { a href={ "/icmp/hosts/" (h) } { (t(l, "devices.icmp_host")) } } }
                 dt { (t(l, "devices.schedule")) } dd { code { (schedule) } @if d.pull_schedule.is_none() { " " span.muted.small { (t(l, "devices.inherited")) } } @if let Some(n) = devices::next_run(&schedule) { " · " (t(l, "devices.next_pull")) " " (when(&n)) } }
@@ -485,6 +496,7 @@ pub async fn edit(
     let result = devices::edit(&st.core, &id, &d, &f, &ctx.meta()).await;
     f.password.clear();
     f.enable_password.clear();
+    f.ssh_key.clear();
     let errors = match result {
         Ok(Ok(_)) => return Ok(go(&ctx, &format!("/devices/{id}"))),
         Ok(Err(errors)) => errors,

@@ -118,6 +118,7 @@ pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String>
             password: get("password"),
             enable_password: get("enable_password"),
             clear_enable: false,
+            ..Default::default()
         };
         if error.is_none() {
             match DeviceProfile::parse(&form.profile, devices::dialect_ok, devices::cron_ok) {

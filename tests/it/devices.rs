@@ -487,6 +487,7 @@ pub mod pulls {
             password: spec.password.clone(),
             enable_password: spec.enable_password.clone().unwrap_or_default(),
             clear_enable: false,
+            ..Default::default()
         };
         ispmon::devices::register(&app.state.core, &form, &app.meta())
             .await
@@ -846,4 +847,61 @@ async fn the_jobs_page_lists_the_scheduled_jobs_and_runs_one_now() {
     assert_eq!(r.status().as_u16(), 404);
     let noc = app.login_as(Role::Noc).await;
     assert_eq!(noc.get("/admin/jobs").await.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn an_ssh_key_can_replace_the_password_and_never_shows() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k");
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ispmon-test", "-f"])
+        .arg(&path)
+        .output()
+        .expect("ssh-keygen (openssh-client) runs");
+    assert!(out.status.success());
+    let key = std::fs::read_to_string(&path).unwrap();
+    let body: String = key.lines().nth(2).unwrap().to_string();
+    let before = app.event_count();
+    let mut fields = device_fields("key-only", "cisco-ios", "");
+    fields.push(("ssh_key", "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"));
+    let r = admin.post_form("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("not a usable SSH private key"));
+    assert_eq!(app.event_count(), before, "a bad key changes nothing");
+    let mut fields = device_fields("key-only", "cisco-ios", "");
+    fields.push(("ssh_key", &key));
+    let r = admin.post_form("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 303, "a key instead of a password");
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = admin.get_text(&location).await;
+    let listing = std::process::Command::new("ssh-keygen")
+        .arg("-l")
+        .arg("-f")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let fp = String::from_utf8_lossy(&listing.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(page.contains(&fp), "the public fingerprint is shown");
+    let (_, api) = admin.get_text("/api/v1/devices").await;
+    assert!(api.contains(&fp));
+    for text in [&page, &api] {
+        assert!(!text.contains(&body) && !text.contains("PRIVATE KEY"));
+    }
+    assert_secret_nowhere(&app, &body).await;
+    // Removing the only credential is refused.
+    let mut fields = device_fields("key-only", "cisco-ios", "");
+    fields.push(("clear_ssh_key", "true"));
+    let r = admin.post_form(&location, &fields).await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("needs its key"));
 }

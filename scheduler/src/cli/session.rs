@@ -50,6 +50,20 @@ pub struct Credentials {
     pub password: String,
     /// The enable / super password; the login password is tried when absent.
     pub enable_password: Option<String>,
+    /// An SSH private key (OpenSSH or PEM text, unencrypted): tried before
+    /// the password on SSH.
+    pub private_key: Option<String>,
+}
+
+impl Credentials {
+    /// Every secret in these credentials, for masking texts.
+    pub fn secrets(&self) -> Vec<&str> {
+        std::iter::once(self.password.as_str())
+            .chain(self.enable_password.as_deref())
+            .chain(self.private_key.as_deref())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -61,6 +75,7 @@ impl fmt::Debug for Credentials {
                 "enable_password",
                 &self.enable_password.as_ref().map(|_| MASK),
             )
+            .field("private_key", &self.private_key.as_ref().map(|_| MASK))
             .finish()
     }
 }
@@ -316,10 +331,11 @@ mod tests {
             login: "admin".into(),
             password: "s3cret".into(),
             enable_password: Some("en4ble".into()),
+            private_key: Some("-----BEGIN OPENSSH PRIVATE KEY-----".into()),
         };
         let d = format!("{c:?}");
         assert!(d.contains("admin"));
-        assert!(!d.contains("s3cret") && !d.contains("en4ble"));
+        assert!(!d.contains("s3cret") && !d.contains("en4ble") && !d.contains("PRIVATE"));
     }
 
     #[test]

@@ -18,6 +18,15 @@ use super::session::{CliError, Credentials, HostKeyCheck, Stage, Target, Timeout
 const PTY_COLUMNS: u32 = 512;
 const PTY_ROWS: u32 = 48;
 
+/// Checks an SSH private key (OpenSSH or PEM text, not encrypted); returns
+/// its public key's fingerprint.
+pub fn check_private_key(text: &str) -> Result<String, String> {
+    let key = russh::keys::decode_secret_key(text.trim(), None).map_err(|e| {
+        format!("not a usable SSH private key (OpenSSH or PEM, without a passphrase): {e}")
+    })?;
+    Ok(fingerprint(key.public_key()))
+}
+
 /// The OpenSSH-style fingerprint of a host key: `SHA256:base64`.
 pub fn fingerprint(key: &russh::keys::PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
@@ -153,6 +162,29 @@ pub(crate) async fn open(
 
     let deadline = Instant::now() + timeouts.login;
     let login = target.dialect.login_name(&creds.login);
+    if let Some(text) = &creds.private_key {
+        let key = russh::keys::decode_secret_key(text.trim(), None)
+            .map_err(|e| CliError::Protocol(format!("the stored SSH key cannot be read: {e}")))?;
+        transcript.note(format!(
+            "public key authentication as {login} ({})",
+            fingerprint(key.public_key())
+        ));
+        let by_key = async {
+            let hash = handle.best_supported_rsa_hash().await?.flatten();
+            let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key), hash);
+            handle.authenticate_publickey(login.clone(), key).await
+        };
+        match timeout_at(deadline, by_key).await {
+            Err(_) => {
+                return Err(CliError::Timeout {
+                    stage: Stage::Login,
+                })
+            }
+            Ok(Err(e)) => return Err(CliError::Protocol(e.to_string())),
+            Ok(Ok(r)) if r.success() => return open_shell(handle, deadline).await,
+            Ok(Ok(_)) => transcript.note("public key refused".to_string()),
+        }
+    }
     transcript.note(format!("password authentication as {login}"));
     let auth = timeout_at(
         deadline,
@@ -169,6 +201,14 @@ pub(crate) async fn open(
         Ok(Ok(r)) if !r.success() => return Err(CliError::AuthFailed),
         Ok(Ok(_)) => {}
     }
+    open_shell(handle, deadline).await
+}
+
+/// After authentication: a pty and an interactive shell.
+async fn open_shell(
+    handle: Handle<KeyCheck>,
+    deadline: Instant,
+) -> Result<Box<dyn Wire>, CliError> {
     let shell = async {
         let channel = handle.channel_open_session().await?;
         channel
