@@ -235,6 +235,26 @@ fn raw_select(path: &Path) -> (u64, usize) {
     (n, bytes)
 }
 
+/// CPU time used so far by this process, all threads (user + system), from
+/// `/proc/self/stat`; 0 where that is not available. The machine is shared,
+/// so the wall time alone says little about the code.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses: utime and
+    // stime are the 12th and 13th of them, in clock ticks (100 per second
+    // on Linux).
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
 fn main() {
     let total = env_count("BENCH_EVENTS", 1_000_000);
     let users = env_count("BENCH_USERS", 10_000).min(total);
@@ -286,12 +306,18 @@ fn main() {
     );
 
     let t = Instant::now();
+    let cpu = cpu_secs();
     let n =
         ispmon_projections::rebuild::replay_into(&events_path, &views_path, None).expect("replay");
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     assert_eq!(n, total as u64, "events replayed");
     let rate = n as f64 / secs;
-    println!("replay_into: {n} events in {secs:.2} s = {rate:>9.0} events/s");
+    println!(
+        "replay_into: {n} events in {secs:.2} s = {rate:>9.0} events/s \
+         ({cpu:.2} s CPU in all threads: {:.2} µs/event)",
+        cpu * 1e6 / n as f64
+    );
 
     let views = rusqlite::Connection::open(&views_path).expect("open views.db");
     let count = |sql: &str| -> i64 { views.query_row(sql, [], |r| r.get(0)).expect(sql) };

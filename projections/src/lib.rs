@@ -38,6 +38,12 @@ pub trait Projection: Send + Sync {
     /// The tables it owns (dropped on rebuild, compared by verify).
     fn tables(&self) -> &'static [&'static str];
     fn apply(&self, conn: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()>;
+    /// Applies a batch of events, in log order. By default one by one; a
+    /// projection may fold the batch first and write each row once, as long
+    /// as the rows come out the same.
+    fn apply_all(&self, conn: &Connection, evs: &[Envelope<'_>]) -> rusqlite::Result<()> {
+        evs.iter().try_for_each(|ev| self.apply(conn, ev))
+    }
 }
 
 /// Every projection, in the order they are applied.

@@ -10,14 +10,20 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-use crate::runner::{apply_batch, open_views, ViewsError};
-use crate::Projection;
+use crate::runner::{apply_decoded, open_views, ViewsError};
+use crate::{Decoded, Envelope, Projection};
 
-/// Events read per batch during a replay.
-const REPLAY_BATCH: usize = 20_000;
+/// Events read, decoded and folded per transaction during a replay.
+const REPLAY_BATCH: usize = 50_000;
 
-/// The replay connection's page cache (negative: KiB).
-const REPLAY_CACHE_KIB: i64 = -65_536;
+/// The replay connection's page cache (negative: KiB). Large enough for the
+/// indexes the projections insert into at random places (a session's user),
+/// so they are not read back from the file; SQLite only takes what it uses.
+const REPLAY_CACHE_KIB: i64 = -524_288;
+
+/// A batch of the log as the reader thread hands it over: the stored events
+/// and, in the same order, their decoded payloads.
+type ReadBatch = Result<(Vec<StoredEvent>, Vec<Decoded>), ViewsError>;
 
 /// Replays the log at `events_path` into a fresh read-model file at `target`
 /// (replaced if present). Each projection stops at its `limits` entry when
@@ -31,15 +37,18 @@ pub fn replay_into(
     let projections = crate::all();
     let (mut conn, mut cps) = open_views(target, &projections, false)?;
     // The file is fresh and nobody sees it until the replay is done (a failed
-    // replay is thrown away), so it is built with the rollback journal in
-    // memory, no syncs and a large page cache: the projections' lookups hit
-    // pages all over the file, and fetching them through system calls, plus
-    // a write-ahead log to checkpoint, was most of the replay's time.
-    conn.pragma_update(None, "journal_mode", "MEMORY")?;
+    // replay is thrown away), so it is built without a rollback journal,
+    // without syncs, with an exclusive lock held throughout and a large page
+    // cache: the projections' lookups hit pages all over the file, and
+    // fetching them through system calls, plus a journal, was most of the
+    // replay's time.
+    conn.pragma_update(None, "journal_mode", "OFF")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.pragma_update(None, "cache_size", REPLAY_CACHE_KIB)?;
     let stop = limits.map(|l| l.iter().copied().max().unwrap_or(0));
-    // Reading the log runs on its own thread, a batch ahead of the folding.
+    // Reading and decoding the log run on their own thread, a batch ahead of
+    // the folding.
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let reader = {
         let events_path = events_path.to_path_buf();
@@ -50,18 +59,21 @@ pub fn replay_into(
     };
     let mut n = 0;
     for batch in rx {
-        let batch = batch?;
-        let batch: Vec<_> = match stop {
-            Some(s) => batch.into_iter().filter(|e| e.seq <= s).collect(),
-            None => batch,
-        };
-        if batch.is_empty() {
+        let (stored, decoded) = batch?;
+        let envs: Vec<Envelope<'_>> = stored
+            .iter()
+            .zip(decoded)
+            .filter(|(s, _)| stop.is_none_or(|stop| s.seq <= stop))
+            .map(|(stored, event)| Envelope { stored, event })
+            .collect();
+        if envs.is_empty() {
             break;
         }
-        n += batch.len() as u64;
-        apply_batch(&mut conn, &projections, &mut cps, limits, &batch)?;
+        n += envs.len() as u64;
+        apply_decoded(&mut conn, &projections, &mut cps, limits, &envs)?;
     }
     let _ = reader.join();
+    conn.pragma_update(None, "locking_mode", "NORMAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
@@ -72,23 +84,35 @@ pub fn replay_into(
     Ok(n)
 }
 
-/// Sends the log in batches, from the start, until it ends or passes `stop`.
-fn read_log(
-    events_path: &Path,
-    stop: Option<u64>,
-    tx: std::sync::mpsc::SyncSender<rusqlite::Result<Vec<StoredEvent>>>,
-) {
+/// Sends the log in batches, decoded, from the start, until it ends or
+/// passes `stop`.
+fn read_log(events_path: &Path, stop: Option<u64>, tx: std::sync::mpsc::SyncSender<ReadBatch>) {
     let events = match open_ro(events_path) {
         Ok(c) => c,
         Err(e) => {
-            let _ = tx.send(Err(e));
+            let _ = tx.send(Err(e.into()));
             return;
         }
     };
     let mut from = 0;
     loop {
-        let batch = since(&events, from, REPLAY_BATCH);
-        let last = batch.as_ref().ok().and_then(|b| b.last().map(|e| e.seq));
+        let batch = since(&events, from, REPLAY_BATCH)
+            .map_err(ViewsError::from)
+            .and_then(|stored| {
+                let decoded = stored
+                    .iter()
+                    .map(|ev| {
+                        Envelope::decode(ev)
+                            .map(|e| e.event)
+                            .map_err(|err| ViewsError::Decode { seq: ev.seq, err })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((stored, decoded))
+            });
+        let last = batch
+            .as_ref()
+            .ok()
+            .and_then(|(b, _)| b.last().map(|e| e.seq));
         if tx.send(batch).is_err() {
             return;
         }

@@ -91,7 +91,25 @@ pub(crate) fn apply_batch<E: Borrow<StoredEvent>>(
     limits: Option<&[u64]>,
     events: &[E],
 ) -> Result<(), ViewsError> {
-    let Some(last) = events.last().map(Borrow::borrow) else {
+    let envs = events
+        .iter()
+        .map(|ev| {
+            let ev = ev.borrow();
+            Envelope::decode(ev).map_err(|err| ViewsError::Decode { seq: ev.seq, err })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    apply_decoded(conn, projections, cps, limits, &envs)
+}
+
+/// [`apply_batch`] over events already decoded.
+pub(crate) fn apply_decoded(
+    conn: &mut Connection,
+    projections: &[Box<dyn Projection>],
+    cps: &mut [u64],
+    limits: Option<&[u64]>,
+    envs: &[Envelope<'_>],
+) -> Result<(), ViewsError> {
+    let Some(last) = envs.last().map(|e| e.stored) else {
         return Ok(());
     };
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -102,14 +120,16 @@ pub(crate) fn apply_batch<E: Borrow<StoredEvent>>(
             .query_row([p.name()], |r| r.get(0))?;
         cps[i] = cps[i].max(seq);
     }
-    for ev in events {
-        let ev = ev.borrow();
-        let env = Envelope::decode(ev).map_err(|err| ViewsError::Decode { seq: ev.seq, err })?;
-        for (i, p) in projections.iter().enumerate() {
-            let admitted = ev.seq > cps[i] && limits.is_none_or(|l| ev.seq <= l[i]);
-            if admitted {
-                p.apply(&tx, &env)?;
-            }
+    // Projections own disjoint tables and never read each other's, so each
+    // folds its admitted run of the batch (contiguous: the batch ascends)
+    // in turn.
+    for (i, p) in projections.iter().enumerate() {
+        let from = envs.partition_point(|e| e.stored.seq <= cps[i]);
+        let to = limits.map_or(envs.len(), |l| {
+            envs.partition_point(|e| e.stored.seq <= l[i])
+        });
+        if from < to {
+            p.apply_all(&tx, &envs[from..to])?;
         }
     }
     let mut new = cps.to_vec();

@@ -14,7 +14,7 @@ impl Projection for SessionsProjection {
         "sessions"
     }
     fn schema(&self) -> &'static str {
-        include_str!("../../migrations/views/sessions.sql")
+        include_str!("../../migrations/views/sessions_v2.sql")
     }
     fn tables(&self) -> &'static [&'static str] {
         &["sessions"]
@@ -23,12 +23,12 @@ impl Projection for SessionsProjection {
         let Decoded::User(e) = &ev.event else {
             return Ok(());
         };
-        let end = |session: Option<&str>, reason: &str| -> rusqlite::Result<()> {
+        let end = |session: &str, reason: &str| -> rusqlite::Result<()> {
             c.prepare_cached(
                 "UPDATE sessions SET ended_at = ?1, end_reason = ?2
-                 WHERE user_id = ?3 AND ended_at IS NULL AND (?4 IS NULL OR session_id = ?4)",
+                 WHERE session_id = ?3 AND user_id = ?4 AND ended_at IS NULL",
             )?
-            .execute(params![ev.at(), reason, ev.id(), session])?;
+            .execute(params![ev.at(), reason, session, ev.id()])?;
             Ok(())
         };
         match e {
@@ -43,9 +43,15 @@ impl Projection for SessionsProjection {
                 )?
                 .execute(params![session_id, ev.id(), ip, ev.at(), expires_at])?;
             }
-            UserEvent::UserLoggedOut { session_id } => end(Some(session_id), "logout")?,
-            UserEvent::SessionRevoked { session_id } => end(Some(session_id), "revoked")?,
-            UserEvent::UserDisabled => end(None, "user disabled")?,
+            UserEvent::UserLoggedOut { session_id } => end(session_id, "logout")?,
+            UserEvent::SessionRevoked { session_id } => end(session_id, "revoked")?,
+            UserEvent::UserDisabled => {
+                c.prepare_cached(
+                    "UPDATE sessions SET ended_at = ?1, end_reason = 'user disabled'
+                     WHERE user_id = ?2 AND ended_at IS NULL",
+                )?
+                .execute(params![ev.at(), ev.id()])?;
+            }
             _ => {}
         }
         Ok(())

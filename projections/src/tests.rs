@@ -124,3 +124,124 @@ async fn the_runner_follows_appends_and_wait_for_reaches_them() {
     assert!(found.is_some());
     cancel.cancel();
 }
+
+/// A user's history touching every column of both user views, in one log.
+async fn eventful_log(dir: &std::path::Path) -> EventStore {
+    let store = EventStore::open(&dir.join("events.db"), Durability::Normal).unwrap();
+    let secret = |s: &str| ispmon_events::secrets::SecretRef(s.into());
+    let login = |s: &str| UserEvent::UserLoggedIn {
+        session_id: s.into(),
+        ip: "10.0.0.1".into(),
+        expires_at: "2030-01-01T00:00:00Z".into(),
+    };
+    let history = |user: &str| {
+        vec![
+            registered(user),
+            login(&format!("{user}-s1")),
+            UserEvent::UserLocaleChanged { locale: Locale::Ru },
+            login(&format!("{user}-s2")),
+            UserEvent::UserLoggedOut {
+                session_id: format!("{user}-s1"),
+            },
+            UserEvent::UserRoleChanged {
+                from: Role::Noc,
+                to: Role::Admin,
+            },
+            login(&format!("{user}-s3")),
+            UserEvent::SessionRevoked {
+                session_id: format!("{user}-s3"),
+            },
+            UserEvent::UserPasswordChanged {
+                password: secret("p2"),
+            },
+            login(&format!("{user}-s4")),
+            UserEvent::UserDisabled,
+            UserEvent::UserEnabled,
+            UserEvent::UserPasswordReset {
+                password: secret("p3"),
+            },
+            login(&format!("{user}-s5")),
+        ]
+    };
+    // Two users, their events interleaved.
+    let (a, b) = (history("alice"), history("bob"));
+    let mut seqs = [0usize; 2];
+    for (ea, eb) in a.into_iter().zip(b) {
+        for (i, (id, e)) in [("ua", ea), ("ub", eb)].into_iter().enumerate() {
+            seqs[i] += 1;
+            store
+                .append(vec![user_event(id, seqs[i], e)], None)
+                .await
+                .unwrap();
+        }
+    }
+    store
+}
+
+fn dump(c: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = c.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let rows = stmt
+        .query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    Ok(format!("{v:?}"))
+                })
+                .collect()
+        })
+        .unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[tokio::test]
+async fn folding_a_whole_batch_gives_the_rows_of_one_event_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = eventful_log(dir.path()).await;
+    let events = store.since(0, 1000).await.unwrap();
+    let projections = crate::all();
+    let (mut whole, mut cps) =
+        open_views(&dir.path().join("whole.db"), &projections, false).unwrap();
+    apply_batch(&mut whole, &projections, &mut cps, None, &events).unwrap();
+    let (mut single, mut cps) =
+        open_views(&dir.path().join("single.db"), &projections, false).unwrap();
+    for ev in &events {
+        apply_batch(&mut single, &projections, &mut cps, None, &[ev]).unwrap();
+    }
+    for sql in [
+        "SELECT * FROM users ORDER BY user_id",
+        "SELECT * FROM sessions ORDER BY session_id",
+    ] {
+        assert_eq!(dump(&whole, sql), dump(&single, sql), "{sql}");
+    }
+    let users = dump(
+        &whole,
+        "SELECT role, locale, disabled, password_ref, updated_at = last_login_at FROM users",
+    );
+    assert_eq!(
+        users[0],
+        [
+            "Text(\"admin\")",
+            "Text(\"ru\")",
+            "Integer(0)",
+            "Text(\"p3\")",
+            "Integer(0)"
+        ]
+    );
+    let ended = dump(
+        &whole,
+        "SELECT session_id, end_reason FROM sessions WHERE user_id = 'ua' ORDER BY session_id",
+    );
+    let reasons: Vec<_> = ended.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "Text(\"logout\")",
+            "Text(\"user disabled\")",
+            "Text(\"revoked\")",
+            "Text(\"user disabled\")",
+            "Null"
+        ],
+        "s1 logged out, s2 and s4 ended by the disable, s3 revoked, s5 open"
+    );
+}

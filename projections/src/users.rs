@@ -13,47 +13,138 @@ impl Projection for UsersProjection {
         "users"
     }
     fn schema(&self) -> &'static str {
-        include_str!("../../migrations/views/users.sql")
+        include_str!("../../migrations/views/users_v2.sql")
     }
     fn tables(&self) -> &'static [&'static str] {
         &["users"]
     }
     fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
-        let Decoded::User(e) = &ev.event else {
-            return Ok(());
-        };
-        let (id, at) = (ev.id(), ev.at());
-        let set = |sql: &str, value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
-            c.prepare_cached(&format!(
-                "UPDATE users SET {sql}, updated_at = ?2 WHERE user_id = ?3"
-            ))?
-            .execute(params![value, at, id])?;
-            Ok(())
-        };
-        match e {
-            UserEvent::UserRegistered {
-                login,
-                role,
-                locale,
-                password,
-            } => {
+        self.apply_all(c, std::slice::from_ref(ev))
+    }
+
+    /// Folds the batch per user first, then writes each user touched once:
+    /// most events (logins, locale and role changes) rewrite the same few
+    /// columns of the same rows.
+    fn apply_all(&self, c: &Connection, evs: &[Envelope<'_>]) -> rusqlite::Result<()> {
+        let mut changes = Changes::default();
+        for ev in evs {
+            let Decoded::User(e) = &ev.event else {
+                continue;
+            };
+            let at = ev.at();
+            let u = changes.of(ev.id());
+            match e {
+                UserEvent::UserRegistered {
+                    login,
+                    role,
+                    locale,
+                    password,
+                } => {
+                    *u = Change {
+                        registered: Some(login.as_str()),
+                        role: Some(role.as_str()),
+                        locale: Some(locale.as_str()),
+                        disabled: Some(false),
+                        password_ref: Some(&password.0),
+                        created_at: Some(at),
+                        updated_at: Some(at),
+                        last_login_at: None,
+                    };
+                }
+                UserEvent::UserRoleChanged { to, .. } => u.set(at, |u| u.role = Some(to.as_str())),
+                UserEvent::UserPasswordChanged { password }
+                | UserEvent::UserPasswordReset { password } => {
+                    u.set(at, |u| u.password_ref = Some(&password.0))
+                }
+                UserEvent::UserDisabled => u.set(at, |u| u.disabled = Some(true)),
+                UserEvent::UserEnabled => u.set(at, |u| u.disabled = Some(false)),
+                UserEvent::UserLocaleChanged { locale } => {
+                    u.set(at, |u| u.locale = Some(locale.as_str()))
+                }
+                UserEvent::UserLoggedIn { .. } => u.last_login_at = Some(at),
+                _ => {}
+            }
+        }
+        changes.write(c)
+    }
+}
+
+/// What a batch changes in one user's row; `None`: left as it is.
+#[derive(Default)]
+struct Change<'a> {
+    /// The login, when the user registered in this batch (the row is new).
+    registered: Option<&'a str>,
+    role: Option<&'a str>,
+    locale: Option<&'a str>,
+    disabled: Option<bool>,
+    password_ref: Option<&'a str>,
+    created_at: Option<&'a str>,
+    updated_at: Option<&'a str>,
+    last_login_at: Option<&'a str>,
+}
+
+impl<'a> Change<'a> {
+    /// An edit by the admin or the user: it moves `updated_at`.
+    fn set(&mut self, at: &'a str, f: impl FnOnce(&mut Self)) {
+        f(self);
+        self.updated_at = Some(at);
+    }
+}
+
+/// The users a batch touches, in the order it first touches them.
+#[derive(Default)]
+struct Changes<'a> {
+    index: std::collections::HashMap<&'a str, usize>,
+    rows: Vec<(&'a str, Change<'a>)>,
+}
+
+impl<'a> Changes<'a> {
+    fn of(&mut self, user_id: &'a str) -> &mut Change<'a> {
+        let i = *self.index.entry(user_id).or_insert_with(|| {
+            self.rows.push((user_id, Change::default()));
+            self.rows.len() - 1
+        });
+        &mut self.rows[i].1
+    }
+
+    fn write(&self, c: &Connection) -> rusqlite::Result<()> {
+        for (id, u) in &self.rows {
+            if let Some(login) = u.registered {
                 c.prepare_cached(
-                    "INSERT INTO users (user_id, login, role, locale, disabled, password_ref, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?6)",
+                    "INSERT INTO users (user_id, login, role, locale, disabled, password_ref,
+                                        created_at, updated_at, last_login_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
-                .execute(params![id, login.as_str(), role.as_str(), locale.as_str(), password.0, at])?;
+                .execute(params![
+                    id,
+                    login,
+                    u.role,
+                    u.locale,
+                    u.disabled.unwrap_or(false),
+                    u.password_ref,
+                    u.created_at,
+                    u.updated_at,
+                    u.last_login_at
+                ])?;
+            } else {
+                c.prepare_cached(
+                    "UPDATE users SET role = COALESCE(?2, role), locale = COALESCE(?3, locale),
+                            disabled = COALESCE(?4, disabled),
+                            password_ref = COALESCE(?5, password_ref),
+                            updated_at = COALESCE(?6, updated_at),
+                            last_login_at = COALESCE(?7, last_login_at)
+                     WHERE user_id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    u.role,
+                    u.locale,
+                    u.disabled,
+                    u.password_ref,
+                    u.updated_at,
+                    u.last_login_at
+                ])?;
             }
-            UserEvent::UserRoleChanged { to, .. } => set("role = ?1", &to.as_str())?,
-            UserEvent::UserPasswordChanged { password }
-            | UserEvent::UserPasswordReset { password } => set("password_ref = ?1", &password.0)?,
-            UserEvent::UserDisabled => set("disabled = ?1", &1)?,
-            UserEvent::UserEnabled => set("disabled = ?1", &0)?,
-            UserEvent::UserLocaleChanged { locale } => set("locale = ?1", &locale.as_str())?,
-            UserEvent::UserLoggedIn { .. } => {
-                c.prepare_cached("UPDATE users SET last_login_at = ?1 WHERE user_id = ?2")?
-                    .execute(params![at, id])?;
-            }
-            _ => {}
         }
         Ok(())
     }
