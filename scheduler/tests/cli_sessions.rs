@@ -220,6 +220,27 @@ where
     futures::future::join_all(fleet.devices.iter().map(check)).await;
 }
 
+/// A Cisco IOS device on each transport (telnet first).
+fn cisco_on_both_transports() -> Vec<DeviceSpec> {
+    vec![
+        spec(Kind::CiscoIos, Transport::Telnet, 0),
+        spec(Kind::CiscoIos, Transport::Ssh, 1),
+    ]
+}
+
+/// The sim's own shells, each wrapped in a shim by `wrap`.
+fn wrapped_shells(
+    wrap: impl Fn(&DeviceSpec, Box<dyn Shell>) -> Box<dyn Shell> + Send + Sync + 'static,
+) -> ShellFactory {
+    let inner = ispmon_sim::fleet::default_shells();
+    Arc::new(move |spec: &DeviceSpec, state| wrap(spec, inner(spec, state)))
+}
+
+/// `show version` with the given host key check and short timeouts.
+async fn show_version(t: &Target, c: &Credentials, check: &HostKeyCheck) -> Exec {
+    exec(t, c, check, &quick(), &["show version"]).await
+}
+
 fn all_specs() -> Vec<DeviceSpec> {
     let mut specs = Vec::new();
     for kind in KINDS {
@@ -299,12 +320,12 @@ impl Shell for IgnorePagingOff {
 
 #[tokio::test]
 async fn a_device_that_keeps_paging_still_gives_the_whole_config() {
-    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+    let shells = wrapped_shells(|spec, inner| {
         Box::new(IgnorePagingOff {
-            inner: ispmon_sim::fleet::default_shells()(spec, state),
+            inner,
             off: dialect(spec.kind).paging_off().to_vec(),
             line: Vec::new(),
-        }) as Box<dyn Shell>
+        })
     });
     let fleet = Fleet::start_with(all_specs(), shells).await.unwrap();
     for d in &fleet.devices {
@@ -350,14 +371,7 @@ async fn a_wrong_password_is_auth_failed_without_the_password_in_the_transcript(
         let mut c = creds(d);
         c.password = "not-the-password".into();
         let t = target(d);
-        let e = exec(
-            &t,
-            &c,
-            &HostKeyCheck::FirstContact,
-            &quick(),
-            &["show version"],
-        )
-        .await;
+        let e = show_version(&t, &c, &HostKeyCheck::FirstContact).await;
         assert_eq!(
             e.outputs,
             Err(CliError::AuthFailed),
@@ -509,35 +523,14 @@ async fn a_changed_ssh_host_key_is_refused_before_the_password_is_sent() {
         .unwrap();
     let d = &fleet.devices[0];
     let (t, c) = (target(d), creds(d));
-    let first = exec(
-        &t,
-        &c,
-        &HostKeyCheck::FirstContact,
-        &quick(),
-        &["show version"],
-    )
-    .await;
+    let first = show_version(&t, &c, &HostKeyCheck::FirstContact).await;
     let old = first.host_key.clone().expect("fingerprint reported");
     assert!(old.starts_with("SHA256:"));
-    let again = exec(
-        &t,
-        &c,
-        &HostKeyCheck::Expect(old.clone()),
-        &quick(),
-        &["show version"],
-    )
-    .await;
+    let again = show_version(&t, &c, &HostKeyCheck::Expect(old.clone())).await;
     assert!(again.outputs.is_ok());
 
     let new = d.rotate_host_key().unwrap();
-    let e = exec(
-        &t,
-        &c,
-        &HostKeyCheck::Expect(old.clone()),
-        &quick(),
-        &["show version"],
-    )
-    .await;
+    let e = show_version(&t, &c, &HostKeyCheck::Expect(old.clone())).await;
     assert_eq!(
         e.outputs,
         Err(CliError::HostKeyChanged {
@@ -630,12 +623,7 @@ async fn connection_refused_is_a_connect_error() {
 
 #[tokio::test]
 async fn a_wrong_enable_password_is_rejected_at_enable() {
-    let fleet = Fleet::start(vec![
-        spec(Kind::CiscoIos, Transport::Telnet, 0),
-        spec(Kind::CiscoIos, Transport::Ssh, 1),
-    ])
-    .await
-    .unwrap();
+    let fleet = Fleet::start(cisco_on_both_transports()).await.unwrap();
     for d in &fleet.devices {
         let mut c = creds(d);
         c.enable_password = Some("wrong-enable".into());
@@ -678,13 +666,8 @@ impl Shell for Cp1251 {
 
 #[tokio::test]
 async fn cp1251_output_is_decoded() {
-    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
-        Box::new(Cp1251(ispmon_sim::fleet::default_shells()(spec, state))) as Box<dyn Shell>
-    });
-    let mut specs = vec![
-        spec(Kind::CiscoIos, Transport::Telnet, 0),
-        spec(Kind::CiscoIos, Transport::Ssh, 1),
-    ];
+    let shells = wrapped_shells(|_, inner| Box::new(Cp1251(inner)));
+    let mut specs = cisco_on_both_transports();
     // The first port description becomes Cyrillic.
     let cyrillic = " description абонент Иванов";
     for s in &mut specs {
@@ -709,12 +692,7 @@ async fn cp1251_output_is_decoded() {
 
 #[tokio::test]
 async fn dropping_the_fleet_ends_open_sessions() {
-    let fleet = Fleet::start(vec![
-        spec(Kind::CiscoIos, Transport::Telnet, 0),
-        spec(Kind::CiscoIos, Transport::Ssh, 1),
-    ])
-    .await
-    .unwrap();
+    let fleet = Fleet::start(cisco_on_both_transports()).await.unwrap();
     let mut sessions = Vec::new();
     for d in &fleet.devices {
         let s = connect(&target(d), &creds(d), &HostKeyCheck::FirstContact, &quick())
@@ -783,17 +761,17 @@ impl Shell for ExtraEnterAfter {
 
 #[tokio::test]
 async fn extra_prompts_do_not_shift_outputs() {
-    let shells: ShellFactory = Arc::new(|spec: &DeviceSpec, state| {
+    let shells = wrapped_shells(|spec, inner| {
         let d = dialect(spec.kind);
         Box::new(ExtraEnterAfter {
-            inner: ispmon_sim::fleet::default_shells()(spec, state),
+            inner,
             commands: vec![
                 d.version_command(),
                 d.config_command(),
                 d.mac_table_command(),
             ],
             line: Vec::new(),
-        }) as Box<dyn Shell>
+        })
     });
     let fleet = Fleet::start_with(all_specs(), shells).await.unwrap();
     each_device(&fleet, |d| async move {

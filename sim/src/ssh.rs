@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fleet::ShellFactory;
 use crate::shell::{password_ok, DeviceSpec, SharedState, Step};
-use crate::telnet::write_paced;
+use crate::telnet::{accept_until_cancelled, write_paced};
 
 /// A device's current host key, replaceable at runtime.
 pub type HostKey = Arc<Mutex<PrivateKey>>;
@@ -87,12 +87,7 @@ pub async fn serve(
     cancel: CancellationToken,
 ) {
     let spec = Arc::new(spec);
-    loop {
-        let accepted = tokio::select! {
-            _ = cancel.cancelled() => return,
-            a = listener.accept() => a,
-        };
-        let Ok((stream, _)) = accepted else { continue };
+    accept_until_cancelled(&listener, &cancel, |stream| {
         let current = key.lock().expect("host key lock").clone();
         let config = Arc::new(config(current, spec.legacy_ssh));
         let handler = DeviceHandler {
@@ -126,7 +121,8 @@ pub async fn serve(
                 }
             }
         });
-    }
+    })
+    .await;
 }
 
 struct DeviceHandler {

@@ -29,12 +29,7 @@ pub async fn serve(
     cancel: CancellationToken,
 ) {
     let spec = Arc::new(spec);
-    loop {
-        let accepted = tokio::select! {
-            _ = cancel.cancelled() => return,
-            a = listener.accept() => a,
-        };
-        let Ok((stream, _)) = accepted else { continue };
+    accept_until_cancelled(&listener, &cancel, |stream| {
         let (spec, state, shells, cancel) = (
             Arc::clone(&spec),
             Arc::clone(&state),
@@ -51,6 +46,25 @@ pub async fn serve(
                 }
             }
         });
+    })
+    .await;
+}
+
+/// Hands every connection accepted on `listener` to `on_accept` until
+/// `cancel` fires (the accept loop of both servers); failed accepts are skipped.
+pub(crate) async fn accept_until_cancelled(
+    listener: &TcpListener,
+    cancel: &CancellationToken,
+    mut on_accept: impl FnMut(TcpStream),
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = cancel.cancelled() => return,
+            a = listener.accept() => a,
+        };
+        if let Ok((stream, _)) = accepted {
+            on_accept(stream);
+        }
     }
 }
 

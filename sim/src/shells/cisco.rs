@@ -3,30 +3,24 @@
 
 use std::fmt::Write;
 
-use super::engine::{Ctx, Mode, PagerStyle, Reply, Vendor};
+use super::engine::{
+    backspace_erase, caret_error, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor,
+};
 use super::text::{clock, mac_dashed, mac_dotted, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
 use crate::shell::DeviceState;
 
-fn backspace_erase(prompt: &str) -> String {
-    let n = prompt.len();
-    format!("{}{}{}", "\x08".repeat(n), " ".repeat(n), "\x08".repeat(n))
-}
-
-fn host_prompt(st: &DeviceState, mode: &Mode) -> String {
-    match mode {
-        Mode::User => format!("{}>", st.hostname),
-        Mode::Privileged => format!("{}#", st.hostname),
-        Mode::Config(sub) => format!("{}{}#", st.hostname, sub),
+/// The ` --More-- ` pager both print, erased with backspaces.
+fn more_pager() -> PagerStyle {
+    PagerStyle {
+        prompt: " --More-- ",
+        erase: backspace_erase,
+        all_key: None,
     }
 }
 
 fn invalid(cmd: &str, prompt_len: usize) -> String {
-    let caret = prompt_len + cmd.find(' ').map_or(0, |i| i + 1);
-    format!(
-        "{}^\n% Invalid input detected at '^' marker.\n",
-        " ".repeat(caret)
-    )
+    caret_error(cmd, prompt_len, "% Invalid input detected at '^' marker.\n")
 }
 
 /// The commands both share: enable, configure, exit, paging.
@@ -88,22 +82,11 @@ impl Vendor for Ios {
     fn welcome(&self, _st: &DeviceState) -> String {
         "\n".into()
     }
-    fn first_mode(&self, has_enable_password: bool) -> Mode {
-        if has_enable_password {
-            Mode::User
-        } else {
-            Mode::Privileged
-        }
-    }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String {
         host_prompt(st, mode)
     }
     fn pager(&self) -> PagerStyle {
-        PagerStyle {
-            prompt: " --More-- ",
-            erase: backspace_erase,
-            all_key: None,
-        }
+        more_pager()
     }
     fn execute(&mut self, cmd: &str, ctx: &mut Ctx) -> Reply {
         let cmd = words(cmd);
@@ -115,18 +98,15 @@ impl Vendor for Ios {
         match cmd.as_str() {
             "show version" => Reply::text(ios_version(st)),
             "show running-config" | "sh run" | "show run" if privileged => {
-                st.uptime_secs += 7;
-                let c = clock(st.uptime_secs);
-                Reply::config(
+                Reply::config_print(st, true, |st| {
+                    let c = clock(st.uptime_secs);
                     format!(
-                        "Building configuration...\n\nCurrent configuration : {} bytes\n!\n! Last configuration change at {} by admin\n! NVRAM config last updated at {} by admin\n!\n{}",
+                        "Building configuration...\n\nCurrent configuration : {} bytes\n!\n! Last configuration change at {} by admin\n! NVRAM config last updated at {} by admin\n!\n",
                         st.config.len(),
                         c.cisco(),
                         c.cisco(),
-                        st.config
-                    ),
-                    true,
-                )
+                    )
+                })
             }
             "show mac address-table" | "show mac-address-table" => Reply::long(ios_macs(st)),
             _ => Reply::text(invalid(&cmd, host_prompt(st, ctx.mode).len())),
@@ -248,22 +228,11 @@ impl Vendor for Qtech {
     fn welcome(&self, _st: &DeviceState) -> String {
         "\n".into()
     }
-    fn first_mode(&self, has_enable_password: bool) -> Mode {
-        if has_enable_password {
-            Mode::User
-        } else {
-            Mode::Privileged
-        }
-    }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String {
         host_prompt(st, mode)
     }
     fn pager(&self) -> PagerStyle {
-        PagerStyle {
-            prompt: " --More-- ",
-            erase: backspace_erase,
-            all_key: None,
-        }
+        more_pager()
     }
     fn cp1251(&self) -> bool {
         true
@@ -287,18 +256,13 @@ impl Vendor for Qtech {
                     fw = st.firmware
                 ))
             }
-            "show running-config" if privileged => {
-                st.uptime_secs += 7;
+            "show running-config" if privileged => Reply::config_print(st, true, |st| {
                 let (d, h, m, s) = uptime_parts(st.uptime_secs);
-                Reply::config(
-                    format!(
-                        "!Current Time: {}\n!System uptime is {d} days {h} hours {m} minutes {s} seconds\n!\n{}",
-                        clock(st.uptime_secs).iso(),
-                        st.config
-                    ),
-                    true,
+                format!(
+                    "!Current Time: {}\n!System uptime is {d} days {h} hours {m} minutes {s} seconds\n!\n",
+                    clock(st.uptime_secs).iso(),
                 )
-            }
+            }),
             "show mac-address-table l2-address" | "show mac-address-table" => {
                 let mut s = String::from(
                     "Read mac address table....\nVlan Mac Address                 Type    Creator   Ports\n\

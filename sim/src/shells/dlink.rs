@@ -3,15 +3,10 @@
 
 use std::fmt::Write;
 
-use super::engine::{Ctx, Mode, PagerStyle, Reply, Vendor, PAGE_LINES};
+use super::engine::{line_erase, Ctx, Mode, PagerStyle, Reply, Vendor, PAGE_LINES};
 use super::text::{clock, mac_dashed, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
 use crate::shell::DeviceState;
-
-/// Back to the line start, blank the pager line, back again.
-fn line_erase(prompt: &str) -> String {
-    format!("\r{}\r", " ".repeat(prompt.len()))
-}
 
 pub(crate) struct Des;
 
@@ -82,22 +77,17 @@ impl Vendor for Des {
                     gw = mgmt_ip(0, 1),
                 ))
             }
-            "show config current_config" => {
-                st.uptime_secs += 7;
+            "show config current_config" => Reply::config_print(st, true, |st| {
                 let line = "#-------------------------------------------------------------------\n";
-                Reply::config(
-                    format!(
-                        "{line}#                       {model} Fast Ethernet Switch\n#                                Configuration\n#\n\
-                         #                           Firmware: Build {fw}\n#           Copyright(C) 2010 D-Link Corporation. All rights reserved.\n\
-                         #                           Time: {now}\n{line}\n{body}",
-                        model = st.model,
-                        fw = st.firmware,
-                        now = clock(st.uptime_secs).iso(),
-                        body = st.config
-                    ),
-                    true,
+                format!(
+                    "{line}#                       {model} Fast Ethernet Switch\n#                                Configuration\n#\n\
+                     #                           Firmware: Build {fw}\n#           Copyright(C) 2010 D-Link Corporation. All rights reserved.\n\
+                     #                           Time: {now}\n{line}\n",
+                    model = st.model,
+                    fw = st.firmware,
+                    now = clock(st.uptime_secs).iso(),
                 )
-            }
+            }),
             "show fdb" => {
                 let mut s = String::from(
                     "Unicast MAC Address Aging Time  = 300\n\nVID  VLAN Name                        MAC Address       Port  Type\n\

@@ -32,6 +32,40 @@ pub(crate) struct PagerStyle {
     pub all_key: Option<u8>,
 }
 
+/// Pager erase: backspaces over the prompt, blanks, backspaces again (Cisco, Qtech, Zyxel).
+pub(crate) fn backspace_erase(prompt: &str) -> String {
+    let n = prompt.len();
+    format!("{}{}{}", "\x08".repeat(n), " ".repeat(n), "\x08".repeat(n))
+}
+
+/// Pager erase: back to the line start, blank the pager line, back again (D-Link, MikroTik).
+pub(crate) fn line_erase(prompt: &str) -> String {
+    format!("\r{}\r", " ".repeat(prompt.len()))
+}
+
+/// Pager erase: cursor back over the pager, blank it, cursor back again (Huawei).
+pub(crate) fn cursor_erase(prompt: &str) -> String {
+    let n = prompt.len();
+    format!("\x1b[{n}D{}\x1b[{n}D", " ".repeat(n))
+}
+
+/// The `host>` / `host#` / `host(config-if)#` prompt of IOS-like CLIs.
+pub(crate) fn host_prompt(st: &DeviceState, mode: &Mode) -> String {
+    match mode {
+        Mode::User => format!("{}>", st.hostname),
+        Mode::Privileged => format!("{}#", st.hostname),
+        Mode::Config(sub) => format!("{}{}#", st.hostname, sub),
+    }
+}
+
+/// A rejected command: a caret under the first argument (or the command
+/// word itself) as typed after a prompt `prompt_len` long, then the vendor's
+/// `message` line(s).
+pub(crate) fn caret_error(cmd: &str, prompt_len: usize, message: &str) -> String {
+    let caret = prompt_len + cmd.find(' ').map_or(0, |i| i + 1);
+    format!("{}^\n{message}", " ".repeat(caret))
+}
+
 /// Text a command prints.
 pub(crate) struct Output {
     pub text: String,
@@ -76,6 +110,16 @@ impl Reply {
             config: true,
         })
     }
+    /// The config print: the device clock moves on (so the vendor's volatile
+    /// header differs from the last print), then `header` and the config.
+    pub fn config_print(
+        st: &mut DeviceState,
+        pageable: bool,
+        header: impl FnOnce(&DeviceState) -> String,
+    ) -> Reply {
+        st.uptime_secs += 7;
+        Reply::config(format!("{}{}", header(st), st.config), pageable)
+    }
 }
 
 /// What a command may change besides the device state.
@@ -100,7 +144,15 @@ pub(crate) trait Vendor: Send {
     }
     /// Printed after a successful login (and on SSH), before the first prompt.
     fn welcome(&self, st: &DeviceState) -> String;
-    fn first_mode(&self, has_enable_password: bool) -> Mode;
+    /// The mode after login; by default unprivileged only when there is an
+    /// enable password to ask for.
+    fn first_mode(&self, has_enable_password: bool) -> Mode {
+        if has_enable_password {
+            Mode::User
+        } else {
+            Mode::Privileged
+        }
+    }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String;
     fn pager(&self) -> PagerStyle;
     /// Legacy gear speaks cp1251.

@@ -4,17 +4,11 @@
 
 use std::fmt::Write;
 
-use super::engine::{Ctx, Mode, PagerStyle, Reply, Vendor};
+use super::engine::{caret_error, cursor_erase, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor};
 use super::olt::{ont_ids, parse_fsp, Olt};
 use super::text::{clock, mac_huawei, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample, STREETS};
 use crate::shell::DeviceState;
-
-/// Cursor back over the pager, blank it, cursor back again.
-fn cursor_erase(prompt: &str) -> String {
-    let n = prompt.len();
-    format!("\x1b[{n}D{}\x1b[{n}D", " ".repeat(n))
-}
 
 /// The Huawei OLT.
 pub(crate) struct Smartax;
@@ -25,19 +19,11 @@ impl Smartax {
     }
 }
 
-fn smartax_prompt(st: &DeviceState, mode: &Mode) -> String {
-    match mode {
-        Mode::User => format!("{}>", st.hostname),
-        Mode::Privileged => format!("{}#", st.hostname),
-        Mode::Config(sub) => format!("{}{}#", st.hostname, sub),
-    }
-}
-
 fn smartax_unknown(cmd: &str, prompt_len: usize) -> String {
-    let caret = prompt_len + cmd.find(' ').map_or(0, |i| i + 1);
-    format!(
-        "{}^\n  % Unknown command, the error locates at '^'\n",
-        " ".repeat(caret)
+    caret_error(
+        cmd,
+        prompt_len,
+        "  % Unknown command, the error locates at '^'\n",
     )
 }
 
@@ -72,7 +58,7 @@ impl Vendor for Smartax {
         Mode::User
     }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String {
-        smartax_prompt(st, mode)
+        host_prompt(st, mode)
     }
     fn pager(&self) -> PagerStyle {
         PagerStyle {
@@ -132,15 +118,15 @@ impl Vendor for Smartax {
                 ));
             }
             "display current-configuration" if privileged => {
-                st.uptime_secs += 7;
-                let head = format!("[MA5600V800R018: {}]\n", 8000 + st.uptime_secs % 1000);
-                return Reply::config(format!("{head}{}", st.config), true);
+                return Reply::config_print(st, true, |st| {
+                    format!("[MA5600V800R018: {}]\n", 8000 + st.uptime_secs % 1000)
+                });
             }
             "display mac-address all" if privileged => return Reply::long(smartax_macs(st)),
             "display board 0" => return Reply::long(Olt::from_state(st).display_board()),
             _ => {}
         }
-        let prompt_len = smartax_prompt(st, ctx.mode).len();
+        let prompt_len = host_prompt(st, ctx.mode).len();
         if let Some(n) = cmd
             .strip_prefix("scroll ")
             .and_then(|n| n.parse::<usize>().ok())
@@ -308,13 +294,6 @@ impl Vendor for Vrp {
             clock(st.uptime_secs).iso()
         )
     }
-    fn first_mode(&self, has_enable_password: bool) -> Mode {
-        if has_enable_password {
-            Mode::User
-        } else {
-            Mode::Privileged
-        }
-    }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String {
         vrp_prompt(st, mode)
     }
@@ -371,8 +350,7 @@ impl Vendor for Vrp {
                     dd = d % 7,
                 ))
             }
-            "display current-configuration" => {
-                st.uptime_secs += 7;
+            "display current-configuration" => Reply::config_print(st, true, |st| {
                 let now = clock(st.uptime_secs).iso();
                 let ver = st
                     .firmware
@@ -380,19 +358,14 @@ impl Vendor for Vrp {
                     .last()
                     .unwrap_or("")
                     .trim_end_matches(')');
-                Reply::config(
-                    format!("!Software Version {ver}\n!Last configuration was updated at {now}+03:00 by SYSTEM automatically\n{}", st.config),
-                    true,
-                )
-            }
+                format!("!Software Version {ver}\n!Last configuration was updated at {now}+03:00 by SYSTEM automatically\n")
+            }),
             "display mac-address" => Reply::long(vrp_macs(st)),
-            _ => {
-                let caret = vrp_prompt(st, ctx.mode).len() + cmd.find(' ').map_or(0, |i| i + 1);
-                Reply::text(format!(
-                    "{}^\nError: Unrecognized command found at '^' position.\n",
-                    " ".repeat(caret)
-                ))
-            }
+            _ => Reply::text(caret_error(
+                &cmd,
+                vrp_prompt(st, ctx.mode).len(),
+                "Error: Unrecognized command found at '^' position.\n",
+            )),
         }
     }
 }

@@ -4,14 +4,10 @@
 
 use std::fmt::Write;
 
-use super::engine::{Ctx, Mode, PagerStyle, Reply, Vendor};
+use super::engine::{line_erase, Ctx, Mode, PagerStyle, Reply, Vendor};
 use super::text::{clock, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample};
 use crate::shell::DeviceState;
-
-fn line_erase(prompt: &str) -> String {
-    format!("\r{}\r", " ".repeat(prompt.len()))
-}
 
 pub(crate) struct RouterOs;
 
@@ -86,18 +82,13 @@ impl Vendor for RouterOs {
                     model = st.model,
                 ))
             }
-            "/export" => {
-                st.uptime_secs += 7;
-                Reply::config(
-                    format!(
-                        "# {} by RouterOS {}\n{}",
-                        clock(st.uptime_secs).mikrotik(),
-                        st.firmware,
-                        st.config
-                    ),
-                    false,
+            "/export" => Reply::config_print(st, false, |st| {
+                format!(
+                    "# {} by RouterOS {}\n",
+                    clock(st.uptime_secs).mikrotik(),
+                    st.firmware,
                 )
-            }
+            }),
             "/interface bridge host print terse" => {
                 let mut s = String::from(
                     "Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external \n",

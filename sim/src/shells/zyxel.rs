@@ -3,15 +3,10 @@
 
 use std::fmt::Write;
 
-use super::engine::{Ctx, Mode, PagerStyle, Reply, Vendor};
+use super::engine::{backspace_erase, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor};
 use super::text::{clock, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample, STREETS};
 use crate::shell::DeviceState;
-
-fn backspace_erase(prompt: &str) -> String {
-    let n = prompt.len();
-    format!("{}{}{}", "\x08".repeat(n), " ".repeat(n), "\x08".repeat(n))
-}
 
 pub(crate) struct Zyxel;
 
@@ -31,19 +26,8 @@ impl Vendor for Zyxel {
     fn welcome(&self, _st: &DeviceState) -> String {
         "\n".into()
     }
-    fn first_mode(&self, has_enable_password: bool) -> Mode {
-        if has_enable_password {
-            Mode::User
-        } else {
-            Mode::Privileged
-        }
-    }
     fn prompt(&self, st: &DeviceState, mode: &Mode) -> String {
-        match mode {
-            Mode::User => format!("{}>", st.hostname),
-            Mode::Privileged => format!("{}#", st.hostname),
-            Mode::Config(sub) => format!("{}{}#", st.hostname, sub),
-        }
+        host_prompt(st, mode)
     }
     fn pager(&self) -> PagerStyle {
         PagerStyle {
@@ -84,18 +68,13 @@ impl Vendor for Zyxel {
                     t = st.uptime_secs * 100,
                 ))
             }
-            "show running-config" if privileged => {
-                st.uptime_secs += 7;
+            "show running-config" if privileged => Reply::config_print(st, true, |st| {
                 let (d, h, m, _) = uptime_parts(st.uptime_secs);
-                Reply::config(
-                    format!(
-                        "Building configuration...\n\n; Generated at {}\n; System up time: {d}d {h}h {m}m\n\n{}",
-                        clock(st.uptime_secs).iso(),
-                        st.config
-                    ),
-                    true,
+                format!(
+                    "Building configuration...\n\n; Generated at {}\n; System up time: {d}d {h}h {m}m\n\n",
+                    clock(st.uptime_secs).iso(),
                 )
-            }
+            }),
             "show mac address-table all" => {
                 let mut s = String::from("Port      VLAN ID        MAC Address         Type\n");
                 for r in &st.mac_table {

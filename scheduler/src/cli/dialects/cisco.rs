@@ -1,7 +1,7 @@
 //! Cisco IOS and the IOS-like Qtech/Orion QSW switches: `host>` / `host#`,
 //! `enable`, ` --More-- `, `% Invalid input ...` errors, `Vlan Mac Type Ports` tables.
 
-use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use super::{clean_lines, collect_rows, comment_mentions, find_mac, mac_row, parse_vlan};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
 
 pub(crate) const CISCO_LOGIN: LoginSpec = LoginSpec {
@@ -113,28 +113,15 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
             let vlan = parse_vlan(tokens.get(at.checked_sub(1)?)?)?;
             let kind = tokens.get(at + 1)?;
             let port = tokens.last().filter(|_| tokens.len() > at + 2)?;
-            Some(MacEntry {
-                vlan,
-                mac,
-                port: port.to_string(),
-                dynamic: is_dynamic(kind),
-            })
+            Some(mac_row(vlan, mac, port, kind))
         },
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::dialect::{Dialect, MacEntry};
-
-    fn e(vlan: u16, mac: &str, port: &str, dynamic: bool) -> MacEntry {
-        MacEntry {
-            vlan,
-            mac: mac.into(),
-            port: port.into(),
-            dynamic,
-        }
-    }
+    use super::super::entry as e;
+    use crate::cli::dialect::Dialect;
 
     #[test]
     fn cisco_mac_table_skips_cpu_rows_footer_and_pager_blanks() {

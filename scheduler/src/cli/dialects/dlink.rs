@@ -2,7 +2,7 @@
 //! `Command: ...` echo, `CTRL+C ESC q Quit SPACE n Next Page ...` pager,
 //! `Available commands:` for an unknown command, cp1251 descriptions.
 
-use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
@@ -51,12 +51,8 @@ pub(crate) fn is_volatile(line: &str) -> bool {
 /// `show switch`: `Device Type : DES-3200-28 Fast Ethernet Switch`, `Firmware Version : Build 1.85.B008`.
 pub(crate) fn parse_version(output: &str) -> VersionInfo {
     let mut info = VersionInfo::default();
-    for line in clean_lines(output) {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match key.trim().to_ascii_lowercase().as_str() {
+    for (key, value) in key_values(output) {
+        match key.to_ascii_lowercase().as_str() {
             "device type" => info.model = value.split_whitespace().next().map(str::to_string),
             "firmware version" => info.version = Some(value.to_string()),
             _ => {}
@@ -79,19 +75,15 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
             let vlan = parse_vlan(tokens[0])?;
             let port = tokens.get(at + 1)?;
             let kind = tokens.get(at + 2)?;
-            Some(MacEntry {
-                vlan,
-                mac,
-                port: port.to_string(),
-                dynamic: is_dynamic(kind),
-            })
+            Some(mac_row(vlan, mac, port, kind))
         },
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::dialect::{Dialect, MacEntry};
+    use super::super::entry;
+    use crate::cli::dialect::Dialect;
 
     const D: Dialect = Dialect::DlinkDes;
 
@@ -116,30 +108,10 @@ Total Entries: 4
         assert_eq!(
             D.parse_mac_table(out).unwrap(),
             vec![
-                MacEntry {
-                    vlan: 1,
-                    mac: "00:1e:58:a9:6b:9d".into(),
-                    port: "25".into(),
-                    dynamic: true
-                },
-                MacEntry {
-                    vlan: 1,
-                    mac: "00:21:91:f9:c9:e9".into(),
-                    port: "CPU".into(),
-                    dynamic: false
-                },
-                MacEntry {
-                    vlan: 210,
-                    mac: "00:0f:3d:10:20:30".into(),
-                    port: "1:5".into(),
-                    dynamic: true
-                },
-                MacEntry {
-                    vlan: 3001,
-                    mac: "b8:a3:86:00:00:01".into(),
-                    port: "26".into(),
-                    dynamic: false
-                },
+                entry(1, "00:1e:58:a9:6b:9d", "25", true),
+                entry(1, "00:21:91:f9:c9:e9", "CPU", false),
+                entry(210, "00:0f:3d:10:20:30", "1:5", true),
+                entry(3001, "b8:a3:86:00:00:01", "26", false),
             ]
         );
     }

@@ -1,7 +1,7 @@
 //! Huawei: SmartAX MA56xx OLTs (`MA5608T>`, `>>User name:`, `Failure:` lines)
 //! and VRP switches (`<SW1>`, `[SW1]`, `Error:` lines).
 
-use super::{collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
 
 pub(crate) const SMARTAX_LOGIN: LoginSpec = LoginSpec {
@@ -79,15 +79,11 @@ pub(crate) fn is_volatile(line: &str) -> bool {
 /// `display version` on an OLT: `VERSION : MA5600V800R018C10`, `PRODUCT : MA5608T`.
 pub(crate) fn parse_smartax_version(output: &str) -> VersionInfo {
     let mut info = VersionInfo::default();
-    for line in super::clean_lines(output) {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
+    for (key, value) in key_values(output) {
         if value.is_empty() {
             continue;
         }
-        match key.trim().to_ascii_uppercase().as_str() {
+        match key.to_ascii_uppercase().as_str() {
             "VERSION" if info.version.is_none() => info.version = Some(value.to_string()),
             "PRODUCT" if info.model.is_none() => info.model = Some(value.to_string()),
             _ => {}
@@ -137,12 +133,7 @@ pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> 
                 )
             })?;
             let port = rest[..type_at].iter().rev().find(|t| **t != "-")?;
-            Some(MacEntry {
-                vlan,
-                mac,
-                port: port.to_string(),
-                dynamic: is_dynamic(rest[type_at]),
-            })
+            Some(mac_row(vlan, mac, port, rest[type_at]))
         },
     )
 }
@@ -164,28 +155,15 @@ pub(crate) fn parse_smartax_macs(output: &str) -> Result<Vec<MacEntry>, ParseErr
             let cols: Vec<&str> = rest.split_whitespace().collect();
             let port = cols.first().filter(|p| p.contains('/'))?;
             let vlan = parse_vlan(cols.last()?)?;
-            Some(MacEntry {
-                vlan,
-                mac,
-                port: port.to_string(),
-                dynamic: is_dynamic(kind),
-            })
+            Some(mac_row(vlan, mac, port, kind))
         },
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::dialect::{Dialect, MacEntry, ParseError};
-
-    fn e(vlan: u16, mac: &str, port: &str, dynamic: bool) -> MacEntry {
-        MacEntry {
-            vlan,
-            mac: mac.into(),
-            port: port.into(),
-            dynamic,
-        }
-    }
+    use super::super::entry as e;
+    use crate::cli::dialect::{Dialect, ParseError};
 
     #[test]
     fn vrp_v200_mac_table_with_pager_leftovers() {

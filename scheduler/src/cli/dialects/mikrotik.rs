@@ -1,7 +1,7 @@
 //! MikroTik RouterOS: `Login:` with terminal flags (`admin+ct`), `[admin@MikroTik] >`,
 //! `key=value` output (`print terse`), `/export` with a `# ... by RouterOS` header.
 
-use super::{clean_lines, normalise_mac};
+use super::{clean_lines, key_values, normalise_mac};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
@@ -51,12 +51,8 @@ pub(crate) fn is_volatile(line: &str) -> bool {
 /// `/system resource print`: `version: 6.49.10 (long-term)`, `board-name: CCR1036-8G-2S+`.
 pub(crate) fn parse_version(output: &str) -> VersionInfo {
     let mut info = VersionInfo::default();
-    for line in clean_lines(output) {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match key.trim() {
+    for (key, value) in key_values(output) {
+        match key {
             "version" => info.version = Some(value.to_string()),
             "board-name" => info.model = Some(value.to_string()),
             _ => {}
@@ -188,7 +184,8 @@ fn mask_pairs(line: &str, secret_key: impl Fn(&str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::dialect::{Dialect, MacEntry, ParseError};
+    use super::super::entry;
+    use crate::cli::dialect::{Dialect, ParseError};
 
     const M: Dialect = Dialect::Mikrotik;
 
@@ -204,24 +201,9 @@ Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external
         assert_eq!(
             M.parse_mac_table(out).unwrap(),
             vec![
-                MacEntry {
-                    vlan: 10,
-                    mac: "4c:5e:0c:11:22:33".into(),
-                    port: "ether2".into(),
-                    dynamic: true
-                },
-                MacEntry {
-                    vlan: 1,
-                    mac: "b8:69:f4:00:00:01".into(),
-                    port: "bridge1".into(),
-                    dynamic: true
-                },
-                MacEntry {
-                    vlan: 300,
-                    mac: "00:0c:42:aa:bb:cc".into(),
-                    port: "sfp1".into(),
-                    dynamic: false
-                },
+                entry(10, "4c:5e:0c:11:22:33", "ether2", true),
+                entry(1, "b8:69:f4:00:00:01", "bridge1", true),
+                entry(300, "00:0c:42:aa:bb:cc", "sfp1", false),
             ]
         );
         assert_eq!(

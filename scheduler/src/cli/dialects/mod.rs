@@ -67,6 +67,26 @@ pub(crate) fn is_dynamic(kind: &str) -> bool {
     k.starts_with("dyn") || k == "learned" || k == "learnt"
 }
 
+/// A MAC table row from its columns as printed: the type column (`kind`)
+/// read by [`is_dynamic`].
+pub(crate) fn mac_row(vlan: u16, mac: String, port: &str, kind: &str) -> MacEntry {
+    MacEntry {
+        vlan,
+        mac,
+        port: port.to_string(),
+        dynamic: is_dynamic(kind),
+    }
+}
+
+/// The `key : value` lines of `output`, key and value trimmed (lines
+/// without a colon skipped): how `display version`, `show switch`,
+/// `show system-information` and `/system resource print` print.
+pub(crate) fn key_values(output: &str) -> impl Iterator<Item = (&str, &str)> {
+    clean_lines(output)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim(), value.trim()))
+}
+
 /// Collects rows from table lines; `row` returns `None` for lines that are not
 /// rows (headers, footers, pager leftovers, junk). `header` recognises a
 /// header line; with neither a header nor a row, the output holds no table.
@@ -301,6 +321,17 @@ fn token_spans(line: &str) -> Vec<(usize, usize)> {
         spans.push((start, i));
     }
     spans
+}
+
+/// `MacEntry` in one line, for the dialects' tests.
+#[cfg(test)]
+pub(crate) fn entry(vlan: u16, mac: &str, port: &str, dynamic: bool) -> MacEntry {
+    MacEntry {
+        vlan,
+        mac: mac.into(),
+        port: port.into(),
+        dynamic,
+    }
 }
 
 #[cfg(test)]

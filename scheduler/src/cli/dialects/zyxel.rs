@@ -1,7 +1,7 @@
 //! Zyxel GS/MES/ES access switches: `User name:`, `MES3500-24#`,
 //! `-- more --, next page: Space, continue: c, quit: ESC`, `Port VLAN ID MAC Address Type`.
 
-use super::{clean_lines, collect_rows, comment_mentions, find_mac, is_dynamic, parse_vlan};
+use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
@@ -34,12 +34,8 @@ pub(crate) fn is_volatile(line: &str) -> bool {
 /// `Firmware Version : V4.00(AABE.0) | 04/13/2015` (ZyNOS: `ZyNOS F/W Version`).
 pub(crate) fn parse_version(output: &str) -> VersionInfo {
     let mut info = VersionInfo::default();
-    for line in clean_lines(output) {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let key = key.trim().to_ascii_lowercase();
-        let value = value.trim();
+    for (key, value) in key_values(output) {
+        let key = key.to_ascii_lowercase();
         if value.is_empty() {
             continue;
         }
@@ -68,19 +64,15 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
                 1 => (tokens[0], *tokens.get(3)?, *tokens.get(2)?),
                 _ => return None,
             };
-            Some(MacEntry {
-                vlan: parse_vlan(vlan)?,
-                mac,
-                port: port.to_string(),
-                dynamic: is_dynamic(kind),
-            })
+            Some(mac_row(parse_vlan(vlan)?, mac, port, kind))
         },
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::cli::dialect::{Dialect, MacEntry};
+    use super::super::entry;
+    use crate::cli::dialect::Dialect;
 
     const Z: Dialect = Dialect::Zyxel;
 
@@ -96,25 +88,12 @@ CPU       1              00:19:cb:00:00:00   Static
 ";
         let rows = Z.parse_mac_table(out).unwrap();
         assert_eq!(rows.len(), 4);
-        assert_eq!(
-            rows[0],
-            MacEntry {
-                vlan: 100,
-                mac: "00:13:49:00:00:01".into(),
-                port: "1".into(),
-                dynamic: true
-            }
-        );
+        assert_eq!(rows[0], entry(100, "00:13:49:00:00:01", "1", true));
         assert_eq!(rows[3].port, "CPU");
         let gs = "VID  MAC Address        Type     Port\n---- ----------------- -------- ----\n10   00:11:22:33:44:55  Dynamic  7\n";
         assert_eq!(
             Z.parse_mac_table(gs).unwrap(),
-            vec![MacEntry {
-                vlan: 10,
-                mac: "00:11:22:33:44:55".into(),
-                port: "7".into(),
-                dynamic: true
-            }]
+            vec![entry(10, "00:11:22:33:44:55", "7", true)]
         );
     }
 
