@@ -49,6 +49,15 @@ pub(crate) async fn load(st: &AppState, id: &str) -> AppResult<DeviceRow> {
         .ok_or(AppError::NotFound)
 }
 
+/// A list joined with commas, or a dash when empty.
+fn dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "—".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
 /// The status cell: last result of a pull, with time.
 fn status(ctx: &Ctx, st: &AppState, d: &DeviceRow) -> Markup {
     let l = ctx.locale;
@@ -97,8 +106,8 @@ fn device_table(ctx: &Ctx, st: &AppState, rows: &[DeviceRow]) -> Markup {
                             td { a href={ "/devices/" (d.device_id) } { (d.name) } }
                             td.nowrap { (d.address) ":" (d.port) " " span.muted.small { (d.transport) } }
                             td { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
-                            td { (d.roles.join(", ")) }
-                            td { (d.tags.join(", ")) }
+                            td { (dash(&d.roles)) }
+                            td { (dash(&d.tags)) }
                             td { (status(ctx, st, d)) }
                         }
                     }
@@ -420,10 +429,10 @@ async fn device_page(
             dl.facts {
                 dt { (t(l, "devices.address")) } dd { (d.address) ":" (d.port) " (" (d.transport) @if d.legacy_ssh { ", " (t(l, "devices.legacy_ssh")) } ")" }
                 dt { (t(l, "devices.dialect")) } dd { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
-                dt { (t(l, "devices.roles")) } dd { (d.roles.join(", ")) }
+                dt { (t(l, "devices.roles")) } dd { (dash(&d.roles)) }
                 dt { (t(l, "devices.login")) } dd { (d.login) " · " (t(l, "devices.password")) " •••" @if d.has_enable { " · enable •••" } " " span.muted.small { (t(l, "devices.password_changed")) " " (when(&d.password_changed_at)) } }
                 @if let Some(fp) = &d.key_fingerprint { dt { (t(l, "devices.ssh_key")) } dd { code { (fp) } } }
-                dt { (t(l, "devices.tags")) } dd { (d.tags.join(", ")) }
+                dt { (t(l, "devices.tags")) } dd { (dash(&d.tags)) }
                 @if let Some(h) = &d.host_id { dt { (t(l, "devices.host")) } dd { a href={ "/icmp/hosts/" (h) } { (t(l, "devices.icmp_host")) } } }
                 dt { (t(l, "devices.schedule")) } dd { code { (schedule) } @if d.pull_schedule.is_none() { " " span.muted.small { (t(l, "devices.inherited")) } } @if let Some(n) = devices::next_run(&schedule) { " · " (t(l, "devices.next_pull")) " " (when(&n)) } }
                 dt { (t(l, "devices.host_key")) } dd { code { (d.host_key.clone().unwrap_or_else(|| "—".into())) } }
