@@ -623,7 +623,7 @@ mod tests {
             assert_eq!(e.0, field, "{e:?}");
         };
         bad(|i| i.name = " ".into(), "name");
-        bad(|i| i.address = "10.0.0.300".into(), "address");
+        bad(|i| i.address = "127.0.0.300".into(), "address");
         bad(|i| i.address = "bad host!".into(), "address");
         bad(|i| i.port = "70000".into(), "port");
         bad(|i| i.transport = "rlogin".into(), "transport");

@@ -198,7 +198,7 @@ fn device_form(ctx: &Ctx, id: Option<&str>, f: &DeviceForm, errors: &FormErrors)
             (hidden_csrf(&ctx.csrf))
             @if let Some(m) = errors.get("form") { (error_box(m)) }
             label { (t(l, "devices.name")) input type="text" name="name" value=(p.name) required maxlength="64"; (errors.show("name")) }
-            label { (t(l, "devices.address")) input type="text" name="address" value=(p.address) required placeholder="10.0.0.2"; (errors.show("address")) }
+            label { (t(l, "devices.address")) input type="text" name="address" value=(p.address) required placeholder="sw1.example.net"; (errors.show("address")) }
             label { (t(l, "devices.transport"))
                 select name="transport" {
                     @for tr in [DeviceTransport::Ssh, DeviceTransport::Telnet] {

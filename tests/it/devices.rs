@@ -173,7 +173,7 @@ async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
         (
             {
                 let mut f = device_fields("sw", "cisco-ios", SECRET);
-                f[1] = ("address", "10.0.0.300");
+                f[1] = ("address", "127.0.0.300");
                 f
             },
             "neither an IP address nor a host name",
