@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use ispmon::config::Settings;
 use ispmon::core::Core;
 use ispmon::devices::pull::{Puller, Report};
-use ispmon::devices::{ConfigCache, DeviceForm};
-use ispmon_events::device::ProfileInput;
+use ispmon::devices::ConfigCache;
 use ispmon_events::{Durability, Metadata, Source};
 use ispmon_scheduler::cli::session::{
     exec, Credentials, HostKeyCheck, Target, Timeouts, TransportKind,
@@ -119,28 +118,7 @@ async fn run() {
     let core = Core::open(&settings, CancellationToken::new()).unwrap();
     let meta = Metadata::system(Source::Cli, "bench");
     for (i, dev) in fleet.devices.iter().enumerate() {
-        let spec = &dev.spec;
-        let form = DeviceForm {
-            profile: ProfileInput {
-                name: format!("dev-{i:03}"),
-                address: dev.addr.ip().to_string(),
-                port: dev.addr.port().to_string(),
-                transport: if spec.transport == Transport::Ssh {
-                    "ssh"
-                } else {
-                    "telnet"
-                }
-                .into(),
-                dialect: spec.kind.slug().into(),
-                login: spec.login.clone(),
-                legacy_ssh: spec.legacy_ssh,
-                ..Default::default()
-            },
-            password: spec.password.clone(),
-            enable_password: spec.enable_password.clone().unwrap_or_default(),
-            clear_enable: false,
-            ..Default::default()
-        };
+        let form = ispmon::demo::device_form(dev, &format!("dev-{i:03}"));
         ispmon::devices::register(&core, &form, &meta)
             .await
             .unwrap()

@@ -109,6 +109,30 @@ async fn seed_hosts(core: &Core, meta: &Metadata) -> anyhow::Result<()> {
 /// How many emulated devices the demo starts.
 const DEMO_DEVICES: usize = 14;
 
+/// The device form for an emulated device: its address, transport,
+/// dialect and credentials (callers add roles, tags, schedule).
+pub fn device_form(dev: &ispmon_sim::SimDevice, name: &str) -> crate::devices::DeviceForm {
+    let spec = &dev.spec;
+    crate::devices::DeviceForm {
+        profile: ispmon_events::device::ProfileInput {
+            name: name.into(),
+            address: dev.addr.ip().to_string(),
+            port: dev.addr.port().to_string(),
+            transport: match spec.transport {
+                ispmon_sim::Transport::Ssh => "ssh".into(),
+                ispmon_sim::Transport::Telnet => "telnet".into(),
+            },
+            dialect: spec.kind.slug().into(),
+            login: spec.login.clone(),
+            legacy_ssh: spec.legacy_ssh,
+            ..Default::default()
+        },
+        password: spec.password.clone(),
+        enable_password: spec.enable_password.clone().unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
 fn demo_name(spec: &ispmon_sim::DeviceSpec, i: usize) -> String {
     format!("demo-{}-{}", spec.kind.slug(), i + 1)
 }
@@ -128,28 +152,10 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
             ispmon_sim::Kind::Mikrotik => "nas",
             _ => "switch",
         };
-        let form = crate::devices::DeviceForm {
-            profile: ispmon_events::device::ProfileInput {
-                name: demo_name(spec, i),
-                address: dev.addr.ip().to_string(),
-                port: dev.addr.port().to_string(),
-                transport: match spec.transport {
-                    ispmon_sim::Transport::Ssh => "ssh".into(),
-                    ispmon_sim::Transport::Telnet => "telnet".into(),
-                },
-                dialect: spec.kind.slug().into(),
-                roles: vec![role.into()],
-                login: spec.login.clone(),
-                legacy_ssh: spec.legacy_ssh,
-                tags: "demo".into(),
-                mask_secrets: i % 3 == 0,
-                ..Default::default()
-            },
-            password: spec.password.clone(),
-            enable_password: spec.enable_password.clone().unwrap_or_default(),
-            clear_enable: false,
-            ..Default::default()
-        };
+        let mut form = device_form(dev, &demo_name(spec, i));
+        form.profile.roles = vec![role.into()];
+        form.profile.tags = "demo".into();
+        form.profile.mask_secrets = i % 3 == 0;
         let name = form.profile.name.clone();
         let existing = core
             .views

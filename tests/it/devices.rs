@@ -466,29 +466,8 @@ pub mod pulls {
 
     /// Registers an emulated device; returns its id.
     pub async fn register(app: &TestApp, dev: &SimDevice, name: &str, schedule: &str) -> String {
-        let spec = &dev.spec;
-        let form = ispmon::devices::DeviceForm {
-            profile: ispmon_events::device::ProfileInput {
-                name: name.into(),
-                address: dev.addr.ip().to_string(),
-                port: dev.addr.port().to_string(),
-                transport: if spec.transport == Transport::Ssh {
-                    "ssh"
-                } else {
-                    "telnet"
-                }
-                .into(),
-                dialect: spec.kind.slug().into(),
-                login: spec.login.clone(),
-                legacy_ssh: spec.legacy_ssh,
-                pull_schedule: Some(schedule.into()),
-                ..Default::default()
-            },
-            password: spec.password.clone(),
-            enable_password: spec.enable_password.clone().unwrap_or_default(),
-            clear_enable: false,
-            ..Default::default()
-        };
+        let mut form = ispmon::demo::device_form(dev, name);
+        form.profile.pull_schedule = Some(schedule.into());
         ispmon::devices::register(&app.state.core, &form, &app.meta())
             .await
             .unwrap()
