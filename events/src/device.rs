@@ -103,29 +103,19 @@ pub struct DeviceProfile {
 }
 
 /// Raw form fields for a device profile.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ProfileInput {
     pub name: String,
     pub address: String,
-    #[serde(default)]
     pub port: String,
-    #[serde(default)]
     pub transport: String,
-    #[serde(default)]
     pub dialect: String,
-    #[serde(default)]
     pub roles: Vec<String>,
-    #[serde(default)]
     pub login: String,
-    #[serde(default)]
     pub legacy_ssh: bool,
-    #[serde(default)]
     pub tags: String,
-    #[serde(default)]
     pub host: Option<String>,
-    #[serde(default)]
     pub pull_schedule: Option<String>,
-    #[serde(default)]
     pub mask_secrets: bool,
 }
 

@@ -12,7 +12,6 @@ CREATE TABLE devices (
     host_id         TEXT,
     pull_schedule   TEXT,
     mask_secrets    INTEGER NOT NULL,
-    has_enable      INTEGER NOT NULL,
     password_ref    TEXT NOT NULL,
     enable_ref      TEXT,
     key_ref         TEXT,

@@ -80,17 +80,11 @@ impl Projection for DevicesProjection {
                 } => {
                     c.prepare_cached(
                         "INSERT INTO devices (device_id, name, address, port, transport, dialect,
-                           roles, login, legacy_ssh, tags, mask_secrets, has_enable, password_ref,
+                           roles, login, legacy_ssh, tags, mask_secrets, password_ref,
                            enable_ref, password_changed_at, created_at, updated_at)
-                         VALUES (?1, '', '', 0, '', '', '', '', 0, '', 0, ?2, ?3, ?4, ?5, ?5, ?5)",
+                         VALUES (?1, '', '', 0, '', '', '', '', 0, '', 0, ?2, ?3, ?4, ?4, ?4)",
                     )?
-                    .execute(params![
-                        id,
-                        enable_ref.is_some(),
-                        password_ref,
-                        enable_ref,
-                        at
-                    ])?;
+                    .execute(params![id, password_ref, enable_ref, at])?;
                     write_profile(c, id, profile, at)?;
                     set_key(c, id, ssh_key.as_ref(), at)?;
                 }
@@ -107,15 +101,9 @@ impl Projection for DevicesProjection {
                 }
                 DeviceEvent::DeviceEnablePasswordRotated { enable_ref } => {
                     c.prepare_cached(
-                        "UPDATE devices SET has_enable = ?2, enable_ref = ?4, updated_at = ?3
-                         WHERE device_id = ?1",
+                        "UPDATE devices SET enable_ref = ?2, updated_at = ?3 WHERE device_id = ?1",
                     )?
-                    .execute(params![
-                        id,
-                        enable_ref.is_some(),
-                        at,
-                        enable_ref
-                    ])?;
+                    .execute(params![id, enable_ref, at])?;
                 }
                 DeviceEvent::DeviceRetired { .. } => {
                     c.prepare_cached(
@@ -216,6 +204,7 @@ pub struct DeviceRow {
     pub host_id: Option<String>,
     pub pull_schedule: Option<String>,
     pub mask_secrets: bool,
+    /// Derived: an enable password is stored.
     pub has_enable: bool,
     /// Secret ids (not secrets) of the login and enable passwords.
     #[serde(skip)]
@@ -246,7 +235,7 @@ fn split(s: String) -> Vec<String> {
 }
 
 const DEVICE_COLUMNS: &str = "device_id, name, address, port, transport, dialect, roles, login,
-    legacy_ssh, tags, host_id, pull_schedule, mask_secrets, has_enable, retired, host_key,
+    legacy_ssh, tags, host_id, pull_schedule, mask_secrets, enable_ref IS NOT NULL, retired, host_key,
     pending_host_key, versions, last_hash, last_version_at, last_failure, last_failure_at,
     password_changed_at, created_at, password_ref, enable_ref, key_ref, key_fingerprint";
 

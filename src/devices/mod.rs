@@ -54,22 +54,16 @@ pub fn next_run(expr: &str) -> Option<String> {
 
 /// A device form: the profile and the passwords (blank password on edit =
 /// keep the stored one).
-#[derive(Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default)]
 pub struct DeviceForm {
-    #[serde(flatten)]
     pub profile: ProfileInput,
-    #[serde(default)]
     pub password: String,
-    #[serde(default)]
     pub enable_password: String,
     /// Edit only: remove the stored enable password.
-    #[serde(default)]
     pub clear_enable: bool,
     /// An SSH private key (OpenSSH or PEM); blank on edit = keep.
-    #[serde(default)]
     pub ssh_key: String,
     /// Edit only: remove the stored SSH key.
-    #[serde(default)]
     pub clear_ssh_key: bool,
 }
 
