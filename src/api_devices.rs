@@ -58,13 +58,7 @@ fn form_error(errors: FormErrors) -> ApiError {
 }
 
 async fn load(st: &AppState, id: &str) -> ApiResult<DeviceRow> {
-    let id = id.to_string();
-    st.core
-        .views
-        .read(move |c| device_views::get(c, &id))
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::NotFound.into())
+    Ok(st.find(id, device_views::get).await?)
 }
 
 pub async fn list(State(st): State<AppState>) -> ApiResult<Json<Value>> {

@@ -41,13 +41,7 @@ fn command_error(e: CommandError) -> ApiError {
 }
 
 async fn load(st: &AppState, id: &str) -> ApiResult<HostRow> {
-    let id = id.to_string();
-    st.core
-        .views
-        .read(move |c| hosts::get(c, &id))
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::NotFound.into())
+    Ok(st.find(id, hosts::get).await?)
 }
 
 pub async fn list(State(st): State<AppState>) -> ApiResult<Json<Value>> {

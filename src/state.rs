@@ -46,6 +46,21 @@ impl AppState {
         }
     }
 
+    /// One row of a read model by id (`get` is a projection's lookup), or
+    /// `NotFound`.
+    pub async fn find<T: Send + 'static>(
+        &self,
+        id: &str,
+        get: fn(&rusqlite::Connection, &str) -> rusqlite::Result<Option<T>>,
+    ) -> crate::error::AppResult<T> {
+        let id = id.to_string();
+        self.core
+            .views
+            .read(move |c| get(c, &id))
+            .await?
+            .ok_or(crate::error::AppError::NotFound)
+    }
+
     /// Records activity of a session.
     pub fn touch(&self, session_id: &str) {
         let now = ispmon_events::store::now_rfc3339();

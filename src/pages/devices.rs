@@ -41,12 +41,7 @@ pub struct ListQuery {
 }
 
 pub(crate) async fn load(st: &AppState, id: &str) -> AppResult<DeviceRow> {
-    let id = id.to_string();
-    st.core
-        .views
-        .read(move |c| device_views::get(c, &id))
-        .await?
-        .ok_or(AppError::NotFound)
+    st.find(id, device_views::get).await
 }
 
 /// A list joined with commas, or a dash when empty.

@@ -229,12 +229,7 @@ pub async fn upload(State(st): State<AppState>, ctx: Ctx, mp: Multipart) -> AppR
 }
 
 pub(crate) async fn load(st: &AppState, id: &str) -> AppResult<FirmwareRow> {
-    let id = id.to_string();
-    st.core
-        .views
-        .read(move |c| device_views::firmware(c, &id))
-        .await?
-        .ok_or(AppError::NotFound)
+    st.find(id, device_views::firmware).await
 }
 
 pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {

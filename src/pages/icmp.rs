@@ -412,12 +412,7 @@ pub async fn add_host(
 }
 
 async fn load(st: &AppState, id: &str) -> AppResult<HostRow> {
-    let id = id.to_string();
-    st.core
-        .views
-        .read(move |c| hosts::get(c, &id))
-        .await?
-        .ok_or(AppError::NotFound)
+    st.find(id, hosts::get).await
 }
 
 pub async fn edit_host(
