@@ -32,4 +32,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "test.sh: the suite" >&2
+# The scheduler's cli_openssh tests run the emulator binary as sshd's
+# ForceCommand; build it first (sim's own tests would too, but say so here).
+cargo build -p ispmon-sim --bin sim-shell
 cargo test --workspace
