@@ -121,18 +121,15 @@ async fn start_browser(driver: &Chromedriver, profile: &Path) -> Client {
         .unwrap_or_else(|e| panic!("chromium did not start under chromedriver: {e}"))
 }
 
-/// The `target` directory this test binary was built into.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.ancestors()
-        .find(|p| p.file_name().is_some_and(|n| n == "target"))
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+/// Where screenshots go: cargo's scratch directory for integration tests
+/// (`<target>/tmp`, created by cargo whatever the target directory is called).
+fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
 }
 
 async fn save_screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
-    let path = target_dir().join(name);
+    let path = screenshot_dir().join(name);
     std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
@@ -295,7 +292,7 @@ async fn admin_creates_a_user_in_a_real_browser_without_a_full_reload_and_switch
     .await;
     if outcome.is_err() {
         if let Ok(png) = browser.screenshot().await {
-            let _ = std::fs::write(target_dir().join("browser-failure.png"), png);
+            let _ = std::fs::write(screenshot_dir().join("browser-failure.png"), png);
         }
     }
     let _ = browser.close().await;
@@ -374,7 +371,7 @@ async fn the_icmp_board_updates_a_row_live_when_a_host_changes_state() {
     .await;
     if outcome.is_err() {
         if let Ok(png) = browser.screenshot().await {
-            let _ = std::fs::write(target_dir().join("browser-board-failure.png"), png);
+            let _ = std::fs::write(screenshot_dir().join("browser-board-failure.png"), png);
         }
     }
     let _ = browser.close().await;
@@ -396,7 +393,7 @@ where
     let outcome = tokio::spawn(scenario(browser.clone())).await;
     if outcome.is_err() {
         if let Ok(png) = browser.screenshot().await {
-            let _ = std::fs::write(target_dir().join(format!("{name}-failure.png")), png);
+            let _ = std::fs::write(screenshot_dir().join(format!("{name}-failure.png")), png);
         }
     }
     let _ = browser.close().await;
