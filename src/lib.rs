@@ -14,6 +14,13 @@
 //! - [`demo`]: the demo data set; [`sweeps`]: the ICMP sweep wired to the app.
 //! - [`notify`]: notifications of host transitions (webhook, Telegram).
 
+/// mimalloc instead of glibc's malloc: the command path, the sweep and the
+/// replay allocate and free many small JSON values and strings across
+/// threads, where glibc's arenas spent a fifth of the sweep's time in
+/// `malloc`/`free`/`malloc_consolidate` (see `docs/performance.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod api_devices;
 pub mod api_hosts;
