@@ -12,6 +12,9 @@
 //! (25% logouts, 50% logins, 15% locale, 10% role changes); `BENCH_DIR=<dir>`
 //! keeps the generated log there and reuses it on the next run.
 
+// Linked for its global allocator (mimalloc), as `ispmon replay` runs with it.
+extern crate ispmon;
+
 use std::path::Path;
 use std::time::Instant;
 

@@ -14,7 +14,7 @@ impl Projection for SessionsProjection {
         "sessions"
     }
     fn schema(&self) -> &'static str {
-        include_str!("../../migrations/views/sessions_v2.sql")
+        include_str!("../../migrations/views/sessions_v3.sql")
     }
     fn tables(&self) -> &'static [&'static str] {
         &["sessions"]
