@@ -17,7 +17,9 @@
 /// mimalloc instead of glibc's malloc: the command path, the sweep and the
 /// replay allocate and free many small JSON values and strings across
 /// threads, where glibc's arenas spent a fifth of the sweep's time in
-/// `malloc`/`free`/`malloc_consolidate` (see `docs/performance.md`).
+/// `malloc`/`free`/`malloc_consolidate` (see `docs/performance.md`). Built
+/// with `no_thp`: with transparent huge pages its arenas took a config pull
+/// of 200 devices from 31 MB to 340 MB of RSS; without them, 51 MB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
