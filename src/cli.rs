@@ -47,7 +47,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         since: u64,
     },
-    /// Copy the event log into FILE with SQLite's online backup (safe while serving).
+    /// Copy the event log into FILE with SQLite's online backup, and the stored
+    /// configs and firmware into FILE.blobs (safe while serving).
     Backup {
         #[command(flatten)]
         data: DataArgs,
@@ -338,22 +339,39 @@ async fn export(s: Settings, since: u64) -> anyhow::Result<i32> {
 
 async fn backup(s: Settings, file: PathBuf) -> anyhow::Result<i32> {
     require_log(&s)?;
-    if file.exists() {
-        bail!("{} exists; choose a new file", file.display());
+    let blobs_dst = blobs_beside(&file);
+    for p in [&file, &blobs_dst] {
+        if p.exists() {
+            bail!("{} exists; choose a new file", p.display());
+        }
     }
     let src = s.events_path();
-    let dst = file.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+    let (dst, blobs_src) = (file.clone(), s.data_dir.join("blobs"));
+    let blobs_to = blobs_dst.clone();
+    let (files, bytes) = tokio::task::spawn_blocking(move || -> anyhow::Result<(usize, u64)> {
         let from = ispmon_events::sqlite::open_ro(&src)?;
         let mut to = rusqlite::Connection::open(&dst)?;
         let b = rusqlite::backup::Backup::new(&from, &mut to)?;
         b.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
-        Ok(())
+        // After the log: every blob an event in the copy references was
+        // written before that event was committed, so it is there now.
+        let blobs = ispmon_events::blobs::BlobStore::open(&blobs_src)?;
+        Ok(blobs.copy_into(&blobs_to)?)
     })
     .await??;
     eprintln!(
-        "backed up the event log to {}; keep secret.key (or ISPMON_SECRET_KEY) with it: secrets cannot be opened without it. Restore: copy it to DATA/events.db, then `ispmon replay`.",
-        file.display()
+        "backed up the event log to {} and {files} stored configs and firmware files ({bytes} bytes) to {}; \
+         keep secret.key (or ISPMON_SECRET_KEY) with them: secrets cannot be opened without it. \
+         Restore: copy the file to DATA/events.db and the directory to DATA/blobs, then `ispmon replay`.",
+        file.display(),
+        blobs_dst.display()
     );
     Ok(0)
+}
+
+/// Where `ispmon backup FILE` puts the blob store: `FILE.blobs`.
+pub fn blobs_beside(file: &std::path::Path) -> PathBuf {
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".blobs");
+    PathBuf::from(name)
 }

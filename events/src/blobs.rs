@@ -89,6 +89,46 @@ impl BlobStore {
         Ok(Some(out))
     }
 
+    /// Copies every blob into a store at `dst` (created), same layout,
+    /// skipping blobs already there; for backups. Safe while the server
+    /// writes: blobs are immutable and appear whole (a half-written one is
+    /// still a hidden temporary file, which is skipped). Returns how many
+    /// files were copied and their size in bytes.
+    pub fn copy_into(&self, dst: &Path) -> std::io::Result<(usize, u64)> {
+        let (mut files, mut bytes) = (0, 0);
+        fs::create_dir_all(dst)?;
+        for shard in fs::read_dir(&self.dir)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            let to_shard = dst.join(shard.file_name());
+            for blob in fs::read_dir(shard.path())? {
+                let blob = blob?;
+                let name = blob.file_name();
+                let is_blob = name
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".gz"))
+                    .is_some_and(valid_hash);
+                let to = to_shard.join(&name);
+                if !is_blob || to.exists() {
+                    continue;
+                }
+                fs::create_dir_all(&to_shard)?;
+                let tmp = to_shard.join(format!(
+                    ".{}.{}.tmp",
+                    name.to_string_lossy(),
+                    std::process::id()
+                ));
+                bytes += fs::copy(blob.path(), &tmp)?;
+                fs::File::open(&tmp)?.sync_all()?;
+                fs::rename(&tmp, &to)?;
+                files += 1;
+            }
+        }
+        Ok((files, bytes))
+    }
+
     /// Removes a blob (firmware deletion). Missing is fine.
     pub fn remove(&self, hash: &str) -> std::io::Result<()> {
         if !valid_hash(hash) {
@@ -104,6 +144,26 @@ impl BlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_into_copies_whole_blobs_only_and_skips_what_is_there() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let src = BlobStore::open(a.path()).unwrap();
+        let h1 = src.put(b"interface Gi0/1\n").unwrap();
+        let h2 = src.put(b"vlan 1000\n").unwrap();
+        // A write in progress: a hidden temporary file in a shard.
+        std::fs::write(a.path().join(&h1[..2]).join(".partial.1.tmp"), b"x").unwrap();
+        let dst = b.path().join("copy");
+        let (files, bytes) = src.copy_into(&dst).unwrap();
+        assert_eq!(files, 2);
+        assert!(bytes > 0);
+        let copy = BlobStore::open(&dst).unwrap();
+        assert_eq!(copy.get(&h1).unwrap().unwrap(), b"interface Gi0/1\n");
+        assert_eq!(copy.get(&h2).unwrap().unwrap(), b"vlan 1000\n");
+        assert!(!dst.join(&h1[..2]).join(".partial.1.tmp").exists());
+        // A second run copies nothing new.
+        assert_eq!(src.copy_into(&dst).unwrap(), (0, 0));
+    }
 
     #[test]
     fn blobs_round_trip_by_hash_and_detect_corruption() {

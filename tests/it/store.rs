@@ -328,15 +328,21 @@ async fn export_events_prints_json_lines_after_a_sequence() {
 }
 
 #[tokio::test]
-async fn backup_copies_the_log_while_serving() {
+async fn backup_copies_the_log_and_the_blobs_while_serving_and_restores() {
     let app = spawn_app().await;
     app.create_user("anna", Role::Noc).await;
+    let config = b"hostname sw-backup\nvlan 1000\n";
+    let hash = ispmon_events::blobs::BlobStore::open(&app.data.path().join("blobs"))
+        .unwrap()
+        .put(config)
+        .unwrap();
     let target = app.data.path().join("backup.db");
     let out = ispmon(&["backup", target.to_str().unwrap()], app.data.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains("1 stored configs and firmware files"),
+        "{stderr}"
     );
     let c = rusqlite::Connection::open(&target).unwrap();
     let n: u64 = c
@@ -344,6 +350,31 @@ async fn backup_copies_the_log_while_serving() {
         .unwrap();
     assert_eq!(n, app.event_count());
     assert!(ispmon_events::store::verify_chain(&c).is_ok());
+    drop(c);
+    let blobs = ispmon::cli::blobs_beside(&target);
+    let copy = ispmon_events::blobs::BlobStore::open(&blobs).unwrap();
+    assert_eq!(copy.get(&hash).unwrap().as_deref(), Some(&config[..]));
+
+    // A second backup to the same place is refused and changes nothing.
+    let again = ispmon(&["backup", target.to_str().unwrap()], app.data.path());
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+
+    // Restore as the message says, into a fresh data dir.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&target, restored.path().join("events.db")).unwrap();
+    std::fs::rename(&blobs, restored.path().join("blobs")).unwrap();
+    std::fs::copy(
+        app.data.path().join("secret.key"),
+        restored.path().join("secret.key"),
+    )
+    .unwrap();
+    for cmd in ["replay", "verify"] {
+        let out = ispmon(&[cmd], restored.path());
+        assert!(out.status.success(), "{cmd}: {out:?}");
+    }
+    let blobs = ispmon_events::blobs::BlobStore::open(&restored.path().join("blobs")).unwrap();
+    assert_eq!(blobs.get(&hash).unwrap().as_deref(), Some(&config[..]));
 }
 
 #[tokio::test]
