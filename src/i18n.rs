@@ -223,9 +223,15 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("notify.webhook", "Webhook", "Вебхук"),
     (
         "notify.webhook_hint",
-        "A JSON POST for every host state change; leave empty to turn it off.",
-        "JSON POST при каждой смене состояния хоста; оставьте пустым, чтобы отключить.",
+        "A JSON POST for every host state change. The URL is stored sealed, like a password (hooks often carry their key in it); only its host is shown.",
+        "JSON POST при каждой смене состояния хоста. URL хранится зашифрованным, как пароль (в нём часто ключ вебхука); показывается только хост.",
     ),
+    (
+        "notify.webhook_set",
+        "is set; leave empty to keep it",
+        "задан; оставьте пустым, чтобы не менять",
+    ),
+    ("notify.webhook_clear", "Remove the webhook", "Удалить вебхук"),
     ("notify.webhook_url", "Webhook URL", "URL вебхука"),
     (
         "notify.telegram_hint",

@@ -1,7 +1,10 @@
 //! The notification settings aggregate (a singleton): where host state
-//! transitions are sent — a webhook URL and a Telegram bot (API base URL,
-//! chat id, and a reference to the bot token, which is sealed in the secrets
-//! table and never carried by an event).
+//! transitions are sent — a webhook and a Telegram bot (API base URL, chat
+//! id, and the bot token). The webhook URL and the bot token are sealed in
+//! the secrets table and events carry only their references: hooks such as
+//! Slack's or Teams' carry their own credential in the URL's path. Events
+//! show the webhook's origin (scheme, host, port) so the audit says where
+//! notifications went.
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -17,7 +20,17 @@ pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifySettingsValues {
-    /// Receives a JSON POST per transition; `None` = no webhook.
+    /// The webhook URL in the secrets table; it receives a JSON POST per
+    /// transition. `None` = no webhook.
+    #[serde(default)]
+    pub webhook_url_ref: Option<SecretRef>,
+    /// The webhook URL's origin (`https://hooks.example.net`), shown on
+    /// pages and in the audit; set exactly when `webhook_url_ref` is.
+    #[serde(default)]
+    pub webhook_target: Option<String>,
+    /// The webhook URL in the clear, as the first events carried it: read
+    /// from those, refused in new commands (the page seals it instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// The Bot API base URL (tests point it at a local receiver).
     pub telegram_api_base: String,
@@ -31,6 +44,8 @@ pub struct NotifySettingsValues {
 impl Default for NotifySettingsValues {
     fn default() -> Self {
         Self {
+            webhook_url_ref: None,
+            webhook_target: None,
             webhook_url: None,
             telegram_api_base: DEFAULT_TELEGRAM_API.to_string(),
             telegram_chat_id: None,
@@ -43,10 +58,28 @@ impl NotifySettingsValues {
     /// Every field error: (field, message). Empty when the values are valid.
     pub fn errors(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        if let Some(url) = &self.webhook_url {
-            if let Err(m) = check_http_url(url) {
-                out.push(("webhook_url", m));
+        if self.webhook_url.is_some() {
+            out.push((
+                "webhook_url",
+                "a webhook URL is kept sealed: settings carry its reference".into(),
+            ));
+        }
+        match (&self.webhook_url_ref, &self.webhook_target) {
+            (Some(_), Some(target)) => {
+                if let Err(m) = check_http_url(target) {
+                    out.push(("webhook_url", m));
+                } else if origin_of(target) != *target {
+                    out.push((
+                        "webhook_url",
+                        "the shown target is the URL's origin only".into(),
+                    ));
+                }
             }
+            (None, None) => {}
+            _ => out.push((
+                "webhook_url",
+                "a sealed webhook URL and its origin go together".into(),
+            )),
         }
         if let Err(m) = check_http_url(&self.telegram_api_base) {
             out.push(("telegram_api_base", m));
@@ -70,10 +103,34 @@ impl NotifySettingsValues {
         out
     }
 
+    /// Whether webhook messages can be sent.
+    pub fn webhook_enabled(&self) -> bool {
+        self.webhook_url_ref.is_some() || self.webhook_url.is_some()
+    }
+
+    /// What to show of the webhook: its origin (from the URL itself for
+    /// settings recorded before URLs were sealed).
+    pub fn webhook_shown(&self) -> Option<String> {
+        self.webhook_target
+            .clone()
+            .or_else(|| self.webhook_url.as_deref().map(origin_of))
+    }
+
     /// Whether Telegram messages can be sent.
     pub fn telegram_enabled(&self) -> bool {
         self.telegram_token_ref.is_some() && self.telegram_chat_id.is_some()
     }
+}
+
+/// The origin of an `http(s)://` URL: scheme and authority, lower-case
+/// scheme, without path, query or fragment — what may be shown of a
+/// webhook URL whose path is its credential.
+pub fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!("{}://{authority}", scheme.to_ascii_lowercase())
 }
 
 /// Checks an absolute `http://` or `https://` URL with a host, without
@@ -247,6 +304,50 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_is_a_sealed_reference_with_its_origin_and_never_a_clear_url() {
+        let change = |v: NotifySettingsValues| match NotifySettings::default()
+            .decide(NotifySettingsCommand::Change(v))
+        {
+            Err(NotifySettingsError::Invalid(f)) => f,
+            Err(e) => panic!("unexpected {e}"),
+            Ok(_) => Vec::new(),
+        };
+        let clear = change(NotifySettingsValues {
+            webhook_url: Some("https://hooks.example.net/T0/B0/secret".into()),
+            ..Default::default()
+        });
+        assert_eq!(clear.len(), 1, "{clear:?}");
+        assert!(clear[0].1.contains("sealed"));
+        let with_path = change(NotifySettingsValues {
+            webhook_url_ref: Some(SecretRef("w".into())),
+            webhook_target: Some("https://hooks.example.net/T0/secret".into()),
+            ..Default::default()
+        });
+        assert!(with_path[0].1.contains("origin only"), "{with_path:?}");
+        let half = change(NotifySettingsValues {
+            webhook_url_ref: Some(SecretRef("w".into())),
+            ..Default::default()
+        });
+        assert!(half[0].1.contains("go together"), "{half:?}");
+
+        assert_eq!(
+            origin_of("HTTPS://hooks.example.net:8443/T0/B0/x?token=y#f"),
+            "https://hooks.example.net:8443"
+        );
+        assert_eq!(origin_of("http://[::1]:9000"), "http://[::1]:9000");
+        // Settings recorded before sealing still read, and show the origin.
+        let old: NotifySettingsValues = serde_json::from_str(
+            r#"{"webhook_url":"http://127.0.0.1:9/hook/x","telegram_api_base":"https://api.telegram.org","telegram_chat_id":null,"telegram_token_ref":null}"#,
+        )
+        .unwrap();
+        assert!(old.webhook_enabled());
+        assert_eq!(old.webhook_shown().as_deref(), Some("http://127.0.0.1:9"));
+        // New ones never serialize a clear URL field.
+        let new = serde_json::to_string(&NotifySettingsValues::default()).unwrap();
+        assert!(!new.contains("\"webhook_url\""), "{new}");
+    }
+
+    #[test]
     fn chat_ids_are_numbers_or_channel_names() {
         assert!(check_chat_id("12345").is_ok());
         assert!(check_chat_id("-1001234567890").is_ok());
@@ -259,7 +360,8 @@ mod tests {
     #[test]
     fn a_token_needs_a_chat_and_bad_values_are_named() {
         let v = NotifySettingsValues {
-            webhook_url: Some("gopher://x".into()),
+            webhook_url_ref: Some(SecretRef("w".into())),
+            webhook_target: Some("gopher://x".into()),
             telegram_token_ref: Some(SecretRef("s".into())),
             ..Default::default()
         };
@@ -276,7 +378,8 @@ mod tests {
     #[test]
     fn a_valid_change_is_recorded_and_a_repeat_is_refused() {
         let v = NotifySettingsValues {
-            webhook_url: Some("http://127.0.0.1:9/hook".into()),
+            webhook_url_ref: Some(SecretRef("w".into())),
+            webhook_target: Some("http://127.0.0.1:9".into()),
             ..Default::default()
         };
         TestFramework::<NotifySettings>::with(())

@@ -27,10 +27,13 @@ impl Projection for NotifyProjection {
             return Ok(());
         };
         c.prepare_cached(
-            "INSERT INTO notify_settings (id, webhook_url, telegram_api_base, telegram_chat_id,
+            "INSERT INTO notify_settings (id, webhook_url_ref, webhook_target, webhook_url,
+                                          telegram_api_base, telegram_chat_id,
                                           telegram_token_ref, updated_at, updated_by)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET
+                webhook_url_ref = excluded.webhook_url_ref,
+                webhook_target = excluded.webhook_target,
                 webhook_url = excluded.webhook_url,
                 telegram_api_base = excluded.telegram_api_base,
                 telegram_chat_id = excluded.telegram_chat_id,
@@ -39,6 +42,8 @@ impl Projection for NotifyProjection {
                 updated_by = excluded.updated_by",
         )?
         .execute(params![
+            v.webhook_url_ref.as_ref().map(|r| r.0.as_str()),
+            v.webhook_target,
             v.webhook_url,
             v.telegram_api_base,
             v.telegram_chat_id,
@@ -62,20 +67,22 @@ pub struct NotifySettingsRow {
 pub fn settings(c: &Connection) -> rusqlite::Result<NotifySettingsRow> {
     let row = crate::opt(
         c.prepare_cached(
-            "SELECT webhook_url, telegram_api_base, telegram_chat_id, telegram_token_ref,
-                    updated_at, updated_by
+            "SELECT webhook_url_ref, webhook_target, webhook_url, telegram_api_base,
+                    telegram_chat_id, telegram_token_ref, updated_at, updated_by
              FROM notify_settings WHERE id = 1",
         )?
         .query_row([], |r| {
             Ok(NotifySettingsRow {
                 values: NotifySettingsValues {
-                    webhook_url: r.get(0)?,
-                    telegram_api_base: r.get(1)?,
-                    telegram_chat_id: r.get(2)?,
-                    telegram_token_ref: r.get::<_, Option<String>>(3)?.map(SecretRef),
+                    webhook_url_ref: r.get::<_, Option<String>>(0)?.map(SecretRef),
+                    webhook_target: r.get(1)?,
+                    webhook_url: r.get(2)?,
+                    telegram_api_base: r.get(3)?,
+                    telegram_chat_id: r.get(4)?,
+                    telegram_token_ref: r.get::<_, Option<String>>(5)?.map(SecretRef),
                 },
-                updated_at: r.get(4)?,
-                updated_by: r.get(5)?,
+                updated_at: r.get(6)?,
+                updated_by: r.get(7)?,
             })
         }),
     )?;

@@ -256,7 +256,7 @@ impl Notifier {
                 continue;
             }
             let settings = settings_before(&settings_log, e.seq)?;
-            if settings.webhook_url.is_some() {
+            if settings.webhook_enabled() {
                 let body = message::webhook_body(&t).to_string();
                 rows.push(row(Channel::Webhook.as_str(), body));
             }
@@ -344,12 +344,28 @@ impl Notifier {
         };
         let outcome = match Channel::parse(&d.channel) {
             Some(Channel::Webhook) => {
-                let Some(url) = &settings.webhook_url else {
-                    return dropped("the webhook is no longer configured");
+                let url = match (&settings.webhook_url_ref, &settings.webhook_url) {
+                    (Some(r), _) => match self.inner.secrets.get(r).await {
+                        Ok(Some(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
+                        Ok(None) => return dropped("the webhook URL is missing"),
+                        Err(_) => {
+                            let error = "the webhook URL cannot be opened".to_string();
+                            return settle(
+                                d,
+                                Outcome::Retry {
+                                    status: None,
+                                    error,
+                                },
+                                now,
+                            );
+                        }
+                    },
+                    (None, Some(url)) => url.clone(),
+                    (None, None) => return dropped("the webhook is no longer configured"),
                 };
                 let body: serde_json::Value =
                     serde_json::from_str(&d.body).unwrap_or(serde_json::Value::Null);
-                send::post_json(client, url, &body, None).await
+                send::post_json(client, &url, &body, Some(&url)).await
             }
             Some(Channel::Telegram) => {
                 let (Some(chat), Some(token_ref)) =

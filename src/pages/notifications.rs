@@ -1,13 +1,14 @@
 //! Admin: where host transitions are notified (webhook, Telegram), and what
-//! was sent, skipped or failed. The bot token is write-only: stored in the
-//! secrets table, shown as "•••".
+//! was sent, skipped or failed. The webhook URL and the bot token are
+//! write-only: stored in the secrets table; the page shows "•••" for the
+//! token and only the origin of the URL.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use ispmon_events::notify_settings::{
-    NotifySettingsCommand, NotifySettingsValues, DEFAULT_TELEGRAM_API,
+    check_http_url, origin_of, NotifySettingsCommand, NotifySettingsValues, DEFAULT_TELEGRAM_API,
 };
 use ispmon_events::secrets::SecretRef;
 use ispmon_projections::notify::NotifySettingsRow;
@@ -27,12 +28,13 @@ use crate::state::AppState;
 /// Rows shown in each table.
 const SHOWN: usize = 50;
 
-/// The form as typed (the token is never echoed back; no `Debug`, so it
-/// cannot be logged by accident).
+/// The form as typed (the stored URL and token are never echoed back; no
+/// `Debug`, so it cannot be logged by accident).
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct NotifyForm {
     webhook_url: String,
+    webhook_url_clear: Option<String>,
     telegram_api_base: String,
     telegram_chat_id: String,
     telegram_token: String,
@@ -42,7 +44,6 @@ pub struct NotifyForm {
 impl NotifyForm {
     fn from_values(v: &NotifySettingsValues) -> Self {
         Self {
-            webhook_url: v.webhook_url.clone().unwrap_or_default(),
             telegram_api_base: v.telegram_api_base.clone(),
             telegram_chat_id: v.telegram_chat_id.clone().unwrap_or_default(),
             ..Default::default()
@@ -81,6 +82,7 @@ fn status_class(status: &str) -> &'static str {
 fn form(ctx: &Ctx, v: &View<'_>) -> Markup {
     let l = ctx.locale;
     let token_set = v.saved.values.telegram_token_ref.is_some();
+    let webhook = v.saved.values.webhook_shown();
     html! {
         form.card method="post" action="/admin/notifications" #notify-form {
             (hidden_csrf(&ctx.csrf))
@@ -90,8 +92,20 @@ fn form(ctx: &Ctx, v: &View<'_>) -> Markup {
             div.grid {
                 label { (t(l, "notify.webhook_url"))
                     input type="url" name="webhook_url" value=(v.shown.webhook_url)
-                        placeholder="https://example.net/hooks/ispmon";
+                        autocomplete="off"
+                        placeholder=(webhook.as_ref().map_or("https://example.net/hooks/ispmon".to_string(), |o| format!("{o}/•••")));
+                    @if let Some(origin) = &webhook {
+                        span.muted.small #webhook-state {
+                            (origin) "/••• " (t(l, "notify.webhook_set"))
+                        }
+                    }
                     (v.errors.show("webhook_url"))
+                }
+            }
+            @if webhook.is_some() {
+                label.inline-form {
+                    input type="checkbox" name="webhook_url_clear" value="1";
+                    (t(l, "notify.webhook_clear"))
                 }
             }
             h2 { "Telegram" }
@@ -299,8 +313,36 @@ pub async fn save(
     } else {
         saved.values.telegram_token_ref.clone()
     };
+    // The URL to seal: a newly typed one, or one recorded in the clear
+    // before URLs were sealed (sealed now, at the next save).
+    let url = f.webhook_url.trim();
+    if !url.is_empty() {
+        if let Err(m) = check_http_url(url) {
+            errors.add("webhook_url", m);
+        } else if reqwest::Url::parse(url).is_err() {
+            errors.add("webhook_url", "not a valid URL");
+        }
+    }
+    let kept = &saved.values;
+    let to_seal = if !url.is_empty() {
+        Some(url.to_string())
+    } else if f.webhook_url_clear.is_some() {
+        None
+    } else {
+        kept.webhook_url.clone()
+    };
+    let (webhook_url_ref, webhook_target) = match &to_seal {
+        // Stands in for the new reference until the input is valid.
+        Some(u) => (Some(SecretRef(String::new())), Some(origin_of(u))),
+        None if url.is_empty() && f.webhook_url_clear.is_none() => {
+            (kept.webhook_url_ref.clone(), kept.webhook_target.clone())
+        }
+        None => (None, None),
+    };
     let mut values = NotifySettingsValues {
-        webhook_url: non_empty(&f.webhook_url),
+        webhook_url_ref,
+        webhook_target,
+        webhook_url: None,
         telegram_api_base: if base.is_empty() {
             DEFAULT_TELEGRAM_API.to_string()
         } else {
@@ -309,22 +351,30 @@ pub async fn save(
         telegram_chat_id: non_empty(&f.telegram_chat_id),
         telegram_token_ref: token_ref,
     };
+    // A typed URL already named its own problem.
+    let typed_bad = errors.get("webhook_url").is_some();
     for (field, msg) in values.errors() {
-        errors.add(field, msg);
-    }
-    for (field, url) in [
-        ("webhook_url", values.webhook_url.as_deref()),
-        ("telegram_api_base", Some(values.telegram_api_base.as_str())),
-    ] {
-        if let Some(u) = url {
-            if reqwest::Url::parse(u).is_err() {
-                errors.add(field, "not a valid URL");
-            }
+        if !(typed_bad && field == "webhook_url") {
+            errors.add(field, msg);
         }
     }
+    if reqwest::Url::parse(&values.telegram_api_base).is_err() {
+        errors.add("telegram_api_base", "not a valid URL");
+    }
     if errors.is_empty() {
+        if let Some(u) = &to_seal {
+            let r = seal(&st, kept.webhook_url_ref.as_ref(), "webhook-url", u).await?;
+            values.webhook_url_ref = Some(r);
+        }
         if !token.is_empty() {
-            values.telegram_token_ref = Some(seal_token(&st, &saved, token).await?);
+            let r = seal(
+                &st,
+                kept.telegram_token_ref.as_ref(),
+                "telegram-token",
+                token,
+            )
+            .await?;
+            values.telegram_token_ref = Some(r);
         }
         match st
             .core
@@ -367,17 +417,18 @@ pub async fn save(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &v)).into_response())
 }
 
-/// The secret reference for `token`: the stored one when it is the same
-/// token (no new secret, no change), else a newly sealed secret.
-async fn seal_token(st: &AppState, saved: &NotifySettingsRow, token: &str) -> AppResult<SecretRef> {
-    if let Some(r) = &saved.values.telegram_token_ref {
-        if st.core.secrets.get(r).await?.as_deref() == Some(token.as_bytes()) {
+/// The secret reference for `value`: the stored one when it holds the same
+/// value (no new secret, no change), else a newly sealed secret.
+async fn seal(
+    st: &AppState,
+    stored: Option<&SecretRef>,
+    purpose: &str,
+    value: &str,
+) -> AppResult<SecretRef> {
+    if let Some(r) = stored {
+        if st.core.secrets.get(r).await?.as_deref() == Some(value.as_bytes()) {
             return Ok(r.clone());
         }
     }
-    Ok(st
-        .core
-        .secrets
-        .put("telegram-token", token.as_bytes())
-        .await?)
+    Ok(st.core.secrets.put(purpose, value.as_bytes()).await?)
 }

@@ -17,6 +17,8 @@ use crate::common::*;
 
 const TOKEN: &str = "123456789:AAtest-Token_0123456789abcdefXYZ";
 const CHAT: &str = "-100200300";
+/// The webhook's own credential, in its path (as Slack's or Teams' hooks).
+const HOOK_KEY: &str = "T0ISPMON/B0HOOK/hk-Secret-4f1c9a";
 const WAIT: Duration = Duration::from_secs(15);
 
 const J: Judgement = Judgement {
@@ -83,7 +85,7 @@ impl Receiver {
     pub(crate) fn webhooks(&self) -> Vec<Value> {
         self.hits()
             .into_iter()
-            .filter(|h| h.path == "/hook")
+            .filter(|h| h.path.starts_with("/hook"))
             .map(|h| h.body)
             .collect()
     }
@@ -108,7 +110,7 @@ async fn setup(telegram: bool) -> Setup {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
     let rx = Receiver::start().await;
-    let hook = format!("{}/hook", rx.base);
+    let hook = format!("{}/hook/{HOOK_KEY}", rx.base);
     let tg = format!("{}/tg", rx.base);
     let mut fields = vec![("webhook_url", hook.as_str())];
     if telegram {
@@ -402,18 +404,25 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
 }
 
 #[tokio::test]
-async fn the_bot_token_never_leaves_the_secrets_table() {
+async fn the_bot_token_and_the_webhook_url_never_leave_the_secrets_table() {
     let s = setup(true).await;
     let id = add_host(&s.app, "127.77.3.1", "secretive", None).await;
     go_down(&s.app, &id).await;
     until_hits(&s, 2).await;
+    // The webhook got its message at its whole, unsealed URL.
+    let hook_path = format!("/hook/{HOOK_KEY}");
+    assert!(s.rx.hits().iter().any(|h| h.path == hook_path));
+    const SECRETS: [&str; 2] = ["AAtest-Token", "hk-Secret-4f1c9a"];
+    let leaks = |text: &str| SECRETS.iter().any(|x| text.contains(x));
 
     let (_, page) = s.admin.get_text("/admin/notifications").await;
-    assert!(
-        !page.contains(TOKEN) && !page.contains("AAtest-Token"),
-        "{page}"
-    );
+    assert!(!page.contains(TOKEN) && !leaks(&page), "{page}");
     assert!(page.contains("•••"), "a set token shows as •••");
+    let origin = s.rx.base.clone();
+    assert!(
+        page.contains(&format!("{origin}/•••")),
+        "the webhook shows as its origin: {page}"
+    );
 
     let events = s.app.state.core.store.since(0, 10_000).await.unwrap();
     assert!(events
@@ -421,20 +430,25 @@ async fn the_bot_token_never_leaves_the_secrets_table() {
         .any(|e| e.event_type == "NotifySettingsChanged"));
     for e in &events {
         assert!(
-            !e.payload.contains("AAtest-Token") && !e.metadata.contains("AAtest-Token"),
-            "event {} carries the token",
+            !leaks(&e.payload) && !leaks(&e.metadata),
+            "event {} carries a secret",
             e.seq
         );
     }
     let api = s.admin.get_text("/api/v1/events?limit=1000").await.1;
-    assert!(api.contains("NotifySettingsChanged") && !api.contains("AAtest-Token"));
+    assert!(api.contains("NotifySettingsChanged") && !leaks(&api));
     let (status, audit) = s
         .admin
         .get_text("/audit/entity/NotifySettings/notify")
         .await;
     assert_eq!(status, 200, "{audit}");
     assert!(audit.contains("telegram_token_ref"), "{audit}");
-    assert!(!audit.contains("AAtest-Token"), "{audit}");
+    assert!(audit.contains("webhook_url_ref"), "{audit}");
+    assert!(
+        audit.contains(&origin),
+        "the audit names where it went: {audit}"
+    );
+    assert!(!leaks(&audit), "{audit}");
 
     let out = std::process::Command::new(bin())
         .args(["export-events"])
@@ -445,17 +459,67 @@ async fn the_bot_token_never_leaves_the_secrets_table() {
     assert!(out.status.success());
     let export = String::from_utf8_lossy(&out.stdout);
     assert!(export.contains("NotifySettingsChanged"));
-    assert!(!export.contains("AAtest-Token"));
+    assert!(!leaks(&export));
 
     // Not in any file of the data dir: the secrets table holds it sealed.
     for entry in std::fs::read_dir(s.app.data.path()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
             let bytes = std::fs::read(&path).unwrap();
-            let found = bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes());
-            assert!(!found, "{} holds the token", path.display());
+            for secret in [TOKEN, HOOK_KEY] {
+                let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                assert!(!found, "{} holds a secret", path.display());
+            }
         }
     }
+}
+
+#[tokio::test]
+async fn an_empty_url_keeps_the_webhook_and_remove_turns_it_off() {
+    let s = setup(false).await;
+    let events = s.app.event_count();
+    let saved = || async {
+        s.app
+            .state
+            .core
+            .views
+            .read(ispmon_projections::notify::settings)
+            .await
+            .unwrap()
+            .values
+    };
+    let before = saved().await;
+    assert!(before.webhook_url_ref.is_some() && before.webhook_url.is_none());
+    assert_eq!(before.webhook_target.as_deref(), Some(s.rx.base.as_str()));
+
+    // Saving with the URL field empty keeps it: nothing changed, no event.
+    let r = s.admin.post_form("/admin/notifications", &[]).await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("nothing changed"));
+    assert_eq!(s.app.event_count(), events);
+    // The same URL again seals nothing new and changes nothing either.
+    let hook = format!("{}/hook/{HOOK_KEY}", s.rx.base);
+    let r = s
+        .admin
+        .post_form("/admin/notifications", &[("webhook_url", hook.as_str())])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(s.app.event_count(), events);
+    assert_eq!(saved().await, before);
+
+    let r = s
+        .admin
+        .post_form("/admin/notifications", &[("webhook_url_clear", "1")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Saved.") && !page.contains("webhook-state"),
+        "{page}"
+    );
+    let after = saved().await;
+    assert!(after.webhook_url_ref.is_none() && after.webhook_target.is_none());
+    assert!(!after.webhook_enabled());
 }
 
 #[tokio::test]
