@@ -171,7 +171,9 @@ async fn run_case(durability: Durability, writers: usize, commands: usize) -> Ca
     settings.durability = durability;
     settings.secret_key = Some("42".repeat(32));
     let cancel = CancellationToken::new();
-    let core = Core::open(&settings, cancel.clone()).expect("open core");
+    let core = Core::start(&settings, cancel.clone())
+        .await
+        .expect("open core");
     let meta = Metadata::system(Source::Cli, "bench");
 
     // One registered user per writer.

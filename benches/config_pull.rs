@@ -115,7 +115,9 @@ async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new(dir.path().to_path_buf());
     settings.durability = Durability::Full;
-    let core = Core::open(&settings, CancellationToken::new()).unwrap();
+    let core = Core::start(&settings, CancellationToken::new())
+        .await
+        .unwrap();
     let meta = Metadata::system(Source::Cli, "bench");
     for (i, dev) in fleet.devices.iter().enumerate() {
         let form = ispmon::demo::device_form(dev, &format!("dev-{i:03}"));

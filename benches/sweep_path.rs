@@ -32,7 +32,7 @@ async fn run() {
     let mut settings = Settings::new(dir.path().to_path_buf());
     settings.durability = Durability::Full;
     let cancel = CancellationToken::new();
-    let core = Core::open(&settings, cancel.clone()).unwrap();
+    let core = Core::start(&settings, cancel.clone()).await.unwrap();
     let meta = Metadata::system(Source::Cli, "bench");
     let fast = IcmpSettingsValues {
         probes_per_host: 1,

@@ -28,7 +28,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let lock = settings.lock_data_dir()?;
         let cancel = CancellationToken::new();
-        let core = Core::open(&settings, cancel.clone())?;
+        let core = Core::start(&settings, cancel.clone()).await?;
         core.bootstrap_admin(&settings).await?;
         if settings.demo {
             crate::demo::seed(&core).await?;

@@ -217,7 +217,7 @@ async fn serve(settings: Settings) -> anyhow::Result<i32> {
 
 async fn open_core(s: &Settings) -> anyhow::Result<(Core, CancellationToken)> {
     let cancel = CancellationToken::new();
-    let core = Core::open(s, cancel.clone())?;
+    let core = Core::start(s, cancel.clone()).await?;
     core.commands.settle().await;
     Ok((core, cancel))
 }

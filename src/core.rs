@@ -29,6 +29,16 @@ pub struct Core {
 }
 
 impl Core {
+    /// [`Core::open`] on the blocking pool, for async callers: opening runs
+    /// migrations and may rebuild a read model from the whole log (after a
+    /// schema change), which must not hold an async worker thread.
+    pub async fn start(settings: &Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || Self::open(&settings, cancel))
+            .await
+            .context("opening the data dir")?
+    }
+
     /// Opens the data dir (creating it), the event store and the read models,
     /// and starts the projection runner.
     pub fn open(settings: &Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
