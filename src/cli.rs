@@ -282,6 +282,7 @@ async fn verify(s: Settings) -> anyhow::Result<i32> {
     require_log(&s)?;
     let events = s.events_path();
     let views = s.views_path();
+    let blobs = s.data_dir.join("blobs");
     let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Result<String, String>> {
         let conn = ispmon_events::sqlite::open_ro(&events)?;
         let n = match ispmon_events::store::verify_chain(&conn) {
@@ -291,15 +292,23 @@ async fn verify(s: Settings) -> anyhow::Result<i32> {
         if !views.exists() {
             return Ok(Err(format!("no read models at {}", views.display())));
         }
-        match ispmon_projections::rebuild::verify(&events, &views)? {
-            Ok(p) => Ok(Ok(format!(
-                "hash chain holds over {n} events; {p} projections equal a fresh replay"
-            ))),
-            Err(m) => Ok(Err(format!(
-                "projection {} differs from a fresh replay (table {}, checkpoint {})",
-                m.projection, m.table, m.checkpoint
-            ))),
-        }
+        let p = match ispmon_projections::rebuild::verify(&events, &views)? {
+            Ok(p) => p,
+            Err(m) => {
+                return Ok(Err(format!(
+                    "projection {} differs from a fresh replay (table {}, checkpoint {})",
+                    m.projection, m.table, m.checkpoint
+                )))
+            }
+        };
+        let files = match verify_blobs(&views, &blobs)? {
+            Ok(files) => files,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(format!(
+            "hash chain holds over {n} events; {p} projections equal a fresh replay; \
+             {files} stored configs and firmware files are whole"
+        )))
     })
     .await??;
     match outcome {
@@ -312,6 +321,42 @@ async fn verify(s: Settings) -> anyhow::Result<i32> {
             Ok(1)
         }
     }
+}
+
+/// Every file the read models reference (config versions, firmware) is in
+/// the blob store and matches its sha256. Returns how many were read, or
+/// the first that is missing or corrupt, named by what references it.
+fn verify_blobs(
+    views: &std::path::Path,
+    blobs: &std::path::Path,
+) -> anyhow::Result<Result<usize, String>> {
+    let conn = ispmon_events::sqlite::open_ro(views)?;
+    let store = ispmon_events::blobs::BlobStore::open(blobs)?;
+    let mut stmt = conn.prepare(
+        "SELECT hash, 'config version ' || version || ' of device ' || device_id
+           FROM config_versions
+         UNION ALL
+         SELECT sha256, 'firmware ' || filename || ' (' || firmware_id || ')' FROM firmware",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(r) = rows.next()? {
+        let (hash, what): (String, String) = (r.get(0)?, r.get(1)?);
+        if !seen.insert(hash.clone()) {
+            continue;
+        }
+        match store.get(&hash) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Ok(Err(format!(
+                    "{what}: file {hash} is missing from {}",
+                    blobs.display()
+                )))
+            }
+            Err(e) => return Ok(Err(format!("{what}: file {hash}: {e}"))),
+        }
+    }
+    Ok(Ok(seen.len()))
 }
 
 async fn export(s: Settings, since: u64) -> anyhow::Result<i32> {

@@ -325,6 +325,78 @@ async fn the_devices_api_creates_patches_lists_and_retires_without_echoing_passw
 }
 
 #[tokio::test]
+async fn verify_checks_every_stored_file_and_names_a_missing_or_corrupt_one() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let form = reqwest::multipart::Form::new()
+        .text("vendor", "Huawei")
+        .text("model", "MA5608T")
+        .text("version", "V800R018C10")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![7u8; 4096]).file_name("olt.bin"),
+        );
+    let r = admin
+        .client
+        .post(format!("{}/firmware?_csrf={}", admin.base, admin.csrf))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the upload redirects to the list");
+    let verify = || {
+        let out = ispmon(&["verify"], app.data.path());
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = verify();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("1 stored configs and firmware files are whole"),
+        "{text}"
+    );
+
+    let sha = ispmon_events::blobs::sha256_hex(&[7u8; 4096]);
+    let path = app
+        .data
+        .path()
+        .join("blobs")
+        .join(&sha[..2])
+        .join(format!("{sha}.gz"));
+    // Another file's bytes under this name: corrupt.
+    let other = ispmon_events::blobs::BlobStore::open(&app.data.path().join("scratch"))
+        .unwrap()
+        .put(b"something else")
+        .unwrap();
+    let other_path = app
+        .data
+        .path()
+        .join("scratch")
+        .join(&other[..2])
+        .join(format!("{other}.gz"));
+    let original = std::fs::read(&path).unwrap();
+    std::fs::copy(&other_path, &path).unwrap();
+    let (code, text) = verify();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("firmware olt.bin") && text.contains("is corrupt"),
+        "{text}"
+    );
+
+    std::fs::remove_file(&path).unwrap();
+    let (code, text) = verify();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains(&format!("file {sha} is missing")), "{text}");
+
+    std::fs::write(&path, original).unwrap();
+    assert_eq!(verify().0, Some(0));
+}
+
+#[tokio::test]
 async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_oversize_is_refused() {
     let app = spawn_app_with(|s| s.firmware_max_bytes = 64 * 1024).await;
     let admin = app.login_as(Role::Admin).await;
