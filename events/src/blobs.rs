@@ -70,6 +70,18 @@ impl BlobStore {
 
     /// The bytes stored under `hash`, checked against it; `None` when absent.
     pub fn get(&self, hash: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(mut reader) = self.reader(hash)? else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out)?;
+        Ok(Some(out))
+    }
+
+    /// A reader of the bytes stored under `hash`, for files too large to
+    /// hold in memory; `None` when absent. It checks the bytes against the
+    /// hash as they pass and fails its last read when they do not match.
+    pub fn reader(&self, hash: &str) -> std::io::Result<Option<BlobReader>> {
         if !valid_hash(hash) {
             return Ok(None);
         }
@@ -78,15 +90,11 @@ impl BlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let mut out = Vec::new();
-        GzDecoder::new(std::io::BufReader::new(file)).read_to_end(&mut out)?;
-        if sha256_hex(&out) != hash {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("blob {hash} is corrupt"),
-            ));
-        }
-        Ok(Some(out))
+        Ok(Some(BlobReader {
+            inner: GzDecoder::new(std::io::BufReader::new(file)),
+            hasher: Sha256::new(),
+            hash: hash.to_string(),
+        }))
     }
 
     /// Copies every blob into a store at `dst` (created), same layout,
@@ -141,6 +149,29 @@ impl BlobStore {
     }
 }
 
+/// The bytes of one blob, decompressed and checked against its hash on
+/// the way (see [`BlobStore::reader`]).
+pub struct BlobReader {
+    inner: GzDecoder<std::io::BufReader<fs::File>>,
+    hasher: Sha256,
+    hash: String,
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.hasher.update(&buf[..n]);
+        } else if hex::encode(self.hasher.clone().finalize()) != self.hash {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("blob {} is corrupt", self.hash),
+            ));
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +194,32 @@ mod tests {
         assert!(!dst.join(&h1[..2]).join(".partial.1.tmp").exists());
         // A second run copies nothing new.
         assert_eq!(src.copy_into(&dst).unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn a_reader_streams_in_small_reads_and_fails_at_the_end_when_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let h = store.put(&bytes).unwrap();
+        let mut r = store.reader(&h).unwrap().unwrap();
+        let (mut out, mut buf) = (Vec::new(), [0u8; 4096]);
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(out, bytes);
+        assert!(store.reader(&"1".repeat(64)).unwrap().is_none());
+
+        let other = BlobStore::open(&dir.path().join("x")).unwrap();
+        let h2 = other.put(&bytes[..1000]).unwrap();
+        fs::copy(other.path(&h2), store.path(&h)).unwrap();
+        let mut r = store.reader(&h).unwrap().unwrap();
+        let err = std::io::copy(&mut r, &mut std::io::sink()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     }
 
     #[test]

@@ -236,7 +236,7 @@ pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> App
     let f = load(&st, &id).await?;
     let blobs = st.core.blobs.clone();
     let hash = f.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+    let reader = tokio::task::spawn_blocking(move || blobs.reader(&hash))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?
@@ -257,6 +257,7 @@ pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> App
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, f.size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
@@ -266,9 +267,39 @@ pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> App
                 f.sha256.clone(),
             ),
         ],
-        bytes,
+        stream_blob(reader, f.sha256.clone()),
     )
         .into_response())
+}
+
+/// Streams a blob in chunks read on the blocking pool, so a large file is
+/// never held in memory whole. A blob that turns out corrupt ends the body
+/// with an error (the client sees a short, failed transfer) and is logged.
+fn stream_blob(mut reader: ispmon_events::blobs::BlobReader, hash: String) -> axum::body::Body {
+    const CHUNK: usize = 64 * 1024;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
+    tokio::task::spawn_blocking(move || loop {
+        let mut buf = vec![0u8; CHUNK];
+        let item = match std::io::Read::read(&mut reader, &mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(axum::body::Bytes::from(buf))
+            }
+            Err(e) => {
+                tracing::error!(blob = hash, error = %e, "firmware download stopped");
+                Err(e)
+            }
+        };
+        let failed = item.is_err();
+        if tx.blocking_send(item).is_err() || failed {
+            return;
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    axum::body::Body::from_stream(stream)
 }
 
 /// Deletes a firmware record, and its blob when no other record shares it.

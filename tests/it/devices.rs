@@ -398,7 +398,7 @@ async fn verify_checks_every_stored_file_and_names_a_missing_or_corrupt_one() {
 
 #[tokio::test]
 async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_oversize_is_refused() {
-    let app = spawn_app_with(|s| s.firmware_max_bytes = 64 * 1024).await;
+    let app = spawn_app_with(|s| s.firmware_max_bytes = 512 * 1024).await;
     let admin = app.login_as(Role::Admin).await;
     let upload = |bytes: Vec<u8>, vendor: &'static str| {
         let form = reqwest::multipart::Form::new()
@@ -434,7 +434,7 @@ async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_overs
         403,
         "an upload without the CSRF token is refused"
     );
-    let image: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let image: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let r = upload(image.clone(), "Huawei").await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
     let sha = ispmon_events::blobs::sha256_hex(&image);
@@ -442,7 +442,7 @@ async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_overs
     assert!(page.contains("MA5600V800R018C10.bin") && page.contains(&sha));
 
     let before = app.event_count();
-    let r = upload(vec![0u8; 80 * 1024], "Huawei").await.unwrap();
+    let r = upload(vec![0u8; 600 * 1024], "Huawei").await.unwrap();
     assert_eq!(r.status().as_u16(), 413);
     assert!(r.text().await.unwrap().contains("larger than the limit"));
     let r = upload(image.clone(), "").await.unwrap();
@@ -465,6 +465,8 @@ async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_overs
     let r = tech.get(&format!("/firmware/{id}/download")).await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["x-checksum-sha256"].to_str().unwrap(), sha);
+    // Streamed in several chunks, with its length announced.
+    assert_eq!(r.headers()["content-length"].to_str().unwrap(), "300000");
     assert_eq!(r.bytes().await.unwrap().to_vec(), image);
     let r = tech.post_form(&format!("/firmware/{id}/delete"), &[]).await;
     assert_eq!(r.status().as_u16(), 403, "technicians cannot delete");
