@@ -42,6 +42,7 @@ impl Application {
             None
         };
         let state = AppState::new(core, settings);
+        state.puller.load_attempts().await;
         state.scheduler.add(state.sweeper.job(), cancel.clone());
         state.scheduler.add(
             std::sync::Arc::new(crate::devices::schedule::ConfigPullJob::new(

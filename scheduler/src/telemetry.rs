@@ -26,6 +26,20 @@ pub struct Point {
     pub max_ms: Option<f64>,
 }
 
+/// A device's last config-pull attempt as kept (see
+/// `migrations/telemetry/0002_pull_attempts.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullAttemptRow {
+    pub device_id: String,
+    /// RFC 3339.
+    pub at: String,
+    /// The outcome as its owner encodes it.
+    pub outcome: String,
+    pub duration_ms: u64,
+    /// The session transcript, secrets already masked.
+    pub transcript: String,
+}
+
 /// The telemetry store; cheap to clone.
 #[derive(Clone)]
 pub struct Telemetry {
@@ -45,6 +59,9 @@ impl Telemetry {
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let conn = ispmon_events::sqlite::open_rw(path, false)?;
         conn.execute_batch(include_str!("../../migrations/telemetry/0001_samples.sql"))?;
+        conn.execute_batch(include_str!(
+            "../../migrations/telemetry/0002_pull_attempts.sql"
+        ))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             last_prune: Arc::new(Mutex::new(0)),
@@ -181,6 +198,46 @@ impl Telemetry {
             conn.query_row("SELECT COUNT(*) FROM samples_raw", [], |r| r.get(0))?,
             conn.query_row("SELECT COUNT(*) FROM samples_rollup", [], |r| r.get(0))?,
         ))
+    }
+
+    /// Keeps `a` as its device's last pull attempt, unless a later one is
+    /// already kept (saves may finish out of order).
+    pub fn save_pull_attempt_blocking(&self, a: &PullAttemptRow) -> rusqlite::Result<()> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        conn.prepare_cached(
+            "INSERT INTO pull_attempts (device_id, at, outcome, duration_ms, transcript)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id) DO UPDATE SET
+                at = excluded.at, outcome = excluded.outcome,
+                duration_ms = excluded.duration_ms, transcript = excluded.transcript
+             WHERE excluded.at >= pull_attempts.at",
+        )?
+        .execute(rusqlite::params![
+            a.device_id,
+            a.at,
+            a.outcome,
+            a.duration_ms as i64,
+            a.transcript
+        ])?;
+        Ok(())
+    }
+
+    /// Every device's last pull attempt.
+    pub fn pull_attempts_blocking(&self) -> rusqlite::Result<Vec<PullAttemptRow>> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        let mut s = conn.prepare_cached(
+            "SELECT device_id, at, outcome, duration_ms, transcript FROM pull_attempts",
+        )?;
+        let rows = s.query_map([], |r| {
+            Ok(PullAttemptRow {
+                device_id: r.get(0)?,
+                at: r.get(1)?,
+                outcome: r.get(2)?,
+                duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                transcript: r.get(4)?,
+            })
+        })?;
+        rows.collect()
     }
 
     /// The async forms run on blocking threads.

@@ -34,8 +34,9 @@ pub enum Outcome {
     Busy,
 }
 
-/// The last attempt on a device (kept in memory: unchanged pulls are not
-/// events).
+/// The last attempt on a device (not an event: an unchanged pull changes
+/// nothing in the log). Kept in memory for the pages and in telemetry.db
+/// across restarts.
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub at: String,
@@ -43,6 +44,29 @@ pub struct Attempt {
     pub duration_ms: u64,
     /// The session transcript, secrets masked.
     pub transcript: String,
+}
+
+impl Outcome {
+    /// The outcome as telemetry.db keeps it.
+    fn encode(&self) -> String {
+        match self {
+            Outcome::NewVersion(v) => format!("new {v}"),
+            Outcome::Unchanged => "unchanged".into(),
+            Outcome::Failed(reason) => format!("failed {reason}"),
+            Outcome::Busy => "busy".into(),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let (kind, rest) = text.split_once(' ').unwrap_or((text, ""));
+        match kind {
+            "new" => rest.parse().ok().map(Outcome::NewVersion),
+            "unchanged" => Some(Outcome::Unchanged),
+            "failed" => Some(Outcome::Failed(rest.to_string())),
+            "busy" => Some(Outcome::Busy),
+            _ => None,
+        }
+    }
 }
 
 /// Totals of a pull over several devices.
@@ -117,6 +141,33 @@ impl Puller {
         }
     }
 
+    /// Loads the last attempts kept in telemetry.db before this process
+    /// started (an attempt made since is newer and stays).
+    pub async fn load_attempts(&self) {
+        let telemetry = self.core.telemetry.clone();
+        let rows = match tokio::task::spawn_blocking(move || telemetry.pull_attempts_blocking())
+            .await
+        {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => {
+                return tracing::warn!(error = %e, "loading the last pull attempts failed")
+            }
+            Err(e) => return tracing::warn!(error = %e, "loading the last pull attempts failed"),
+        };
+        let mut attempts = self.attempts.lock().expect("attempts lock");
+        for row in rows {
+            let Some(outcome) = Outcome::decode(&row.outcome) else {
+                continue;
+            };
+            attempts.entry(row.device_id).or_insert(Attempt {
+                at: row.at,
+                outcome,
+                duration_ms: row.duration_ms,
+                transcript: row.transcript,
+            });
+        }
+    }
+
     pub fn cache(&self) -> &ConfigCache {
         &self.cache
     }
@@ -184,17 +235,40 @@ impl Puller {
         })
     }
 
-    fn record(&self, id: &str, outcome: Outcome, started: Instant, transcript: String) -> Outcome {
+    async fn record(
+        &self,
+        id: &str,
+        outcome: Outcome,
+        started: Instant,
+        transcript: String,
+    ) -> Outcome {
         let attempt = Attempt {
             at: ispmon_events::store::now_rfc3339(),
             outcome: outcome.clone(),
             duration_ms: started.elapsed().as_millis() as u64,
             transcript,
         };
+        let row = ispmon_scheduler::telemetry::PullAttemptRow {
+            device_id: id.to_string(),
+            at: attempt.at.clone(),
+            outcome: attempt.outcome.encode(),
+            duration_ms: attempt.duration_ms,
+            transcript: attempt.transcript.clone(),
+        };
         self.attempts
             .lock()
             .expect("attempts lock")
             .insert(id.to_string(), attempt);
+        let telemetry = self.core.telemetry.clone();
+        let saved =
+            tokio::task::spawn_blocking(move || telemetry.save_pull_attempt_blocking(&row)).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(device = id, error = %e, "keeping the pull attempt failed")
+            }
+            Err(e) => tracing::warn!(device = id, error = %e, "keeping the pull attempt failed"),
+        }
         outcome
     }
 
@@ -237,6 +311,7 @@ impl Puller {
             other => tracing::info!(device = %d.name, outcome = ?other, "config pulled"),
         }
         self.record(&d.device_id, outcome, started, transcript)
+            .await
     }
 
     async fn pull_inner(&self, d: &DeviceRow, meta: &Metadata) -> (Outcome, String) {
@@ -419,5 +494,19 @@ mod tests {
             scrub("pw s3cret and s3cret", &["s3cret", "x"]),
             "pw ******** and ********"
         );
+    }
+
+    #[test]
+    fn outcomes_are_kept_as_text_and_read_back() {
+        for o in [
+            Outcome::NewVersion(12),
+            Outcome::Unchanged,
+            Outcome::Failed("login refused: wrong password".into()),
+            Outcome::Busy,
+        ] {
+            assert_eq!(Outcome::decode(&o.encode()), Some(o));
+        }
+        assert_eq!(Outcome::decode("new x"), None);
+        assert_eq!(Outcome::decode("something"), None);
     }
 }

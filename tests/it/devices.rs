@@ -560,6 +560,46 @@ pub mod pulls {
     }
 
     #[tokio::test]
+    async fn the_last_attempt_and_its_transcript_survive_a_restart() {
+        let app = quick_app().await;
+        let fleet = Fleet::start(vec![DeviceSpec::sample(
+            Kind::CiscoIos,
+            Transport::Telnet,
+            5,
+        )])
+        .await
+        .unwrap();
+        let id = register(&app, &fleet.devices[0], "sw-kept", "0 3 * * *").await;
+        let noc = app.login_as(Role::Noc).await;
+        for expect in ["New version stored: v1", "Config unchanged"] {
+            let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
+            assert!(r.text().await.unwrap().contains(expect));
+        }
+        let (_, before) = noc.get_text(&format!("/devices/{id}")).await;
+        assert!(before.contains("Last session transcript"), "{before}");
+        let data = app.stop().await;
+
+        let app = spawn_app_with(|s| s.data_dir = data.path().to_path_buf()).await;
+        let noc = app.login_as(Role::Noc).await;
+        let (status, page) = noc.get_text(&format!("/devices/{id}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Last session transcript"), "{page}");
+        assert!(
+            page.contains("show running-config"),
+            "the transcript: {page}"
+        );
+        let (_, list) = noc.get_text("/devices").await;
+        assert!(
+            list.contains("unchanged at"),
+            "the list shows the unchanged pull: {list}"
+        );
+        assert!(
+            !page.contains(&fleet.devices[0].spec.password),
+            "no password in the transcript"
+        );
+    }
+
+    #[tokio::test]
     async fn a_pull_stores_a_version_only_when_the_config_changed_and_the_diff_shows_it() {
         let app = quick_app().await;
         let fleet = Fleet::start(vec![
