@@ -40,7 +40,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ispmon_events::host::{Host, HostEvent};
 use ispmon_events::notify_settings::{NotifySettingsEvent, NotifySettingsValues, SETTINGS_ID};
-use ispmon_events::secrets::Secrets;
+use ispmon_events::secrets::{SecretRef, Secrets};
 use ispmon_events::{EventStore, StoredEvent};
 use ispmon_projections::Views;
 use rusqlite::Connection;
@@ -321,14 +321,6 @@ impl Notifier {
         settings: &NotifySettingsValues,
         now: DateTime<Utc>,
     ) -> db::Finished {
-        let dropped = |why: &str| db::Finished {
-            ok: false,
-            http_status: None,
-            error: Some(why.to_string()),
-            status: "dropped",
-            next_attempt_at: None,
-            attempted: false,
-        };
         let client = match self.client() {
             Ok(c) => c,
             Err(e) => {
@@ -345,20 +337,9 @@ impl Notifier {
         let outcome = match Channel::parse(&d.channel) {
             Some(Channel::Webhook) => {
                 let url = match (&settings.webhook_url_ref, &settings.webhook_url) {
-                    (Some(r), _) => match self.inner.secrets.get(r).await {
-                        Ok(Some(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
-                        Ok(None) => return dropped("the webhook URL is missing"),
-                        Err(_) => {
-                            let error = "the webhook URL cannot be opened".to_string();
-                            return settle(
-                                d,
-                                Outcome::Retry {
-                                    status: None,
-                                    error,
-                                },
-                                now,
-                            );
-                        }
+                    (Some(r), _) => match self.unseal(d, r, "webhook URL", now).await {
+                        Ok(url) => url,
+                        Err(finished) => return finished,
                     },
                     (None, Some(url)) => url.clone(),
                     (None, None) => return dropped("the webhook is no longer configured"),
@@ -373,20 +354,9 @@ impl Notifier {
                 else {
                     return dropped("Telegram is no longer configured");
                 };
-                let token = match self.inner.secrets.get(token_ref).await {
-                    Ok(Some(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
-                    Ok(None) => return dropped("the bot token is missing"),
-                    Err(_) => {
-                        let error = "the bot token cannot be opened".to_string();
-                        return settle(
-                            d,
-                            Outcome::Retry {
-                                status: None,
-                                error,
-                            },
-                            now,
-                        );
-                    }
+                let token = match self.unseal(d, token_ref, "bot token", now).await {
+                    Ok(token) => token,
+                    Err(finished) => return finished,
                 };
                 let url = format!(
                     "{}/bot{}/sendMessage",
@@ -399,6 +369,33 @@ impl Notifier {
             None => return dropped("unknown channel"),
         };
         settle(d, outcome, now)
+    }
+
+    /// Opens a sealed secret a delivery needs; `Err` is how the attempt
+    /// ends without it: dropped when it is gone, retried when it cannot be
+    /// read now.
+    async fn unseal(
+        &self,
+        d: &db::Claimed,
+        r: &SecretRef,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, db::Finished> {
+        match self.inner.secrets.get(r).await {
+            Ok(Some(bytes)) => Ok(String::from_utf8(bytes).unwrap_or_default()),
+            Ok(None) => Err(dropped(&format!("the {what} is missing"))),
+            Err(_) => {
+                let error = format!("the {what} cannot be opened");
+                Err(settle(
+                    d,
+                    Outcome::Retry {
+                        status: None,
+                        error,
+                    },
+                    now,
+                ))
+            }
+        }
     }
 
     fn client(&self) -> Result<&reqwest::Client, String> {
@@ -528,6 +525,18 @@ fn settings_before(log: &[StoredEvent], seq: u64) -> Result<NotifySettingsValues
 }
 
 /// The delivery's next state after an attempt's outcome.
+/// An attempt given up without sending: trying again will not help.
+fn dropped(why: &str) -> db::Finished {
+    db::Finished {
+        ok: false,
+        http_status: None,
+        error: Some(why.to_string()),
+        status: "dropped",
+        next_attempt_at: None,
+        attempted: false,
+    }
+}
+
 fn settle(d: &db::Claimed, outcome: Outcome, now: DateTime<Utc>) -> db::Finished {
     let http_status = outcome.status();
     let error = outcome.error().map(str::to_string);
