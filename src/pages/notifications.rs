@@ -324,9 +324,10 @@ pub async fn save(
         }
     }
     let kept = &saved.values;
+    let clear = f.webhook_url_clear.is_some();
     let to_seal = if !url.is_empty() {
         Some(url.to_string())
-    } else if f.webhook_url_clear.is_some() {
+    } else if clear {
         None
     } else {
         kept.webhook_url.clone()
@@ -334,10 +335,8 @@ pub async fn save(
     let (webhook_url_ref, webhook_target) = match &to_seal {
         // Stands in for the new reference until the input is valid.
         Some(u) => (Some(SecretRef(String::new())), Some(origin_of(u))),
-        None if url.is_empty() && f.webhook_url_clear.is_none() => {
-            (kept.webhook_url_ref.clone(), kept.webhook_target.clone())
-        }
-        None => (None, None),
+        None if clear => (None, None),
+        None => (kept.webhook_url_ref.clone(), kept.webhook_target.clone()),
     };
     let mut values = NotifySettingsValues {
         webhook_url_ref,
