@@ -332,26 +332,21 @@ fn verify_blobs(
 ) -> anyhow::Result<Result<usize, String>> {
     let conn = ispmon_events::sqlite::open_ro(views)?;
     let store = ispmon_events::blobs::BlobStore::open(blobs)?;
-    let mut stmt = conn.prepare(
-        "SELECT hash, 'config version ' || version || ' of device ' || device_id
-           FROM config_versions
-         UNION ALL
-         SELECT sha256, 'firmware ' || filename || ' (' || firmware_id || ')' FROM firmware",
-    )?;
-    let mut rows = stmt.query([])?;
     let mut seen = std::collections::HashSet::new();
-    while let Some(r) = rows.next()? {
-        let (hash, what): (String, String) = (r.get(0)?, r.get(1)?);
+    for (hash, what) in ispmon_projections::devices::stored_files(&conn)? {
         if !seen.insert(hash.clone()) {
             continue;
         }
-        match store.get(&hash) {
+        // Read through, never held whole: firmware files can be large.
+        let read = store.reader(&hash).and_then(|r| {
+            r.map(|mut r| std::io::copy(&mut r, &mut std::io::sink()))
+                .transpose()
+        });
+        match read {
             Ok(Some(_)) => {}
             Ok(None) => {
-                return Ok(Err(format!(
-                    "{what}: file {hash} is missing from {}",
-                    blobs.display()
-                )))
+                let dir = blobs.display();
+                return Ok(Err(format!("{what}: file {hash} is missing from {dir}")));
             }
             Err(e) => return Ok(Err(format!("{what}: file {hash}: {e}"))),
         }

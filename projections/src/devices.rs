@@ -475,3 +475,16 @@ pub fn firmware_blob_in_use(c: &Connection, sha256: &str) -> rusqlite::Result<bo
     c.prepare_cached("SELECT EXISTS (SELECT 1 FROM firmware WHERE sha256 = ?1)")?
         .query_row([sha256], |r| r.get(0))
 }
+
+/// Every stored file the read models reference — config versions and
+/// firmware — as (sha256, what references it), for `ispmon verify`.
+pub fn stored_files(c: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = c.prepare(
+        "SELECT hash, 'config version ' || version || ' of device ' || device_id
+           FROM config_versions
+         UNION ALL
+         SELECT sha256, 'firmware ' || filename || ' (' || firmware_id || ')' FROM firmware",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
