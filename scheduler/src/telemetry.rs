@@ -240,38 +240,41 @@ impl Telemetry {
         rows.collect()
     }
 
-    /// The async forms run on blocking threads.
-    pub async fn record(&self, at: i64, rows: Vec<(String, RoundSample)>) -> rusqlite::Result<()> {
+    /// Runs `f` on a blocking thread: the async forms below.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Telemetry) -> rusqlite::Result<T> + Send + 'static,
+    ) -> rusqlite::Result<T> {
         let t = self.clone();
-        tokio::task::spawn_blocking(move || t.record_blocking(at, &rows))
+        tokio::task::spawn_blocking(move || f(&t))
             .await
             .unwrap_or_else(|e| {
                 Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
                     std::io::Error::other(e.to_string()),
                 )))
             })
+    }
+
+    pub async fn record(&self, at: i64, rows: Vec<(String, RoundSample)>) -> rusqlite::Result<()> {
+        self.blocking(move |t| t.record_blocking(at, &rows)).await
     }
 
     pub async fn series(&self, host: String, from: i64, to: i64) -> rusqlite::Result<Vec<Point>> {
-        let t = self.clone();
-        tokio::task::spawn_blocking(move || t.series_blocking(&host, from, to))
+        self.blocking(move |t| t.series_blocking(&host, from, to))
             .await
-            .unwrap_or_else(|e| {
-                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
-                    std::io::Error::other(e.to_string()),
-                )))
-            })
     }
 
     pub async fn latest(&self) -> rusqlite::Result<Latest> {
-        let t = self.clone();
-        tokio::task::spawn_blocking(move || t.latest_blocking())
+        self.blocking(|t| t.latest_blocking()).await
+    }
+
+    pub async fn save_pull_attempt(&self, a: PullAttemptRow) -> rusqlite::Result<()> {
+        self.blocking(move |t| t.save_pull_attempt_blocking(&a))
             .await
-            .unwrap_or_else(|e| {
-                Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
-                    std::io::Error::other(e.to_string()),
-                )))
-            })
+    }
+
+    pub async fn pull_attempts(&self) -> rusqlite::Result<Vec<PullAttemptRow>> {
+        self.blocking(|t| t.pull_attempts_blocking()).await
     }
 }
 
@@ -287,6 +290,30 @@ fn loss(sent: i64, received: i64) -> f64 {
 mod tests {
     use super::*;
     use crate::sweep::answered;
+
+    #[test]
+    fn a_pull_attempt_is_kept_per_device_and_an_older_save_does_not_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Telemetry::open(&dir.path().join("telemetry.db")).unwrap();
+        let attempt = |at: &str, outcome: &str| PullAttemptRow {
+            device_id: "d1".into(),
+            at: at.into(),
+            outcome: outcome.into(),
+            duration_ms: 12,
+            transcript: "sw1#show run".into(),
+        };
+        t.save_pull_attempt_blocking(&attempt("2026-11-29T10:00:00Z", "new 1"))
+            .unwrap();
+        t.save_pull_attempt_blocking(&attempt("2026-11-29T11:00:00Z", "unchanged"))
+            .unwrap();
+        // A save that finishes late for an earlier attempt.
+        t.save_pull_attempt_blocking(&attempt("2026-11-29T10:30:00Z", "failed x"))
+            .unwrap();
+        assert_eq!(
+            t.pull_attempts_blocking().unwrap(),
+            vec![attempt("2026-11-29T11:00:00Z", "unchanged")]
+        );
+    }
 
     #[test]
     fn rounds_roll_up_into_buckets_and_old_rows_are_pruned() {

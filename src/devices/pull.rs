@@ -144,14 +144,8 @@ impl Puller {
     /// Loads the last attempts kept in telemetry.db before this process
     /// started (an attempt made since is newer and stays).
     pub async fn load_attempts(&self) {
-        let telemetry = self.core.telemetry.clone();
-        let rows = match tokio::task::spawn_blocking(move || telemetry.pull_attempts_blocking())
-            .await
-        {
-            Ok(Ok(rows)) => rows,
-            Ok(Err(e)) => {
-                return tracing::warn!(error = %e, "loading the last pull attempts failed")
-            }
+        let rows = match self.core.telemetry.pull_attempts().await {
+            Ok(rows) => rows,
             Err(e) => return tracing::warn!(error = %e, "loading the last pull attempts failed"),
         };
         let mut attempts = self.attempts.lock().expect("attempts lock");
@@ -259,15 +253,8 @@ impl Puller {
             .lock()
             .expect("attempts lock")
             .insert(id.to_string(), attempt);
-        let telemetry = self.core.telemetry.clone();
-        let saved =
-            tokio::task::spawn_blocking(move || telemetry.save_pull_attempt_blocking(&row)).await;
-        match saved {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(device = id, error = %e, "keeping the pull attempt failed")
-            }
-            Err(e) => tracing::warn!(device = id, error = %e, "keeping the pull attempt failed"),
+        if let Err(e) = self.core.telemetry.save_pull_attempt(row).await {
+            tracing::warn!(device = id, error = %e, "keeping the pull attempt failed");
         }
         outcome
     }
