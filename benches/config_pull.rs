@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use ispmon::config::Settings;
 use ispmon::core::Core;
-use ispmon::devices::pull::{Puller, Report};
+use ispmon::devices::pull::{puller, target, Report};
 use ispmon::devices::ConfigCache;
 use ispmon_events::{Durability, Metadata, Source};
 use ispmon_scheduler::cli::session::{
@@ -131,12 +131,14 @@ async fn run() {
         .read(ispmon_projections::devices::all_live)
         .await
         .unwrap();
-    let puller = Arc::new(Puller::new(
-        core.clone(),
+    let devices: Vec<_> = devices.iter().map(|d| target(d).unwrap()).collect();
+    let puller = puller(
+        &core,
+        ConfigCache::default(),
+        Arc::new(ispmon_scheduler::cli::Network),
         SESSIONS,
         Timeouts::default(),
-        ConfigCache::default(),
-    ));
+    );
     let pull_meta = Metadata::system(Source::Scheduler, "bench");
     let (before_rss, _) = rss_mb();
     let t = Instant::now();

@@ -228,8 +228,7 @@ pub async fn config(
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
     let text = st
-        .puller
-        .cache()
+        .config_cache
         .text(&st.core, &row.hash)
         .await
         .map_err(AppError::Internal)?
@@ -249,7 +248,8 @@ pub async fn pull(
     if d.retired {
         return Err(bad("this device is retired"));
     }
-    let (status, body) = match st.puller.pull(&d, &ctx.meta()).await {
+    let outcome = crate::pages::devices::pull_one(&st, &ctx, &d).await?;
+    let (status, body) = match outcome {
         Outcome::NewVersion(v) => (
             StatusCode::OK,
             json!({ "outcome": "new_version", "version": v }),

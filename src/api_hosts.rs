@@ -199,41 +199,43 @@ pub struct SweepBody {
     scope: String,
 }
 
-/// `POST /api/v1/sweeps`: check now. A host is checked before answering;
+/// `POST /api/v1/sweeps`: check now, through the scheduler's sweep job. A
+/// host is checked before answering (200, with its state after the check);
 /// `all`/`down` start in the background (202). A running scope → 409.
-pub async fn sweep(State(st): State<AppState>, Json(b): Json<SweepBody>) -> ApiResult<Response> {
-    use ispmon_scheduler::sweep::{Scope, SweepError};
+pub async fn sweep(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Json(b): Json<SweepBody>,
+) -> ApiResult<Response> {
+    use ispmon_scheduler::sweep::JOB_NAME;
+    use ispmon_scheduler::{SchedulerError, Scope};
     let scope = match b.scope.as_str() {
         "all" => Scope::All,
-        "down" => Scope::Down,
+        "down" => Scope::Subset("down"),
         id => {
             load(&st, id).await?;
-            Scope::Host(id.to_string())
+            Scope::One(id.to_string())
         }
     };
-    if st.sweeper.is_running(&scope) {
-        return Ok((
-            StatusCode::CONFLICT,
-            Json(json!({"error": format!("a check of {} is already running", scope.describe())})),
-        )
-            .into_response());
-    }
-    if let Scope::Host(id) = &scope {
-        return match st.sweeper.run_once(scope.clone()).await {
-            Ok(r) => Ok(Json(json!({"scope": id, "probed": r.probed, "answered": r.answered, "changes": r.commands})).into_response()),
-            Err(SweepError::AlreadyRunning(m)) => Ok((StatusCode::CONFLICT, Json(json!({"error": m}))).into_response()),
-            Err(e) => Err(bad(e.to_string())),
+    let busy = |m: String| (StatusCode::CONFLICT, Json(json!({"error": m}))).into_response();
+    if let Scope::One(id) = &scope {
+        return match st.scheduler.run(JOB_NAME, scope.clone(), Some(ctx.meta())).await {
+            Ok(Ok(summary)) => {
+                let h = load(&st, id).await?;
+                Ok(Json(json!({"scope": id, "summary": summary, "state": h.state})).into_response())
+            }
+            Ok(Err(reason)) => Err(bad(reason)),
+            Err(SchedulerError::AlreadyRunning(m)) => Ok(busy(m)),
+            Err(e) => Err(AppError::Internal(anyhow::anyhow!(e)).into()),
         };
     }
-    let sweeper = st.sweeper.clone();
-    tokio::spawn(async move {
-        if let Err(e) = sweeper.run_once(scope).await {
-            tracing::warn!(error = %e, "API check failed");
-        }
-    });
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"scope": b.scope, "started": true})),
-    )
-        .into_response())
+    match st.scheduler.run_now(JOB_NAME, scope, Some(ctx.meta())) {
+        Ok(()) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"scope": b.scope, "started": true})),
+        )
+            .into_response()),
+        Err(SchedulerError::AlreadyRunning(m)) => Ok(busy(m)),
+        Err(e) => Err(AppError::Internal(anyhow::anyhow!(e)).into()),
+    }
 }

@@ -42,11 +42,9 @@ impl Application {
             None
         };
         let state = AppState::new(core, settings);
-        state.puller.load_attempts().await;
         state.scheduler.add(state.sweeper.job(), cancel.clone());
         state.scheduler.add(
-            std::sync::Arc::new(crate::devices::schedule::ConfigPullJob::new(
-                state.core.clone(),
+            std::sync::Arc::new(ispmon_scheduler::config_pull::job::ConfigPullJob::new(
                 std::sync::Arc::clone(&state.puller),
                 state.settings.config_pull_cron.clone(),
             )),
@@ -58,7 +56,12 @@ impl Application {
         crate::notify::spawn(&state, cancel.clone())?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
-            state.scheduler.run_now("icmp-sweep");
+            if let Err(e) = state
+                .scheduler
+                .run_now(ispmon_scheduler::sweep::JOB_NAME, ispmon_scheduler::Scope::All, None)
+            {
+                tracing::warn!(error = %e, "the demo's first sweep did not start");
+            }
         }
         let router = crate::routes::router(state.clone());
         Ok(Self {

@@ -203,21 +203,29 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
 /// Pulls every demo device once, then changes two configs on the devices and
 /// pulls those again, so Config Storage has versions and diffs to show.
 pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
-    let puller = std::sync::Arc::clone(&state.puller);
-    let core = state.core.clone();
+    use ispmon_scheduler::config_pull::job::JOB_NAME;
+    use ispmon_scheduler::Scope;
+    let scheduler = state.scheduler.clone();
     let states: Vec<_> = fleet
         .devices
         .iter()
         .take(2)
         .map(|d| (std::sync::Arc::clone(&d.state), d.spec.kind))
         .collect();
+    // Started once at start-up (not from a handler); each pull is the
+    // scheduler's run, recorded on the jobs page.
     tokio::spawn(async move {
-        let meta = Metadata::system(Source::Scheduler, "demo");
-        let Ok(devices) = core.views.read(ispmon_projections::devices::all_live).await else {
-            return;
+        let pull = |what: &'static str| {
+            let scheduler = scheduler.clone();
+            async move {
+                match scheduler.run(JOB_NAME, Scope::All, None).await {
+                    Ok(Ok(summary)) => println!("ispmon demo: {what} config pull: {summary}"),
+                    Ok(Err(reason)) => println!("ispmon demo: {what} config pull failed: {reason}"),
+                    Err(e) => println!("ispmon demo: {what} config pull not run: {e}"),
+                }
+            }
         };
-        let report = puller.pull_many(devices.clone(), &meta).await;
-        println!("ispmon demo: first config pull: {}", report.summary());
+        pull("first").await;
         for (s, kind) in &states {
             let mut st = s.lock().expect("device state");
             let line = match kind {
@@ -230,10 +238,6 @@ pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
             st.config.push_str(line);
             st.config.push('\n');
         }
-        let Ok(devices) = core.views.read(ispmon_projections::devices::all_live).await else {
-            return;
-        };
-        let report = puller.pull_many(devices, &meta).await;
-        println!("ispmon demo: second config pull: {}", report.summary());
+        pull("second").await;
     });
 }

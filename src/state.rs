@@ -19,20 +19,35 @@ pub struct AppState {
     pub csrf_key: Arc<[u8; 32]>,
     pub sweeper: Arc<ispmon_scheduler::sweep::Sweeper>,
     pub scheduler: ispmon_scheduler::Scheduler,
-    /// Config pulls and "test connection" over device CLIs.
+    /// Config pulls and "test connection" over device CLIs (the engine in
+    /// the scheduler crate; run by the scheduler's config-pull job).
     pub puller: Arc<crate::devices::pull::Puller>,
+    /// Stored config texts, read from the blob store once.
+    pub config_cache: crate::devices::ConfigCache,
 }
 
 impl AppState {
     pub fn new(core: Core, settings: Settings) -> Self {
+        Self::with_cli(core, settings, Arc::new(ispmon_scheduler::cli::Network))
+    }
+
+    /// The state over a given CLI gateway (tests and benches swap in
+    /// emulators or fakes).
+    pub fn with_cli(
+        core: Core,
+        settings: Settings,
+        cli: Arc<dyn ispmon_scheduler::cli::CliConnector>,
+    ) -> Self {
         let csrf_key = Arc::new(core.key.derive("csrf"));
         let sweeper = crate::sweeps::sweeper(&core);
-        let puller = Arc::new(crate::devices::pull::Puller::new(
-            core.clone(),
+        let config_cache = crate::devices::ConfigCache::default();
+        let puller = crate::devices::pull::puller(
+            &core,
+            config_cache.clone(),
+            cli,
             settings.cli_sessions,
             settings.cli_timeouts,
-            crate::devices::ConfigCache::default(),
-        ));
+        );
         Self {
             core,
             settings: Arc::new(settings),
@@ -43,6 +58,7 @@ impl AppState {
             sweeper,
             scheduler: ispmon_scheduler::Scheduler::new(),
             puller,
+            config_cache,
         }
     }
 

@@ -264,7 +264,8 @@ impl Sweeper {
         Ok(report)
     }
 
-    /// The scheduled job: a sweep of all hosts every configured interval.
+    /// The scheduled job: a sweep of all hosts every configured interval;
+    /// on command, of all hosts, the `down` subset or one host.
     pub fn job(self: &Arc<Self>) -> Arc<dyn crate::Job> {
         Arc::new(SweepJob(Arc::clone(self)))
     }
@@ -282,11 +283,14 @@ fn changes_state(t: &Target, command: &HostCommand) -> bool {
         .is_ok_and(|events| !events.is_empty())
 }
 
+/// The sweep job's name on the scheduler.
+pub const JOB_NAME: &str = "icmp-sweep";
+
 struct SweepJob(Arc<Sweeper>);
 
 impl crate::Job for SweepJob {
     fn name(&self) -> &'static str {
-        "icmp-sweep"
+        JOB_NAME
     }
     fn interval(&self) -> Duration {
         Duration::from_secs(
@@ -296,10 +300,16 @@ impl crate::Job for SweepJob {
                 .max(10) as u64,
         )
     }
-    fn run_once(&self) -> JobFuture<'_> {
+    fn run(&self, scope: crate::Scope, _by: Option<ispmon_events::Metadata>) -> JobFuture<'_> {
         Box::pin(async move {
+            let scope = match scope {
+                crate::Scope::Due | crate::Scope::All => Scope::All,
+                crate::Scope::Subset("down") => Scope::Down,
+                crate::Scope::One(id) => Scope::Host(id),
+                other => return Err(format!("a sweep cannot cover {}", other.describe())),
+            };
             self.0
-                .run_once(Scope::All)
+                .run_once(scope)
                 .await
                 .map(|r| {
                     format!(

@@ -62,6 +62,7 @@ impl Telemetry {
         conn.execute_batch(include_str!(
             "../../migrations/telemetry/0002_pull_attempts.sql"
         ))?;
+        conn.execute_batch(include_str!("../../migrations/telemetry/0003_leases.sql"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             last_prune: Arc::new(Mutex::new(0)),
@@ -240,8 +241,33 @@ impl Telemetry {
         rows.collect()
     }
 
+    /// One device's last pull attempt.
+    pub fn pull_attempt_blocking(&self, device_id: &str) -> rusqlite::Result<Option<PullAttemptRow>> {
+        use rusqlite::OptionalExtension;
+        let conn = self.conn.lock().expect("telemetry lock");
+        let mut s = conn.prepare_cached(
+            "SELECT device_id, at, outcome, duration_ms, transcript FROM pull_attempts
+             WHERE device_id = ?1",
+        )?;
+        s.query_row([device_id], |r| {
+            Ok(PullAttemptRow {
+                device_id: r.get(0)?,
+                at: r.get(1)?,
+                outcome: r.get(2)?,
+                duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                transcript: r.get(4)?,
+            })
+        })
+        .optional()
+    }
+
+    /// Runs `f` on the connection (for the [`lease`](crate::lease) table).
+    pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        f(&self.conn.lock().expect("telemetry lock"))
+    }
+
     /// Runs `f` on a blocking thread: the async forms below.
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Telemetry) -> rusqlite::Result<T> + Send + 'static,
     ) -> rusqlite::Result<T> {
@@ -275,6 +301,11 @@ impl Telemetry {
 
     pub async fn pull_attempts(&self) -> rusqlite::Result<Vec<PullAttemptRow>> {
         self.blocking(|t| t.pull_attempts_blocking()).await
+    }
+
+    pub async fn pull_attempt(&self, device_id: String) -> rusqlite::Result<Option<PullAttemptRow>> {
+        self.blocking(move |t| t.pull_attempt_blocking(&device_id))
+            .await
     }
 }
 

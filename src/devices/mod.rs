@@ -5,10 +5,8 @@
 
 pub mod diff;
 pub mod pull;
-pub mod schedule;
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use ispmon_events::device::{DeviceCommand, DeviceProfile, ProfileInput, SshKeyRef};
@@ -33,16 +31,7 @@ pub fn cron_ok(expr: &str) -> Result<(), String> {
     parse_cron(expr).map(|_| ())
 }
 
-pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
-    let fields = expr.split_whitespace().count();
-    if !(5..=6).contains(&fields) {
-        return Err(format!(
-            "“{expr}” is not a cron expression: it needs 5 fields (minute hour day month weekday)"
-        ));
-    }
-    croner::Cron::from_str(expr)
-        .map_err(|e| format!("“{expr}” is not a valid cron expression: {e}"))
-}
+pub use ispmon_scheduler::config_pull::job::parse_cron;
 
 /// The next time a cron expression fires after now (UTC), as RFC 3339.
 pub fn next_run(expr: &str) -> Option<String> {

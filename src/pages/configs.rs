@@ -27,8 +27,7 @@ async fn version(st: &AppState, id: &str, v: u32) -> AppResult<(VersionRow, std:
         .await?
         .ok_or(AppError::NotFound)?;
     let text = st
-        .puller
-        .cache()
+        .config_cache
         .text(&st.core, &row.hash)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("blob {} is missing", row.hash)))?;
@@ -180,7 +179,7 @@ pub async fn search(
         errors.add("q", "search for at most 200 characters");
     }
     let hits = if errors.is_empty() && !needle.is_empty() {
-        crate::devices::search(&st.core, st.puller.cache(), &needle, 20).await?
+        crate::devices::search(&st.core, &st.config_cache, &needle, 20).await?
     } else {
         Vec::new()
     };

@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ispmon_events::device::{DeviceCommand, DeviceRole, DeviceTransport};
-use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceQuery, DeviceRow, VersionRow};
 use ispmon_scheduler::cli::Dialect;
+use ispmon_scheduler::config_pull::job as pull_job;
+use ispmon_scheduler::{SchedulerError, Scope};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -18,7 +19,7 @@ use super::components::{error_box, hidden_csrf, notice, pager, query, when, Form
 use super::layout::respond;
 use crate::auth::Ctx;
 use crate::commands::CommandError;
-use crate::devices::pull::Outcome;
+use crate::devices::pull::{Attempt, Outcome};
 use crate::devices::{self, DeviceForm};
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -53,10 +54,38 @@ fn dash(items: &[String]) -> String {
     }
 }
 
+/// What the pages show of pulls beside the read model: which devices are
+/// being pulled and each one's last attempt (both from telemetry.db).
+#[derive(Default)]
+struct PullStatus {
+    running: std::collections::HashSet<String>,
+    attempts: std::collections::HashMap<String, Attempt>,
+}
+
+impl PullStatus {
+    async fn load(st: &AppState) -> Self {
+        Self {
+            running: st.puller.running().await,
+            attempts: st.puller.last_attempts().await,
+        }
+    }
+
+    async fn one(st: &AppState, id: &str) -> Self {
+        let mut s = Self::default();
+        if st.puller.is_running(id).await {
+            s.running.insert(id.to_string());
+        }
+        if let Some(a) = st.puller.last_attempt(id).await {
+            s.attempts.insert(id.to_string(), a);
+        }
+        s
+    }
+}
+
 /// The status cell: last result of a pull, with time.
-fn status(ctx: &Ctx, st: &AppState, d: &DeviceRow) -> Markup {
+fn status(ctx: &Ctx, ps: &PullStatus, d: &DeviceRow) -> Markup {
     let l = ctx.locale;
-    let running = st.puller.is_running(&d.device_id);
+    let running = ps.running.contains(&d.device_id);
     html! {
         @if running {
             span.badge { (t(l, "devices.pulling")) }
@@ -72,7 +101,7 @@ fn status(ctx: &Ctx, st: &AppState, d: &DeviceRow) -> Markup {
         } @else {
             span.muted { (t(l, "devices.never")) }
         }
-        @if let Some(a) = st.puller.last_attempt(&d.device_id) {
+        @if let Some(a) = ps.attempts.get(&d.device_id) {
             @if a.outcome == Outcome::Unchanged {
                 div.small.muted { (t(l, "devices.unchanged_at")) " " (when(&a.at)) }
             }
@@ -80,7 +109,7 @@ fn status(ctx: &Ctx, st: &AppState, d: &DeviceRow) -> Markup {
     }
 }
 
-fn device_table(ctx: &Ctx, st: &AppState, rows: &[DeviceRow]) -> Markup {
+fn device_table(ctx: &Ctx, ps: &PullStatus, rows: &[DeviceRow]) -> Markup {
     let l = ctx.locale;
     html! {
         @if rows.is_empty() {
@@ -103,7 +132,7 @@ fn device_table(ctx: &Ctx, st: &AppState, rows: &[DeviceRow]) -> Markup {
                             td { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
                             td { (dash(&d.roles)) }
                             td { (dash(&d.tags)) }
-                            td { (status(ctx, st, d)) }
+                            td { (status(ctx, ps, d)) }
                         }
                     }
                 }
@@ -132,7 +161,8 @@ pub async fn list(
         .views
         .read(move |c| device_views::list(c, &dq))
         .await?;
-    let any_running = rows.iter().any(|d| st.puller.is_running(&d.device_id));
+    let ps = PullStatus::load(&st).await;
+    let any_running = rows.iter().any(|d| ps.running.contains(&d.device_id));
     let sort_link = |key: &str| {
         let desc = if q.sort == key && !q.desc { "1" } else { "" };
         format!(
@@ -166,7 +196,7 @@ pub async fn list(
         }
         div id="device-list" hx-get=[any_running.then(|| format!("/devices{}", query(&[("q", &q.q), ("sort", &q.sort)])))]
             hx-trigger=[any_running.then_some("every 2s")] hx-select="#device-list" hx-swap="outerHTML" {
-            (device_table(&ctx, &st, &rows))
+            (device_table(&ctx, &ps, &rows))
             (pager(l, page, PER_PAGE, total as usize, |p| format!("/devices{}", query(&[("q", &q.q), ("sort", &q.sort), ("page", &p.to_string())]))))
         }
         @if ctx.can_post("/devices") {
@@ -416,6 +446,7 @@ async fn device_page(
         .clone()
         .unwrap_or_else(|| st.settings.config_pull_cron.clone());
     let base = format!("/devices/{}", d.device_id);
+    let ps = PullStatus::one(st, &d.device_id).await;
     Ok(html! {
         div id="device" {
             p { a href="/devices" { "← " (t(l, "devices.title")) } }
@@ -431,7 +462,7 @@ async fn device_page(
                 @if let Some(h) = &d.host_id { dt { (t(l, "devices.host")) } dd { a href={ "/icmp/hosts/" (h) } { (t(l, "devices.icmp_host")) } } }
                 dt { (t(l, "devices.schedule")) } dd { code { (schedule) } @if d.pull_schedule.is_none() { " " span.muted.small { (t(l, "devices.inherited")) } } @if let Some(n) = devices::next_run(&schedule) { " · " (t(l, "devices.next_pull")) " " (when(&n)) } }
                 dt { (t(l, "devices.host_key")) } dd { code { (d.host_key.clone().unwrap_or_else(|| "—".into())) } }
-                dt { (t(l, "devices.last_pull")) } dd { (status(ctx, st, d)) }
+                dt { (t(l, "devices.last_pull")) } dd { (status(ctx, &ps, d)) }
             }
             @if let Some(pending) = &d.pending_host_key {
                 div.error-box role="alert" {
@@ -470,7 +501,7 @@ async fn device_page(
             div id="test-result" {}
             h2 { (t(l, "configs.versions")) }
             (versions_table(ctx, d, &versions))
-            @if let Some(a) = st.puller.last_attempt(&d.device_id) {
+            @if let Some(a) = ps.attempts.get(&d.device_id) {
                 @if !a.transcript.is_empty() {
                     details.card {
                         summary { (t(l, "devices.last_transcript")) " · " (when(&a.at)) " · " (a.duration_ms) " ms" }
@@ -566,7 +597,7 @@ pub async fn pull(
     if d.retired {
         return Err(AppError::Rejected("this device is retired".into()));
     }
-    let outcome = st.puller.pull(&d, &ctx.meta()).await;
+    let outcome = pull_one(&st, &ctx, &d).await?;
     let msg = outcome_text(&ctx, &outcome);
     let d = load(&st, &id).await?;
     let flash = match outcome {
@@ -584,7 +615,10 @@ pub async fn test(
 ) -> AppResult<Response> {
     let l = ctx.locale;
     let d = load(&st, &id).await?;
-    let (result, transcript) = st.puller.test_connection(&d, &ctx.meta()).await;
+    let (result, transcript) = match crate::devices::pull::target(&d) {
+        Ok(target) => st.puller.test_connection(&target, &ctx.meta()).await,
+        Err(reason) => (Err(reason), String::new()),
+    };
     let body = html! {
         @match &result {
             Ok(_) => (notice(t(l, "devices.test_ok"))),
@@ -628,16 +662,41 @@ pub async fn pull_all(
             format!("no device has the tag “{tag}”")
         }));
     }
-    start_pulls(&st, devices, ctx.meta());
+    let scope = if tag.is_empty() {
+        Scope::All
+    } else {
+        Scope::Tag(tag)
+    };
+    st.scheduler
+        .run_now(pull_job::JOB_NAME, scope, Some(ctx.meta()))
+        .map_err(scheduler_error)?;
     Ok(go(&ctx, "/devices"))
 }
 
-/// Runs pulls in the background, logging the totals.
-pub(crate) fn start_pulls(st: &AppState, devices: Vec<DeviceRow>, meta: Metadata) {
-    let puller = std::sync::Arc::clone(&st.puller);
-    let n = devices.len();
-    tokio::spawn(async move {
-        let report = puller.pull_many(devices, &meta).await;
-        tracing::info!(devices = n, summary = %report.summary(), median_ms = report.median_ms, "config pull finished");
-    });
+/// "Pull now" for one device: the scheduler's config-pull job over this
+/// device, waited for; the outcome is the attempt it recorded.
+pub(crate) async fn pull_one(st: &AppState, ctx: &Ctx, d: &DeviceRow) -> AppResult<Outcome> {
+    let started = ispmon_events::store::now_rfc3339();
+    let run = st
+        .scheduler
+        .run(pull_job::JOB_NAME, Scope::One(d.device_id.clone()), Some(ctx.meta()))
+        .await;
+    match run {
+        // An attempt older than this run: the device's lease was held
+        // elsewhere, so nothing was attempted.
+        Ok(_) => Ok(match st.puller.last_attempt(&d.device_id).await {
+            Some(a) if a.at >= started => a.outcome,
+            _ => Outcome::Busy,
+        }),
+        Err(SchedulerError::AlreadyRunning(_)) => Ok(Outcome::Busy),
+        Err(e) => Err(scheduler_error(e)),
+    }
+}
+
+/// A scheduler refusal as the page says it.
+pub(crate) fn scheduler_error(e: SchedulerError) -> AppError {
+    match e {
+        SchedulerError::AlreadyRunning(m) => AppError::Rejected(m),
+        other => AppError::Internal(anyhow::anyhow!(other)),
+    }
 }

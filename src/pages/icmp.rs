@@ -773,41 +773,38 @@ pub struct CheckForm {
     scope: String,
 }
 
-/// "Check all" / "check down hosts": starts a sweep in the background;
-/// refused while the same scope is being checked.
+/// "Check all" / "check down hosts": starts the scheduler's sweep job over
+/// that scope in the background; refused while the same scope is checked.
 pub async fn check(
     State(st): State<AppState>,
     ctx: Ctx,
     Form(f): Form<CheckForm>,
 ) -> AppResult<Response> {
-    use ispmon_scheduler::sweep::Scope;
+    use ispmon_scheduler::Scope;
     let scope = match f.scope.as_str() {
         "all" => Scope::All,
-        "down" => Scope::Down,
+        "down" => Scope::Subset("down"),
         _ => return Err(AppError::Rejected("scope must be 'all' or 'down'".into())),
     };
-    if st.sweeper.is_running(&scope) {
-        return Err(AppError::Rejected(format!(
-            "a check of {} is already running; wait for it to finish",
-            scope.describe()
-        )));
-    }
-    let sweeper = st.sweeper.clone();
-    tokio::spawn(async move {
-        if let Err(e) = sweeper.run_once(scope).await {
-            tracing::warn!(error = %e, "manual check failed");
-        }
-    });
-    let _ = ctx;
+    st.scheduler
+        .run_now(ispmon_scheduler::sweep::JOB_NAME, scope, Some(ctx.meta()))
+        .map_err(crate::pages::devices::scheduler_error)?;
     Ok(Redirect::to("/icmp").into_response())
 }
 
-/// "Check this host": probes it now and shows the result.
-pub async fn check_host(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+/// "Check this host": the sweep job over this host, waited for; the host
+/// page then shows the result.
+pub async fn check_host(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     load(&st, &id).await?;
-    st.sweeper
-        .run_once(ispmon_scheduler::sweep::Scope::Host(id.clone()))
+    let scope = ispmon_scheduler::Scope::One(id.clone());
+    st.scheduler
+        .run(ispmon_scheduler::sweep::JOB_NAME, scope, Some(ctx.meta()))
         .await
-        .map_err(|e| AppError::Rejected(e.to_string()))?;
+        .map_err(crate::pages::devices::scheduler_error)?
+        .map_err(AppError::Rejected)?;
     Ok(Redirect::to(&format!("/icmp/hosts/{id}")).into_response())
 }

@@ -7,6 +7,7 @@ use maud::{html, Markup};
 
 use super::components::{hidden_csrf, when};
 use super::layout::respond;
+use ispmon_scheduler::{SchedulerError, Scope};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
@@ -62,9 +63,15 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     Ok(respond(&ctx, t(ctx.locale, "jobs.title"), body).into_response())
 }
 
-pub async fn run(State(st): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
-    if !st.scheduler.run_now(&name) {
-        return Err(AppError::NotFound);
+/// "Run now": the job's scheduled scope, at once (queued once while it runs).
+pub async fn run(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    match st.scheduler.run_now(&name, Scope::Due, Some(ctx.meta())) {
+        Ok(()) => Ok(Redirect::to("/admin/jobs").into_response()),
+        Err(SchedulerError::NoSuchJob(_)) => Err(AppError::NotFound),
+        Err(e) => Err(crate::pages::devices::scheduler_error(e)),
     }
-    Ok(Redirect::to("/admin/jobs").into_response())
 }

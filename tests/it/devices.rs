@@ -517,7 +517,7 @@ async fn a_device_csv_is_checked_row_by_row_and_applied_only_when_all_rows_are_g
 pub mod pulls {
     use std::time::Duration;
 
-    use ispmon::devices::pull::Outcome;
+    use ispmon::devices::pull::{target, Outcome};
     use ispmon_events::values::Role;
     use ispmon_projections::devices as device_views;
     use ispmon_scheduler::cli::session::Timeouts;
@@ -693,12 +693,12 @@ pub mod pulls {
         let d = row(&app, &id).await;
         let meta = app.meta();
         assert_eq!(
-            app.state.puller.pull(&d, &meta).await,
+            app.state.puller.pull(&target(&d).unwrap(), &meta).await,
             Outcome::NewVersion(1)
         );
         let new_key = dev.rotate_host_key().unwrap();
         let d = row(&app, &id).await;
-        match app.state.puller.pull(&d, &meta).await {
+        match app.state.puller.pull(&target(&d).unwrap(), &meta).await {
             Outcome::Failed(reason) => assert!(reason.contains("host key changed"), "{reason}"),
             other => panic!("a changed key must fail the pull: {other:?}"),
         }
@@ -728,7 +728,7 @@ pub mod pulls {
         let d = row(&app, &id).await;
         assert_eq!(d.host_key.as_deref(), Some(new_key.as_str()));
         assert_eq!(d.pending_host_key, None);
-        assert_eq!(app.state.puller.pull(&d, &meta).await, Outcome::Unchanged);
+        assert_eq!(app.state.puller.pull(&target(&d).unwrap(), &meta).await, Outcome::Unchanged);
     }
 
     #[tokio::test]
@@ -759,8 +759,7 @@ pub mod pulls {
         for (i, dev) in fleet.devices.iter().enumerate() {
             ids.push(register(&app, dev, &format!("dev-{i}"), "* * * * *").await);
         }
-        let job = ispmon::devices::schedule::ConfigPullJob::new(
-            app.state.core.clone(),
+        let job = ispmon_scheduler::config_pull::job::ConfigPullJob::new(
             std::sync::Arc::clone(&app.state.puller),
             "0 3 * * *".into(),
         );
@@ -794,8 +793,7 @@ pub mod pulls {
         for dev in &fleet.devices {
             dev.state.lock().unwrap().fault = Fault::None;
         }
-        let job = ispmon::devices::schedule::ConfigPullJob::new(
-            app.state.core.clone(),
+        let job = ispmon_scheduler::config_pull::job::ConfigPullJob::new(
             std::sync::Arc::clone(&app.state.puller),
             "0 3 * * *".into(),
         );

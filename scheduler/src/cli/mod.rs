@@ -7,14 +7,18 @@
 //! - [`session`]: the [`CliSession`](session::CliSession) trait, its errors,
 //!   timeouts, credentials and transcript, and the dialogue engine shared by
 //!   both transports (login, enable, paging, prompt wait, output cleaning).
+//! - [`connector`]: [`CliConnector`], the gateway jobs hold as a trait
+//!   object (the network, or an emulator in tests).
 //! - [`ssh`] (russh client) and [`telnet`] (IAC negotiation): the transports.
 //! - [`text`]: byte-level cleaning (ANSI/cursor escapes, backspaces) and
 //!   cp1251/UTF-8 decoding.
 
+pub mod connector;
 pub mod dialect;
 pub mod session;
 pub mod ssh;
 pub mod telnet;
 pub mod text;
 
+pub use connector::{CliConnector, Network};
 pub use dialect::{Dialect, MacEntry, ParseError, VersionInfo};

@@ -1,0 +1,40 @@
+//! [`CliConnector`]: the gateway a job uses to run commands on a device, as
+//! a trait object so tests can put an emulator (or a scripted fake) in place
+//! of the network. [`Network`] is the real one: SSH or telnet through
+//! [`session::exec`](super::session::exec).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::session::{exec, Credentials, Exec, HostKeyCheck, Target, Timeouts};
+
+pub type ExecFuture<'a> = Pin<Box<dyn Future<Output = Exec> + Send + 'a>>;
+
+/// Connects, runs each command in order, closes; always with the transcript.
+pub trait CliConnector: Send + Sync {
+    fn exec<'a>(
+        &'a self,
+        target: &'a Target,
+        creds: &'a Credentials,
+        host_key: &'a HostKeyCheck,
+        timeouts: &'a Timeouts,
+        commands: &'a [&'a str],
+    ) -> ExecFuture<'a>;
+}
+
+/// The real network: [`session::exec`](super::session::exec).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Network;
+
+impl CliConnector for Network {
+    fn exec<'a>(
+        &'a self,
+        target: &'a Target,
+        creds: &'a Credentials,
+        host_key: &'a HostKeyCheck,
+        timeouts: &'a Timeouts,
+        commands: &'a [&'a str],
+    ) -> ExecFuture<'a> {
+        Box::pin(exec(target, creds, host_key, timeouts, commands))
+    }
+}
