@@ -48,13 +48,7 @@ fn bad(msg: impl Into<String>) -> ApiError {
 }
 
 fn form_error(errors: FormErrors) -> ApiError {
-    let msg = errors
-        .0
-        .iter()
-        .map(|(f, m)| format!("{f}: {m}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    bad(msg)
+    AppError::Invalid(errors).into()
 }
 
 async fn load(st: &AppState, id: &str) -> ApiResult<DeviceRow> {

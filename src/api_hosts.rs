@@ -219,10 +219,17 @@ pub async fn sweep(
     };
     let busy = |m: String| (StatusCode::CONFLICT, Json(json!({"error": m}))).into_response();
     if let Scope::One(id) = &scope {
-        return match st.scheduler.run(JOB_NAME, scope.clone(), Some(ctx.meta())).await {
+        return match st
+            .scheduler
+            .run(JOB_NAME, scope.clone(), Some(ctx.meta()))
+            .await
+        {
             Ok(Ok(summary)) => {
                 let h = load(&st, id).await?;
-                Ok(Json(json!({"scope": id, "summary": summary, "state": h.state})).into_response())
+                Ok(
+                    Json(json!({"scope": id, "summary": summary, "state": h.state}))
+                        .into_response(),
+                )
             }
             Ok(Err(reason)) => Err(bad(reason)),
             Err(SchedulerError::AlreadyRunning(m)) => Ok(busy(m)),

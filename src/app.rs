@@ -56,10 +56,11 @@ impl Application {
         crate::notify::spawn(&state, cancel.clone())?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
-            if let Err(e) = state
-                .scheduler
-                .run_now(ispmon_scheduler::sweep::JOB_NAME, ispmon_scheduler::Scope::All, None)
-            {
+            if let Err(e) = state.scheduler.run_now(
+                ispmon_scheduler::sweep::JOB_NAME,
+                ispmon_scheduler::Scope::All,
+                None,
+            ) {
                 tracing::warn!(error = %e, "the demo's first sweep did not start");
             }
         }

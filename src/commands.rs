@@ -1,7 +1,6 @@
 //! Issuing commands: run through cqrs-es, map errors for the edge, then wait
 //! (bounded) until the projections show the result (read-your-writes).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use cqrs_es::persist::PersistedEventStore;
@@ -14,7 +13,7 @@ use ispmon_events::icmp_settings::{IcmpSettings, IcmpSettingsCommand, SETTINGS_I
 use ispmon_events::notify_settings::{NotifySettings, NotifySettingsCommand};
 use ispmon_events::store::{ReservationTaken, SqliteRepository};
 use ispmon_events::user::{User, UserCommand};
-use ispmon_events::{EventStore, Metadata, StoreError};
+use ispmon_events::{DomainError, EventStore, Metadata, StoreError};
 use ispmon_projections::Views;
 
 type Framework<A> = CqrsFramework<A, PersistedEventStore<SqliteRepository, A>>;
@@ -24,9 +23,9 @@ const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    /// The aggregate refused the command; the message is for the user.
+    /// The aggregate refused the command: its own error, typed.
     #[error("{0}")]
-    Rejected(String),
+    Rejected(Rejection),
     /// Another command changed the aggregate first.
     #[error("conflict")]
     Conflict,
@@ -37,10 +36,49 @@ pub enum CommandError {
     Internal(String),
 }
 
-impl<E: std::error::Error> From<AggregateError<E>> for CommandError {
+/// An aggregate's refusal, its type kept: where each message goes
+/// ([`DomainError::field_errors`]), whether nothing changed, and the error
+/// itself for a caller that matches on it ([`Rejection::get`]).
+#[derive(Debug)]
+pub struct Rejection(Box<dyn DomainError>);
+
+impl Rejection {
+    pub fn new(e: impl DomainError) -> Self {
+        Self(Box::new(e))
+    }
+
+    /// The aggregate's error, when it is an `E`.
+    pub fn get<E: DomainError>(&self) -> Option<&E> {
+        let e: &(dyn std::error::Error + 'static) = &*self.0;
+        e.downcast_ref::<E>()
+    }
+
+    pub fn is_unchanged(&self) -> bool {
+        self.0.is_unchanged()
+    }
+
+    pub fn field_errors(&self) -> Vec<(&'static str, String)> {
+        self.0.field_errors()
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl CommandError {
+    /// The command changed nothing (the aggregate said so, by type).
+    pub fn is_unchanged(&self) -> bool {
+        matches!(self, CommandError::Rejected(r) if r.is_unchanged())
+    }
+}
+
+impl<E: DomainError> From<AggregateError<E>> for CommandError {
     fn from(e: AggregateError<E>) -> Self {
         match e {
-            AggregateError::UserError(e) => CommandError::Rejected(e.to_string()),
+            AggregateError::UserError(e) => CommandError::Rejected(Rejection::new(e)),
             AggregateError::AggregateConflict => CommandError::Conflict,
             AggregateError::UnexpectedError(b) => match b.downcast_ref::<StoreError>() {
                 Some(StoreError::Reserved(t)) => CommandError::Taken(t.clone()),
@@ -52,51 +90,40 @@ impl<E: std::error::Error> From<AggregateError<E>> for CommandError {
     }
 }
 
-/// The command side of the application.
+/// The command side of the application. Any registered aggregate's command
+/// runs through [`Commands::execute`]; adding an aggregate adds nothing here
+/// (the named methods below are shorthands).
 #[derive(Clone)]
 pub struct Commands {
-    users: Arc<Framework<User>>,
-    hosts: Arc<Framework<Host>>,
-    folders: Arc<Framework<Folder>>,
-    icmp_settings: Arc<Framework<IcmpSettings>>,
-    notify_settings: Arc<Framework<NotifySettings>>,
-    devices: Arc<Framework<Device>>,
-    firmware: Arc<Framework<Firmware>>,
     store: EventStore,
     views: Views,
 }
 
-fn framework<A: Aggregate<Services = ()>>(store: &EventStore) -> Arc<Framework<A>> {
-    let repo = SqliteRepository::new(store.clone());
-    Arc::new(CqrsFramework::new(
-        PersistedEventStore::new_aggregate_store(repo),
-        vec![],
-        (),
-    ))
-}
-
 impl Commands {
     pub fn new(store: EventStore, views: Views) -> Self {
-        Self {
-            users: framework(&store),
-            hosts: framework(&store),
-            folders: framework(&store),
-            icmp_settings: framework(&store),
-            notify_settings: framework(&store),
-            devices: framework(&store),
-            firmware: framework(&store),
-            store,
-            views,
-        }
+        Self { store, views }
     }
 
-    async fn run<A: Aggregate>(
+    /// Executes a command on aggregate `A` with id `id`; returns the log
+    /// position after it, once the read models have reached it (or the wait
+    /// timed out). A framework is a thin handle on the one store, so one is
+    /// made per call.
+    #[tracing::instrument(skip(self, command, meta), fields(aggregate = A::TYPE, request_id = %meta.request_id))]
+    pub async fn execute<A>(
         &self,
-        fw: &Framework<A>,
         id: &str,
         command: A::Command,
         meta: &Metadata,
-    ) -> Result<u64, CommandError> {
+    ) -> Result<u64, CommandError>
+    where
+        A: Aggregate<Services = ()>,
+        A::Error: DomainError,
+    {
+        let fw: Framework<A> = CqrsFramework::new(
+            PersistedEventStore::new_aggregate_store(SqliteRepository::new(self.store.clone())),
+            vec![],
+            (),
+        );
         fw.execute_with_metadata(id, command, meta.to_map()).await?;
         Ok(self.settle().await)
     }
@@ -108,7 +135,7 @@ impl Commands {
         command: HostCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.hosts, id, command, meta).await
+        self.execute::<Host>(id, command, meta).await
     }
 
     /// Executes a Folder command.
@@ -118,7 +145,7 @@ impl Commands {
         command: FolderCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.folders, id, command, meta).await
+        self.execute::<Folder>(id, command, meta).await
     }
 
     /// Executes a Device command.
@@ -128,7 +155,7 @@ impl Commands {
         command: DeviceCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.devices, id, command, meta).await
+        self.execute::<Device>(id, command, meta).await
     }
 
     /// Executes a Firmware command.
@@ -138,7 +165,7 @@ impl Commands {
         command: FirmwareCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.firmware, id, command, meta).await
+        self.execute::<Firmware>(id, command, meta).await
     }
 
     /// Changes the ICMP settings (a single aggregate).
@@ -147,7 +174,7 @@ impl Commands {
         command: IcmpSettingsCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.icmp_settings, SETTINGS_ID, command, meta)
+        self.execute::<IcmpSettings>(SETTINGS_ID, command, meta)
             .await
     }
 
@@ -158,7 +185,7 @@ impl Commands {
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
         let id = ispmon_events::notify_settings::SETTINGS_ID;
-        self.run(&self.notify_settings, id, command, meta).await
+        self.execute::<NotifySettings>(id, command, meta).await
     }
 
     /// Executes a User command; returns the log position after it, once the
@@ -170,7 +197,7 @@ impl Commands {
         command: UserCommand,
         meta: &Metadata,
     ) -> Result<u64, CommandError> {
-        self.run(&self.users, user_id, command, meta).await
+        self.execute::<User>(user_id, command, meta).await
     }
 
     /// Waits until the projections reach the current head of the log.

@@ -165,13 +165,13 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
             None => {
                 crate::devices::register(core, &form, &meta)
                     .await?
-                    .map_err(|e| anyhow::anyhow!("seeding devices: {:?}", e.0))?;
+                    .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
                 added += 1;
             }
             Some(d) if d.port != dev.addr.port() => {
                 let profile = crate::devices::parse_profile(core, Some(&d.device_id), &form)
                     .await?
-                    .map_err(|e| anyhow::anyhow!("seeding devices: {:?}", e.0))?;
+                    .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
                 core.commands
                     .device(&d.device_id, DeviceCommand::Edit { profile }, &meta)
                     .await?;

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::commands::CommandError;
+use crate::pages::components::{taken_message, FormErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -14,8 +15,14 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// Someone else changed the thing first: 409, "reload".
     #[error("conflict")]
     Conflict,
+    /// A refused input, each message for its field: 422. Pages with a form
+    /// re-render it with [`FormErrors::from_command`] instead.
+    #[error("invalid: {0:?}")]
+    Invalid(FormErrors),
+    /// A refusal made at the edge, one message: 422.
     #[error("{0}")]
     Rejected(String),
     #[error("too many requests: {0}")]
@@ -40,8 +47,14 @@ impl From<CommandError> for AppError {
     fn from(e: CommandError) -> Self {
         match e {
             CommandError::Conflict => AppError::Conflict,
-            CommandError::Rejected(m) => AppError::Rejected(m),
-            CommandError::Taken(t) => AppError::Rejected(t.to_string()),
+            CommandError::Rejected(r) => {
+                let mut errors = FormErrors::default();
+                for (field, msg) in r.field_errors() {
+                    errors.add(field, msg);
+                }
+                AppError::Invalid(errors)
+            }
+            CommandError::Taken(t) => AppError::Rejected(taken_message(&t)),
             CommandError::Internal(m) => AppError::Internal(anyhow::anyhow!(m)),
         }
     }
@@ -55,7 +68,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict => StatusCode::CONFLICT,
-            AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Rejected(_) | AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +80,17 @@ impl IntoResponse for AppError {
         let status = self.status();
         let text = match &self {
             AppError::BadRequest(m) | AppError::Rejected(m) | AppError::TooMany(m) => m.clone(),
+            AppError::Invalid(errors) => errors
+                .iter()
+                .map(|(field, m)| {
+                    if field == ispmon_events::FORM {
+                        m.to_string()
+                    } else {
+                        format!("{field}: {m}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             AppError::NotFound => "Not found.".to_string(),
             AppError::Forbidden => "You are not allowed to do this.".to_string(),
             AppError::Conflict => {
@@ -94,6 +118,31 @@ mod tests {
     fn a_conflict_becomes_409_with_a_reload_message() {
         let resp = AppError::from(CommandError::Conflict).into_response();
         assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let body = futures_body(resp);
+        assert!(body.contains("reload and try again"), "{body}");
+    }
+
+    #[test]
+    fn a_refused_command_keeps_its_type_and_its_fields_up_to_the_response() {
+        use ispmon_events::icmp_settings::IcmpSettingsError;
+        let e = CommandError::Rejected(crate::commands::Rejection::new(
+            IcmpSettingsError::OutOfRange(vec![("timeout_s", "must be 1 to 10".into())]),
+        ));
+        match &e {
+            CommandError::Rejected(r) => assert!(matches!(
+                r.get::<IcmpSettingsError>(),
+                Some(IcmpSettingsError::OutOfRange(_))
+            )),
+            other => panic!("{other:?}"),
+        }
+        let resp = AppError::from(e).into_response();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(futures_body(resp).contains("timeout_s: must be 1 to 10"));
+        let unchanged = CommandError::Rejected(crate::commands::Rejection::new(
+            IcmpSettingsError::Unchanged,
+        ));
+        assert!(unchanged.is_unchanged());
+        assert!(!CommandError::Conflict.is_unchanged());
     }
 
     #[test]

@@ -396,6 +396,18 @@ pub enum DeviceError {
     HostKeyKnown,
 }
 
+impl crate::DomainError for DeviceError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            DeviceError::MissingPassword => vec![("password", self.to_string())],
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+    fn is_unchanged(&self) -> bool {
+        matches!(self, DeviceError::Unchanged)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     pub profile: Option<DeviceProfile>,

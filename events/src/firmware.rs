@@ -102,6 +102,15 @@ pub enum FirmwareError {
     Empty,
 }
 
+impl crate::DomainError for FirmwareError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            FirmwareError::Empty => vec![("file", self.to_string())],
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Firmware {
     pub info: Option<FirmwareInfo>,

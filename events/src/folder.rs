@@ -55,6 +55,15 @@ pub enum FolderError {
     SameName,
 }
 
+impl crate::DomainError for FolderError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            FolderError::SameName => vec![("name", self.to_string())],
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Folder {
     pub name: Option<String>,

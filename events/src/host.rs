@@ -251,6 +251,19 @@ pub enum HostError {
     NoSuchWindow,
 }
 
+impl crate::DomainError for HostError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            HostError::BadComment => vec![("comment", self.to_string())],
+            HostError::BadWindow => vec![("end", self.to_string())],
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+    fn is_unchanged(&self) -> bool {
+        matches!(self, HostError::Unchanged)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     pub start: String,

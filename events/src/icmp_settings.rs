@@ -138,6 +138,18 @@ pub enum IcmpSettingsError {
     Unchanged,
 }
 
+impl crate::DomainError for IcmpSettingsError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            IcmpSettingsError::OutOfRange(list) => list.clone(),
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+    fn is_unchanged(&self) -> bool {
+        matches!(self, IcmpSettingsError::Unchanged)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IcmpSettings {
     pub values: IcmpSettingsValues,

@@ -37,4 +37,23 @@ pub mod user;
 pub mod values;
 
 pub use metadata::{Metadata, Source};
+
+/// The form-level "field" of a message that belongs to no single field.
+pub const FORM: &str = "form";
+
+/// What the edge needs to know of an aggregate's refusal, so the error keeps
+/// its type up to the page: where each message goes, and whether the
+/// command simply had nothing to change. No caller compares message text.
+pub trait DomainError: std::error::Error + Send + Sync + 'static {
+    /// Each message with the form field it belongs next to ([`FORM`]: the
+    /// whole form).
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        vec![(FORM, self.to_string())]
+    }
+    /// The command would change nothing (callers that only want the end
+    /// state treat this as done).
+    fn is_unchanged(&self) -> bool {
+        false
+    }
+}
 pub use store::{Durability, EventStore, StoreError, StoredEvent};

@@ -236,6 +236,18 @@ pub enum NotifySettingsError {
     Unchanged,
 }
 
+impl crate::DomainError for NotifySettingsError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            NotifySettingsError::Invalid(list) => list.clone(),
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+    fn is_unchanged(&self) -> bool {
+        matches!(self, NotifySettingsError::Unchanged)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NotifySettings {
     pub values: NotifySettingsValues,

@@ -1,49 +1,78 @@
-//! Generic access to every aggregate type, for the audit pages: fold an
-//! aggregate's stored events into its state after each event.
+//! The one registration point of every aggregate type ([`registry!`]), and
+//! generic access to them: decoding any stored event ([`AnyEvent`]), folding
+//! an aggregate's events into its state after each one (the audit pages),
+//! the reservations its events make (the store).
 
+use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
 use serde_json::Value;
 
+use crate::reservations::ReservationOp;
 use crate::store::StoredEvent;
 
-/// One aggregate type known to the audit pages.
+/// One aggregate type, as the store, the projections and the audit pages
+/// see it.
 pub struct AggregateKind {
     pub name: &'static str,
     /// The state (as JSON) after each of the given events, in order.
     pub fold: fn(&[StoredEvent]) -> Result<Vec<Value>, String>,
+    /// The set-wide keys an event of this type claims or releases.
+    pub reservations: fn(&SerializedEvent) -> Vec<ReservationOp>,
 }
 
-/// Every aggregate type; later aggregates add a line here.
-pub const KINDS: &[AggregateKind] = &[
-    AggregateKind {
-        name: crate::user::User::TYPE,
-        fold: fold::<crate::user::User>,
-    },
-    AggregateKind {
-        name: crate::host::Host::TYPE,
-        fold: fold::<crate::host::Host>,
-    },
-    AggregateKind {
-        name: crate::folder::Folder::TYPE,
-        fold: fold::<crate::folder::Folder>,
-    },
-    AggregateKind {
-        name: crate::icmp_settings::IcmpSettings::TYPE,
-        fold: fold::<crate::icmp_settings::IcmpSettings>,
-    },
-    AggregateKind {
-        name: crate::notify_settings::NotifySettings::TYPE,
-        fold: fold::<crate::notify_settings::NotifySettings>,
-    },
-    AggregateKind {
-        name: crate::device::Device::TYPE,
-        fold: fold::<crate::device::Device>,
-    },
-    AggregateKind {
-        name: crate::firmware::Firmware::TYPE,
-        fold: fold::<crate::firmware::Firmware>,
-    },
-];
+fn no_reservations(_: &SerializedEvent) -> Vec<ReservationOp> {
+    Vec::new()
+}
+
+/// Declares every aggregate once: the [`AnyEvent`] the projections decode
+/// into, the [`KINDS`] the audit pages fold, and the reservations the store
+/// writes. Adding an aggregate is one line here (plus its own module).
+macro_rules! registry {
+    ($( $variant:ident => $agg:ty $(, reserves $res:path)? ;)*) => {
+        /// A stored event decoded into its aggregate's own event type.
+        #[derive(Debug)]
+        pub enum AnyEvent {
+            $( $variant(<$agg as Aggregate>::Event), )*
+            /// An aggregate type this build does not know.
+            Other,
+        }
+
+        impl AnyEvent {
+            /// Decodes a payload of the given aggregate type.
+            pub fn decode(aggregate_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+                $(
+                    if aggregate_type == <$agg as Aggregate>::TYPE {
+                        return Ok(AnyEvent::$variant(serde_json::from_str(payload)?));
+                    }
+                )*
+                Ok(AnyEvent::Other)
+            }
+        }
+
+        /// Every aggregate type.
+        pub const KINDS: &[AggregateKind] = &[
+            $(
+                AggregateKind {
+                    name: <$agg as Aggregate>::TYPE,
+                    fold: fold::<$agg>,
+                    reservations: registry!(@res $($res)?),
+                },
+            )*
+        ];
+    };
+    (@res) => { no_reservations };
+    (@res $res:path) => { $res };
+}
+
+registry! {
+    User => crate::user::User, reserves crate::reservations::user;
+    Host => crate::host::Host, reserves crate::reservations::host;
+    Folder => crate::folder::Folder;
+    IcmpSettings => crate::icmp_settings::IcmpSettings;
+    NotifySettings => crate::notify_settings::NotifySettings;
+    Device => crate::device::Device, reserves crate::reservations::device;
+    Firmware => crate::firmware::Firmware;
+}
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {
     KINDS.iter().find(|k| k.name == name)

@@ -37,75 +37,139 @@ fn field<'a>(event: &'a SerializedEvent, key: &str) -> Option<&'a str> {
         .and_then(|v| v.as_str())
 }
 
-/// Which keys an event claims or releases.
+/// Which keys an event claims or releases (through the aggregate's entry in
+/// the [registry](crate::registry)).
 pub fn ops_for(event: &SerializedEvent) -> Vec<ReservationOp> {
-    match (event.aggregate_type.as_str(), event.event_type.as_str()) {
-        ("User", "UserRegistered") => field(event, "login")
-            .map(|login| {
-                vec![ReservationOp::Claim {
-                    scope: USER_LOGIN,
-                    key: login.to_lowercase(),
-                }]
-            })
-            .unwrap_or_default(),
-        ("Host", "HostAdded") => field(event, "ip")
-            .map(|ip| {
-                vec![ReservationOp::Claim {
-                    scope: HOST_IP,
-                    key: ip.to_string(),
-                }]
-            })
-            .unwrap_or_default(),
-        ("Host", "HostIpChanged") => match (field(event, "from"), field(event, "to")) {
-            (Some(from), Some(to)) => vec![
-                ReservationOp::Release {
-                    scope: HOST_IP,
-                    key: from.to_string(),
-                },
-                ReservationOp::Claim {
-                    scope: HOST_IP,
-                    key: to.to_string(),
-                },
-            ],
-            _ => Vec::new(),
-        },
-        ("Host", "HostRemoved") => field(event, "ip")
-            .map(|ip| {
-                vec![ReservationOp::Release {
-                    scope: HOST_IP,
-                    key: ip.to_string(),
-                }]
-            })
-            .unwrap_or_default(),
-        ("Device", "DeviceRegistered") => device_name(event)
-            .map(|key| {
-                vec![ReservationOp::Claim {
-                    scope: DEVICE_NAME,
-                    key,
-                }]
-            })
-            .unwrap_or_default(),
-        ("Device", "DeviceEdited") => match (field(event, "renamed_from"), device_name(event)) {
-            (Some(from), Some(to)) => vec![
-                ReservationOp::Release {
-                    scope: DEVICE_NAME,
-                    key: from.to_lowercase(),
-                },
-                ReservationOp::Claim {
-                    scope: DEVICE_NAME,
-                    key: to,
-                },
-            ],
-            _ => Vec::new(),
-        },
-        ("Device", "DeviceRetired") => field(event, "name")
-            .map(|name| {
-                vec![ReservationOp::Release {
-                    scope: DEVICE_NAME,
-                    key: name.to_lowercase(),
-                }]
-            })
-            .unwrap_or_default(),
+    crate::registry::kind(&event.aggregate_type)
+        .map(|k| (k.reservations)(event))
+        .unwrap_or_default()
+}
+
+fn claim(scope: &'static str, key: Option<String>) -> Vec<ReservationOp> {
+    key.map(|key| vec![ReservationOp::Claim { scope, key }])
+        .unwrap_or_default()
+}
+
+fn release(scope: &'static str, key: Option<String>) -> Vec<ReservationOp> {
+    key.map(|key| vec![ReservationOp::Release { scope, key }])
+        .unwrap_or_default()
+}
+
+fn moved(scope: &'static str, from: Option<String>, to: Option<String>) -> Vec<ReservationOp> {
+    match (from, to) {
+        (Some(from), Some(to)) => vec![
+            ReservationOp::Release { scope, key: from },
+            ReservationOp::Claim { scope, key: to },
+        ],
         _ => Vec::new(),
+    }
+}
+
+/// User logins (lower-cased).
+pub fn user(event: &SerializedEvent) -> Vec<ReservationOp> {
+    match event.event_type.as_str() {
+        "UserRegistered" => claim(USER_LOGIN, field(event, "login").map(str::to_lowercase)),
+        _ => Vec::new(),
+    }
+}
+
+/// Host IP addresses.
+pub fn host(event: &SerializedEvent) -> Vec<ReservationOp> {
+    let text = |key| field(event, key).map(str::to_string);
+    match event.event_type.as_str() {
+        "HostAdded" => claim(HOST_IP, text("ip")),
+        "HostIpChanged" => moved(HOST_IP, text("from"), text("to")),
+        "HostRemoved" => release(HOST_IP, text("ip")),
+        _ => Vec::new(),
+    }
+}
+
+/// Device names (lower-cased).
+pub fn device(event: &SerializedEvent) -> Vec<ReservationOp> {
+    match event.event_type.as_str() {
+        "DeviceRegistered" => claim(DEVICE_NAME, device_name(event)),
+        "DeviceEdited" => moved(
+            DEVICE_NAME,
+            field(event, "renamed_from").map(str::to_lowercase),
+            device_name(event),
+        ),
+        "DeviceRetired" => release(DEVICE_NAME, field(event, "name").map(str::to_lowercase)),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(
+        aggregate_type: &str,
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> SerializedEvent {
+        SerializedEvent {
+            aggregate_id: "a1".into(),
+            sequence: 1,
+            aggregate_type: aggregate_type.into(),
+            event_type: event_type.into(),
+            event_version: "1".into(),
+            payload: serde_json::json!({ event_type: payload }),
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn each_registered_aggregate_claims_and_releases_its_own_keys() {
+        let claim = |scope, key: &str| ReservationOp::Claim {
+            scope,
+            key: key.into(),
+        };
+        let release = |scope, key: &str| ReservationOp::Release {
+            scope,
+            key: key.into(),
+        };
+        assert_eq!(
+            ops_for(&event(
+                "User",
+                "UserRegistered",
+                serde_json::json!({"login": "Anna"})
+            )),
+            vec![claim(USER_LOGIN, "anna")]
+        );
+        assert_eq!(
+            ops_for(&event(
+                "Host",
+                "HostIpChanged",
+                serde_json::json!({"from": "10.0.0.1", "to": "10.0.0.2"})
+            )),
+            vec![release(HOST_IP, "10.0.0.1"), claim(HOST_IP, "10.0.0.2")]
+        );
+        assert_eq!(
+            ops_for(&event(
+                "Device",
+                "DeviceEdited",
+                serde_json::json!({"renamed_from": "SW-1", "profile": {"name": "SW-2"}})
+            )),
+            vec![release(DEVICE_NAME, "sw-1"), claim(DEVICE_NAME, "sw-2")]
+        );
+        assert_eq!(
+            ops_for(&event(
+                "Device",
+                "DeviceEdited",
+                serde_json::json!({"profile": {"name": "SW-2"}})
+            )),
+            vec![],
+            "an edit that keeps the name moves nothing"
+        );
+        assert_eq!(
+            ops_for(&event(
+                "Folder",
+                "FolderCreated",
+                serde_json::json!({"name": "x"})
+            )),
+            vec![],
+            "an aggregate without keys reserves nothing"
+        );
+        assert_eq!(ops_for(&event("Nope", "X", serde_json::json!({}))), vec![]);
     }
 }

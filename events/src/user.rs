@@ -146,6 +146,18 @@ pub enum UserError {
     Unchanged,
 }
 
+impl crate::DomainError for UserError {
+    fn field_errors(&self) -> Vec<(&'static str, String)> {
+        match self {
+            UserError::BadTokenName => vec![("name", self.to_string())],
+            _ => vec![(crate::FORM, self.to_string())],
+        }
+    }
+    fn is_unchanged(&self) -> bool {
+        matches!(self, UserError::Unchanged)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenState {
     pub name: String,

@@ -1,27 +1,10 @@
 //! Decoding a stored event into its typed domain event, once per event, so
 //! every projection matches on types instead of re-parsing JSON.
 
-use ispmon_events::device::DeviceEvent;
-use ispmon_events::firmware::FirmwareEvent;
-use ispmon_events::folder::FolderEvent;
-use ispmon_events::host::HostEvent;
-use ispmon_events::icmp_settings::IcmpSettingsEvent;
-use ispmon_events::notify_settings::NotifySettingsEvent;
-use ispmon_events::user::UserEvent;
 use ispmon_events::StoredEvent;
 
-#[derive(Debug)]
-pub enum Decoded {
-    User(UserEvent),
-    Host(HostEvent),
-    Folder(FolderEvent),
-    IcmpSettings(IcmpSettingsEvent),
-    NotifySettings(NotifySettingsEvent),
-    Device(DeviceEvent),
-    Firmware(FirmwareEvent),
-    /// An aggregate type this build does not project.
-    Other,
-}
+/// Every aggregate's events, from the one registry in the events crate.
+pub use ispmon_events::registry::AnyEvent as Decoded;
 
 /// A stored event with its decoded payload.
 pub struct Envelope<'a> {
@@ -31,17 +14,7 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
-        let p = &stored.payload;
-        let event = match stored.aggregate_type.as_str() {
-            "User" => Decoded::User(serde_json::from_str(p)?),
-            "Host" => Decoded::Host(serde_json::from_str(p)?),
-            "Folder" => Decoded::Folder(serde_json::from_str(p)?),
-            "IcmpSettings" => Decoded::IcmpSettings(serde_json::from_str(p)?),
-            "NotifySettings" => Decoded::NotifySettings(serde_json::from_str(p)?),
-            "Device" => Decoded::Device(serde_json::from_str(p)?),
-            "Firmware" => Decoded::Firmware(serde_json::from_str(p)?),
-            _ => Decoded::Other,
-        };
+        let event = Decoded::decode(&stored.aggregate_type, &stored.payload)?;
         Ok(Self { stored, event })
     }
 

@@ -370,8 +370,12 @@ impl Scheduler {
             _ = entry.cancel.cancelled() => Err(SchedulerError::Cancelled.to_string()),
         };
         match &outcome {
-            Ok(summary) => tracing::info!(job = name, scope = %scope.describe(), summary, "job ran"),
-            Err(reason) => tracing::warn!(job = name, scope = %scope.describe(), reason, "job failed"),
+            Ok(summary) => {
+                tracing::info!(job = name, scope = %scope.describe(), summary, "job ran")
+            }
+            Err(reason) => {
+                tracing::warn!(job = name, scope = %scope.describe(), reason, "job failed")
+            }
         }
         entry.release(&scope);
         let busy = entry.busy();
@@ -389,7 +393,11 @@ impl Scheduler {
     }
 
     /// Claims `scope` of a job for a run on command.
-    fn claim(&self, name: &str, scope: &Scope) -> Result<(&'static str, Arc<Entry>), SchedulerError> {
+    fn claim(
+        &self,
+        name: &str,
+        scope: &Scope,
+    ) -> Result<(&'static str, Arc<Entry>), SchedulerError> {
         let (name, entry) = self.entry(name)?;
         if entry.cancel.is_cancelled() {
             return Err(SchedulerError::Cancelled);
@@ -820,7 +828,10 @@ mod tests {
             .await
             .expect("every task ends once cancelled");
         let st = s.status()["gated"].clone();
-        assert_eq!(st.last_outcome, Some(Err("cancelled: shutting down".into())));
+        assert_eq!(
+            st.last_outcome,
+            Some(Err("cancelled: shutting down".into()))
+        );
         assert!(!st.running);
         assert_eq!(
             s.run_now("gated", Scope::All, None),

@@ -139,14 +139,20 @@ mod tests {
         let hour = Duration::from_secs(3600);
         assert!(a.claim_blocking("config-pull/d1", hour).unwrap());
         assert!(!b.claim_blocking("config-pull/d1", hour).unwrap());
-        assert!(a.claim_blocking("config-pull/d1", hour).unwrap(), "renewed by its holder");
+        assert!(
+            a.claim_blocking("config-pull/d1", hour).unwrap(),
+            "renewed by its holder"
+        );
         assert!(b.held_blocking("config-pull/d1").unwrap());
         assert!(b.claim_blocking("config-pull/d2", hour).unwrap());
         assert!(!a.held_blocking("config-pull/d3").unwrap());
         let held = a.held_under_blocking("config-pull/").unwrap();
         assert_eq!(held, HashSet::from(["d1".to_string(), "d2".to_string()]));
         b.release_blocking("config-pull/d1").unwrap();
-        assert!(a.held_blocking("config-pull/d1").unwrap(), "only the holder releases");
+        assert!(
+            a.held_blocking("config-pull/d1").unwrap(),
+            "only the holder releases"
+        );
         a.release_blocking("config-pull/d1").unwrap();
         assert!(!b.held_blocking("config-pull/d1").unwrap());
         assert!(b.claim_blocking("config-pull/d1", hour).unwrap());

@@ -242,7 +242,10 @@ impl Telemetry {
     }
 
     /// One device's last pull attempt.
-    pub fn pull_attempt_blocking(&self, device_id: &str) -> rusqlite::Result<Option<PullAttemptRow>> {
+    pub fn pull_attempt_blocking(
+        &self,
+        device_id: &str,
+    ) -> rusqlite::Result<Option<PullAttemptRow>> {
         use rusqlite::OptionalExtension;
         let conn = self.conn.lock().expect("telemetry lock");
         let mut s = conn.prepare_cached(
@@ -262,7 +265,10 @@ impl Telemetry {
     }
 
     /// Runs `f` on the connection (for the [`lease`](crate::lease) table).
-    pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
         f(&self.conn.lock().expect("telemetry lock"))
     }
 
@@ -303,7 +309,10 @@ impl Telemetry {
         self.blocking(|t| t.pull_attempts_blocking()).await
     }
 
-    pub async fn pull_attempt(&self, device_id: String) -> rusqlite::Result<Option<PullAttemptRow>> {
+    pub async fn pull_attempt(
+        &self,
+        device_id: String,
+    ) -> rusqlite::Result<Option<PullAttemptRow>> {
         self.blocking(move |t| t.pull_attempt_blocking(&device_id))
             .await
     }

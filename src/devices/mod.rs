@@ -239,7 +239,7 @@ pub async fn edit(
         .await
     {
         Ok(_) => changed = true,
-        Err(CommandError::Rejected(m)) if m == "nothing changed" => {}
+        Err(e) if e.is_unchanged() => {}
         Err(CommandError::Taken(_)) => {
             errors.add("name", "a device with this name exists");
             return Ok(Err(errors));

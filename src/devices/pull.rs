@@ -12,8 +12,8 @@ use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceRow};
 use ispmon_scheduler::cli::session::{Timeouts, TransportKind};
 use ispmon_scheduler::cli::{CliConnector, Dialect};
-use ispmon_scheduler::config_pull::{PullTarget, PullWorld, WorldFuture};
 pub use ispmon_scheduler::config_pull::{Attempt, Outcome, Puller, Report};
+use ispmon_scheduler::config_pull::{PullTarget, PullWorld, WorldFuture};
 
 use super::{diff, ConfigCache};
 use crate::commands::CommandError;

@@ -130,14 +130,10 @@ fn outcome(
     field: &'static str,
     ctx: &Ctx,
 ) -> AppResult<Result<(), FormErrors>> {
-    let mut errors = FormErrors::default();
     match r {
-        Ok(_) => return Ok(Ok(())),
-        Err(CommandError::Rejected(m)) => errors.add(field, m),
-        Err(CommandError::Conflict) => errors.add("form", t(ctx.locale, "common.conflict")),
-        Err(e) => return Err(e.into()),
+        Ok(_) => Ok(Ok(())),
+        Err(e) => Ok(Err(FormErrors::from_command(e, ctx.locale)?.at(field))),
     }
-    Ok(Err(errors))
 }
 
 #[derive(Deserialize)]

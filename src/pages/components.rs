@@ -2,23 +2,35 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
+use ispmon_events::FORM;
 use maud::{html, Markup};
 
+use crate::commands::CommandError;
+use crate::error::AppError;
 use crate::i18n::{t, Locale};
 
 /// Field errors of a submitted form (field name → message).
 #[derive(Debug, Default, Clone)]
-pub struct FormErrors(pub BTreeMap<&'static str, String>);
+pub struct FormErrors {
+    messages: BTreeMap<&'static str, String>,
+    /// The form lost a race with another edit (409, not 422).
+    conflict: bool,
+}
 
 impl FormErrors {
     pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| msg.into());
+        self.messages.entry(field).or_insert_with(|| msg.into());
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(|s| s.as_str())
+        self.messages.get(field).map(|s| s.as_str())
+    }
+    /// Every (field, message), in field order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.messages.iter().map(|(f, m)| (*f, m.as_str()))
     }
     /// The message next to a field, if any.
     pub fn show(&self, field: &str) -> Markup {
@@ -27,6 +39,71 @@ impl FormErrors {
                 span.field-error role="alert" { (m) }
             }
         }
+    }
+
+    /// A refused command as form errors, each message next to the field the
+    /// aggregate named (a taken unique key next to its field); a conflict as
+    /// the form-level "someone changed this" message, flagged so the answer
+    /// is 409. Anything else is not the user's to fix: `Err`.
+    pub fn from_command(e: CommandError, locale: Locale) -> Result<Self, AppError> {
+        let mut errors = FormErrors::default();
+        match e {
+            CommandError::Rejected(r) => {
+                for (field, msg) in r.field_errors() {
+                    errors.add(field, msg);
+                }
+            }
+            CommandError::Taken(t) => errors.add(taken_field(&t), taken_message(&t)),
+            CommandError::Conflict => {
+                errors.add(FORM, t(locale, "common.conflict"));
+                errors.conflict = true;
+            }
+            CommandError::Internal(m) => return Err(AppError::Internal(anyhow::anyhow!(m))),
+        }
+        Ok(errors)
+    }
+
+    /// The same errors with a form-level message (not a conflict) shown
+    /// next to `field` instead: for forms of one field.
+    pub fn at(mut self, field: &'static str) -> Self {
+        if !self.conflict {
+            if let Some(m) = self.messages.remove(FORM) {
+                self.messages.insert(field, m);
+            }
+        }
+        self
+    }
+
+    /// The status a form answered with these errors gets: 409 for a lost
+    /// race, 422 for anything the user can correct.
+    pub fn status(&self) -> StatusCode {
+        if self.conflict {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+}
+
+/// The form field of a unique key.
+pub fn taken_field(t: &ispmon_events::store::ReservationTaken) -> &'static str {
+    use ispmon_events::reservations::{DEVICE_NAME, HOST_IP, USER_LOGIN};
+    match t.scope.as_str() {
+        USER_LOGIN => "login",
+        HOST_IP => "ip",
+        DEVICE_NAME => "name",
+        _ => FORM,
+    }
+}
+
+/// What the user reads when a unique key is taken.
+pub fn taken_message(t: &ispmon_events::store::ReservationTaken) -> String {
+    use ispmon_events::reservations::{DEVICE_NAME, HOST_IP, USER_LOGIN};
+    match t.scope.as_str() {
+        USER_LOGIN => "this login is already taken".into(),
+        HOST_IP => "a host with this address exists".into(),
+        DEVICE_NAME => "a device with this name exists".into(),
+        _ => format!("“{}” is already taken", t.key),
     }
 }
 

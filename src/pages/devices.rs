@@ -18,7 +18,6 @@ use serde::Deserialize;
 use super::components::{error_box, hidden_csrf, notice, pager, query, when, FormErrors};
 use super::layout::respond;
 use crate::auth::Ctx;
-use crate::commands::CommandError;
 use crate::devices::pull::{Attempt, Outcome};
 use crate::devices::{self, DeviceForm};
 use crate::error::{AppError, AppResult};
@@ -312,28 +311,6 @@ pub(crate) fn parse_form(body: &[u8]) -> DeviceForm {
     f
 }
 
-fn form_status(errors: &FormErrors, ctx: &Ctx) -> StatusCode {
-    if errors
-        .get("form")
-        .is_some_and(|m| m == t(ctx.locale, "common.conflict"))
-    {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
-fn command_errors(e: CommandError, ctx: &Ctx) -> AppResult<FormErrors> {
-    let mut errors = FormErrors::default();
-    match e {
-        CommandError::Rejected(m) => errors.add("form", m),
-        CommandError::Conflict => errors.add("form", t(ctx.locale, "common.conflict")),
-        CommandError::Taken(_) => errors.add("name", "a device with this name exists"),
-        other => return Err(other.into()),
-    }
-    Ok(errors)
-}
-
 /// Redirect that also works for htmx (full navigation to the target).
 fn go(ctx: &Ctx, to: &str) -> Response {
     if ctx.htmx {
@@ -355,11 +332,11 @@ pub async fn create(
     let errors = match result {
         Ok(Ok(id)) => return Ok(go(&ctx, &format!("/devices/{id}"))),
         Ok(Err(errors)) => errors,
-        Err(e) => command_errors(e, &ctx)?,
+        Err(e) => FormErrors::from_command(e, ctx.locale)?,
     };
     let body = device_form(&ctx, None, &f, &errors);
     Ok((
-        form_status(&errors, &ctx),
+        errors.status(),
         respond(&ctx, t(ctx.locale, "devices.title"), body),
     )
         .into_response())
@@ -535,10 +512,10 @@ pub async fn edit(
     let errors = match result {
         Ok(Ok(_)) => return Ok(go(&ctx, &format!("/devices/{id}"))),
         Ok(Err(errors)) => errors,
-        Err(e) => command_errors(e, &ctx)?,
+        Err(e) => FormErrors::from_command(e, ctx.locale)?,
     };
     let body = device_form(&ctx, Some(&id), &f, &errors);
-    Ok((form_status(&errors, &ctx), respond(&ctx, &d.name, body)).into_response())
+    Ok((errors.status(), respond(&ctx, &d.name, body)).into_response())
 }
 
 pub async fn retire(
@@ -679,7 +656,11 @@ pub(crate) async fn pull_one(st: &AppState, ctx: &Ctx, d: &DeviceRow) -> AppResu
     let started = ispmon_events::store::now_rfc3339();
     let run = st
         .scheduler
-        .run(pull_job::JOB_NAME, Scope::One(d.device_id.clone()), Some(ctx.meta()))
+        .run(
+            pull_job::JOB_NAME,
+            Scope::One(d.device_id.clone()),
+            Some(ctx.meta()),
+        )
         .await;
     match run {
         // An attempt older than this run: the device's lease was held

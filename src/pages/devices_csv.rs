@@ -241,7 +241,7 @@ pub async fn import(
             Err(errors) => failures.push(format!(
                 "line {}: {}",
                 r.line,
-                errors.0.values().cloned().collect::<Vec<_>>().join("; ")
+                errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ")
             )),
         }
     }

@@ -2,7 +2,6 @@
 //! (only changed rows are sent), a host's page, and host/folder editing.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ispmon_events::folder::{self, FolderCommand};
@@ -15,7 +14,6 @@ use serde::Deserialize;
 use super::components::{error_box, hidden_csrf, notice, query, when, FormErrors};
 use super::layout::respond;
 use crate::auth::Ctx;
-use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::state::AppState;
@@ -356,17 +354,6 @@ async fn parse_host_form(
     })
 }
 
-fn command_errors(e: CommandError, ctx: &Ctx) -> AppResult<FormErrors> {
-    let mut errors = FormErrors::default();
-    match e {
-        CommandError::Rejected(m) => errors.add("form", m),
-        CommandError::Taken(_) => errors.add("ip", "a host with this address exists"),
-        CommandError::Conflict => errors.add("form", t(ctx.locale, "common.conflict")),
-        other => return Err(other.into()),
-    }
-    Ok(errors)
-}
-
 async fn form_failed(
     st: &AppState,
     ctx: &Ctx,
@@ -375,14 +362,7 @@ async fn form_failed(
     errors: FormErrors,
 ) -> AppResult<Response> {
     let folders = st.core.views.read(folder_views::list).await?;
-    let status = if errors
-        .get("form")
-        .is_some_and(|m| m == t(ctx.locale, "common.conflict"))
-    {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let body = host_form(ctx, id, &folders, f, &errors);
     Ok((status, respond(ctx, t(ctx.locale, "icmp.title"), body)).into_response())
 }
@@ -405,7 +385,7 @@ pub async fn add_host(
     {
         Ok(_) => Ok(Redirect::to(&format!("/icmp/hosts/{id}")).into_response()),
         Err(e) => {
-            let errors = command_errors(e, &ctx)?;
+            let errors = FormErrors::from_command(e, ctx.locale)?;
             form_failed(&st, &ctx, None, &f, errors).await
         }
     }
@@ -434,7 +414,7 @@ pub async fn edit_host(
     {
         Ok(_) => Ok(Redirect::to(&format!("/icmp/hosts/{id}")).into_response()),
         Err(e) => {
-            let errors = command_errors(e, &ctx)?;
+            let errors = FormErrors::from_command(e, ctx.locale)?;
             form_failed(&st, &ctx, Some(&id), &f, errors).await
         }
     }

@@ -1,7 +1,6 @@
 //! Admin: the ICMP settings form, every field with its range.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
@@ -11,7 +10,6 @@ use serde::Deserialize;
 use super::components::{hidden_csrf, notice, FormErrors};
 use super::layout::respond;
 use crate::auth::Ctx;
-use crate::commands::CommandError;
 use crate::error::AppResult;
 use crate::i18n::t;
 use crate::state::AppState;
@@ -154,14 +152,12 @@ pub async fn save(
                 );
                 return Ok(respond(&ctx, t(ctx.locale, "icmp.settings"), body).into_response());
             }
-            Err(CommandError::Rejected(m)) => errors.add("form", m),
-            Err(CommandError::Conflict) => errors.add("form", t(ctx.locale, "common.conflict")),
-            Err(e) => return Err(e.into()),
+            Err(e) => errors = FormErrors::from_command(e, ctx.locale)?,
         }
     }
     let body = form(&ctx, &shown, &errors, None);
     Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
+        errors.status(),
         respond(&ctx, t(ctx.locale, "icmp.settings"), body),
     )
         .into_response())

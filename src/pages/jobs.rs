@@ -7,11 +7,11 @@ use maud::{html, Markup};
 
 use super::components::{hidden_csrf, when};
 use super::layout::respond;
-use ispmon_scheduler::{SchedulerError, Scope};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::state::AppState;
+use ispmon_scheduler::{SchedulerError, Scope};
 
 fn table(st: &AppState, ctx: &Ctx) -> Markup {
     let l = ctx.locale;

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use super::components::{hidden_csrf, notice, when, FormErrors};
 use super::layout::respond;
 use crate::auth::Ctx;
-use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Locale};
 use crate::notify::db::{Attempt, Delivery};
@@ -399,9 +398,7 @@ pub async fn save(
                 };
                 return Ok(page(&ctx, &v).into_response());
             }
-            Err(CommandError::Rejected(m)) => errors.add("form", m),
-            Err(CommandError::Conflict) => errors.add("form", t(l, "common.conflict")),
-            Err(e) => return Err(e.into()),
+            Err(e) => errors = FormErrors::from_command(e, ctx.locale)?,
         }
     }
     let (d, fl) = history(&n).await?;

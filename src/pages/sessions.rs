@@ -7,10 +7,10 @@ use ispmon_events::user::UserCommand;
 use ispmon_projections::sessions::{self, SessionRow};
 use maud::{html, Markup};
 
+use super::components::FormErrors;
 use super::components::{error_box, hidden_csrf, when};
 use super::layout::respond;
 use crate::auth::Ctx;
-use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{role_name, t};
 use crate::state::AppState;
@@ -104,12 +104,11 @@ pub async fn revoke(
         .await;
     let (status, error) = match result {
         Ok(_) => (StatusCode::OK, None),
-        Err(CommandError::Rejected(m)) => (StatusCode::UNPROCESSABLE_ENTITY, Some(m)),
-        Err(CommandError::Conflict) => (
-            StatusCode::CONFLICT,
-            Some(t(ctx.locale, "common.conflict").to_string()),
-        ),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            let errors = FormErrors::from_command(e, ctx.locale)?;
+            let text = errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+            (errors.status(), Some(text))
+        }
     };
     if !ctx.htmx && error.is_none() {
         return Ok(Redirect::to("/admin/sessions").into_response());

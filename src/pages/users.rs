@@ -13,7 +13,6 @@ use serde::Deserialize;
 use super::components::{hidden_csrf, notice, pager, query, when, FormErrors};
 use super::layout::respond;
 use crate::auth::{password, Ctx};
-use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{role_name, t};
 use crate::state::AppState;
@@ -217,9 +216,7 @@ pub async fn create(
             .await
         {
             Ok(_) => created = Some(name),
-            Err(CommandError::Taken(_)) => errors.add("login", "this login is already taken"),
-            Err(CommandError::Rejected(m)) => errors.add("login", m),
-            Err(e) => return Err(e.into()),
+            Err(e) => errors = FormErrors::from_command(e, ctx.locale)?.at("login"),
         }
     }
     let q = ListQuery::default();
@@ -350,15 +347,10 @@ async fn act(
             .await
         {
             Ok(_) => {}
-            Err(CommandError::Rejected(m)) => {
-                errors.add(field, m);
-                status = StatusCode::UNPROCESSABLE_ENTITY;
+            Err(e) => {
+                errors = FormErrors::from_command(e, ctx.locale)?.at(field);
+                status = errors.status();
             }
-            Err(CommandError::Conflict) => {
-                errors.add("form", t(ctx.locale, "common.conflict"));
-                status = StatusCode::CONFLICT;
-            }
-            Err(e) => return Err(e.into()),
         },
     }
     if !ctx.htmx && status == StatusCode::OK {

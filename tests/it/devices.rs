@@ -728,7 +728,10 @@ pub mod pulls {
         let d = row(&app, &id).await;
         assert_eq!(d.host_key.as_deref(), Some(new_key.as_str()));
         assert_eq!(d.pending_host_key, None);
-        assert_eq!(app.state.puller.pull(&target(&d).unwrap(), &meta).await, Outcome::Unchanged);
+        assert_eq!(
+            app.state.puller.pull(&target(&d).unwrap(), &meta).await,
+            Outcome::Unchanged
+        );
     }
 
     #[tokio::test]

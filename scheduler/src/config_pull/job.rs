@@ -172,7 +172,12 @@ mod tests {
     fn cron_expressions_with_the_wrong_number_of_fields_are_refused_by_name() {
         let e = parse_cron("0 3 * *").unwrap_err();
         assert!(e.contains("“0 3 * *”") && e.contains("5 fields"), "{e}");
-        assert!(parse_cron("0 0 3 * * *").is_ok(), "six fields, seconds first");
-        assert!(parse_cron("61 3 * * *").unwrap_err().contains("not a valid"));
+        assert!(
+            parse_cron("0 0 3 * * *").is_ok(),
+            "six fields, seconds first"
+        );
+        assert!(parse_cron("61 3 * * *")
+            .unwrap_err()
+            .contains("not a valid"));
     }
 }

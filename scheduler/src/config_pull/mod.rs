@@ -326,7 +326,13 @@ impl Puller {
         }
     }
 
-    async fn fail(&self, d: &PullTarget, reason: String, seen_host_key: Option<String>, meta: &Metadata) {
+    async fn fail(
+        &self,
+        d: &PullTarget,
+        reason: String,
+        seen_host_key: Option<String>,
+        meta: &Metadata,
+    ) {
         let cmd = DeviceCommand::FailPull {
             reason,
             seen_host_key,
@@ -369,7 +375,8 @@ impl Puller {
             }
             other => tracing::info!(outcome = ?other, "config pulled"),
         }
-        self.record(&d.device_id, &outcome, started, transcript).await;
+        self.record(&d.device_id, &outcome, started, transcript)
+            .await;
         if let Err(e) = self.leases.release(lease).await {
             tracing::warn!(device = %d.name, error = %e, "giving the lease back failed; it expires");
         }

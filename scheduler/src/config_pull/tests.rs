@@ -199,7 +199,11 @@ async fn a_failure_is_recorded_with_its_reason_and_no_secret_reaches_the_attempt
     );
     let a = other.last_attempt("d1").await.expect("kept");
     assert_eq!(a.outcome, Outcome::Failed(reason));
-    assert!(a.transcript.contains("login ok ********"), "{}", a.transcript);
+    assert!(
+        a.transcript.contains("login ok ********"),
+        "{}",
+        a.transcript
+    );
     assert!(!a.transcript.contains("Pa55word"));
     assert!(!f.puller.is_running("d1").await, "the lease was given back");
 }
