@@ -168,40 +168,52 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/events", get(pages::audit::change_log))
         .route("/audit/entity/{kind}/{id}", get(pages::audit::timeline))
         .route("/audit/state", get(pages::audit::state_as_of))
-        .route("/icmp", get(pages::icmp::board))
-        .route("/icmp/changes", get(pages::icmp::changes))
-        .route("/icmp/hosts", post(pages::icmp::add_host))
+        .route("/icmp", get(pages::icmp::board::board))
+        .route("/icmp/changes", get(pages::icmp::board::changes))
+        .route("/icmp/hosts", post(pages::icmp::forms::add_host))
         .route(
             "/icmp/hosts/{id}",
-            get(pages::icmp::show_host).post(pages::icmp::edit_host),
+            get(pages::icmp::host::show_host).post(pages::icmp::forms::edit_host),
         )
-        .route("/icmp/hosts/{id}/delete", post(pages::icmp::delete_host))
-        .route("/icmp/hosts/{id}/pause", post(pages::icmp::pause_host))
-        .route("/icmp/hosts/{id}/resume", post(pages::icmp::resume_host))
-        .route("/icmp/hosts/{id}/ack", post(pages::icmp::ack_host))
+        .route(
+            "/icmp/hosts/{id}/delete",
+            post(pages::icmp::host::delete_host),
+        )
+        .route(
+            "/icmp/hosts/{id}/pause",
+            post(pages::icmp::host::pause_host),
+        )
+        .route(
+            "/icmp/hosts/{id}/resume",
+            post(pages::icmp::host::resume_host),
+        )
+        .route("/icmp/hosts/{id}/ack", post(pages::icmp::host::ack_host))
         .route(
             "/icmp/hosts/{id}/maintenance",
-            post(pages::icmp::schedule_maintenance),
+            post(pages::icmp::host::schedule_maintenance),
         )
-        .route("/icmp/check", post(pages::icmp::check))
-        .route("/icmp/export.csv", get(pages::icmp_csv::export))
+        .route("/icmp/check", post(pages::icmp::board::check))
+        .route("/icmp/export.csv", get(pages::icmp::csv::export))
         .route(
             "/icmp/import",
-            get(pages::icmp_csv::form).post(pages::icmp_csv::import),
+            get(pages::icmp::csv::form).post(pages::icmp::csv::import),
         )
-        .route("/icmp/hosts/{id}/check", post(pages::icmp::check_host))
-        .route("/icmp/folders", post(pages::icmp::create_folder))
+        .route(
+            "/icmp/hosts/{id}/check",
+            post(pages::icmp::host::check_host),
+        )
+        .route("/icmp/folders", post(pages::icmp::folders::create_folder))
         .route(
             "/icmp/folders/{id}/rename",
-            post(pages::icmp::rename_folder),
+            post(pages::icmp::folders::rename_folder),
         )
         .route(
             "/icmp/folders/{id}/delete",
-            post(pages::icmp::delete_folder),
+            post(pages::icmp::folders::delete_folder),
         )
         .route(
             "/admin/icmp/settings",
-            get(pages::icmp_settings::show).post(pages::icmp_settings::save),
+            get(pages::icmp::settings::show).post(pages::icmp::settings::save),
         )
         .route(
             "/admin/notifications",

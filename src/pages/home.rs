@@ -18,7 +18,7 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let online = super::sessions::open_sessions(&st).await?;
     let show_sessions = ctx.can_get("/admin/sessions");
     let down = if ctx.can_get("/icmp") {
-        Some(super::icmp::down_panel(&st, &ctx).await?)
+        Some(super::icmp::board::down_panel(&st, &ctx).await?)
     } else {
         None
     };

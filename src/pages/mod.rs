@@ -11,8 +11,6 @@ pub mod devices_csv;
 pub mod firmware;
 pub mod home;
 pub mod icmp;
-pub mod icmp_csv;
-pub mod icmp_settings;
 pub mod jobs;
 pub mod layout;
 pub mod login;

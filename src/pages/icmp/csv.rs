@@ -14,11 +14,11 @@ use ispmon_projections::{folders as folder_views, hosts};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::components::{error_box, hidden_csrf, notice};
-use super::layout::respond;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::t;
+use crate::pages::components::{error_box, hidden_csrf, notice};
+use crate::pages::layout::respond;
 use crate::state::AppState;
 
 /// The header every export has and every import expects.

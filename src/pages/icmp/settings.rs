@@ -7,11 +7,11 @@ use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::components::{hidden_csrf, notice, FormErrors};
-use super::layout::respond;
 use crate::auth::Ctx;
 use crate::error::AppResult;
 use crate::i18n::t;
+use crate::pages::components::{hidden_csrf, notice, FormErrors};
+use crate::pages::layout::respond;
 use crate::state::AppState;
 
 /// (field, label, unit) in form order.

@@ -1,0 +1,148 @@
+//! Host folders: the board's folder forms, create, rename, and delete (with
+//! the folder's hosts moved to "no folder" or removed, as the user chose).
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use ispmon_events::folder::{self, FolderCommand};
+use ispmon_events::host::{HostCommand, HostDetails};
+use ispmon_projections::folders::FolderRow;
+use ispmon_projections::hosts::{self, HostRow};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::i18n::t;
+use crate::pages::components::hidden_csrf;
+use crate::state::AppState;
+
+pub(super) fn folder_forms(ctx: &Ctx, folders: &[FolderRow]) -> Markup {
+    let l = ctx.locale;
+    html! {
+        details.card #folders {
+            summary { (t(l, "icmp.folders")) }
+            form.inline-form method="post" action="/icmp/folders" {
+                (hidden_csrf(&ctx.csrf))
+                input type="text" name="name" required maxlength="64" placeholder=(t(l, "icmp.folder_name"));
+                button type="submit" { (t(l, "users.create")) }
+            }
+            @for f in folders {
+                div.folder-row {
+                    form.inline-form method="post" action={ "/icmp/folders/" (f.folder_id) "/rename" } {
+                        (hidden_csrf(&ctx.csrf))
+                        input type="text" name="name" value=(f.name) required maxlength="64";
+                        button.small type="submit" { (t(l, "icmp.rename")) }
+                    }
+                    form.inline-form method="post" action={ "/icmp/folders/" (f.folder_id) "/delete" } {
+                        (hidden_csrf(&ctx.csrf))
+                        select name="hosts" {
+                            option value="move" { (t(l, "icmp.delete_move")) }
+                            option value="delete" { (t(l, "icmp.delete_hosts")) }
+                        }
+                        button.small.danger type="submit" { (t(l, "icmp.delete")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FolderForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create_folder(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<FolderForm>,
+) -> AppResult<Response> {
+    let name = folder::parse_name(&f.name).map_err(|e| AppError::Rejected(e.to_string()))?;
+    let id = uuid::Uuid::new_v4().to_string();
+    st.core
+        .commands
+        .folder(&id, FolderCommand::Create { name }, &ctx.meta())
+        .await?;
+    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+}
+
+pub async fn rename_folder(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<FolderForm>,
+) -> AppResult<Response> {
+    let name = folder::parse_name(&f.name).map_err(|e| AppError::Rejected(e.to_string()))?;
+    st.core
+        .commands
+        .folder(&id, FolderCommand::Rename { name }, &ctx.meta())
+        .await?;
+    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteFolderForm {
+    #[serde(default)]
+    hosts: String,
+}
+
+/// Deletes a folder; its hosts are first moved to "no folder" or removed,
+/// as the user chose.
+pub async fn delete_folder(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<DeleteFolderForm>,
+) -> AppResult<Response> {
+    let remove = match f.hosts.as_str() {
+        "move" => false,
+        "delete" => true,
+        _ => {
+            return Err(AppError::Rejected(
+                "choose what happens to the folder's hosts: move or delete".into(),
+            ))
+        }
+    };
+    let fid = id.clone();
+    let members: Vec<HostRow> = st
+        .core
+        .views
+        .read(move |c| {
+            Ok(hosts::all(c)?
+                .into_iter()
+                .filter(|h| h.folder_id.as_deref() == Some(fid.as_str()))
+                .collect())
+        })
+        .await?;
+    let meta = ctx.meta();
+    for h in members {
+        let cmd = if remove {
+            HostCommand::Remove
+        } else {
+            let details = HostDetails {
+                name: h.name.clone(),
+                folder: None,
+                parent: h.parent_id.clone(),
+                notes: h.notes.clone(),
+                tags: h
+                    .tags
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect(),
+            };
+            HostCommand::Edit {
+                ip: h.ip.clone(),
+                details,
+            }
+        };
+        st.core.commands.host(&h.host_id, cmd, &meta).await?;
+    }
+    st.core
+        .commands
+        .folder(&id, FolderCommand::Delete, &meta)
+        .await?;
+    Ok(Redirect::to("/icmp").into_response())
+}

@@ -1,0 +1,73 @@
+//! The ICMP pages, split by meaning:
+//!
+//! - [`board`]: the board (folders with counts, the host table), its live
+//!   updates (only changed rows are sent), "check all/down", and the
+//!   dashboard's down panel.
+//! - [`host`]: a host's page (facts, chart, history) and its buttons (pause,
+//!   resume, acknowledge, maintenance, check now, delete).
+//! - [`forms`]: the add/edit host form, its validation and its handlers.
+//! - [`folders`]: creating, renaming and deleting folders.
+//! - [`csv`]: CSV export and the two-step import.
+//! - [`settings`]: the admin form of the ICMP settings.
+//!
+//! This module holds what they share: a host's state badge, the board row,
+//! number formats, and loading a host or answering 404.
+
+pub mod board;
+pub mod csv;
+pub mod folders;
+pub mod forms;
+pub mod host;
+pub mod settings;
+
+use ispmon_projections::hosts::{self, HostRow};
+use maud::{html, Markup};
+
+use super::components::when;
+use crate::auth::Ctx;
+use crate::error::AppResult;
+use crate::i18n::t;
+use crate::state::AppState;
+
+pub(super) fn state_badge(ctx: &Ctx, h: &HostRow) -> Markup {
+    let l = ctx.locale;
+    let (class, key) = if h.paused {
+        ("paused", "icmp.state.paused")
+    } else {
+        match h.state.as_str() {
+            "up" => ("up", "icmp.state.up"),
+            "degraded" => ("degraded", "icmp.state.degraded"),
+            "down" => ("down", "icmp.state.down"),
+            "unreachable" => ("unreachable", "icmp.state.unreachable"),
+            _ => ("pending", "icmp.state.pending"),
+        }
+    };
+    html! { span class={ "state " (class) } { (t(l, key)) } }
+}
+
+pub(super) fn fmt_ms(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.2} ms"))
+        .unwrap_or_else(|| "—".into())
+}
+
+pub(super) fn fmt_loss(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.0} %")).unwrap_or_else(|| "—".into())
+}
+
+/// One board row; `oob` marks it for an out-of-band swap in live updates.
+pub(super) fn host_row(ctx: &Ctx, h: &HostRow, oob: bool) -> Markup {
+    html! {
+        tr id={ "host-" (h.host_id) } class={ "st-" (h.state) } data-state=(h.state) hx-swap-oob=[oob.then_some("true")] {
+            td { (state_badge(ctx, h)) }
+            td { a href={ "/icmp/hosts/" (h.host_id) } { (h.name) } }
+            td { code { (h.ip) } }
+            td.nowrap { (when(&h.state_since)) }
+            td.num { (fmt_ms(h.last_avg_ms)) }
+            td.num { (fmt_loss(h.last_loss_pct)) }
+            td.small { @if let Some(by) = &h.acked_by { "✓ " (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
+        }
+    }
+}
+pub(super) async fn load(st: &AppState, id: &str) -> AppResult<HostRow> {
+    st.find(id, hosts::get).await
+}
