@@ -1,8 +1,12 @@
-//! The router and the permission table: every route has exactly one entry
-//! saying who may call it; the guard enforces it and a test walks it.
+//! The router and the permission table, both made from one table per
+//! feature in which each route's method, path, access and handler are
+//! written once; the guard enforces the access and a test walks every route.
 
+use std::sync::OnceLock;
+
+use axum::handler::Handler;
 use axum::middleware::{from_fn_with_state, map_response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::Router;
 use ispmon_events::values::Role;
 
@@ -27,98 +31,221 @@ const OPS: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician]);
 /// Who may read devices and stored configs: operators and auditors.
 const DEVICES: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician, Role::Auditor]);
 
-/// (method, route pattern, access) — every route of the router.
-pub const PERMISSIONS: &[(&str, &str, Access)] = &[
-    ("GET", "/healthz", Access::Public),
-    ("GET", "/metrics", Access::Public),
-    ("GET", "/static/{file}", Access::Public),
-    ("GET", "/login", Access::Public),
-    ("POST", "/login", Access::Public),
-    ("POST", "/logout", Access::AnyRole),
-    ("GET", "/", Access::AnyRole),
-    ("GET", "/account", Access::AnyRole),
-    ("POST", "/account/locale", Access::AnyRole),
-    ("POST", "/account/password", Access::AnyRole),
-    ("POST", "/account/tokens", Access::AnyRole),
-    ("POST", "/account/tokens/{id}/revoke", Access::AnyRole),
-    ("GET", "/admin/users", ADMIN),
-    ("POST", "/admin/users", ADMIN),
-    ("GET", "/admin/users/{id}", ADMIN),
-    ("POST", "/admin/users/{id}/role", ADMIN),
-    ("POST", "/admin/users/{id}/disable", ADMIN),
-    ("POST", "/admin/users/{id}/enable", ADMIN),
-    ("POST", "/admin/users/{id}/password", ADMIN),
-    ("GET", "/admin/sessions", ADMIN),
-    ("POST", "/admin/sessions/{id}/revoke", ADMIN),
-    ("GET", "/audit/events", AUDIT),
-    ("GET", "/audit/entity/{kind}/{id}", AUDIT),
-    ("GET", "/audit/state", AUDIT),
-    ("GET", "/icmp", Access::AnyRole),
-    ("GET", "/icmp/changes", Access::AnyRole),
-    ("GET", "/icmp/hosts/{id}", Access::AnyRole),
-    ("POST", "/icmp/hosts", ADMIN),
-    ("POST", "/icmp/hosts/{id}", ADMIN),
-    ("POST", "/icmp/hosts/{id}/delete", ADMIN),
-    ("POST", "/icmp/hosts/{id}/pause", OPS),
-    ("POST", "/icmp/hosts/{id}/resume", OPS),
-    ("POST", "/icmp/hosts/{id}/ack", OPS),
-    ("POST", "/icmp/hosts/{id}/maintenance", OPS),
-    ("POST", "/icmp/hosts/{id}/check", OPS),
-    ("POST", "/icmp/check", OPS),
-    ("GET", "/icmp/export.csv", Access::AnyRole),
-    ("GET", "/icmp/import", ADMIN),
-    ("POST", "/icmp/import", ADMIN),
-    ("POST", "/icmp/folders", ADMIN),
-    ("POST", "/icmp/folders/{id}/rename", ADMIN),
-    ("POST", "/icmp/folders/{id}/delete", ADMIN),
-    ("GET", "/admin/icmp/settings", ADMIN),
-    ("POST", "/admin/icmp/settings", ADMIN),
-    ("GET", "/admin/notifications", ADMIN),
-    ("POST", "/admin/notifications", ADMIN),
-    ("GET", "/api/v1/me", Access::AnyRole),
-    ("GET", "/api/v1/events", AUDIT),
-    ("GET", "/api/v1/hosts", Access::AnyRole),
-    ("POST", "/api/v1/hosts", ADMIN),
-    ("GET", "/api/v1/hosts/{id}", Access::AnyRole),
-    ("PATCH", "/api/v1/hosts/{id}", ADMIN),
-    ("DELETE", "/api/v1/hosts/{id}", ADMIN),
-    ("GET", "/api/v1/hosts/{id}/samples", Access::AnyRole),
-    ("POST", "/api/v1/sweeps", OPS),
-    ("GET", "/admin/jobs", ADMIN),
-    ("POST", "/admin/jobs/{name}/run", ADMIN),
-    ("GET", "/devices", DEVICES),
-    ("POST", "/devices", ADMIN),
-    ("POST", "/devices/pull", OPS),
-    ("GET", "/devices/import", ADMIN),
-    ("POST", "/devices/import", ADMIN),
-    ("GET", "/devices/{id}", DEVICES),
-    ("POST", "/devices/{id}", ADMIN),
-    ("POST", "/devices/{id}/retire", ADMIN),
-    ("POST", "/devices/{id}/pull", OPS),
-    ("POST", "/devices/{id}/test", ADMIN),
-    ("POST", "/devices/{id}/hostkey", ADMIN),
-    ("GET", "/devices/{id}/configs/{version}", DEVICES),
-    ("GET", "/devices/{id}/configs/{version}/raw", DEVICES),
-    ("GET", "/devices/{id}/diff", DEVICES),
-    ("GET", "/configs/search", DEVICES),
-    ("GET", "/firmware", OPS),
-    ("POST", "/firmware", ADMIN),
-    ("GET", "/firmware/{id}/download", OPS),
-    ("POST", "/firmware/{id}/delete", ADMIN),
-    ("GET", "/api/v1/devices", DEVICES),
-    ("POST", "/api/v1/devices", ADMIN),
-    ("GET", "/api/v1/devices/{id}", DEVICES),
-    ("PATCH", "/api/v1/devices/{id}", ADMIN),
-    ("DELETE", "/api/v1/devices/{id}", ADMIN),
-    ("GET", "/api/v1/devices/{id}/configs", DEVICES),
-    ("GET", "/api/v1/devices/{id}/configs/{version}", DEVICES),
-    ("POST", "/api/v1/devices/{id}/pull", OPS),
-];
+/// One route: its method, path, who may call it, and its handler, written
+/// once. The router and the permission table are both made from these.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+macro_rules! verb {
+    ($name:ident, $method:literal, $make:path) => {
+        fn $name<H, T>(path: &'static str, access: Access, handler: H) -> Route
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            Route {
+                method: $method,
+                path,
+                access,
+                handler: $make(handler),
+            }
+        }
+    };
+}
+
+verb!(get, "GET", axum::routing::get);
+verb!(post, "POST", axum::routing::post);
+verb!(patch, "PATCH", axum::routing::patch);
+verb!(delete, "DELETE", axum::routing::delete);
+
+impl Route {
+    /// The same route with a larger request body limit (uploads).
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+}
+
+/// The shell: health, metrics, static files, login, home, account.
+fn shell() -> Vec<Route> {
+    use pages::{account, home, login};
+    vec![
+        get("/healthz", Access::Public, || async { "ok" }),
+        get("/metrics", Access::Public, observe::metrics),
+        get("/static/{file}", Access::Public, static_files::serve),
+        get("/login", Access::Public, login::form),
+        post("/login", Access::Public, login::submit),
+        post("/logout", Access::AnyRole, login::logout),
+        get("/", Access::AnyRole, home::show),
+        get("/account", Access::AnyRole, account::show),
+        post("/account/locale", Access::AnyRole, account::set_locale),
+        post(
+            "/account/password",
+            Access::AnyRole,
+            account::change_password,
+        ),
+        post("/account/tokens", Access::AnyRole, account::create_token),
+        post(
+            "/account/tokens/{id}/revoke",
+            Access::AnyRole,
+            account::revoke_token,
+        ),
+        get("/api/v1/me", Access::AnyRole, api::me),
+    ]
+}
+
+/// Users, sessions, scheduler jobs (admin).
+fn admin() -> Vec<Route> {
+    use pages::{jobs, sessions, users};
+    vec![
+        get("/admin/users", ADMIN, users::list),
+        post("/admin/users", ADMIN, users::create),
+        get("/admin/users/{id}", ADMIN, users::show),
+        post("/admin/users/{id}/role", ADMIN, users::change_role),
+        post("/admin/users/{id}/disable", ADMIN, users::disable),
+        post("/admin/users/{id}/enable", ADMIN, users::enable),
+        post("/admin/users/{id}/password", ADMIN, users::reset_password),
+        get("/admin/sessions", ADMIN, sessions::list),
+        post("/admin/sessions/{id}/revoke", ADMIN, sessions::revoke),
+        get("/admin/jobs", ADMIN, jobs::list),
+        post("/admin/jobs/{name}/run", ADMIN, jobs::run),
+    ]
+}
+
+/// The audit pages and the event log API.
+fn audit() -> Vec<Route> {
+    use pages::audit;
+    vec![
+        get("/audit/events", AUDIT, audit::change_log),
+        get("/audit/entity/{kind}/{id}", AUDIT, audit::timeline),
+        get("/audit/state", AUDIT, audit::state_as_of),
+        get("/api/v1/events", AUDIT, api::events),
+    ]
+}
+
+/// ICMP monitoring: the board, hosts, folders, settings, notifications, API.
+fn icmp() -> Vec<Route> {
+    use pages::icmp::{board, csv, folders, forms, host, settings};
+    use pages::notifications;
+    vec![
+        get("/icmp", Access::AnyRole, board::board),
+        get("/icmp/changes", Access::AnyRole, board::changes),
+        post("/icmp/check", OPS, board::check),
+        get("/icmp/hosts/{id}", Access::AnyRole, host::show_host),
+        post("/icmp/hosts", ADMIN, forms::add_host),
+        post("/icmp/hosts/{id}", ADMIN, forms::edit_host),
+        post("/icmp/hosts/{id}/delete", ADMIN, host::delete_host),
+        post("/icmp/hosts/{id}/pause", OPS, host::pause_host),
+        post("/icmp/hosts/{id}/resume", OPS, host::resume_host),
+        post("/icmp/hosts/{id}/ack", OPS, host::ack_host),
+        post(
+            "/icmp/hosts/{id}/maintenance",
+            OPS,
+            host::schedule_maintenance,
+        ),
+        post("/icmp/hosts/{id}/check", OPS, host::check_host),
+        get("/icmp/export.csv", Access::AnyRole, csv::export),
+        get("/icmp/import", ADMIN, csv::form),
+        post("/icmp/import", ADMIN, csv::import),
+        post("/icmp/folders", ADMIN, folders::create_folder),
+        post("/icmp/folders/{id}/rename", ADMIN, folders::rename_folder),
+        post("/icmp/folders/{id}/delete", ADMIN, folders::delete_folder),
+        get("/admin/icmp/settings", ADMIN, settings::show),
+        post("/admin/icmp/settings", ADMIN, settings::save),
+        get("/admin/notifications", ADMIN, notifications::show),
+        post("/admin/notifications", ADMIN, notifications::save),
+        get("/api/v1/hosts", Access::AnyRole, api_hosts::list),
+        post("/api/v1/hosts", ADMIN, api_hosts::create),
+        get("/api/v1/hosts/{id}", Access::AnyRole, api_hosts::get),
+        patch("/api/v1/hosts/{id}", ADMIN, api_hosts::patch),
+        delete("/api/v1/hosts/{id}", ADMIN, api_hosts::delete),
+        get(
+            "/api/v1/hosts/{id}/samples",
+            Access::AnyRole,
+            api_hosts::samples,
+        ),
+        post("/api/v1/sweeps", OPS, api_hosts::sweep),
+    ]
+}
+
+/// Devices, Config Storage, firmware, and their API.
+fn devices(firmware_max_bytes: u64) -> Vec<Route> {
+    use pages::{configs, devices, devices_csv, firmware};
+    let upload_limit = (firmware_max_bytes as usize).saturating_add(64 * 1024);
+    vec![
+        get("/devices", DEVICES, devices::list),
+        post("/devices", ADMIN, devices::create),
+        post("/devices/pull", OPS, devices::pull_all),
+        get("/devices/import", ADMIN, devices_csv::form),
+        post("/devices/import", ADMIN, devices_csv::import),
+        get("/devices/{id}", DEVICES, devices::show),
+        post("/devices/{id}", ADMIN, devices::edit),
+        post("/devices/{id}/retire", ADMIN, devices::retire),
+        post("/devices/{id}/pull", OPS, devices::pull),
+        post("/devices/{id}/test", ADMIN, devices::test),
+        post("/devices/{id}/hostkey", ADMIN, devices::accept_host_key),
+        get("/devices/{id}/configs/{version}", DEVICES, configs::show),
+        get("/devices/{id}/configs/{version}/raw", DEVICES, configs::raw),
+        get("/devices/{id}/diff", DEVICES, configs::diff),
+        get("/configs/search", DEVICES, configs::search),
+        get("/firmware", OPS, firmware::list),
+        post("/firmware", ADMIN, firmware::upload).body_limit(upload_limit),
+        get("/firmware/{id}/download", OPS, firmware::download),
+        post("/firmware/{id}/delete", ADMIN, firmware::delete),
+        get("/api/v1/devices", DEVICES, api_devices::list),
+        post("/api/v1/devices", ADMIN, api_devices::create),
+        get("/api/v1/devices/{id}", DEVICES, api_devices::get),
+        patch("/api/v1/devices/{id}", ADMIN, api_devices::patch),
+        delete("/api/v1/devices/{id}", ADMIN, api_devices::retire),
+        get(
+            "/api/v1/devices/{id}/configs",
+            DEVICES,
+            api_devices::configs,
+        ),
+        get(
+            "/api/v1/devices/{id}/configs/{version}",
+            DEVICES,
+            api_devices::config,
+        ),
+        post("/api/v1/devices/{id}/pull", OPS, api_devices::pull),
+    ]
+}
+
+/// Every route of every feature; a new feature adds its table here.
+fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
+    [
+        shell(),
+        admin(),
+        audit(),
+        icmp(),
+        devices(firmware_max_bytes),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// (method, route pattern, access) of every route, made from the tables.
+pub fn permissions() -> &'static [(&'static str, &'static str, Access)] {
+    static TABLE: OnceLock<Vec<(&'static str, &'static str, Access)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        all_routes(0)
+            .into_iter()
+            .map(|r| (r.method, r.path, r.access))
+            .collect()
+    })
+}
 
 /// The access rule of a matched route.
 pub fn permission(method: &str, route: &str) -> Option<Access> {
     let method = if method == "HEAD" { "GET" } else { method };
-    PERMISSIONS
+    permissions()
         .iter()
         .find(|(m, p, _)| *m == method && *p == route)
         .map(|(_, _, a)| *a)
@@ -136,158 +263,11 @@ pub fn allowed(method: &str, path: &str, role: Option<Role>) -> bool {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(observe::metrics))
-        .route("/static/{file}", get(static_files::serve))
-        .route("/login", get(pages::login::form).post(pages::login::submit))
-        .route("/logout", post(pages::login::logout))
-        .route("/", get(pages::home::show))
-        .route("/account", get(pages::account::show))
-        .route("/account/locale", post(pages::account::set_locale))
-        .route("/account/password", post(pages::account::change_password))
-        .route("/account/tokens", post(pages::account::create_token))
-        .route(
-            "/account/tokens/{id}/revoke",
-            post(pages::account::revoke_token),
-        )
-        .route(
-            "/admin/users",
-            get(pages::users::list).post(pages::users::create),
-        )
-        .route("/admin/users/{id}", get(pages::users::show))
-        .route("/admin/users/{id}/role", post(pages::users::change_role))
-        .route("/admin/users/{id}/disable", post(pages::users::disable))
-        .route("/admin/users/{id}/enable", post(pages::users::enable))
-        .route(
-            "/admin/users/{id}/password",
-            post(pages::users::reset_password),
-        )
-        .route("/admin/sessions", get(pages::sessions::list))
-        .route("/admin/sessions/{id}/revoke", post(pages::sessions::revoke))
-        .route("/audit/events", get(pages::audit::change_log))
-        .route("/audit/entity/{kind}/{id}", get(pages::audit::timeline))
-        .route("/audit/state", get(pages::audit::state_as_of))
-        .route("/icmp", get(pages::icmp::board::board))
-        .route("/icmp/changes", get(pages::icmp::board::changes))
-        .route("/icmp/hosts", post(pages::icmp::forms::add_host))
-        .route(
-            "/icmp/hosts/{id}",
-            get(pages::icmp::host::show_host).post(pages::icmp::forms::edit_host),
-        )
-        .route(
-            "/icmp/hosts/{id}/delete",
-            post(pages::icmp::host::delete_host),
-        )
-        .route(
-            "/icmp/hosts/{id}/pause",
-            post(pages::icmp::host::pause_host),
-        )
-        .route(
-            "/icmp/hosts/{id}/resume",
-            post(pages::icmp::host::resume_host),
-        )
-        .route("/icmp/hosts/{id}/ack", post(pages::icmp::host::ack_host))
-        .route(
-            "/icmp/hosts/{id}/maintenance",
-            post(pages::icmp::host::schedule_maintenance),
-        )
-        .route("/icmp/check", post(pages::icmp::board::check))
-        .route("/icmp/export.csv", get(pages::icmp::csv::export))
-        .route(
-            "/icmp/import",
-            get(pages::icmp::csv::form).post(pages::icmp::csv::import),
-        )
-        .route(
-            "/icmp/hosts/{id}/check",
-            post(pages::icmp::host::check_host),
-        )
-        .route("/icmp/folders", post(pages::icmp::folders::create_folder))
-        .route(
-            "/icmp/folders/{id}/rename",
-            post(pages::icmp::folders::rename_folder),
-        )
-        .route(
-            "/icmp/folders/{id}/delete",
-            post(pages::icmp::folders::delete_folder),
-        )
-        .route(
-            "/admin/icmp/settings",
-            get(pages::icmp::settings::show).post(pages::icmp::settings::save),
-        )
-        .route(
-            "/admin/notifications",
-            get(pages::notifications::show).post(pages::notifications::save),
-        )
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/events", get(api::events))
-        .route(
-            "/api/v1/hosts",
-            get(api_hosts::list).post(api_hosts::create),
-        )
-        .route(
-            "/api/v1/hosts/{id}",
-            get(api_hosts::get)
-                .patch(api_hosts::patch)
-                .delete(api_hosts::delete),
-        )
-        .route("/api/v1/hosts/{id}/samples", get(api_hosts::samples))
-        .route("/api/v1/sweeps", post(api_hosts::sweep))
-        .route("/admin/jobs", get(pages::jobs::list))
-        .route("/admin/jobs/{name}/run", post(pages::jobs::run))
-        .route(
-            "/devices",
-            get(pages::devices::list).post(pages::devices::create),
-        )
-        .route("/devices/pull", post(pages::devices::pull_all))
-        .route(
-            "/devices/import",
-            get(pages::devices_csv::form).post(pages::devices_csv::import),
-        )
-        .route(
-            "/devices/{id}",
-            get(pages::devices::show).post(pages::devices::edit),
-        )
-        .route("/devices/{id}/retire", post(pages::devices::retire))
-        .route("/devices/{id}/pull", post(pages::devices::pull))
-        .route("/devices/{id}/test", post(pages::devices::test))
-        .route(
-            "/devices/{id}/hostkey",
-            post(pages::devices::accept_host_key),
-        )
-        .route("/devices/{id}/configs/{version}", get(pages::configs::show))
-        .route(
-            "/devices/{id}/configs/{version}/raw",
-            get(pages::configs::raw),
-        )
-        .route("/devices/{id}/diff", get(pages::configs::diff))
-        .route("/configs/search", get(pages::configs::search))
-        .route(
-            "/firmware",
-            get(pages::firmware::list)
-                .post(pages::firmware::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    (state.settings.firmware_max_bytes as usize).saturating_add(64 * 1024),
-                )),
-        )
-        .route("/firmware/{id}/download", get(pages::firmware::download))
-        .route("/firmware/{id}/delete", post(pages::firmware::delete))
-        .route(
-            "/api/v1/devices",
-            get(api_devices::list).post(api_devices::create),
-        )
-        .route(
-            "/api/v1/devices/{id}",
-            get(api_devices::get)
-                .patch(api_devices::patch)
-                .delete(api_devices::retire),
-        )
-        .route("/api/v1/devices/{id}/configs", get(api_devices::configs))
-        .route(
-            "/api/v1/devices/{id}/configs/{version}",
-            get(api_devices::config),
-        )
-        .route("/api/v1/devices/{id}/pull", post(api_devices::pull))
+    let mut router = Router::new();
+    for r in all_routes(state.settings.firmware_max_bytes) {
+        router = router.route(r.path, r.handler);
+    }
+    router
         .route_layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .layer(map_response(security_headers))

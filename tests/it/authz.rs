@@ -1,6 +1,6 @@
 //! Permissions, CSRF, login failures, throttling, revoked sessions, API tokens.
 
-use ispmon::routes::{Access, PERMISSIONS};
+use ispmon::routes::{permissions, Access};
 use ispmon_events::values::Role;
 
 use crate::common::*;
@@ -167,7 +167,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     }
     let mut failures = Vec::new();
     // /logout last: it ends the session.
-    let mut routes: Vec<_> = PERMISSIONS.iter().collect();
+    let mut routes: Vec<_> = permissions().iter().collect();
     // Deletions late (the API's first, on the shared host), /logout last.
     routes.sort_by_key(|(m, p, _)| {
         (
