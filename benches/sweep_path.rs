@@ -69,7 +69,7 @@ async fn run() {
         "registered {HOSTS} hosts in {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    let sweeper = ispmon::sweeps::sweeper(&core);
+    let sweeper = ispmon::sweep_world::sweeper(&core);
     for label in ["first sweep (10,000 changes)", "steady sweep (no changes)"] {
         let t = Instant::now();
         let report = sweeper.run_once(Scope::All).await.unwrap();

@@ -50,6 +50,16 @@ impl Application {
             )),
             cancel.clone(),
         );
+        // Its first run finishes any deletion a crash left half way.
+        let folders = crate::folder_deletion::job(&state.core);
+        state.scheduler.add(folders, cancel.clone());
+        if let Err(e) = state.scheduler.run_now(
+            ispmon_scheduler::folder_deletion::JOB_NAME,
+            ispmon_scheduler::Scope::Due,
+            None,
+        ) {
+            tracing::warn!(error = %e, "resuming folder deletions");
+        }
         if let Some(fleet) = &fleet {
             crate::demo::pull_devices(&state, fleet);
         }

@@ -55,7 +55,7 @@ pub enum Command {
         file: PathBuf,
     },
     /// Probe addresses once with ICMP echo and print fping-style results.
-    Sweep(crate::sweep_cli::SweepArgs),
+    Sweep(crate::sweep_command::SweepArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,7 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             export(data.settings(default_data_dir()), since).await
         }
         Command::Backup { data, file } => backup(data.settings(default_data_dir()), file).await,
-        Command::Sweep(a) => crate::sweep_cli::run(a).await,
+        Command::Sweep(a) => crate::sweep_command::run(a).await,
     }
 }
 

@@ -11,7 +11,12 @@
 //! - [`pages`]: one module per view (maud + htmx); [`api`]: `/api/v1`.
 //! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
 //! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
-//! - [`demo`]: the demo data set; [`sweeps`]: the ICMP sweep wired to the app.
+//! - [`demo`]: the demo data set.
+//! - The scheduler jobs' worlds (thin adapters of engines in
+//!   `ispmon-scheduler`): [`sweep_world`] (the ICMP sweep), [`devices`]'s
+//!   `pull` (config pulls), [`folder_deletion`].
+//! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
+//! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
 //! - [`notify`]: notifications of host transitions (webhook, Telegram).
 
 /// mimalloc instead of glibc's malloc: the command path, the sweep and the
@@ -35,6 +40,7 @@ pub mod core;
 pub mod demo;
 pub mod devices;
 pub mod error;
+pub mod folder_deletion;
 pub mod i18n;
 pub mod notify;
 pub mod observe;
@@ -42,5 +48,5 @@ pub mod pages;
 pub mod routes;
 pub mod state;
 pub mod static_files;
-pub mod sweep_cli;
-pub mod sweeps;
+pub mod sweep_command;
+pub mod sweep_world;

@@ -39,7 +39,7 @@ impl AppState {
         cli: Arc<dyn ispmon_scheduler::cli::CliConnector>,
     ) -> Self {
         let csrf_key = Arc::new(core.key.derive("csrf"));
-        let sweeper = crate::sweeps::sweeper(&core);
+        let sweeper = crate::sweep_world::sweeper(&core);
         let config_cache = crate::devices::ConfigCache::default();
         let puller = crate::devices::pull::puller(
             &core,

@@ -1,8 +1,11 @@
 //! The Folder aggregate: a named group of hosts on the ICMP board.
 //!
-//! Deleting a folder that still holds hosts is a choice made at the edge:
-//! its hosts are moved to "no folder" or removed (one Host command each)
-//! before the folder itself is deleted.
+//! Deleting a folder that still holds hosts is a process that survives a
+//! crash half way: `StartDeletion` records the choice (move its hosts to "no
+//! folder", or remove them) as `FolderDeletionStarted`; the scheduler's
+//! folder-deletion job then issues one Host command per host still in the
+//! folder and finally `Delete`. After a restart the job finds the folder
+//! still being deleted and goes on where it stopped.
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -17,10 +20,29 @@ pub fn parse_name(text: &str) -> Result<String, &'static str> {
     Ok(t.to_string())
 }
 
+/// What happens to the hosts of a folder being deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostDisposal {
+    /// Moved to "no folder".
+    Move,
+    /// Removed from monitoring.
+    Remove,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum FolderCommand {
-    Create { name: String },
-    Rename { name: String },
+    Create {
+        name: String,
+    },
+    Rename {
+        name: String,
+    },
+    /// Begins deleting the folder; its hosts are dealt with by the job.
+    StartDeletion {
+        hosts: HostDisposal,
+    },
+    /// Deletes the folder (its hosts already moved or removed).
     Delete,
 }
 
@@ -28,6 +50,7 @@ pub enum FolderCommand {
 pub enum FolderEvent {
     FolderCreated { name: String },
     FolderRenamed { from: String, to: String },
+    FolderDeletionStarted { name: String, hosts: HostDisposal },
     FolderDeleted { name: String },
 }
 
@@ -36,6 +59,7 @@ impl DomainEvent for FolderEvent {
         match self {
             FolderEvent::FolderCreated { .. } => "FolderCreated",
             FolderEvent::FolderRenamed { .. } => "FolderRenamed",
+            FolderEvent::FolderDeletionStarted { .. } => "FolderDeletionStarted",
             FolderEvent::FolderDeleted { .. } => "FolderDeleted",
         }
         .to_string()
@@ -53,6 +77,8 @@ pub enum FolderError {
     NotFound,
     #[error("the folder already has this name")]
     SameName,
+    #[error("this folder is being deleted")]
+    BeingDeleted,
 }
 
 impl crate::DomainError for FolderError {
@@ -68,6 +94,9 @@ impl crate::DomainError for FolderError {
 pub struct Folder {
     pub name: Option<String>,
     pub deleted: bool,
+    /// Set while the folder is being deleted.
+    #[serde(default)]
+    pub deleting: Option<HostDisposal>,
 }
 
 impl Folder {
@@ -81,6 +110,15 @@ impl Folder {
                 vec![FolderEvent::FolderCreated { name }]
             }
             _ if !live => return Err(FolderError::NotFound),
+            FolderCommand::Rename { .. } | FolderCommand::StartDeletion { .. }
+                if self.deleting.is_some() =>
+            {
+                return Err(FolderError::BeingDeleted)
+            }
+            FolderCommand::StartDeletion { hosts } => vec![FolderEvent::FolderDeletionStarted {
+                name: self.name.clone().unwrap_or_default(),
+                hosts,
+            }],
             FolderCommand::Rename { name } => {
                 let from = self.name.clone().unwrap_or_default();
                 if from == name {
@@ -118,7 +156,11 @@ impl Aggregate for Folder {
         match event {
             FolderEvent::FolderCreated { name } => self.name = Some(name),
             FolderEvent::FolderRenamed { to, .. } => self.name = Some(to),
-            FolderEvent::FolderDeleted { .. } => self.deleted = true,
+            FolderEvent::FolderDeletionStarted { hosts, .. } => self.deleting = Some(hosts),
+            FolderEvent::FolderDeleted { .. } => {
+                self.deleted = true;
+                self.deleting = None;
+            }
         }
     }
 }
@@ -159,5 +201,38 @@ mod tests {
             .then_expect_error(FolderError::NotFound);
         assert!(parse_name("  ").is_err());
         assert_eq!(parse_name(" Core ").unwrap(), "Core");
+    }
+
+    #[test]
+    fn a_deletion_once_started_refuses_renames_and_a_second_start_and_ends_with_delete() {
+        let created = FolderEvent::FolderCreated {
+            name: "Core".into(),
+        };
+        let started = FolderEvent::FolderDeletionStarted {
+            name: "Core".into(),
+            hosts: HostDisposal::Move,
+        };
+        TestFramework::<Folder>::with(())
+            .given(vec![created.clone()])
+            .when(FolderCommand::StartDeletion {
+                hosts: HostDisposal::Move,
+            })
+            .then_expect_events(vec![started.clone()]);
+        TestFramework::<Folder>::with(())
+            .given(vec![created.clone(), started.clone()])
+            .when(FolderCommand::Rename { name: "X".into() })
+            .then_expect_error(FolderError::BeingDeleted);
+        TestFramework::<Folder>::with(())
+            .given(vec![created.clone(), started.clone()])
+            .when(FolderCommand::StartDeletion {
+                hosts: HostDisposal::Remove,
+            })
+            .then_expect_error(FolderError::BeingDeleted);
+        TestFramework::<Folder>::with(())
+            .given(vec![created, started])
+            .when(FolderCommand::Delete)
+            .then_expect_events(vec![FolderEvent::FolderDeleted {
+                name: "Core".into(),
+            }]);
     }
 }

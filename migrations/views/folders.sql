@@ -1,7 +1,8 @@
 CREATE TABLE folders (
     folder_id  TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    deleting   TEXT            -- 'move' or 'remove' while being deleted
 );
 CREATE INDEX folders_by_name ON folders (name);
 CREATE TABLE icmp_settings (

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
-use ispmon_events::folder::FolderEvent;
+use ispmon_events::folder::{FolderEvent, HostDisposal};
 use ispmon_events::icmp_settings::{IcmpSettingsEvent, IcmpSettingsValues};
 
 pub struct FoldersProjection;
@@ -32,6 +32,10 @@ impl Projection for FoldersProjection {
                 c.prepare_cached("UPDATE folders SET name = ?1 WHERE folder_id = ?2")?
                     .execute(params![to, ev.id()])?;
             }
+            Decoded::Folder(FolderEvent::FolderDeletionStarted { hosts, .. }) => {
+                c.prepare_cached("UPDATE folders SET deleting = ?1 WHERE folder_id = ?2")?
+                    .execute(params![disposal_text(*hosts), ev.id()])?;
+            }
             Decoded::Folder(FolderEvent::FolderDeleted { .. }) => {
                 c.prepare_cached("DELETE FROM folders WHERE folder_id = ?1")?
                     .execute(params![ev.id()])?;
@@ -51,22 +55,53 @@ impl Projection for FoldersProjection {
     }
 }
 
+fn disposal_text(d: HostDisposal) -> &'static str {
+    match d {
+        HostDisposal::Move => "move",
+        HostDisposal::Remove => "remove",
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FolderRow {
     pub folder_id: String,
     pub name: String,
+    /// Set while the folder is being deleted: what happens to its hosts.
+    pub deleting: Option<HostDisposal>,
 }
 
 pub fn list(c: &Connection) -> rusqlite::Result<Vec<FolderRow>> {
-    let mut s =
-        c.prepare_cached("SELECT folder_id, name FROM folders ORDER BY name COLLATE NOCASE")?;
+    let mut s = c.prepare_cached(
+        "SELECT folder_id, name, deleting FROM folders ORDER BY name COLLATE NOCASE",
+    )?;
     let rows = s.query_map([], |r| {
+        let deleting: Option<String> = r.get(2)?;
         Ok(FolderRow {
             folder_id: r.get(0)?,
             name: r.get(1)?,
+            deleting: match deleting.as_deref() {
+                None => None,
+                Some("move") => Some(HostDisposal::Move),
+                Some("remove") => Some(HostDisposal::Remove),
+                Some(other) => {
+                    return Err(rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        rusqlite::types::Type::Text,
+                        format!("unknown disposal {other}").into(),
+                    ))
+                }
+            },
         })
     })?;
     rows.collect()
+}
+
+/// The folders being deleted, with what happens to their hosts.
+pub fn being_deleted(c: &Connection) -> rusqlite::Result<Vec<(String, HostDisposal)>> {
+    Ok(list(c)?
+        .into_iter()
+        .filter_map(|f| f.deleting.map(|d| (f.folder_id, d)))
+        .collect())
 }
 
 /// The ICMP settings in force (defaults until first changed).

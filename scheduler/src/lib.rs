@@ -14,6 +14,8 @@
 //!   across processes (and, later, nodes).
 //! - [`config_pull`]: the config-pull engine (`PullWorld`, `Puller`) and its
 //!   scheduled job.
+//! - [`folder_deletion`]: deleting a folder with hosts, as a process that
+//!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,
 //!   parent/child), over [`icmp`].
 //! - [`icmp`]: the ICMP prober (`Prober`, `SurgePinger` on surge-ping).
@@ -24,6 +26,7 @@
 
 pub mod cli;
 pub mod config_pull;
+pub mod folder_deletion;
 pub mod icmp;
 pub mod jobs;
 pub mod lease;

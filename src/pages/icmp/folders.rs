@@ -4,10 +4,8 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ispmon_events::folder::{self, FolderCommand};
-use ispmon_events::host::{HostCommand, HostDetails};
+use ispmon_events::folder::{self, FolderCommand, HostDisposal};
 use ispmon_projections::folders::FolderRow;
-use ispmon_projections::hosts::{self, HostRow};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -88,61 +86,42 @@ pub struct DeleteFolderForm {
     hosts: String,
 }
 
-/// Deletes a folder; its hosts are first moved to "no folder" or removed,
-/// as the user chose.
+/// Deletes a folder; its hosts are moved to "no folder" or removed, as the
+/// user chose. The choice is recorded first (`StartDeletion`); the
+/// scheduler's folder-deletion job then deals with the hosts and deletes
+/// the folder, here waited for, and after a crash finished by its next run.
 pub async fn delete_folder(
     State(st): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Form(f): Form<DeleteFolderForm>,
 ) -> AppResult<Response> {
-    let remove = match f.hosts.as_str() {
-        "move" => false,
-        "delete" => true,
+    let hosts = match f.hosts.as_str() {
+        "move" => HostDisposal::Move,
+        "delete" => HostDisposal::Remove,
         _ => {
             return Err(AppError::Rejected(
                 "choose what happens to the folder's hosts: move or delete".into(),
             ))
         }
     };
-    let fid = id.clone();
-    let members: Vec<HostRow> = st
-        .core
-        .views
-        .read(move |c| {
-            Ok(hosts::all(c)?
-                .into_iter()
-                .filter(|h| h.folder_id.as_deref() == Some(fid.as_str()))
-                .collect())
-        })
-        .await?;
     let meta = ctx.meta();
-    for h in members {
-        let cmd = if remove {
-            HostCommand::Remove
-        } else {
-            let details = HostDetails {
-                name: h.name.clone(),
-                folder: None,
-                parent: h.parent_id.clone(),
-                notes: h.notes.clone(),
-                tags: h
-                    .tags
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                    .map(String::from)
-                    .collect(),
-            };
-            HostCommand::Edit {
-                ip: h.ip.clone(),
-                details,
-            }
-        };
-        st.core.commands.host(&h.host_id, cmd, &meta).await?;
-    }
     st.core
         .commands
-        .folder(&id, FolderCommand::Delete, &meta)
+        .folder(&id, FolderCommand::StartDeletion { hosts }, &meta)
         .await?;
+    let run = st
+        .scheduler
+        .run(
+            ispmon_scheduler::folder_deletion::JOB_NAME,
+            ispmon_scheduler::Scope::One(id),
+            Some(meta),
+        )
+        .await;
+    match run {
+        Ok(Ok(_)) => {}
+        Ok(Err(reason)) => tracing::warn!(%reason, "folder deletion stopped; its next run goes on"),
+        Err(e) => tracing::warn!(error = %e, "folder deletion not run now; its next run does it"),
+    }
     Ok(Redirect::to("/icmp").into_response())
 }
