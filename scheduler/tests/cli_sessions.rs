@@ -155,7 +155,7 @@ fn device_print(d: &SimDevice, command: &str) -> String {
         decode(&bytes).replace('\r', "")
     };
     let type_line = |shell: &mut Box<dyn Shell>, line: &str| {
-        text(shell.input(format!("{line}{}", dialect.line_ending()).as_bytes()))
+        text(shell.input(&[line.as_bytes(), dialect.enter()].concat()))
     };
     let last_line = |t: &str| t.rsplit('\n').next().unwrap_or("").trim_end().to_owned();
     let banner = text(shell.open(true));
@@ -730,6 +730,36 @@ async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
     for (d, e) in futures::future::join_all(pulls).await {
         assert_pulled(d, &e);
     }
+}
+
+/// Every dialect over both transports, behind a terminal that echoes
+/// type-ahead the moment it arrives and takes CR and LF each as an Enter
+/// (a Linux tty): a byte sent with a command beyond its one Enter would be
+/// echoed inside that command's output. Every pull is exactly the device's
+/// print, and stores the same text, however many times it is pulled.
+#[tokio::test]
+async fn a_terminal_that_echoes_type_ahead_puts_nothing_into_the_outputs() {
+    let mut specs = all_specs();
+    for s in &mut specs {
+        s.echo_typeahead = true;
+    }
+    let fleet = Fleet::start(specs).await.unwrap();
+    each_device(&fleet, |d| async move {
+        let what = format!("{:?} over {:?}", d.spec.kind, d.spec.transport);
+        let mut configs = Vec::new();
+        for _ in 0..5 {
+            let e = pull(d, &Timeouts::default()).await;
+            assert_pulled(d, &e);
+            let config = e.outputs.unwrap().swap_remove(1);
+            assert_config_is_the_device_print(d, &config);
+            configs.push(dialect(d.spec.kind).normalise_config(&config));
+        }
+        assert!(
+            configs.windows(2).all(|w| w[0] == w[1]),
+            "{what}: the same config stored differently: {configs:#?}"
+        );
+    })
+    .await;
 }
 
 /// Presses Enter once more after each of the given commands, so the device

@@ -682,6 +682,54 @@ pub mod pulls {
         }
     }
 
+    /// Issue #8: a device whose terminal echoes type-ahead at once (a
+    /// Linux tty: CR and LF each an Enter) printed the echo of a second
+    /// Enter inside the config, at a line that varied, so an unchanged
+    /// device got new versions.
+    #[tokio::test]
+    async fn fifty_pulls_of_an_unchanged_device_that_echoes_type_ahead_store_one_version() {
+        let app = quick_app().await;
+        let mut spec = DeviceSpec::sample(Kind::Mikrotik, Transport::Ssh, 2);
+        spec.echo_typeahead = true;
+        let fleet = Fleet::start(vec![spec]).await.unwrap();
+        let dev = &fleet.devices[0];
+        let id = register(&app, dev, "nas-tty", "0 3 * * *").await;
+        let noc = app.login_as(Role::Noc).await;
+        let mut said = Vec::new();
+        for _ in 0..50 {
+            let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
+            assert_eq!(r.status().as_u16(), 200);
+            let page = r.text().await.unwrap();
+            let stored = "New version stored: v";
+            let outcome = match page.find(stored) {
+                Some(at) => page[at + stored.len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>(),
+                None if page.contains("Config unchanged") => "unchanged".to_string(),
+                None => "no outcome shown".to_string(),
+            };
+            said.push(outcome);
+        }
+        assert_eq!(said[0], "1", "the first pull stores v1");
+        assert!(said[1..].iter().all(|o| o == "unchanged"), "{said:?}");
+        let d = row(&app, &id).await;
+        assert_eq!((d.versions, d.last_failure), (1, None));
+        let (_, api) = noc.get_text(&format!("/api/v1/devices/{id}/configs")).await;
+        let versions: serde_json::Value = serde_json::from_str(&api).unwrap();
+        assert_eq!(
+            versions["versions"].as_array().map(Vec::len),
+            Some(1),
+            "{api}"
+        );
+        // The stored config is the device's, without a blank line added.
+        let (_, raw) = noc.get_text(&format!("/devices/{id}/configs/1/raw")).await;
+        let config = dev.state.lock().unwrap().config.clone();
+        let dialect = ispmon_scheduler::cli::Dialect::Mikrotik;
+        assert_eq!(raw, dialect.normalise_config(&config));
+        assert!(!raw.contains("\n\n"), "{raw}");
+    }
+
     #[tokio::test]
     async fn a_changed_ssh_host_key_is_refused_until_an_admin_accepts_it() {
         let app = quick_app().await;
