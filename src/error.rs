@@ -94,6 +94,8 @@ mod tests {
     fn a_conflict_becomes_409_with_a_reload_message() {
         let resp = AppError::from(CommandError::Conflict).into_response();
         assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let body = futures_body(resp);
+        assert!(body.contains("reload and try again"), "{body}");
     }
 
     #[test]
