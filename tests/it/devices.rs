@@ -131,11 +131,13 @@ async fn an_admin_adds_edits_and_retires_a_device_and_its_password_stays_secret(
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("a device with this name exists"));
+    let shown = field_error(&r.text().await.unwrap(), "name");
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("a device with this name exists")),
+        "next to the name: {shown:?}"
+    );
     let r = admin
         .post_form(
             "/devices",
@@ -147,7 +149,14 @@ async fn an_admin_adds_edits_and_retires_a_device_and_its_password_stays_secret(
     let r = admin.post_form(&format!("{location}/retire"), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     let (_, page) = admin.get_text(&location).await;
-    assert!(page.contains("retired"));
+    let doc = scraper::Html::parse_document(&page);
+    let badge = scraper::Selector::parse("h1 .badge").unwrap();
+    let badges: Vec<String> = doc.select(&badge).map(|b| b.text().collect()).collect();
+    assert_eq!(
+        badges,
+        vec!["retired".to_string()],
+        "the title says retired"
+    );
     let r = admin
         .post_form(&location, &device_fields("sw-core-1b", "cisco-ios", ""))
         .await;
@@ -169,18 +178,26 @@ async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
     let app = spawn_app().await;
     let admin = app.login_as(Role::Admin).await;
     let before = app.event_count();
-    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (device_fields("sw", "junos", SECRET), "unknown dialect"),
+    // The form, the field whose message is expected, the message.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            device_fields("sw", "junos", SECRET),
+            "dialect",
+            "unknown dialect",
+        ),
         (
             {
                 let mut f = device_fields("sw", "cisco-ios", SECRET);
                 f[1] = ("address", "127.0.0.300");
                 f
             },
+            "address",
             "neither an IP address nor a host name",
         ),
         (
             device_fields("sw", "cisco-ios", ""),
+            "password",
             "a password is required",
         ),
         (
@@ -189,6 +206,7 @@ async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
                 f[3] = ("port", "99999");
                 f
             },
+            "port",
             "the port must be a number",
         ),
         (
@@ -197,6 +215,7 @@ async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
                 f.push(("pull_schedule", "every night"));
                 f
             },
+            "pull_schedule",
             "not a cron expression",
         ),
         (
@@ -205,14 +224,19 @@ async fn bad_device_input_gets_clear_errors_and_changes_nothing() {
                 f.retain(|(k, _)| *k != "login");
                 f
             },
+            "login",
             "a login of 1 to 64 characters is required",
         ),
     ];
-    for (fields, message) in cases {
+    for (fields, field, message) in cases {
         let r = admin.post_htmx("/devices", &fields).await;
         assert_eq!(r.status().as_u16(), 422);
         let body = r.text().await.unwrap();
-        assert!(body.contains(message), "expected “{message}” in {body}");
+        let shown = field_error(&body, field);
+        assert!(
+            shown.as_deref().is_some_and(|m| m.contains(message)),
+            "expected “{message}” next to the {field} field, found {shown:?}"
+        );
         assert!(!body.contains(SECRET), "the password is not echoed back");
     }
     assert_eq!(app.event_count(), before, "nothing changed");
@@ -338,7 +362,20 @@ async fn a_device_csv_is_checked_row_by_row_and_applied_only_when_all_rows_are_g
         .await;
     assert_eq!(r.status().as_u16(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("unknown dialect") && body.contains("nothing was applied"));
+    assert!(body.contains("nothing was applied"), "{body}");
+    let doc = scraper::Html::parse_document(&body);
+    let row = |line: &str| -> String {
+        let sel = scraper::Selector::parse(&format!(r#"tr[data-line="{line}"]"#)).unwrap();
+        doc.select(&sel)
+            .map(|r| r.text().collect::<String>())
+            .collect()
+    };
+    assert!(row("3").contains("unknown dialect"), "line 3: {}", row("3"));
+    assert!(
+        !row("2").contains("unknown dialect"),
+        "line 2: {}",
+        row("2")
+    );
     assert_eq!(app.event_count(), before);
     let good = bad.replace("junos", "zyxel");
     let r = admin

@@ -128,9 +128,12 @@ async fn firmware_is_uploaded_with_its_checksum_downloaded_and_deleted_and_overs
     assert!(r.text().await.unwrap().contains("larger than the limit"));
     let r = upload(image.clone(), "").await.unwrap();
     assert_eq!(r.status().as_u16(), 422);
-    assert!(r.text().await.unwrap().contains("the vendor is required"));
+    let shown = field_error(&r.text().await.unwrap(), "vendor");
+    assert_eq!(shown.as_deref(), Some("the vendor is required"));
     let r = upload(Vec::new(), "Huawei").await.unwrap();
     assert_eq!(r.status().as_u16(), 422);
+    let shown = field_error(&r.text().await.unwrap(), "file");
+    assert_eq!(shown.as_deref(), Some("the file is empty"));
     assert_eq!(app.event_count(), before, "refused uploads change nothing");
 
     let id = app
