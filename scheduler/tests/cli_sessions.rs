@@ -155,7 +155,7 @@ fn device_print(d: &SimDevice, command: &str) -> String {
         decode(&bytes).replace('\r', "")
     };
     let type_line = |shell: &mut Box<dyn Shell>, line: &str| {
-        text(shell.input(format!("{line}{}", dialect.line_ending()).as_bytes()))
+        text(shell.input(&[line.as_bytes(), dialect.enter()].concat()))
     };
     let last_line = |t: &str| t.rsplit('\n').next().unwrap_or("").trim_end().to_owned();
     let banner = text(shell.open(true));
@@ -531,7 +531,9 @@ async fn a_changed_ssh_host_key_is_refused_before_the_password_is_sent() {
     let old = first.host_key.clone().expect("fingerprint reported");
     assert!(old.starts_with("SHA256:"));
     let again = show_version(&t, &c, &HostKeyCheck::Expect(old.clone())).await;
-    assert!(again.outputs.is_ok());
+    let outputs = again.outputs.expect("the remembered key is accepted");
+    let firmware = d.state.lock().unwrap().firmware.clone();
+    assert!(outputs[0].contains(&firmware), "{outputs:?}");
 
     let new = d.rotate_host_key().unwrap();
     let e = show_version(&t, &c, &HostKeyCheck::Expect(old.clone())).await;
@@ -730,6 +732,36 @@ async fn a_mixed_fleet_is_pulled_concurrently_through_the_limiter() {
     for (d, e) in futures::future::join_all(pulls).await {
         assert_pulled(d, &e);
     }
+}
+
+/// Every dialect over both transports, behind a terminal that echoes
+/// type-ahead the moment it arrives and takes CR and LF each as an Enter
+/// (a Linux tty): a byte sent with a command beyond its one Enter would be
+/// echoed inside that command's output. Every pull is exactly the device's
+/// print, and stores the same text, however many times it is pulled.
+#[tokio::test]
+async fn a_terminal_that_echoes_type_ahead_puts_nothing_into_the_outputs() {
+    let mut specs = all_specs();
+    for s in &mut specs {
+        s.echo_typeahead = true;
+    }
+    let fleet = Fleet::start(specs).await.unwrap();
+    each_device(&fleet, |d| async move {
+        let what = format!("{:?} over {:?}", d.spec.kind, d.spec.transport);
+        let mut configs = Vec::new();
+        for _ in 0..5 {
+            let e = pull(d, &Timeouts::default()).await;
+            assert_pulled(d, &e);
+            let config = e.outputs.unwrap().swap_remove(1);
+            assert_config_is_the_device_print(d, &config);
+            configs.push(dialect(d.spec.kind).normalise_config(&config));
+        }
+        assert!(
+            configs.windows(2).all(|w| w[0] == w[1]),
+            "{what}: the same config stored differently: {configs:#?}"
+        );
+    })
+    .await;
 }
 
 /// Presses Enter once more after each of the given commands, so the device

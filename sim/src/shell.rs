@@ -124,6 +124,12 @@ pub struct DeviceSpec {
     pub enable_password: Option<String>,
     /// Offer only legacy SSH algorithms (diffie-hellman-group1/14-sha1, ssh-rsa).
     pub legacy_ssh: bool,
+    /// The terminal behaves as a Linux tty in canonical mode with echo on:
+    /// CR and LF are each an Enter, and every byte is echoed the moment it
+    /// arrives, even while a command's output is being printed (type-ahead
+    /// sent with a command lands inside that command's output). Off, the
+    /// device takes CR LF as one Enter and echoes a line as it reads it.
+    pub echo_typeahead: bool,
     pub state: DeviceState,
 }
 

@@ -1,7 +1,7 @@
 //! Telnet server carrying a [`Shell`](crate::Shell): announces WILL ECHO and
 //! WILL SGA (the device echoes, character at a time), strips IAC commands
-//! and subnegotiations from the input, turns `\r\0` into `\r`, doubles IAC
-//! bytes in the output.
+//! and subnegotiations from the input, turns the NVT's `\r\0` and `\r\n`
+//! into one `\r`, doubles IAC bytes in the output.
 
 use std::io;
 use std::sync::Arc;
@@ -162,7 +162,9 @@ enum In {
     SubIac,
 }
 
-/// Removes telnet commands from client input; `\r\0` becomes `\r`.
+/// Removes telnet commands from client input and reads the NVT's ends of
+/// line: `\r\0` and `\r\n` each become one `\r` (one Enter, RFC 854 and
+/// RFC 1123 3.3.1); a bare `\n` is passed on.
 #[derive(Debug, Default)]
 struct InputFilter {
     state: In,
@@ -174,7 +176,7 @@ impl InputFilter {
         for &b in input {
             self.state = match (self.state, b) {
                 (In::Data | In::Cr, IAC) => In::Iac,
-                (In::Cr, 0) => In::Data,
+                (In::Cr, 0 | b'\n') => In::Data,
                 (In::Data | In::Cr, b'\r') => {
                     out.push(b'\r');
                     In::Cr
@@ -205,10 +207,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn input_filter_drops_commands_and_cr_nul() {
+    fn input_filter_drops_commands_and_reads_nvt_ends_of_line() {
         let mut f = InputFilter::default();
         assert_eq!(f.filter(&[IAC, 253, 1, b'a', b'\r', 0, b'b']), b"a\rb");
         assert_eq!(f.filter(&[IAC, SB, 31, 0, 80, IAC, SE, b'c', IAC]), b"c");
-        assert_eq!(f.filter(&[IAC, b'\r', b'\n']), vec![IAC, b'\r', b'\n']);
+        assert_eq!(f.filter(&[IAC, b'\r', b'\n']), vec![IAC, b'\r']);
+        // CR LF split across reads is still one end of line.
+        assert_eq!(f.filter(b"show run\r"), b"show run\r");
+        assert_eq!(f.filter(b"\nx\n"), b"x\n");
     }
 }

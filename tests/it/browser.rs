@@ -409,7 +409,7 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
     let fleet = Fleet::start(vec![DeviceSpec::sample(Kind::CiscoIos, Transport::Ssh, 2)])
         .await
         .unwrap();
-    let id = crate::devices::pulls::register(&app, &fleet.devices[0], "core-sw", "0 3 * * *").await;
+    let id = crate::config_pulls::register(&app, &fleet.devices[0], "core-sw", "0 3 * * *").await;
     let state = std::sync::Arc::clone(&fleet.devices[0].state);
     let base = app.base.clone();
     in_browser("browser-config", move |c| async move {

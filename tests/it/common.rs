@@ -349,3 +349,23 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The error message shown next to the form field `name`: inside the label
+/// around its control, or for a checkbox or radio group, inside the
+/// fieldset around the group. `None` when no control of that name (the
+/// page may have several forms) has a message there.
+pub fn field_error(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let control = scraper::Selector::parse(&format!(r#"[name="{name}"]"#)).unwrap();
+    let error = scraper::Selector::parse(".field-error").unwrap();
+    doc.select(&control).find_map(|c| {
+        let grouped = matches!(c.value().attr("type"), Some("checkbox" | "radio"));
+        let container = if grouped { "fieldset" } else { "label" };
+        let around = c
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().name() == container)?;
+        let message = around.select(&error).next()?;
+        Some(message.text().collect::<String>().trim().to_string())
+    })
+}

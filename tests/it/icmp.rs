@@ -12,6 +12,19 @@ fn select_text(html: &str, css: &str) -> Vec<String> {
         .collect()
 }
 
+/// The host count the sidebar shows next to the folder (or state) `name`.
+fn folder_count(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let link = scraper::Selector::parse(".sidebar a").unwrap();
+    let label = scraper::Selector::parse("span:first-child").unwrap();
+    let count = scraper::Selector::parse("span.count").unwrap();
+    let text = |e: Option<scraper::ElementRef>| e.map(|e| e.text().collect::<String>());
+    doc.select(&link)
+        .find(|a| text(a.select(&label).next()).is_some_and(|t| t.trim() == name))
+        .and_then(|a| text(a.select(&count).next()))
+        .map(|t| t.trim().to_string())
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
@@ -52,9 +65,11 @@ async fn admin_adds_hosts_in_folders_and_everyone_sees_the_board() {
     assert!(rows
         .iter()
         .any(|r| r.contains("core-1") && r.contains("127.0.0.1") && r.contains("pending")));
-    assert!(select_text(&board, ".sidebar a")
-        .iter()
-        .any(|a| a.contains("Core") && a.contains('1')));
+    assert_eq!(
+        folder_count(&board, "Core").as_deref(),
+        Some("1"),
+        "the Core folder counts its one host"
+    );
     assert!(
         !board.contains("action=\"/icmp/hosts\""),
         "noc cannot add hosts"
@@ -98,14 +113,14 @@ async fn bad_host_input_is_refused_with_messages_and_changes_nothing() {
             "tag",
         ),
     ];
-    for (fields, _field, message) in cases {
+    for (fields, field, message) in cases {
         let r = admin.post_form("/icmp/hosts", fields).await;
         assert_eq!(r.status().as_u16(), 422, "{fields:?}");
         let html = r.text().await.unwrap();
-        let errors = select_text(&html, ".field-error").join(" | ");
+        let shown = field_error(&html, field);
         assert!(
-            errors.contains(message),
-            "{fields:?}: expected '{message}' in '{errors}'"
+            shown.as_deref().is_some_and(|m| m.contains(message)),
+            "{fields:?}: expected '{message}' next to the {field} field, found {shown:?}"
         );
     }
     assert_eq!(app.event_count(), before);
@@ -124,6 +139,7 @@ async fn deleting_a_folder_moves_or_deletes_its_hosts_as_chosen() {
             .await;
         folders.push(f);
     }
+    let before = app.event_count();
     let r = admin
         .post_form(
             &format!("/icmp/folders/{}/delete", folders[0]),
@@ -131,6 +147,7 @@ async fn deleting_a_folder_moves_or_deletes_its_hosts_as_chosen() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(app.event_count(), before, "a bad choice changes nothing");
     admin
         .post_form(
             &format!("/icmp/folders/{}/delete", folders[0]),
@@ -177,16 +194,27 @@ async fn icmp_settings_are_validated_per_field() {
     let r = admin.post_form("/admin/icmp/settings", &bad).await;
     assert_eq!(r.status().as_u16(), 422);
     let html = r.text().await.unwrap();
-    let errors = select_text(&html, ".field-error");
+    let shown = field_error(&html, "timeout_s");
     assert!(
-        errors.iter().any(|e| e.contains("enter a number")),
-        "{errors:?}"
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("enter a number")),
+        "next to the timeout: {shown:?}"
     );
     assert_eq!(app.event_count(), before);
     let mut range = good.to_vec();
     range[0].1 = "5";
     let r = admin.post_form("/admin/icmp/settings", &range).await;
-    assert!(r.text().await.unwrap().contains("must be from 10 to 600 s"));
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    let shown = field_error(&html, "sweep_interval_s");
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("must be from 10 to 600 s")),
+        "next to the sweep interval: {shown:?}"
+    );
+    assert_eq!(field_error(&html, "timeout_s"), None, "{html}");
     assert_eq!(app.event_count(), before);
     let r = admin.post_form("/admin/icmp/settings", &good).await;
     assert_eq!(r.status().as_u16(), 200);
@@ -225,7 +253,13 @@ async fn the_live_endpoint_sends_only_changed_rows() {
         1,
         "only the changed host: {fragment}"
     );
-    assert!(fragment.contains("late") && fragment.contains("paused"));
+    let row_start = fragment.find("<tr id=\"host-").unwrap();
+    let row = &fragment[row_start..];
+    let row = &row[..row.find("</tr>").expect("the row ends")];
+    assert!(
+        row.contains(">late<") && row.contains(">paused<"),
+        "the paused host's own row: {row}"
+    );
     assert!(fragment.contains("hx-swap-oob=\"true\""));
     assert!(
         fragment.contains("id=\"icmp-live\""),
@@ -248,10 +282,18 @@ async fn check_now_pings_a_loopback_host_and_brings_it_up() {
     let r = admin.post_form(&format!("{host}/check"), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     let (_, page) = admin.get_text(&host).await;
-    let history = select_text(&page, "#host-history tbody tr");
+    let doc = scraper::Html::parse_document(&page);
+    let rows = scraper::Selector::parse("#host-history tbody tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    let history: Vec<Vec<String>> = doc
+        .select(&rows)
+        .map(|r| r.select(&cell).map(|c| c.text().collect()).collect())
+        .collect();
     assert!(
-        history.iter().any(|r| r.contains("up") && r.contains("ms")),
-        "{history:?}"
+        history
+            .iter()
+            .any(|r| r.len() == 4 && r[1] == "up" && r[2].ends_with(" ms")),
+        "a row in state up with its RTT: {history:?}"
     );
     let row = app
         .state
@@ -305,10 +347,15 @@ async fn a_sweep_records_telemetry_and_the_host_page_draws_it() {
         );
     }
     let (_, board) = admin.get_text("/icmp").await;
-    let row = select_text(&board, "#hosts-table tbody tr").join("");
+    let doc = scraper::Html::parse_document(&board);
+    let cells = scraper::Selector::parse("#hosts-table tbody tr td").unwrap();
+    let row: Vec<String> = doc
+        .select(&cells)
+        .map(|c| c.text().collect::<String>().trim().to_string())
+        .collect();
     assert!(
-        row.contains(" ms") && row.contains("0 %"),
-        "latest RTT and loss on the board: {row}"
+        row.iter().any(|c| c.ends_with(" ms") && c != "— ms") && row.iter().any(|c| c == "0 %"),
+        "latest RTT and loss on the board: {row:?}"
     );
 }
 
@@ -324,7 +371,11 @@ async fn csv_import_previews_refuses_bad_files_and_exports_what_it_imported() {
         .await;
     assert_eq!(r.status().as_u16(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("data-line=\"4\"") && html.contains("not an IPv4"));
+    let line4 = select_text(&html, r#"tr[data-line="4"]"#);
+    assert!(
+        line4.len() == 1 && line4[0].contains("not an IPv4"),
+        "the error is on line 4: {line4:?}"
+    );
     let r = admin
         .post_form("/icmp/import", &[("csv", &mixed), ("mode", "apply")])
         .await;

@@ -4,7 +4,9 @@ mod common;
 
 mod authz;
 mod browser;
+mod config_pulls;
 mod devices;
+mod firmware;
 mod icmp;
 mod netns;
 mod nginx;

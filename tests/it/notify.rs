@@ -504,6 +504,7 @@ async fn an_empty_url_keeps_the_webhook_and_remove_turns_it_off() {
         .post_form("/admin/notifications", &[("webhook_url", hook.as_str())])
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("nothing changed"));
     assert_eq!(s.app.event_count(), events);
     assert_eq!(saved().await, before);
 

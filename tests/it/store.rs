@@ -349,7 +349,11 @@ async fn backup_copies_the_log_and_the_blobs_while_serving_and_restores() {
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, app.event_count());
-    assert!(ispmon_events::store::verify_chain(&c).is_ok());
+    assert_eq!(
+        ispmon_events::store::verify_chain(&c),
+        Ok(n),
+        "the copy's chain holds over every event"
+    );
     drop(c);
     let blobs = ispmon::cli::blobs_beside(&target);
     let copy = ispmon_events::blobs::BlobStore::open(&blobs).unwrap();

@@ -46,13 +46,16 @@ async fn bad_user_input_gets_field_messages_and_changes_nothing() {
     let admin = app.login_as(Role::Admin).await;
     app.create_user("taken", Role::Noc).await;
     let before = app.event_count();
-    let cases: &[(&[(&str, &str)], &str)] = &[
+    // The form, the field whose message is expected, the message.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
         (
             &[
                 ("login", "1bad"),
                 ("role", "noc"),
                 ("password", "long-enough-1"),
             ],
+            "login",
             "login must start with a letter",
         ),
         (
@@ -61,6 +64,7 @@ async fn bad_user_input_gets_field_messages_and_changes_nothing() {
                 ("role", "noc"),
                 ("password", "long-enough-1"),
             ],
+            "login",
             "login may contain only",
         ),
         (
@@ -69,10 +73,12 @@ async fn bad_user_input_gets_field_messages_and_changes_nothing() {
                 ("role", "boss"),
                 ("password", "long-enough-1"),
             ],
+            "role",
             "unknown role",
         ),
         (
             &[("login", "fine"), ("role", "noc"), ("password", "short")],
+            "password",
             "at least 8 characters",
         ),
         (
@@ -82,6 +88,7 @@ async fn bad_user_input_gets_field_messages_and_changes_nothing() {
                 ("locale", "de"),
                 ("password", "long-enough-1"),
             ],
+            "locale",
             "unknown language",
         ),
         (
@@ -90,17 +97,18 @@ async fn bad_user_input_gets_field_messages_and_changes_nothing() {
                 ("role", "noc"),
                 ("password", "long-enough-1"),
             ],
+            "login",
             "already taken",
         ),
     ];
-    for (fields, message) in cases {
+    for (fields, field, message) in cases {
         let r = admin.post_htmx("/admin/users", fields).await;
         assert_eq!(r.status().as_u16(), 422, "{fields:?}");
         let html = r.text().await.unwrap();
-        let errors = select_text(&html, ".field-error").join(" | ");
+        let shown = field_error(&html, field);
         assert!(
-            errors.contains(message),
-            "{fields:?}: expected '{message}' in '{errors}'"
+            shown.as_deref().is_some_and(|m| m.contains(message)),
+            "{fields:?}: expected '{message}' next to the {field} field, found {shown:?}"
         );
     }
     assert_eq!(app.event_count(), before);
@@ -126,6 +134,7 @@ async fn admin_changes_role_disables_enables_and_resets_a_password() {
         .post_htmx(&format!("/admin/users/{id}/password"), &[("password", "x")])
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("at least 8 characters"));
     let r = admin
         .post_htmx(
             &format!("/admin/users/{id}/password"),
@@ -143,11 +152,16 @@ async fn admin_changes_role_disables_enables_and_resets_a_password() {
         .post_htmx(&format!("/admin/users/{id}/disable"), &[])
         .await;
     let (_, list) = admin.get_text("/admin/users?q=ann").await;
-    assert!(list.contains("disabled"));
+    let row = select_text(&list, r#"#users-table tr[data-login="anna"]"#);
+    assert!(
+        row.len() == 1 && row[0].contains("disabled"),
+        "anna's row says disabled: {row:?}"
+    );
     let r = admin
         .post_htmx(&format!("/admin/users/{id}/disable"), &[])
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("already disabled"));
     admin
         .post_htmx(&format!("/admin/users/{id}/enable"), &[])
         .await;
@@ -200,6 +214,13 @@ async fn a_user_changes_language_and_password() {
     assert!(page.contains("Мой профиль"));
     let r = tech.post_form("/account/locale", &[("locale", "fr")]).await;
     assert_eq!(r.status().as_u16(), 422);
+    let shown = field_error(&r.text().await.unwrap(), "locale");
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("unknown language")),
+        "next to the language: {shown:?}"
+    );
 
     let r = tech
         .post_htmx(
@@ -208,6 +229,13 @@ async fn a_user_changes_language_and_password() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    // In the user's language (Russian since the change above).
+    let shown = field_error(&r.text().await.unwrap(), "current");
+    assert_eq!(
+        shown.as_deref(),
+        Some("Текущий пароль неверен."),
+        "next to the current password"
+    );
     let r = tech
         .post_htmx(
             "/account/password",
@@ -258,9 +286,14 @@ async fn the_change_log_filters_and_masks_secrets() {
     assert!(rows[0].contains("admin") && rows[0].contains("technician"));
 
     let (_, by_actor) = auditor.get_text("/audit/events?actor=admin").await;
-    assert!(select_text(&by_actor, "table.events tbody tr")
-        .iter()
-        .all(|r| r.contains("admin")));
+    let doc = scraper::Html::parse_document(&by_actor);
+    let who = scraper::Selector::parse("table.events tbody tr span.who").unwrap();
+    let actors: Vec<String> = doc
+        .select(&who)
+        .map(|e| e.text().next().unwrap_or_default().trim().to_string())
+        .collect();
+    assert!(!actors.is_empty(), "the admin's events are listed");
+    assert!(actors.iter().all(|a| a == "admin"), "{actors:?}");
 
     let (_, by_entity) = auditor
         .get_text(&format!(
@@ -455,10 +488,9 @@ async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("last active admin"));
     assert_eq!(app.event_count(), before);
-    let second = app.create_user("second", Role::Admin).await;
+    app.create_user("second", Role::Admin).await;
     let r = admin
         .post_htmx(&format!("/admin/users/{admin_id}/role"), &[("role", "noc")])
         .await;
     assert_eq!(r.status().as_u16(), 200, "another admin exists now");
-    let _ = second;
 }

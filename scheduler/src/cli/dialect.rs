@@ -198,9 +198,25 @@ impl Dialect {
         }
     }
 
-    /// What to send after a command.
-    pub fn line_ending(self) -> &'static str {
-        "\r\n"
+    /// The Enter key: what is sent after a command, a login name or a
+    /// password. Exactly one keystroke, never CR LF: a device whose
+    /// terminal takes CR and LF each as an Enter (a Linux tty in canonical
+    /// mode turns CR into LF) runs an extra empty command for the second
+    /// byte, and if it echoes type-ahead at once, that echo lands inside
+    /// the first command's output. Every CLI here is made for a terminal
+    /// whose Return key sends CR (as a VT100's does), so all of them get
+    /// CR; the match is exhaustive so a new dialect must decide. Over
+    /// telnet the transport sends this CR as the NVT's CR NUL (RFC 854).
+    pub fn enter(self) -> &'static [u8] {
+        match self {
+            Dialect::HuaweiSmartax
+            | Dialect::HuaweiVrp
+            | Dialect::CiscoIos
+            | Dialect::Qtech
+            | Dialect::Zyxel
+            | Dialect::DlinkDes
+            | Dialect::Mikrotik => b"\r",
+        }
     }
 
     /// Is this (cleaned, trailing-space-trimmed) last line a command prompt?

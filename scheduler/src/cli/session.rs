@@ -9,6 +9,8 @@
 //! - `transcript`: what was sent and received.
 //! - `limiter`: [`SessionLimiter`], global and per-device concurrency.
 
+#[cfg(test)]
+mod dialogue_tests;
 pub(crate) mod engine;
 mod limiter;
 mod transcript;

@@ -1,6 +1,7 @@
 //! Telnet transport (RFC 854 with the ECHO and SUPPRESS-GO-AHEAD options,
 //! RFC 857/858): option negotiation, subnegotiation skipped, IAC IAC
-//! escaping both ways. The server may echo (it usually does).
+//! escaping both ways, a lone CR sent as CR NUL. The server may echo (it
+//! usually does).
 
 use std::collections::HashSet;
 use std::io;
@@ -98,13 +99,19 @@ impl Negotiator {
     }
 }
 
-/// Doubles every IAC byte in outgoing data.
-pub(crate) fn escape_iac(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    for &b in data {
+/// Outgoing data in NVT form: every IAC byte doubled, and a CR that is not
+/// the start of CR LF sent as CR NUL (RFC 854: "the sequence CR NUL must
+/// be used where a carriage return alone is actually desired"). A server
+/// takes CR NUL as the Enter key; one that ignores the NVT rule sees a CR
+/// and a NUL it drops, where CR LF could be two Enters.
+pub(crate) fn nvt_encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 2);
+    for (i, &b) in data.iter().enumerate() {
         out.push(b);
-        if b == IAC {
-            out.push(IAC);
+        match b {
+            IAC => out.push(IAC),
+            b'\r' if data.get(i + 1) != Some(&b'\n') => out.push(0),
+            _ => {}
         }
     }
     out
@@ -119,7 +126,7 @@ struct TelnetWire {
 #[async_trait]
 impl Wire for TelnetWire {
     async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(&escape_iac(bytes)).await
+        self.stream.write_all(&nvt_encode(bytes)).await
     }
 
     async fn recv(&mut self) -> io::Result<Option<Vec<u8>>> {
@@ -197,6 +204,13 @@ mod tests {
         assert_eq!(r3, vec![IAC, DO, OPT_ECHO]);
         let (d, _) = n.receive(&[IAC, SB, 24, 1, IAC, SE, b'x', IAC, IAC, b'y']);
         assert_eq!(d, vec![b'x', IAC, b'y']);
-        assert_eq!(escape_iac(&[1, IAC, 2]), vec![1, IAC, IAC, 2]);
+        assert_eq!(nvt_encode(&[1, IAC, 2]), vec![1, IAC, IAC, 2]);
+    }
+
+    #[test]
+    fn a_lone_cr_goes_out_as_cr_nul_and_cr_lf_is_left_alone() {
+        assert_eq!(nvt_encode(b"show run\r"), b"show run\r\0");
+        assert_eq!(nvt_encode(b"a\rb"), b"a\r\0b");
+        assert_eq!(nvt_encode(b"a\r\nb"), b"a\r\nb");
     }
 }

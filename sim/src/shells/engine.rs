@@ -8,6 +8,8 @@ use std::collections::VecDeque;
 use rand::Rng;
 
 use super::text::{crlf, encode_cp1251};
+
+mod input;
 use crate::shell::{DeviceState, Fault, SharedState, Shell, Step};
 
 /// Lines shown per page while paging is on (a 24-line terminal).
@@ -194,6 +196,8 @@ pub(crate) struct Engine<V: Vendor> {
     line: Vec<u8>,
     last_cr: bool,
     failures: u32,
+    /// A Linux-like tty in front of the CLI ([`DeviceSpec::echo_typeahead`](crate::DeviceSpec)).
+    tty: bool,
 }
 
 impl<V: Vendor> Engine<V> {
@@ -211,6 +215,7 @@ impl<V: Vendor> Engine<V> {
             line: Vec::new(),
             last_cr: false,
             failures: 0,
+            tty: spec.echo_typeahead,
         }
     }
 
@@ -268,12 +273,10 @@ impl<V: Vendor> Engine<V> {
     fn on_line(&mut self, line: String, out: &mut Vec<Step>) {
         match std::mem::replace(&mut self.phase, Phase::Command) {
             Phase::User => {
-                self.write(out, "\n");
                 self.phase = Phase::Password { user: line };
                 self.write(out, self.vendor.password_prompt());
             }
             Phase::Password { user } => {
-                self.write(out, "\n");
                 let ok = self.fault() != Fault::WrongPassword
                     && self.vendor.account(user.trim()) == self.login
                     && line == self.password;
@@ -293,7 +296,6 @@ impl<V: Vendor> Engine<V> {
                 }
             }
             Phase::EnablePassword { to, failed } => {
-                self.write(out, "\n");
                 if self.enable_password.as_deref() == Some(line.as_str()) {
                     self.mode = to;
                 } else {
@@ -302,7 +304,6 @@ impl<V: Vendor> Engine<V> {
                 self.prompt(out);
             }
             Phase::Command => {
-                self.write(out, "\n");
                 self.command(line.trim(), out);
             }
             other => self.phase = other,
@@ -458,57 +459,10 @@ impl<V: Vendor> Shell for Engine<V> {
 
     fn input(&mut self, bytes: &[u8]) -> Vec<Step> {
         let mut out = Vec::new();
-        let mut echo = Vec::new();
-        for &b in bytes {
-            match self.phase {
-                Phase::Dead | Phase::Closed => break,
-                Phase::Garbage => {
-                    if matches!(b, b'\r' | b'\n') {
-                        out.push(Step::Write(garbage()));
-                    }
-                    continue;
-                }
-                _ => {}
-            }
-            if self.last_cr && matches!(b, b'\n' | 0) {
-                self.last_cr = false;
-                continue;
-            }
-            self.last_cr = b == b'\r';
-            if matches!(self.phase, Phase::Paging { .. }) {
-                self.on_page_key(b, &mut out);
-                continue;
-            }
-            match b {
-                b'\r' | b'\n' => {
-                    if !echo.is_empty() {
-                        out.push(Step::Write(std::mem::take(&mut echo)));
-                    }
-                    let line =
-                        String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
-                    self.on_line(line, &mut out);
-                }
-                0x08 | 0x7f => {
-                    let erased = self.line.pop().is_some();
-                    if erased && self.echoes() {
-                        echo.extend_from_slice(b"\x08 \x08");
-                    }
-                }
-                0x03 => {
-                    // Ctrl-C drops the line being typed.
-                    self.line.clear();
-                }
-                b if b >= 0x20 || b == b'\t' => {
-                    self.line.push(b);
-                    if self.echoes() {
-                        echo.push(b);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !echo.is_empty() {
-            out.push(Step::Write(echo));
+        if self.tty {
+            self.tty_input(bytes, &mut out);
+        } else {
+            self.feed(bytes, true, &mut out);
         }
         out
     }

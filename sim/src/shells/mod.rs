@@ -70,6 +70,7 @@ pub fn sample_spec(kind: Kind, transport: Transport, index: usize) -> DeviceSpec
         password: format!("pw-{index}-secret"),
         enable_password: s.enable.then(|| format!("en-{index}-secret")),
         legacy_ssh: matches!(kind, Kind::DlinkDes | Kind::Qtech) || index % 5 == 4,
+        echo_typeahead: false,
         state: DeviceState {
             hostname: s.hostname,
             config: s.config,

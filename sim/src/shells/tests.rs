@@ -116,6 +116,81 @@ fn typing_is_echoed_with_backspace_and_any_line_ending() {
     );
 }
 
+/// A logged-in SSH MikroTik (no enable, no paging) behind a Linux-like tty.
+fn tty_device() -> (DeviceSpec, Box<dyn Shell>) {
+    let mut spec = sample_spec(Kind::Mikrotik, Transport::Ssh, 1);
+    spec.echo_typeahead = true;
+    let state = Arc::new(Mutex::new(spec.state.clone()));
+    let mut shell = new_shell(&spec, state);
+    let (banner, _) = written(&shell.open(true));
+    assert!(banner.ends_with("] > "), "{banner:?}");
+    (spec, shell)
+}
+
+#[test]
+fn a_tty_takes_cr_and_lf_each_as_an_enter_and_echoes_type_ahead_inside_the_output() {
+    let (spec, mut shell) = tty_device();
+    let prompt = format!("[admin@{}] > ", spec.state.hostname);
+    let config_lines = spec.state.config.lines().count();
+    let mut placements = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let (text, _) = send(&mut shell, "/export\r\n");
+        assert_eq!(
+            text.matches(&prompt).count(),
+            2,
+            "the LF is an Enter of its own: {text:?}"
+        );
+        let (output, _) = text.split_once(&prompt).unwrap();
+        let output = output.strip_suffix("\r\n").expect("output ends its line");
+        let lines: Vec<&str> = output.split("\r\n").collect();
+        assert_eq!(lines[0], "/export", "the echo of the command");
+        assert_eq!(
+            lines.len(),
+            1 + 1 + config_lines + 1,
+            "echo, header, config, LF"
+        );
+        // The echo of the LF (a blank line) among the output's lines.
+        let blank = lines[1..]
+            .iter()
+            .position(|l| l.is_empty())
+            .expect("the LF echoed inside the output");
+        placements.insert(blank);
+    }
+    assert!(
+        placements.len() > 1,
+        "the echo lands at different lines, as timing would have it: {placements:?}"
+    );
+    // One Enter, nothing typed ahead: one prompt, no blank line added.
+    let (text, _) = send(&mut shell, "/export\r");
+    assert_eq!(text.matches(&prompt).count(), 1, "{text:?}");
+    assert!(!text.contains("\r\n\r\n"), "{text:?}");
+}
+
+#[test]
+fn a_tty_echoes_a_line_typed_ahead_at_once_and_runs_it_after_the_first() {
+    let (_spec, mut shell) = tty_device();
+    let (text, _) = send(&mut shell, "/system resource print\r/ip address print\r");
+    assert_eq!(
+        text.matches("/ip address print").count(),
+        1,
+        "echoed once, on arrival, not again when it runs: {text:?}"
+    );
+    let echo = text.find("/ip address print").unwrap();
+    let first_prompt = text.find("] > ").expect("the first command's prompt");
+    let answer = text
+        .find("bad command name ip")
+        .expect("the second line ran");
+    assert!(
+        echo < first_prompt,
+        "echoed during the first output: {text:?}"
+    );
+    assert!(
+        first_prompt < answer,
+        "run after the first output: {text:?}"
+    );
+    assert_eq!(text.matches("] > ").count(), 2, "{text:?}");
+}
+
 #[test]
 fn long_output_is_paged_until_paging_is_disabled() {
     let (spec, _state, mut shell, _) = telnet_login(Kind::CiscoIos);

@@ -52,7 +52,7 @@ impl Dev {
     fn run(&mut self, cmd: &str) -> String {
         let steps = self
             .shell
-            .input(format!("{cmd}{}", self.dialect.line_ending()).as_bytes());
+            .input(&[cmd.as_bytes(), self.dialect.enter()].concat());
         decode(self.dialect, &steps)
     }
 

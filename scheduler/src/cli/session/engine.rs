@@ -104,16 +104,17 @@ impl Engine {
         }
     }
 
+    /// Types `line` and presses the dialect's Enter (one keystroke).
     async fn send_line(&mut self, line: &str, stage: &Stage) -> Result<(), CliError> {
         self.transcript.sent(line);
-        let bytes = format!("{line}{}", self.dialect.line_ending());
-        self.send(bytes.as_bytes(), stage).await
+        let bytes = [line.as_bytes(), self.dialect.enter()].concat();
+        self.send(&bytes, stage).await
     }
 
     async fn send_secret(&mut self, secret: &str, stage: &Stage) -> Result<(), CliError> {
         self.transcript.sent_secret();
-        let bytes = format!("{secret}{}", self.dialect.line_ending());
-        self.send(bytes.as_bytes(), stage).await
+        let bytes = [secret.as_bytes(), self.dialect.enter()].concat();
+        self.send(&bytes, stage).await
     }
 
     /// Reads one chunk into the screen, or fails with the stage's timeout,
