@@ -13,9 +13,12 @@
 //! - [`icmp`]: the ICMP prober (`Prober`, `SurgePinger` on surge-ping).
 //! - [`sweep`]: the ICMP sweep job (scopes, debounce, parent/child).
 //! - [`telemetry`]: ping samples with rollups and retention (`telemetry.db`).
+//! - [`reactor`]: the reactor kit — work that follows the event log
+//!   (checkpoint, outbox, leases, retries, attempts) in `reactors.db`.
 
 pub mod cli;
 pub mod icmp;
+pub mod reactor;
 pub mod sweep;
 pub mod telemetry;
 
