@@ -12,7 +12,8 @@
 //! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
 //! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
 //! - [`demo`]: the demo data set; [`sweeps`]: the ICMP sweep wired to the app.
-//! - [`notify`]: notifications of host transitions (webhook, Telegram).
+//! - [`notify`]: the notifier reactor wired to the app (its world over the
+//!   settings view and the secrets table; the handle pages and tests use).
 
 /// mimalloc instead of glibc's malloc: the command path, the sweep and the
 /// replay allocate and free many small JSON values and strings across

@@ -53,7 +53,8 @@ fn fold<A: Aggregate>(events: &[StoredEvent]) -> Result<Vec<Value>, String> {
     let mut state = A::default();
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let ev: A::Event = serde_json::from_str(&e.payload)
+        let ev: A::Event = e
+            .decode()
             .map_err(|err| format!("event {} cannot be read: {err}", e.seq))?;
         state.apply(ev);
         out.push(serde_json::to_value(&state).map_err(|e| e.to_string())?);

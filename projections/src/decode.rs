@@ -30,16 +30,17 @@ pub struct Envelope<'a> {
 }
 
 impl<'a> Envelope<'a> {
+    /// Decodes the payload (upcast to its type's current version).
     pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
-        let p = &stored.payload;
+        let s = stored;
         let event = match stored.aggregate_type.as_str() {
-            "User" => Decoded::User(serde_json::from_str(p)?),
-            "Host" => Decoded::Host(serde_json::from_str(p)?),
-            "Folder" => Decoded::Folder(serde_json::from_str(p)?),
-            "IcmpSettings" => Decoded::IcmpSettings(serde_json::from_str(p)?),
-            "NotifySettings" => Decoded::NotifySettings(serde_json::from_str(p)?),
-            "Device" => Decoded::Device(serde_json::from_str(p)?),
-            "Firmware" => Decoded::Firmware(serde_json::from_str(p)?),
+            "User" => Decoded::User(s.decode()?),
+            "Host" => Decoded::Host(s.decode()?),
+            "Folder" => Decoded::Folder(s.decode()?),
+            "IcmpSettings" => Decoded::IcmpSettings(s.decode()?),
+            "NotifySettings" => Decoded::NotifySettings(s.decode()?),
+            "Device" => Decoded::Device(s.decode()?),
+            "Firmware" => Decoded::Firmware(s.decode()?),
             _ => Decoded::Other,
         };
         Ok(Self { stored, event })

@@ -15,9 +15,11 @@
 //! - [`telemetry`]: ping samples with rollups and retention (`telemetry.db`).
 //! - [`reactor`]: the reactor kit — work that follows the event log
 //!   (checkpoint, outbox, leases, retries, attempts) in `reactors.db`.
+//! - [`notify`]: the notifier, the first reactor (webhook, Telegram).
 
 pub mod cli;
 pub mod icmp;
+pub mod notify;
 pub mod reactor;
 pub mod sweep;
 pub mod telemetry;
