@@ -32,15 +32,14 @@ pub struct Envelope<'a> {
 impl<'a> Envelope<'a> {
     /// Decodes the payload (upcast to its type's current version).
     pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
-        let s = stored;
         let event = match stored.aggregate_type.as_str() {
-            "User" => Decoded::User(s.decode()?),
-            "Host" => Decoded::Host(s.decode()?),
-            "Folder" => Decoded::Folder(s.decode()?),
-            "IcmpSettings" => Decoded::IcmpSettings(s.decode()?),
-            "NotifySettings" => Decoded::NotifySettings(s.decode()?),
-            "Device" => Decoded::Device(s.decode()?),
-            "Firmware" => Decoded::Firmware(s.decode()?),
+            "User" => Decoded::User(stored.decode()?),
+            "Host" => Decoded::Host(stored.decode()?),
+            "Folder" => Decoded::Folder(stored.decode()?),
+            "IcmpSettings" => Decoded::IcmpSettings(stored.decode()?),
+            "NotifySettings" => Decoded::NotifySettings(stored.decode()?),
+            "Device" => Decoded::Device(stored.decode()?),
+            "Firmware" => Decoded::Firmware(stored.decode()?),
             _ => Decoded::Other,
         };
         Ok(Self { stored, event })

@@ -30,6 +30,8 @@
 
 pub mod message;
 pub mod send;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::future::Future;
