@@ -162,3 +162,56 @@ async fn a_destination_gone_at_send_time_drops_the_delivery() {
         assert_eq!(f.kind, crate::reactor::FailureKind::Drop, "{f:?}");
     }
 }
+
+#[tokio::test]
+async fn a_first_start_goes_on_from_the_old_notifiers_checkpoint_with_the_settings_there() {
+    use cqrs_es::persist::SerializedEvent;
+    use ispmon_events::{Durability, EventStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EventStore::open(&dir.path().join("events.db"), Durability::Normal).unwrap();
+    for (n, ev) in [settings(true, false), settings(true, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let e = SerializedEvent {
+            aggregate_id: SETTINGS_ID.into(),
+            sequence: n + 1,
+            aggregate_type: "NotifySettings".into(),
+            event_type: ev.event_type(),
+            event_version: ev.event_version(),
+            payload: serde_json::to_value(&ev).unwrap(),
+            metadata: serde_json::json!({}),
+        };
+        store.append(vec![e], None).await.unwrap();
+    }
+    let head = store.head();
+    assert_eq!(head, 2);
+
+    let fresh = NotifyReactor::new(Nowhere, Some(dir.path().join("notify.db")));
+    let (at, state) = fresh.start(&store, head).await.unwrap();
+    assert_eq!((at, state.telegram), (2, true), "no old file: from the end");
+
+    let old = dir.path().join("notify.db");
+    let c = rusqlite::Connection::open(&old).unwrap();
+    c.execute_batch(
+        "CREATE TABLE notify_checkpoint (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
+           updated_at TEXT NOT NULL);
+         INSERT INTO notify_checkpoint VALUES (1, 1, '2026-01-01T00:00:00Z');",
+    )
+    .unwrap();
+    drop(c);
+    let upgraded = NotifyReactor::new(Nowhere, Some(old));
+    let (at, state) = upgraded.start(&store, head).await.unwrap();
+    assert_eq!(
+        at, 1,
+        "what the old notifier had not read yet is still told"
+    );
+    assert_eq!(
+        state,
+        NotifyState {
+            webhook: true,
+            telegram: false
+        },
+        "the settings as of its checkpoint"
+    );
+}
