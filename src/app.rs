@@ -63,7 +63,7 @@ impl Application {
         if let Some(fleet) = &fleet {
             crate::demo::pull_devices(&state, fleet);
         }
-        crate::notify::spawn(&state, cancel.clone())?;
+        crate::notify::spawn(&state, cancel.clone()).await?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
             if let Err(e) = state.scheduler.run_now(

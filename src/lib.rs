@@ -17,7 +17,8 @@
 //!   `pull` (config pulls), [`folder_deletion`].
 //! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
 //! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
-//! - [`notify`]: notifications of host transitions (webhook, Telegram).
+//! - [`notify`]: the notifier reactor wired to the app (its world over the
+//!   settings view and the secrets table; the handle pages and tests use).
 
 /// mimalloc instead of glibc's malloc: the command path, the sweep and the
 /// replay allocate and free many small JSON values and strings across

@@ -1,5 +1,11 @@
 //! The Host aggregate: a monitored address, its place (folder, parent), and
 //! its ICMP state. State events are written only when the state changes.
+//!
+//! Versions: `HostCameUp`, `HostDegraded` and `HostWentDown` are at version
+//! 2, which carries the host's [`Subject`] (name, address, the state it
+//! left, its maintenance windows) so a reader of a change needs nothing
+//! else. Version 1 rows are upcast on read with `host: None` ([`UPCASTERS`]):
+//! what the host was called then is in its history, not in the row.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -125,6 +131,20 @@ pub fn parse_ip(text: &str) -> Result<String, String> {
         .map_err(|_| format!("'{}' is not an IPv4 or IPv6 address", text.trim()))
 }
 
+/// The host as its aggregate knew it when it decided a state change: what
+/// a reader of the change (the notifier) needs without folding the host's
+/// history. Carried by the state events from version 2 on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subject {
+    pub name: String,
+    pub ip: String,
+    /// The state it left.
+    pub from: HostState,
+    /// Its maintenance windows, all of them: the aggregate has no clock, so
+    /// the reader compares them with the event's `recorded_at`.
+    pub maintenance: Vec<Window>,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum HostCommand {
     Add {
@@ -180,13 +200,19 @@ pub enum HostEvent {
     HostResumed,
     HostCameUp {
         sample: RoundSample,
+        /// `None` only in events stored at version 1.
+        host: Option<Subject>,
     },
     HostDegraded {
         sample: RoundSample,
+        /// `None` only in events stored at version 1.
+        host: Option<Subject>,
     },
     HostWentDown {
         sample: RoundSample,
         failed_rounds: u32,
+        /// `None` only in events stored at version 1.
+        host: Option<Subject>,
     },
     HostBecameUnreachable {
         sample: RoundSample,
@@ -225,7 +251,34 @@ impl DomainEvent for HostEvent {
         .to_string()
     }
     fn event_version(&self) -> String {
-        "1".to_string()
+        match self {
+            HostEvent::HostCameUp { .. }
+            | HostEvent::HostDegraded { .. }
+            | HostEvent::HostWentDown { .. } => "2",
+            _ => "1",
+        }
+        .to_string()
+    }
+}
+
+/// Version 1 → 2 of the state events: the host's subject was not recorded.
+fn subject_unknown(payload: &mut serde_json::Value) {
+    crate::store::upcast::set_variant_field(payload, "host", serde_json::Value::Null);
+}
+
+/// The Host aggregate's upcasters (see [`crate::store::upcast`]).
+pub const UPCASTERS: &[crate::store::upcast::Upcaster] = &[
+    up_v1("HostCameUp"),
+    up_v1("HostDegraded"),
+    up_v1("HostWentDown"),
+];
+
+const fn up_v1(event_type: &'static str) -> crate::store::upcast::Upcaster {
+    crate::store::upcast::Upcaster {
+        aggregate_type: "Host",
+        event_type,
+        from_version: 1,
+        apply: subject_unknown,
     }
 }
 
@@ -357,12 +410,14 @@ impl Host {
                 if next == self.state {
                     return Ok(Vec::new());
                 }
+                let host = Some(self.subject());
                 vec![match next {
-                    HostState::Up => E::HostCameUp { sample },
-                    HostState::Degraded => E::HostDegraded { sample },
+                    HostState::Up => E::HostCameUp { sample, host },
+                    HostState::Degraded => E::HostDegraded { sample, host },
                     HostState::Down => E::HostWentDown {
                         sample,
                         failed_rounds,
+                        host,
                     },
                     HostState::Unreachable => E::HostBecameUnreachable { sample },
                     HostState::Pending => unreachable!("never decided"),
@@ -401,6 +456,16 @@ impl Host {
                 vec![E::MaintenanceCancelled { window_id }]
             }
         })
+    }
+
+    /// What a state change carries about the host as it is now.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            name: self.details.name.clone(),
+            ip: self.ip.clone().unwrap_or_default(),
+            from: self.state,
+            maintenance: self.maintenance.values().cloned().collect(),
+        }
     }
 
     /// Whether a maintenance window covers `at` (RFC 3339).
@@ -516,6 +581,16 @@ mod tests {
         }
     }
 
+    /// The subject `added()` carries on a change from `from`.
+    fn core(from: HostState) -> Option<Subject> {
+        Some(Subject {
+            name: "core".into(),
+            ip: "127.0.0.1".into(),
+            from,
+            maintenance: Vec::new(),
+        })
+    }
+
     fn round(sample: RoundSample, failed_rounds: u32, parent_down: bool) -> HostCommand {
         HostCommand::RecordRound {
             sample,
@@ -532,6 +607,7 @@ mod tests {
             .when(round(ok(1.0, 0.0), 0, false))
             .then_expect_events(vec![HostEvent::HostCameUp {
                 sample: ok(1.0, 0.0),
+                host: core(HostState::Pending),
             }]);
     }
 
@@ -542,6 +618,7 @@ mod tests {
                 added(),
                 HostEvent::HostCameUp {
                     sample: ok(1.0, 0.0),
+                    host: core(HostState::Pending),
                 },
             ])
             .when(round(ok(2.0, 0.0), 0, false))
@@ -552,6 +629,7 @@ mod tests {
     fn one_failed_round_is_not_down_yet_two_are() {
         let up = HostEvent::HostCameUp {
             sample: ok(1.0, 0.0),
+            host: core(HostState::Pending),
         };
         F::with(())
             .given(vec![added(), up.clone()])
@@ -563,6 +641,7 @@ mod tests {
             .then_expect_events(vec![HostEvent::HostWentDown {
                 sample: lost(),
                 failed_rounds: 2,
+                host: core(HostState::Up),
             }]);
     }
 
@@ -581,13 +660,80 @@ mod tests {
             .when(round(ok(150.0, 0.0), 0, false))
             .then_expect_events(vec![HostEvent::HostDegraded {
                 sample: ok(150.0, 0.0),
+                host: core(HostState::Pending),
             }]);
         F::with(())
             .given(vec![added()])
             .when(round(ok(1.0, 33.3), 0, false))
             .then_expect_events(vec![HostEvent::HostDegraded {
                 sample: ok(1.0, 33.3),
+                host: core(HostState::Pending),
             }]);
+    }
+
+    #[test]
+    fn a_state_change_carries_the_host_its_readers_need() {
+        let window = scheduled_window();
+        F::with(())
+            .given(vec![
+                added(),
+                HostEvent::HostEdited {
+                    details: HostDetails {
+                        name: "core-renamed".into(),
+                        ..Default::default()
+                    },
+                },
+                HostEvent::HostIpChanged {
+                    from: "127.0.0.1".into(),
+                    to: "::1".into(),
+                },
+                window.0,
+                HostEvent::HostCameUp {
+                    sample: ok(1.0, 0.0),
+                    host: None,
+                },
+            ])
+            .when(round(lost(), 2, false))
+            .then_expect_events(vec![HostEvent::HostWentDown {
+                sample: lost(),
+                failed_rounds: 2,
+                host: Some(Subject {
+                    name: "core-renamed".into(),
+                    ip: "::1".into(),
+                    from: HostState::Up,
+                    maintenance: vec![window.1],
+                }),
+            }]);
+    }
+
+    fn scheduled_window() -> (HostEvent, Window) {
+        let w = Window {
+            start: "2026-01-01T00:00:00Z".into(),
+            end: "2026-01-02T00:00:00Z".into(),
+            reason: "works".into(),
+        };
+        let e = HostEvent::MaintenanceScheduled {
+            window_id: "w".into(),
+            start: w.start.clone(),
+            end: w.end.clone(),
+            reason: w.reason.clone(),
+        };
+        (e, w)
+    }
+
+    #[test]
+    fn the_state_events_are_version_2_and_the_others_version_1() {
+        let down = HostEvent::HostWentDown {
+            sample: lost(),
+            failed_rounds: 2,
+            host: core(HostState::Up),
+        };
+        assert_eq!(down.event_version(), "2");
+        assert_eq!(added().event_version(), "1");
+        assert_eq!(
+            HostEvent::HostBecameUnreachable { sample: lost() }.event_version(),
+            "1"
+        );
     }
 
     #[test]
@@ -605,6 +751,7 @@ mod tests {
                 added(),
                 HostEvent::HostCameUp {
                     sample: ok(1.0, 0.0),
+                    host: core(HostState::Pending),
                 },
             ])
             .when(HostCommand::Acknowledge {
@@ -616,6 +763,7 @@ mod tests {
         h.apply(HostEvent::HostWentDown {
             sample: lost(),
             failed_rounds: 2,
+            host: None,
         });
         h.apply(HostEvent::HostAcknowledged {
             comment: "fiber cut".into(),
@@ -623,6 +771,7 @@ mod tests {
         assert!(h.acknowledged);
         h.apply(HostEvent::HostCameUp {
             sample: ok(1.0, 0.0),
+            host: None,
         });
         assert!(!h.acknowledged);
     }

@@ -38,11 +38,12 @@ macro_rules! registry {
         }
 
         impl AnyEvent {
-            /// Decodes a payload of the given aggregate type.
-            pub fn decode(aggregate_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+            /// Decodes a stored event into its aggregate's current event
+            /// type (upcast when stored by an older version).
+            pub fn decode(stored: &StoredEvent) -> Result<Self, serde_json::Error> {
                 $(
-                    if aggregate_type == <$agg as Aggregate>::TYPE {
-                        return Ok(AnyEvent::$variant(serde_json::from_str(payload)?));
+                    if stored.aggregate_type == <$agg as Aggregate>::TYPE {
+                        return Ok(AnyEvent::$variant(stored.decode()?));
                     }
                 )*
                 Ok(AnyEvent::Other)
@@ -82,7 +83,8 @@ fn fold<A: Aggregate>(events: &[StoredEvent]) -> Result<Vec<Value>, String> {
     let mut state = A::default();
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let ev: A::Event = serde_json::from_str(&e.payload)
+        let ev: A::Event = e
+            .decode()
             .map_err(|err| format!("event {} cannot be read: {err}", e.seq))?;
         state.apply(ev);
         out.push(serde_json::to_value(&state).map_err(|e| e.to_string())?);

@@ -13,8 +13,9 @@ pub struct Envelope<'a> {
 }
 
 impl<'a> Envelope<'a> {
+    /// Decodes the payload (upcast to its type's current version).
     pub fn decode(stored: &'a StoredEvent) -> Result<Self, serde_json::Error> {
-        let event = Decoded::decode(&stored.aggregate_type, &stored.payload)?;
+        let event = Decoded::decode(stored)?;
         Ok(Self { stored, event })
     }
 

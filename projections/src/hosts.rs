@@ -77,8 +77,8 @@ impl Projection for HostsProjection {
                 )?
                 .execute(params![at, id])?;
             }
-            HostEvent::HostCameUp { sample } => transition(HostState::Up, sample)?,
-            HostEvent::HostDegraded { sample } => transition(HostState::Degraded, sample)?,
+            HostEvent::HostCameUp { sample, .. } => transition(HostState::Up, sample)?,
+            HostEvent::HostDegraded { sample, .. } => transition(HostState::Degraded, sample)?,
             HostEvent::HostWentDown { sample, .. } => transition(HostState::Down, sample)?,
             HostEvent::HostBecameUnreachable { sample } => {
                 transition(HostState::Unreachable, sample)?

@@ -23,6 +23,9 @@
 //!   dialects and their parsers.
 //! - [`telemetry`]: ping samples with rollups and retention, last pull
 //!   attempts (`telemetry.db`).
+//! - [`reactor`]: the reactor kit — work that follows the event log
+//!   (checkpoint, outbox, leases, retries, attempts) in `reactors.db`.
+//! - [`notify`]: the notifier, the first reactor (webhook, Telegram).
 
 pub mod cli;
 pub mod config_pull;
@@ -30,6 +33,8 @@ pub mod folder_deletion;
 pub mod icmp;
 pub mod jobs;
 pub mod lease;
+pub mod notify;
+pub mod reactor;
 pub mod sweep;
 pub mod telemetry;
 

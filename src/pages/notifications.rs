@@ -20,8 +20,7 @@ use super::layout::respond;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Locale};
-use crate::notify::db::{Attempt, Delivery};
-use crate::notify::Notifier;
+use crate::notify::{Delivery, DeliveryAttempt, Notifier, Status};
 use crate::state::AppState;
 
 /// Rows shown in each table.
@@ -56,24 +55,36 @@ struct View<'a> {
     errors: &'a FormErrors,
     message: Option<&'a str>,
     deliveries: &'a [Delivery],
-    failures: &'a [Attempt],
+    failures: &'a [DeliveryAttempt],
 }
 
-fn status_text(l: Locale, status: &str) -> &'static str {
+/// The page's word for a delivery's status (`data-status`).
+fn status_word(status: Status) -> &'static str {
     match status {
-        "sent" => t(l, "notify.status.sent"),
-        "pending" => t(l, "notify.status.pending"),
-        "sending" => t(l, "notify.status.sending"),
-        "failed" => t(l, "notify.status.failed"),
-        "skipped" => t(l, "notify.status.skipped"),
-        _ => t(l, "notify.status.dropped"),
+        Status::Done => "sent",
+        Status::Pending => "pending",
+        Status::Claimed => "sending",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::Dropped => "dropped",
     }
 }
 
-fn status_class(status: &str) -> &'static str {
+fn status_text(l: Locale, status: Status) -> &'static str {
     match status {
-        "sent" => "badge good",
-        "failed" | "dropped" => "badge bad",
+        Status::Done => t(l, "notify.status.sent"),
+        Status::Pending => t(l, "notify.status.pending"),
+        Status::Claimed => t(l, "notify.status.sending"),
+        Status::Failed => t(l, "notify.status.failed"),
+        Status::Skipped => t(l, "notify.status.skipped"),
+        Status::Dropped => t(l, "notify.status.dropped"),
+    }
+}
+
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Done => "badge good",
+        Status::Failed | Status::Dropped => "badge bad",
         _ => "badge",
     }
 }
@@ -157,16 +168,18 @@ fn deliveries(l: Locale, rows: &[Delivery]) -> Markup {
                 } }
                 tbody {
                     @for d in rows {
-                        tr data-status=(d.status) data-channel=(d.channel) data-seq=(d.seq) {
-                            td.nowrap { (when(&d.event_at)) }
-                            td { "#" (d.seq) " " (d.event_type) }
-                            td { (d.host_name) " " code { (d.host_ip) } }
-                            td { @if d.channel.is_empty() { "—" } @else { (d.channel) } }
-                            td { span class=(status_class(&d.status)) { (status_text(l, &d.status)) } }
+                        @let tr = &d.effect.transition;
+                        @let channel = d.effect.channel.map_or("", |c| c.as_str());
+                        tr data-status=(status_word(d.status)) data-channel=(channel) data-seq=(d.seq) {
+                            td.nowrap { (when(&tr.at)) }
+                            td { "#" (d.seq) " " (tr.event_type) }
+                            td { (tr.name) " " code { (tr.ip) } }
+                            td { @if channel.is_empty() { "—" } @else { (channel) } }
+                            td { span class=(status_class(d.status)) { (status_text(l, d.status)) } }
                             td { (d.attempts) }
                             td.small {
-                                @if let Some(e) = &d.last_error { (e) }
-                                @if d.status == "pending" && d.attempts > 0 {
+                                @if let Some(e) = &d.reason { (e) }
+                                @if d.status == Status::Pending && d.attempts > 0 {
                                     " · " (t(l, "notify.next_attempt")) " " (when(&d.next_attempt_at))
                                 }
                             }
@@ -178,7 +191,7 @@ fn deliveries(l: Locale, rows: &[Delivery]) -> Markup {
     }
 }
 
-fn failures(l: Locale, rows: &[Attempt]) -> Markup {
+fn failures(l: Locale, rows: &[DeliveryAttempt]) -> Markup {
     html! {
         h2 { (t(l, "notify.failures")) }
         @if rows.is_empty() {
@@ -191,11 +204,12 @@ fn failures(l: Locale, rows: &[Attempt]) -> Markup {
                 } }
                 tbody {
                     @for a in rows {
+                        @let tr = a.effect.as_ref().map(|n| &n.transition);
                         tr {
                             td.nowrap { (when(&a.at)) }
-                            td { (a.channel) }
-                            td { "#" (a.seq) " " (a.event_type.as_deref().unwrap_or("")) }
-                            td { (a.host_name.as_deref().unwrap_or("")) }
+                            td { (a.key) }
+                            td { "#" (a.seq) " " (tr.map_or("", |t| t.event_type.as_str())) }
+                            td { (tr.map_or("", |t| t.name.as_str())) }
                             td { (a.attempt) }
                             td.small { (a.error.as_deref().unwrap_or("")) }
                         }
@@ -221,7 +235,7 @@ fn page(ctx: &Ctx, v: &View<'_>) -> Markup {
     respond(ctx, t(l, "notify.title"), body)
 }
 
-async fn history(n: &Notifier) -> AppResult<(Vec<Delivery>, Vec<Attempt>)> {
+async fn history(n: &Notifier) -> AppResult<(Vec<Delivery>, Vec<DeliveryAttempt>)> {
     let internal = |e: crate::notify::NotifyError| AppError::Internal(e.into());
     let d = n.deliveries(SHOWN).await.map_err(internal)?;
     let f = n.attempts(true, SHOWN).await.map_err(internal)?;

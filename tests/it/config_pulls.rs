@@ -264,7 +264,10 @@ async fn a_changed_ssh_host_key_is_refused_until_an_admin_accepts_it() {
     let d = row(&app, &id).await;
     assert_eq!(d.host_key.as_deref(), Some(new_key.as_str()));
     assert_eq!(d.pending_host_key, None);
-    assert_eq!(app.state.puller.pull(&target(&d).unwrap(), &meta).await, Outcome::Unchanged);
+    assert_eq!(
+        app.state.puller.pull(&target(&d).unwrap(), &meta).await,
+        Outcome::Unchanged
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use ispmon::notify::Notifier;
+use ispmon::notify::{Notifier, Status};
 use ispmon_events::host::{HostCommand, HostDetails, Judgement, RoundSample};
 use ispmon_events::values::Role;
 use serde_json::Value;
@@ -344,7 +344,8 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
     let delivered = eventually(WAIT, || async {
         s.notifier.run_once_at(later).await.unwrap();
         let d = s.notifier.deliveries(10).await.unwrap();
-        d.iter().any(|d| d.status == "sent" && d.attempts == 2)
+        d.iter()
+            .any(|d| d.status == Status::Done && d.attempts == 2)
     })
     .await;
     assert!(delivered, "{:?}", s.notifier.deliveries(10).await.unwrap());
@@ -352,7 +353,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
     assert_eq!(s.rx.webhooks()[0], s.rx.webhooks()[1]);
     let failures = s.notifier.attempts(true, 10).await.unwrap();
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].http_status, Some(500));
+    assert_eq!(failures[0].code, Some(500));
     assert_eq!(failures[0].attempt, 1);
 
     // Always 500: given up after the last attempt, and shown as failed.
@@ -368,7 +369,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
         async move {
             n.run_once_at(at).await.unwrap();
             let d = n.deliveries(10).await.unwrap();
-            d.iter().any(|d| d.seq == seq && d.status == "failed")
+            d.iter().any(|d| d.seq == seq && d.status == Status::Failed)
         }
     })
     .await;
@@ -381,7 +382,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
         .into_iter()
         .find(|d| d.seq == seq)
         .unwrap();
-    assert_eq!(row.attempts, ispmon::notify::send::MAX_ATTEMPTS);
+    assert_eq!(row.attempts, ispmon::notify::MAX_ATTEMPTS);
     let tried = eventually(WAIT, || async {
         let sent = s.rx.webhooks().iter().filter(|w| w["seq"] == seq).count();
         let recorded = s
@@ -392,7 +393,7 @@ async fn a_failing_receiver_is_retried_with_backoff_and_failures_are_shown() {
             .iter()
             .filter(|a| a.seq == seq)
             .count();
-        sent == recorded && sent >= ispmon::notify::send::MAX_ATTEMPTS as usize
+        sent == recorded && sent >= ispmon::notify::MAX_ATTEMPTS as usize
     })
     .await;
     assert!(tried, "every request is recorded as an attempt");
@@ -639,4 +640,31 @@ async fn what_was_sent_before_a_restart_is_not_sent_again() {
             .collect();
     assert_eq!(events, vec!["HostWentDown", "HostCameUp"]);
     assert_eq!(s.rx.telegrams().len(), 2);
+}
+
+#[tokio::test]
+async fn a_change_stored_before_hosts_carried_their_name_is_told_with_it() {
+    use cqrs_es::persist::SerializedEvent;
+    let s = setup(false).await;
+    let id = add_host(&s.app, "127.77.5.1", "legacy-1", None).await;
+    // A HostWentDown as version 1 wrote it: no name, no address.
+    let v1 = SerializedEvent {
+        aggregate_id: id.clone(),
+        sequence: 2,
+        aggregate_type: "Host".into(),
+        event_type: "HostWentDown".into(),
+        event_version: "1".into(),
+        payload: serde_json::json!({ "HostWentDown": { "sample": lost(), "failed_rounds": 2 } }),
+        metadata: serde_json::json!({}),
+    };
+    s.app.state.core.store.append(vec![v1], None).await.unwrap();
+    assert!(!last_event(&s.app, &id).await.payload.contains("legacy-1"));
+
+    until_hits(&s, 1).await;
+    let w = &s.rx.webhooks()[0];
+    assert_eq!(w["event"], "HostWentDown");
+    assert_eq!(w["host"]["name"], "legacy-1");
+    assert_eq!(w["host"]["ip"], "127.77.5.1");
+    let (_, page) = s.admin.get_text("/admin/notifications").await;
+    assert!(page.contains("legacy-1"), "{page}");
 }

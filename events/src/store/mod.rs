@@ -7,6 +7,7 @@
 //! - `chain`: the hash chain over the log.
 //! - `read`: queries over the log (aggregate loads, tailing, audit filters).
 //! - `repo`: the cqrs-es `PersistedEventRepository` over this store.
+//! - [`upcast`]: old event versions read in their type's current shape.
 
 mod cache;
 mod chain;
@@ -14,6 +15,7 @@ mod checkpoint;
 mod feed;
 pub mod read;
 mod repo;
+pub mod upcast;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -34,14 +34,22 @@ impl From<StoreError> for PersistenceError {
     }
 }
 
+/// A stored row as cqrs-es reads it, upcast to its type's current version.
 fn to_serialized(e: StoredEvent) -> Result<SerializedEvent, PersistenceError> {
+    let mut payload = serde_json::from_str(&e.payload)?;
+    let event_version = super::upcast::upcast(
+        &e.aggregate_type,
+        &e.event_type,
+        &e.event_version,
+        &mut payload,
+    );
     Ok(SerializedEvent {
         aggregate_id: e.aggregate_id,
         sequence: e.aggregate_seq as usize,
         aggregate_type: e.aggregate_type,
         event_type: e.event_type,
-        event_version: e.event_version,
-        payload: serde_json::from_str(&e.payload)?,
+        event_version,
+        payload,
         metadata: serde_json::from_str(&e.metadata)?,
     })
 }

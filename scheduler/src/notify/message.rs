@@ -1,12 +1,15 @@
-//! What a host event is worth telling, and the words: pure functions from
-//! a stored event and the host as it was just before it.
+//! What a host event is worth telling, and the words: pure functions of a
+//! stored event and the host it carries (or, for an event stored before
+//! version 2, the host folded from its history).
 
-use ispmon_events::host::{Host, HostEvent, HostState, RoundSample};
+use ispmon_events::host::{HostEvent, HostState, RoundSample, Subject};
 use ispmon_events::StoredEvent;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Where a notification goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Channel {
     Webhook,
     Telegram,
@@ -19,23 +22,15 @@ impl Channel {
             Channel::Telegram => "telegram",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "webhook" => Some(Channel::Webhook),
-            "telegram" => Some(Channel::Telegram),
-            _ => None,
-        }
-    }
 }
 
 /// A host state change worth telling.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     pub seq: u64,
     pub event_type: String,
-    /// `down`, `up` or `degraded`.
-    pub state: &'static str,
+    /// `Down`, `Up` or `Degraded`.
+    pub state: HostState,
     pub host_id: String,
     pub name: String,
     pub ip: String,
@@ -63,25 +58,30 @@ pub fn is_candidate(e: &StoredEvent) -> bool {
         )
 }
 
-/// Judges a Host event given the host as it was before it: unreachable
-/// children are never told (their parent is); coming up is told only after
-/// being down or degraded (not on the first answer, nor when a child's parent
-/// recovers); any change inside a maintenance window is skipped.
-pub fn judge(e: &StoredEvent, before: &Host) -> Verdict {
-    if !is_candidate(e) {
-        return Verdict::Ignore;
+/// The host a state event carries (`None` when stored at version 1).
+pub fn subject_of(event: &HostEvent) -> Option<&Subject> {
+    match event {
+        HostEvent::HostWentDown { host, .. }
+        | HostEvent::HostDegraded { host, .. }
+        | HostEvent::HostCameUp { host, .. } => host.as_ref(),
+        _ => None,
     }
-    let Ok(event) = serde_json::from_str::<HostEvent>(&e.payload) else {
-        return Verdict::Ignore;
-    };
+}
+
+/// Judges a Host event given the host as it was when it changed:
+/// unreachable children are never told (their parent is); coming up is told
+/// only after being down or degraded (not on the first answer, nor when a
+/// child's parent recovers); any change inside a maintenance window at the
+/// event's `recorded_at` is skipped.
+pub fn judge(e: &StoredEvent, event: &HostEvent, host: &Subject) -> Verdict {
     let (state, sample) = match event {
-        HostEvent::HostWentDown { sample, .. } => ("down", sample),
-        HostEvent::HostDegraded { sample } => ("degraded", sample),
-        HostEvent::HostCameUp { sample } => {
-            if !matches!(before.state, HostState::Down | HostState::Degraded) {
+        HostEvent::HostWentDown { sample, .. } => (HostState::Down, *sample),
+        HostEvent::HostDegraded { sample, .. } => (HostState::Degraded, *sample),
+        HostEvent::HostCameUp { sample, .. } => {
+            if !matches!(host.from, HostState::Down | HostState::Degraded) {
                 return Verdict::Ignore;
             }
-            ("up", sample)
+            (HostState::Up, *sample)
         }
         _ => return Verdict::Ignore,
     };
@@ -90,15 +90,16 @@ pub fn judge(e: &StoredEvent, before: &Host) -> Verdict {
         event_type: e.event_type.clone(),
         state,
         host_id: e.aggregate_id.clone(),
-        name: before.details.name.clone(),
-        ip: before.ip.clone().unwrap_or_default(),
+        name: host.name.clone(),
+        ip: host.ip.clone(),
         at: e.recorded_at.clone(),
         sample,
     };
-    if let Some(w) = before
+    let at = t.at.as_str();
+    if let Some(w) = host
         .maintenance
-        .values()
-        .find(|w| w.start.as_str() <= t.at.as_str() && t.at.as_str() < w.end.as_str())
+        .iter()
+        .find(|w| w.start.as_str() <= at && at < w.end.as_str())
     {
         let reason = format!("maintenance: {}", w.reason);
         return Verdict::Skip(t, reason);
@@ -112,21 +113,27 @@ pub fn webhook_body(t: &Transition) -> Value {
         "event": t.event_type,
         "seq": t.seq,
         "host": { "id": t.host_id, "name": t.name, "ip": t.ip },
-        "state": t.state,
+        "state": t.state.as_str(),
         "at": t.at,
         "loss_pct": t.sample.loss_pct,
         "avg_ms": t.sample.avg_ms,
     })
 }
 
+/// `2026-03-01T10:00:00.000000Z` → `2026-03-01 10:00:00`.
+fn when(ts: &str) -> String {
+    let s = ts.replace('T', " ");
+    s.get(..19).unwrap_or(&s).to_string()
+}
+
 /// The Telegram message text (plain text, no markup).
 pub fn telegram_text(t: &Transition) -> String {
-    let since = crate::pages::components::when(&t.at);
+    let since = when(&t.at);
     let loss = format!("loss {}%", round1(t.sample.loss_pct));
     let avg = t.sample.avg_ms.map(|ms| format!("avg {} ms", round1(ms)));
     let (icon, word, detail) = match t.state {
-        "down" => ("🔴", "DOWN", loss),
-        "up" => ("🟢", "UP", avg.unwrap_or(loss)),
+        HostState::Down => ("🔴", "DOWN", loss),
+        HostState::Up => ("🟢", "UP", avg.unwrap_or(loss)),
         _ => (
             "🟡",
             "DEGRADED",
@@ -158,7 +165,7 @@ fn round1(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ispmon_events::host::{HostDetails, Window};
+    use ispmon_events::host::Window;
 
     fn stored(seq: u64, event: &HostEvent) -> StoredEvent {
         use cqrs_es::DomainEvent;
@@ -168,7 +175,7 @@ mod tests {
             aggregate_id: "h1".into(),
             aggregate_seq: seq,
             event_type: event.event_type(),
-            event_version: "1".into(),
+            event_version: event.event_version(),
             payload: serde_json::to_string(event).unwrap(),
             metadata: "{}".into(),
             recorded_at: "2026-03-01T10:00:00.000000Z".into(),
@@ -176,15 +183,12 @@ mod tests {
         }
     }
 
-    fn host(state: HostState) -> Host {
-        Host {
-            ip: Some("127.0.0.1".into()),
-            details: HostDetails {
-                name: "core-1".into(),
-                ..Default::default()
-            },
-            state,
-            ..Default::default()
+    fn host(from: HostState) -> Subject {
+        Subject {
+            name: "core-1".into(),
+            ip: "127.0.0.1".into(),
+            from,
+            maintenance: Vec::new(),
         }
     }
 
@@ -205,16 +209,19 @@ mod tests {
         }
     }
 
+    fn down(h: Subject) -> HostEvent {
+        HostEvent::HostWentDown {
+            sample: lost(),
+            failed_rounds: 2,
+            host: Some(h),
+        }
+    }
+
     #[test]
     fn going_down_is_told_with_host_and_sample() {
-        let e = stored(
-            7,
-            &HostEvent::HostWentDown {
-                sample: lost(),
-                failed_rounds: 2,
-            },
-        );
-        let Verdict::Notify(t) = judge(&e, &host(HostState::Up)) else {
+        let ev = down(host(HostState::Up));
+        let e = stored(7, &ev);
+        let Verdict::Notify(t) = judge(&e, &ev, subject_of(&ev).unwrap()) else {
             panic!("expected a notification");
         };
         let body = webhook_body(&t);
@@ -232,40 +239,44 @@ mod tests {
 
     #[test]
     fn coming_up_is_told_only_after_a_problem() {
-        let e = stored(8, &HostEvent::HostCameUp { sample: ok() });
-        assert!(matches!(
-            judge(&e, &host(HostState::Down)),
-            Verdict::Notify(_)
-        ));
-        assert_eq!(judge(&e, &host(HostState::Pending)), Verdict::Ignore);
-        assert_eq!(judge(&e, &host(HostState::Unreachable)), Verdict::Ignore);
+        let up = |from| HostEvent::HostCameUp {
+            sample: ok(),
+            host: Some(host(from)),
+        };
+        let judged = |from| {
+            let ev = up(from);
+            judge(&stored(8, &ev), &ev, subject_of(&ev).unwrap())
+        };
+        assert!(matches!(judged(HostState::Down), Verdict::Notify(_)));
+        assert!(matches!(judged(HostState::Degraded), Verdict::Notify(_)));
+        assert_eq!(judged(HostState::Pending), Verdict::Ignore);
+        assert_eq!(judged(HostState::Unreachable), Verdict::Ignore);
     }
 
     #[test]
     fn unreachable_children_are_not_told() {
-        let e = stored(9, &HostEvent::HostBecameUnreachable { sample: lost() });
-        assert_eq!(judge(&e, &host(HostState::Up)), Verdict::Ignore);
+        let ev = HostEvent::HostBecameUnreachable { sample: lost() };
+        let e = stored(9, &ev);
+        assert!(!is_candidate(&e));
+        assert_eq!(judge(&e, &ev, &host(HostState::Up)), Verdict::Ignore);
     }
 
     #[test]
     fn a_maintenance_window_at_the_event_time_silences_it() {
         let mut h = host(HostState::Up);
-        h.maintenance.insert(
-            "w".into(),
-            Window {
-                start: "2026-03-01T09:00:00.000000Z".into(),
-                end: "2026-03-01T11:00:00.000000Z".into(),
-                reason: "fiber works".into(),
-            },
-        );
-        let e = stored(
-            10,
-            &HostEvent::HostWentDown {
-                sample: lost(),
-                failed_rounds: 2,
-            },
-        );
-        let Verdict::Skip(_, reason) = judge(&e, &h) else {
+        h.maintenance.push(Window {
+            start: "2026-03-01T09:00:00.000000Z".into(),
+            end: "2026-03-01T11:00:00.000000Z".into(),
+            reason: "fiber works".into(),
+        });
+        h.maintenance.push(Window {
+            start: "2026-02-01T09:00:00.000000Z".into(),
+            end: "2026-02-01T11:00:00.000000Z".into(),
+            reason: "long over".into(),
+        });
+        let ev = down(h);
+        let Verdict::Skip(_, reason) = judge(&stored(10, &ev), &ev, subject_of(&ev).unwrap())
+        else {
             panic!("expected a skip");
         };
         assert_eq!(reason, "maintenance: fiber works");

@@ -1,0 +1,217 @@
+//! The notifier's decisions: pure functions of the log (no world, no I/O).
+
+use cqrs_es::DomainEvent;
+use ispmon_events::host::{HostEvent, HostState, RoundSample, Subject};
+use ispmon_events::notify_settings::{NotifySettingsEvent, NotifySettingsValues};
+use ispmon_events::secrets::SecretRef;
+
+use super::*;
+
+struct Nowhere;
+
+impl NotifyWorld for Nowhere {
+    async fn webhook_url(&self) -> Result<String, Failure> {
+        Err(Failure::drop("no webhook in this test"))
+    }
+    async fn telegram(&self) -> Result<TelegramTarget, Failure> {
+        Err(Failure::drop("no Telegram in this test"))
+    }
+}
+
+fn stored<E: DomainEvent>(seq: u64, aggregate_type: &str, event: &E) -> StoredEvent {
+    StoredEvent {
+        seq,
+        aggregate_type: aggregate_type.into(),
+        aggregate_id: "h1".into(),
+        aggregate_seq: seq,
+        event_type: event.event_type(),
+        event_version: event.event_version(),
+        payload: serde_json::to_string(event).unwrap(),
+        metadata: "{}".into(),
+        recorded_at: "2026-03-01T10:00:00.000000Z".into(),
+        hash: String::new(),
+    }
+}
+
+fn settings(webhook: bool, telegram: bool) -> NotifySettingsEvent {
+    let r = |s: &str| Some(SecretRef(s.into()));
+    NotifySettingsEvent::NotifySettingsChanged(NotifySettingsValues {
+        webhook_url_ref: if webhook { r("w") } else { None },
+        webhook_target: webhook.then(|| "http://127.0.0.1:9".to_string()),
+        telegram_chat_id: telegram.then(|| "-100".to_string()),
+        telegram_token_ref: if telegram { r("t") } else { None },
+        ..Default::default()
+    })
+}
+
+fn down(host: Option<Subject>) -> HostEvent {
+    HostEvent::HostWentDown {
+        sample: RoundSample {
+            sent: 3,
+            loss_pct: 100.0,
+            ..Default::default()
+        },
+        failed_rounds: 2,
+        host,
+    }
+}
+
+fn core(from: HostState) -> Subject {
+    Subject {
+        name: "core-1".into(),
+        ip: "127.0.0.1".into(),
+        from,
+        maintenance: Vec::new(),
+    }
+}
+
+fn keys(d: &[Decision<Notification>]) -> Vec<&str> {
+    d.iter().map(|d| d.key.as_str()).collect()
+}
+
+#[test]
+fn the_channels_told_are_those_on_at_the_events_place_in_the_log() {
+    let r = NotifyReactor::new(Nowhere, None);
+    let (mut state, ctx) = (NotifyState::default(), Folded::default());
+    let ev = down(Some(core(HostState::Up)));
+    let none = r.decide(&mut state, &ctx, &stored(1, "Host", &ev)).unwrap();
+    assert!(none.is_empty(), "nothing is configured yet");
+
+    let on = stored(2, "NotifySettings", &settings(true, true));
+    assert!(r.decide(&mut state, &ctx, &on).unwrap().is_empty());
+    let both = r.decide(&mut state, &ctx, &stored(3, "Host", &ev)).unwrap();
+    assert_eq!(keys(&both), vec!["webhook", "telegram"]);
+    let t = &both[0].effect.transition;
+    assert_eq!(
+        (t.name.as_str(), t.ip.as_str(), t.seq),
+        ("core-1", "127.0.0.1", 3)
+    );
+
+    let only_hook = stored(4, "NotifySettings", &settings(true, false));
+    r.decide(&mut state, &ctx, &only_hook).unwrap();
+    let one = r.decide(&mut state, &ctx, &stored(5, "Host", &ev)).unwrap();
+    assert_eq!(keys(&one), vec!["webhook"]);
+    assert_eq!(
+        state,
+        NotifyState {
+            webhook: true,
+            telegram: false
+        }
+    );
+}
+
+#[test]
+fn a_version_1_event_is_judged_by_the_host_folded_for_it() {
+    let r = NotifyReactor::new(Nowhere, None);
+    let mut state = NotifyState {
+        webhook: true,
+        telegram: false,
+    };
+    let mut v1 = stored(7, "Host", &down(None));
+    v1.event_version = "1".into();
+    v1.payload = v1.payload.replace(",\"host\":null", "");
+    assert!(!v1.payload.contains("host"), "{}", v1.payload);
+
+    let err = r.decide(&mut state, &Folded::default(), &v1).unwrap_err();
+    assert!(err.contains("not folded"), "{err}");
+    let mut folded = HashMap::new();
+    folded.insert(7, core(HostState::Up));
+    let d = r.decide(&mut state, &Folded(folded), &v1).unwrap();
+    assert_eq!(keys(&d), vec!["webhook"]);
+    assert_eq!(d[0].effect.transition.name, "core-1");
+}
+
+#[test]
+fn a_skipped_transition_is_kept_once_whatever_the_channels() {
+    let r = NotifyReactor::new(Nowhere, None);
+    let mut state = NotifyState {
+        webhook: true,
+        telegram: true,
+    };
+    let mut host = core(HostState::Up);
+    host.maintenance.push(ispmon_events::host::Window {
+        start: "2026-03-01T09:00:00.000000Z".into(),
+        end: "2026-03-01T11:00:00.000000Z".into(),
+        reason: "fiber works".into(),
+    });
+    let d = r
+        .decide(
+            &mut state,
+            &Folded::default(),
+            &stored(8, "Host", &down(Some(host))),
+        )
+        .unwrap();
+    assert_eq!(keys(&d), vec![SKIPPED]);
+    assert_eq!(d[0].skip.as_deref(), Some("maintenance: fiber works"));
+    assert_eq!(d[0].effect.channel, None);
+}
+
+#[tokio::test]
+async fn a_destination_gone_at_send_time_drops_the_delivery() {
+    let r = NotifyReactor::new(Nowhere, None);
+    let ev = down(Some(core(HostState::Up)));
+    let mut state = NotifyState {
+        webhook: true,
+        telegram: true,
+    };
+    let d = r
+        .decide(&mut state, &Folded::default(), &stored(9, "Host", &ev))
+        .unwrap();
+    for n in d {
+        let f = r.perform(&n.effect, 1).await.unwrap_err();
+        assert_eq!(f.kind, crate::reactor::FailureKind::Drop, "{f:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_first_start_goes_on_from_the_old_notifiers_checkpoint_with_the_settings_there() {
+    use cqrs_es::persist::SerializedEvent;
+    use ispmon_events::{Durability, EventStore};
+    let dir = tempfile::tempdir().unwrap();
+    let store = EventStore::open(&dir.path().join("events.db"), Durability::Normal).unwrap();
+    for (n, ev) in [settings(true, false), settings(true, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let e = SerializedEvent {
+            aggregate_id: SETTINGS_ID.into(),
+            sequence: n + 1,
+            aggregate_type: "NotifySettings".into(),
+            event_type: ev.event_type(),
+            event_version: ev.event_version(),
+            payload: serde_json::to_value(&ev).unwrap(),
+            metadata: serde_json::json!({}),
+        };
+        store.append(vec![e], None).await.unwrap();
+    }
+    let head = store.head();
+    assert_eq!(head, 2);
+
+    let fresh = NotifyReactor::new(Nowhere, Some(dir.path().join("notify.db")));
+    let (at, state) = fresh.start(&store, head).await.unwrap();
+    assert_eq!((at, state.telegram), (2, true), "no old file: from the end");
+
+    let old = dir.path().join("notify.db");
+    let c = rusqlite::Connection::open(&old).unwrap();
+    c.execute_batch(
+        "CREATE TABLE notify_checkpoint (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,
+           updated_at TEXT NOT NULL);
+         INSERT INTO notify_checkpoint VALUES (1, 1, '2026-01-01T00:00:00Z');",
+    )
+    .unwrap();
+    drop(c);
+    let upgraded = NotifyReactor::new(Nowhere, Some(old));
+    let (at, state) = upgraded.start(&store, head).await.unwrap();
+    assert_eq!(
+        at, 1,
+        "what the old notifier had not read yet is still told"
+    );
+    assert_eq!(
+        state,
+        NotifyState {
+            webhook: true,
+            telegram: false
+        },
+        "the settings as of its checkpoint"
+    );
+}
