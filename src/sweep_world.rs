@@ -15,16 +15,6 @@ pub struct AppWorld {
     pub core: Core,
 }
 
-fn state_of(s: &str) -> HostState {
-    match s {
-        "up" => HostState::Up,
-        "degraded" => HostState::Degraded,
-        "down" => HostState::Down,
-        "unreachable" => HostState::Unreachable,
-        _ => HostState::Pending,
-    }
-}
-
 impl SweepWorld for AppWorld {
     fn hosts(
         &self,
@@ -50,11 +40,17 @@ impl SweepWorld for AppWorld {
             let targets = rows
                 .into_iter()
                 .filter_map(|h| {
-                    let ip: IpAddr = h.ip.parse().ok()?;
+                    // A row the sweep cannot read is skipped loudly, never
+                    // probed under a guessed state.
+                    let (Ok(ip), Some(state)) = (h.ip.parse::<IpAddr>(), HostState::parse(&h.state))
+                    else {
+                        tracing::error!(host = %h.host_id, ip = %h.ip, state = %h.state, "host row unreadable; not swept");
+                        return None;
+                    };
                     Some(Target {
                         host_id: h.host_id,
                         ip,
-                        state: state_of(&h.state),
+                        state,
                         paused: h.paused,
                         parent_id: h.parent_id,
                     })

@@ -30,6 +30,19 @@ pub enum HostState {
 }
 
 impl HostState {
+    pub const ALL: [HostState; 5] = [
+        HostState::Pending,
+        HostState::Up,
+        HostState::Degraded,
+        HostState::Down,
+        HostState::Unreachable,
+    ];
+
+    /// The state a read model's text names; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             HostState::Pending => "pending",
@@ -839,5 +852,14 @@ mod tests {
                 .0,
             "tags"
         );
+    }
+
+    #[test]
+    fn every_state_reads_back_from_its_text_and_other_text_is_no_state() {
+        for st in HostState::ALL {
+            assert_eq!(HostState::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(HostState::parse("Up"), None);
+        assert_eq!(HostState::parse(""), None);
     }
 }

@@ -34,6 +34,9 @@ fn table(st: &AppState, ctx: &Ctx) -> Markup {
                                 td { code { (name) } @if s.running { " " span.badge { (t(l, "jobs.running")) } } }
                                 td.nowrap { (s.last_started.map(|t| when(&t.to_rfc3339())).unwrap_or_else(|| "—".into())) }
                                 td {
+                                    @if let Some(scope) = s.last_scope.as_ref().filter(|sc| **sc != ispmon_scheduler::Scope::Due) {
+                                        span.muted.small { (scope.describe()) ": " }
+                                    }
                                     @match &s.last_outcome {
                                         Some(Ok(m)) => span { (m) },
                                         Some(Err(m)) => span.field-error { (m) },
