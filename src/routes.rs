@@ -169,7 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/entity/{kind}/{id}", get(pages::audit::timeline))
         .route("/audit/state", get(pages::audit::state_as_of))
         .route("/icmp", get(pages::icmp::board::board))
-        .route("/icmp/changes", get(pages::icmp::board::changes))
+        .route("/icmp/changes", get(pages::icmp::live::changes))
         .route("/icmp/hosts", post(pages::icmp::forms::add_host))
         .route(
             "/icmp/hosts/{id}",

@@ -65,7 +65,7 @@ pub async fn create_folder(
         .commands
         .folder(&id, FolderCommand::Create { name }, &ctx.meta())
         .await?;
-    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+    Ok(Redirect::to(&format!("/icmp?folder={id}")).into_response())
 }
 
 pub async fn rename_folder(
@@ -79,7 +79,7 @@ pub async fn rename_folder(
         .commands
         .folder(&id, FolderCommand::Rename { name }, &ctx.meta())
         .await?;
-    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+    Ok(Redirect::to(&format!("/icmp?folder={id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -109,12 +109,7 @@ pub async fn delete_folder(
     let members: Vec<HostRow> = st
         .core
         .views
-        .read(move |c| {
-            Ok(hosts::all(c)?
-                .into_iter()
-                .filter(|h| h.folder_id.as_deref() == Some(fid.as_str()))
-                .collect())
-        })
+        .read(move |c| hosts::in_folder(c, &fid))
         .await?;
     let meta = ctx.meta();
     for h in members {
