@@ -64,10 +64,10 @@ pub(super) fn host_row(ctx: &Ctx, h: &HostRow, oob: bool) -> Markup {
             td { (state_badge(ctx, h)) }
             td { a href={ "/icmp/hosts/" (h.host_id) } { (h.name) } }
             td { code { (h.ip) } }
-            td.nowrap { (when(&h.state_since)) }
+            td.nowrap.wide-only { (when(&h.state_since)) }
             td.num { (fmt_ms(h.last_avg_ms)) }
             td.num { (fmt_loss(h.last_loss_pct)) }
-            td.small { @if let Some(by) = &h.acked_by { "✓ " (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
+            td.small.wide-only { @if let Some(by) = &h.acked_by { "✓ " (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
         }
     }
 }
