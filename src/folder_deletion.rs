@@ -38,9 +38,8 @@ impl FolderWorld for AppFolderWorld {
             self.core
                 .views
                 .read(move |c| {
-                    Ok(hosts::all(c)?
+                    Ok(hosts::in_folder(c, &folder_id)?
                         .into_iter()
-                        .filter(|h| h.folder_id.as_deref() == Some(folder_id.as_str()))
                         .map(|h| h.host_id)
                         .collect())
                 })

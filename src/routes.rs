@@ -131,11 +131,11 @@ fn audit() -> Vec<Route> {
 
 /// ICMP monitoring: the board, hosts, folders, settings, notifications, API.
 fn icmp() -> Vec<Route> {
-    use pages::icmp::{board, csv, folders, forms, host, settings};
+    use pages::icmp::{board, csv, folders, forms, host, live, settings};
     use pages::notifications;
     vec![
         get("/icmp", Access::AnyRole, board::board),
-        get("/icmp/changes", Access::AnyRole, board::changes),
+        get("/icmp/changes", Access::AnyRole, live::changes),
         post("/icmp/check", OPS, board::check),
         get("/icmp/hosts/{id}", Access::AnyRole, host::show_host),
         post("/icmp/hosts", ADMIN, forms::add_host),

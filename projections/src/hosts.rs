@@ -1,11 +1,16 @@
-//! The hosts read model: the ICMP board's rows, each host's state history
-//! and maintenance windows.
+//! The hosts read model: the ICMP board's rows (in pages, problems first,
+//! with counts kept per folder and state), each host's state history and
+//! maintenance windows.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
 use ispmon_events::host::{HostEvent, HostState, RoundSample};
+
+mod board;
+
+pub use board::{board_counts, page, total, BoardCounts, BoardFilter, FolderFilter, StateFilter};
 
 pub struct HostsProjection;
 
@@ -14,10 +19,15 @@ impl Projection for HostsProjection {
         "hosts"
     }
     fn schema(&self) -> &'static str {
-        include_str!("../../migrations/views/hosts.sql")
+        include_str!("../../migrations/views/hosts_v2.sql")
     }
     fn tables(&self) -> &'static [&'static str] {
-        &["hosts", "host_transitions", "host_maintenance"]
+        &[
+            "hosts",
+            "host_counts",
+            "host_transitions",
+            "host_maintenance",
+        ]
     }
     fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
         let Decoded::Host(e) = &ev.event else {
@@ -168,12 +178,14 @@ pub fn by_ip(c: &Connection, ip: &str) -> rusqlite::Result<Option<HostRow>> {
     )
 }
 
-/// Hosts down or unreachable, longest first (the dashboard's panel).
-pub fn down(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
+/// Hosts down or unreachable, longest first, at most `limit` (the
+/// dashboard's panel; [`BoardCounts`] has how many there are).
+pub fn down(c: &Connection, limit: usize) -> rusqlite::Result<Vec<HostRow>> {
     let mut s = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM hosts WHERE state IN ('down', 'unreachable') AND paused = 0 ORDER BY state_since"
+        "SELECT {COLS} FROM hosts WHERE state IN ('down', 'unreachable') AND paused = 0
+         ORDER BY state_since, host_id LIMIT ?1"
     ))?;
-    let rows = s.query_map([], row)?;
+    let rows = s.query_map([limit as i64], row)?;
     rows.collect()
 }
 
@@ -183,6 +195,15 @@ pub fn all(c: &Connection) -> rusqlite::Result<Vec<HostRow>> {
         "SELECT {COLS} FROM hosts ORDER BY name COLLATE NOCASE, ip"
     ))?;
     let rows = s.query_map([], row)?;
+    rows.collect()
+}
+
+/// The hosts of a folder (to move or remove them with the folder).
+pub fn in_folder(c: &Connection, folder_id: &str) -> rusqlite::Result<Vec<HostRow>> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT {COLS} FROM hosts WHERE folder_id = ?1 ORDER BY board_rank, name COLLATE NOCASE, ip"
+    ))?;
+    let rows = s.query_map([folder_id], row)?;
     rows.collect()
 }
 
@@ -211,12 +232,14 @@ pub fn transitions(c: &Connection, id: &str, limit: usize) -> rusqlite::Result<V
     rows.collect()
 }
 
-/// Hosts whose row changed after `since` (RFC 3339), for live updates.
-pub fn changed_since(c: &Connection, since: &str) -> rusqlite::Result<Vec<HostRow>> {
+/// Hosts whose row changed after `since` (RFC 3339), oldest change first,
+/// at most `limit`, for live updates. Every write of a row sets
+/// `updated_at` (a state change sets it to the new `state_since`).
+pub fn changed_since(c: &Connection, since: &str, limit: usize) -> rusqlite::Result<Vec<HostRow>> {
     let mut s = c.prepare_cached(&format!(
-        "SELECT {COLS} FROM hosts WHERE updated_at > ?1 OR state_since > ?1 ORDER BY updated_at LIMIT 5000"
+        "SELECT {COLS} FROM hosts WHERE updated_at > ?1 ORDER BY updated_at, host_id LIMIT ?2"
     ))?;
-    let rows = s.query_map([since], row)?;
+    let rows = s.query_map(params![since, limit as i64], row)?;
     rows.collect()
 }
 
@@ -229,15 +252,14 @@ pub fn maintenance(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, St
     rows.collect()
 }
 
-/// Counts for the board's sidebar: (all, up, down, paused).
+/// Counts: (all, up, down or unreachable, paused).
 pub fn counts(c: &Connection) -> rusqlite::Result<(usize, usize, usize, usize)> {
-    c.query_row(
-        "SELECT COUNT(*),
-                COALESCE(SUM(state = 'up' AND paused = 0), 0),
-                COALESCE(SUM(state IN ('down', 'unreachable') AND paused = 0), 0),
-                COALESCE(SUM(paused), 0)
-         FROM hosts",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )
+    let k = board_counts(c)?;
+    let n = |s| k.total(&FolderFilter::Any, s);
+    Ok((
+        n(StateFilter::All),
+        n(StateFilter::Up),
+        n(StateFilter::Down),
+        n(StateFilter::Paused),
+    ))
 }

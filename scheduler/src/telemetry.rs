@@ -192,6 +192,25 @@ impl Telemetry {
         rows.collect()
     }
 
+    /// The last round of each of `hosts` that has one (a board page's rows).
+    pub fn latest_of_blocking(&self, hosts: &[String]) -> rusqlite::Result<Latest> {
+        let conn = self.conn.lock().expect("telemetry lock");
+        let mut s =
+            conn.prepare_cached("SELECT at, loss_pct, avg_us FROM latest WHERE host_id = ?1")?;
+        let mut out = Latest::with_capacity(hosts.len());
+        for h in hosts {
+            let found = s.query_row([h], |r| Ok((r.get(0)?, r.get(1)?, ms(r.get(2)?))));
+            match found {
+                Ok(v) => {
+                    out.insert(h.clone(), v);
+                }
+                Err(rusqlite::Error::QueryReturnedNoRows) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Rows held, per table (for the README's size figures and the admin page).
     pub fn row_counts_blocking(&self) -> rusqlite::Result<(i64, i64)> {
         let conn = self.conn.lock().expect("telemetry lock");
@@ -298,6 +317,10 @@ impl Telemetry {
 
     pub async fn latest(&self) -> rusqlite::Result<Latest> {
         self.blocking(|t| t.latest_blocking()).await
+    }
+
+    pub async fn latest_of(&self, hosts: Vec<String>) -> rusqlite::Result<Latest> {
+        self.blocking(move |t| t.latest_of_blocking(&hosts)).await
     }
 
     pub async fn save_pull_attempt(&self, a: PullAttemptRow) -> rusqlite::Result<()> {

@@ -6,8 +6,10 @@ use crate::auth::Ctx;
 use crate::i18n::{role_name, t, Locale};
 use crate::static_files::{CSS, HTMX};
 
-/// htmx settings: swap 422 (form errors) and 409 (conflict) responses too.
-const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":true},{"code":"[45]..","swap":false,"error":true}],"historyCacheSize":0}"#;
+/// htmx settings: swap 422 (form errors) and 409 (conflict) responses too;
+/// going back to a pushed URL (the board's pages) reloads it whole, since
+/// an htmx request gets only the fragment.
+const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":true},{"code":"[45]..","swap":false,"error":true}],"historyCacheSize":0,"refreshOnHistoryMiss":true}"#;
 
 /// The navigation: (path, catalog key); a link shows only when allowed.
 const NAV: &[(&str, &str)] = &[

@@ -317,13 +317,24 @@ async fn log_in_and_open(c: &Client, base: &str, path: &str) {
 }
 
 async fn the_board_follows_a_state_change(c: Client, app: std::sync::Arc<TestApp>, host: String) {
-    log_in_and_open(&c, &app.base, "/icmp").await;
-    let row = format!(r#"tr#host-{host}"#);
-    wait_for(&c, &format!(r#"{row}[data-state="pending"]"#)).await;
+    log_in_and_open(&c, &app.base, "/icmp?per=50").await;
+    wait_for(&c, "#board-pager").await;
     c.execute("window.__marker = 7;", vec![])
         .await
         .expect("script runs");
-    // The sweep changes the host's state behind the page's back.
+    // Page 2 through the pager: htmx swaps the board and pushes the URL.
+    click(&c, r#"#board-pager a[rel="next"]"#).await;
+    let row = format!(r#"tr#host-{host}"#);
+    wait_for(&c, &format!(r#"{row}[data-state="pending"]"#)).await;
+    assert_eq!(text_of(&c, "#board-pager .current").await, "2");
+    let url = c.current_url().await.expect("current url");
+    assert_eq!(
+        url.query(),
+        Some("per=50&page=2"),
+        "the URL says which page"
+    );
+    assert_eq!(marker(&c).await, json!(7), "paged without a reload");
+    // The sweep changes the hosts' state behind the page's back.
     app.state
         .sweeper
         .run_once(ispmon_scheduler::sweep::Scope::All)
@@ -336,30 +347,48 @@ async fn the_board_follows_a_state_change(c: Client, app: std::sync::Arc<TestApp
         "the row changed without a reload"
     );
     assert!(text_of(&c, &row).await.contains("up"));
+    // The top of the board at laptop and at phone width.
+    c.set_window_size(1366, 900).await.expect("laptop width");
+    c.execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .expect("script runs");
     save_screenshot(&c, "browser-board.png").await;
+    c.set_window_size(390, 900).await.expect("phone width");
+    c.execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .expect("script runs");
+    save_screenshot(&c, "browser-board-phone.png").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_icmp_board_updates_a_row_live_when_a_host_changes_state() {
+async fn the_icmp_board_pages_and_updates_a_row_on_screen_live_when_a_host_changes_state() {
     let app = std::sync::Arc::new(spawn_app().await);
-    let host = uuid::Uuid::new_v4().to_string();
-    let details = ispmon_events::host::HostDetails {
-        name: "lo".into(),
-        ..Default::default()
+    let add = |ip: String, name: String| {
+        let app = app.clone();
+        async move {
+            let id = uuid::Uuid::new_v4().to_string();
+            let details = ispmon_events::host::HostDetails {
+                name,
+                ..Default::default()
+            };
+            app.state
+                .core
+                .commands
+                .host(
+                    &id,
+                    ispmon_events::host::HostCommand::Add { ip, details },
+                    &app.meta(),
+                )
+                .await
+                .unwrap();
+            id
+        }
     };
-    app.state
-        .core
-        .commands
-        .host(
-            &host,
-            ispmon_events::host::HostCommand::Add {
-                ip: "127.0.0.1".into(),
-                details,
-            },
-            &app.meta(),
-        )
-        .await
-        .unwrap();
+    for i in 0..120 {
+        add(format!("127.0.10.{}", i + 1), format!("h{i:03}")).await;
+    }
+    // Between h080 and h081: the 82nd row, on page 2 of 50 rows.
+    let host = add("127.0.0.1".into(), "h080-lo".into()).await;
     let driver = start_chromedriver().await;
     let profile = tempfile::tempdir().unwrap();
     let browser = start_browser(&driver, profile.path()).await;

@@ -63,7 +63,7 @@ pub async fn create_folder(
         .commands
         .folder(&id, FolderCommand::Create { name }, &ctx.meta())
         .await?;
-    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+    Ok(Redirect::to(&format!("/icmp?folder={id}")).into_response())
 }
 
 pub async fn rename_folder(
@@ -77,7 +77,7 @@ pub async fn rename_folder(
         .commands
         .folder(&id, FolderCommand::Rename { name }, &ctx.meta())
         .await?;
-    Ok(Redirect::to(&format!("/icmp?view={id}")).into_response())
+    Ok(Redirect::to(&format!("/icmp?folder={id}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,8 +1,9 @@
 //! The ICMP pages, split by meaning:
 //!
-//! - [`board`]: the board (folders with counts, the host table), its live
-//!   updates (only changed rows are sent), "check all/down", and the
+//! - [`board`]: the board in pages (problems first; folder, state and
+//!   search filters; counts in the sidebar), "check all/down", and the
 //!   dashboard's down panel.
+//! - [`live`]: the board's live updates (only changed rows on screen).
 //! - [`host`]: a host's page (facts, chart, history) and its buttons (pause,
 //!   resume, acknowledge, maintenance, check now, delete).
 //! - [`forms`]: the add/edit host form, its validation and its handlers.
@@ -11,13 +12,15 @@
 //! - [`settings`]: the admin form of the ICMP settings.
 //!
 //! This module holds what they share: a host's state badge, the board row,
-//! number formats, and loading a host or answering 404.
+//! number formats, the latest round's figures, and loading a host or
+//! answering 404.
 
 pub mod board;
 pub mod csv;
 pub mod folders;
 pub mod forms;
 pub mod host;
+pub mod live;
 pub mod settings;
 
 use ispmon_projections::hosts::{self, HostRow};
@@ -61,13 +64,30 @@ pub(super) fn host_row(ctx: &Ctx, h: &HostRow, oob: bool) -> Markup {
             td { (state_badge(ctx, h)) }
             td { a href={ "/icmp/hosts/" (h.host_id) } { (h.name) } }
             td { code { (h.ip) } }
-            td.nowrap { (when(&h.state_since)) }
+            td.nowrap.wide-only { (when(&h.state_since)) }
             td.num { (fmt_ms(h.last_avg_ms)) }
             td.num { (fmt_loss(h.last_loss_pct)) }
-            td.small { @if let Some(by) = &h.acked_by { "✓ " (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
+            td.small.wide-only { @if let Some(by) = &h.acked_by { "✓ " (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
         }
     }
 }
 pub(super) async fn load(st: &AppState, id: &str) -> AppResult<HostRow> {
     st.find(id, hosts::get).await
+}
+
+/// Puts the latest round's RTT and loss (telemetry) on `rows`, where there
+/// is one; only these rows are looked up.
+pub(super) async fn with_latest(st: &AppState, rows: &mut [HostRow]) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids = rows.iter().map(|h| h.host_id.clone()).collect();
+    let latest = st.core.telemetry.latest_of(ids).await?;
+    for h in rows {
+        if let Some((_, loss, avg)) = latest.get(&h.host_id) {
+            h.last_loss_pct = Some(*loss);
+            h.last_avg_ms = *avg;
+        }
+    }
+    Ok(())
 }
