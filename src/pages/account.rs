@@ -113,8 +113,7 @@ async fn answer(
 ) -> AppResult<Response> {
     let (status, errors) = match result {
         Ok(()) => (StatusCode::OK, FormErrors::default()),
-        Err(e) if e.get("form").is_some() => (StatusCode::CONFLICT, e),
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => (e.status(), e),
     };
     if !ctx.htmx && errors.is_empty() && new_token.is_none() {
         return Ok(Redirect::to("/account").into_response());

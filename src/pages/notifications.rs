@@ -424,7 +424,7 @@ pub async fn save(
         deliveries: &d,
         failures: &fl,
     };
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, &v)).into_response())
+    Ok((errors.status(), page(&ctx, &v)).into_response())
 }
 
 /// The secret reference for `value`: the stored one when it holds the same
