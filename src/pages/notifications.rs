@@ -4,7 +4,6 @@
 //! token and only the origin of the URL.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use ispmon_events::notify_settings::{
