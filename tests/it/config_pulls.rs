@@ -63,6 +63,21 @@ async fn the_last_attempt_and_its_transcript_survive_a_restart() {
         let r = noc.post_form(&format!("/devices/{id}/pull"), &[]).await;
         assert!(r.text().await.unwrap().contains(expect));
     }
+    // "Pull now" was the scheduler's config-pull job over this one device,
+    // and the version it stored is the operator's doing in the log.
+    let job = app.state.scheduler.status()["config-pull"].clone();
+    assert_eq!(job.last_scope, Some(ispmon_scheduler::Scope::One(id.clone())));
+    assert_eq!(job.runs, 2);
+    let events = app.state.core.store.since(0, 10_000).await.unwrap();
+    let stored = events
+        .iter()
+        .find(|e| e.event_type == "ConfigVersionStored")
+        .expect("a ConfigVersionStored event");
+    assert!(
+        stored.metadata.contains("\"actor_login\":\"noc-"),
+        "{}",
+        stored.metadata
+    );
     let (_, before) = noc.get_text(&format!("/devices/{id}")).await;
     assert!(before.contains("Last session transcript"), "{before}");
     let data = app.stop().await;
@@ -453,7 +468,7 @@ async fn the_jobs_page_lists_the_scheduled_jobs_and_runs_one_now() {
     let admin = app.login_as(Role::Admin).await;
     let (status, page) = admin.get_text("/admin/jobs").await;
     assert_eq!(status, 200);
-    for job in ["config-pull", "icmp-sweep"] {
+    for job in ["config-pull", "folder-deletion", "icmp-sweep"] {
         assert!(
             page.contains(&format!(r#"data-job="{job}""#)),
             "{job} listed"
