@@ -248,15 +248,7 @@ impl Telemetry {
         let mut s = conn.prepare_cached(
             "SELECT device_id, at, outcome, duration_ms, transcript FROM pull_attempts",
         )?;
-        let rows = s.query_map([], |r| {
-            Ok(PullAttemptRow {
-                device_id: r.get(0)?,
-                at: r.get(1)?,
-                outcome: r.get(2)?,
-                duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
-                transcript: r.get(4)?,
-            })
-        })?;
+        let rows = s.query_map([], attempt_row)?;
         rows.collect()
     }
 
@@ -271,16 +263,7 @@ impl Telemetry {
             "SELECT device_id, at, outcome, duration_ms, transcript FROM pull_attempts
              WHERE device_id = ?1",
         )?;
-        s.query_row([device_id], |r| {
-            Ok(PullAttemptRow {
-                device_id: r.get(0)?,
-                at: r.get(1)?,
-                outcome: r.get(2)?,
-                duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
-                transcript: r.get(4)?,
-            })
-        })
-        .optional()
+        s.query_row([device_id], attempt_row).optional()
     }
 
     /// Runs `f` on the connection (for the [`lease`](crate::lease) table).
@@ -339,6 +322,17 @@ impl Telemetry {
         self.blocking(move |t| t.pull_attempt_blocking(&device_id))
             .await
     }
+}
+
+/// A `pull_attempts` row (`device_id, at, outcome, duration_ms, transcript`).
+fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PullAttemptRow> {
+    Ok(PullAttemptRow {
+        device_id: r.get(0)?,
+        at: r.get(1)?,
+        outcome: r.get(2)?,
+        duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
+        transcript: r.get(4)?,
+    })
 }
 
 fn loss(sent: i64, received: i64) -> f64 {

@@ -22,7 +22,7 @@ use ispmon_events::device::DeviceCommand;
 use ispmon_events::Metadata;
 
 use crate::cli::session::{
-    CliError, Credentials, HostKeyCheck, SessionLimiter, Target, Timeouts, TransportKind,
+    CliError, Credentials, Exec, HostKeyCheck, SessionLimiter, Target, Timeouts, TransportKind,
 };
 use crate::cli::{CliConnector, Dialect};
 use crate::lease::Leases;
@@ -355,6 +355,19 @@ impl Puller {
         }
     }
 
+    /// One command in a session (under the session limits), with the
+    /// transcript, our secrets masked.
+    async fn run_one(&self, d: &PullTarget, s: &Session, command: &str) -> (Exec, String) {
+        let _permit = self.limiter.acquire(&d.device_id).await;
+        let commands = [command];
+        let run = self
+            .cli
+            .exec(&s.target, &s.creds, &s.host_key, &self.timeouts, &commands)
+            .await;
+        let transcript = scrub(&run.transcript.render(), &s.creds.secrets());
+        (run, transcript)
+    }
+
     /// Pulls one device's config, under its lease.
     #[tracing::instrument(name = "config_pull", skip(self, d, meta), fields(device = %d.name))]
     pub async fn pull(&self, d: &PullTarget, meta: &Metadata) -> Outcome {
@@ -391,14 +404,8 @@ impl Puller {
                 return (Outcome::Failed(reason), String::new());
             }
         };
-        let _permit = self.limiter.acquire(&d.device_id).await;
-        let command = [s.dialect.config_command()];
-        let run = self
-            .cli
-            .exec(&s.target, &s.creds, &s.host_key, &self.timeouts, &command)
-            .await;
+        let (run, transcript) = self.run_one(d, &s, s.dialect.config_command()).await;
         let secrets = s.creds.secrets();
-        let transcript = scrub(&run.transcript.render(), &secrets);
         let outputs = match run.outputs {
             Ok(o) => o,
             Err(e) => {
@@ -492,14 +499,8 @@ impl Puller {
             Ok(s) => s,
             Err(reason) => return (Err(reason), String::new()),
         };
-        let _permit = self.limiter.acquire(&d.device_id).await;
-        let command = [s.dialect.version_command()];
-        let run = self
-            .cli
-            .exec(&s.target, &s.creds, &s.host_key, &self.timeouts, &command)
-            .await;
+        let (run, transcript) = self.run_one(d, &s, s.dialect.version_command()).await;
         let secrets = s.creds.secrets();
-        let transcript = scrub(&run.transcript.render(), &secrets);
         match run.outputs {
             Ok(out) => {
                 self.record_host_key(d, run.host_key.as_ref(), meta).await;
