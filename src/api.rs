@@ -40,16 +40,7 @@ impl IntoResponse for ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        let status = e.status();
-        let message = match e {
-            AppError::BadRequest(m) | AppError::Rejected(m) | AppError::TooMany(m) => m,
-            AppError::Internal(err) => {
-                tracing::error!(error = ?err, "internal error");
-                "internal error; it has been logged".to_string()
-            }
-            other => other.to_string(),
-        };
-        ApiError(status, message)
+        ApiError(e.status(), e.public_message())
     }
 }
 
@@ -69,7 +60,7 @@ fn number(name: &str, v: Option<&str>, default: u64, max: u64) -> AppResult<u64>
 pub async fn events(
     State(st): State<AppState>,
     Query(q): Query<EventsQuery>,
-) -> AppResult<Json<Value>> {
+) -> Result<Json<Value>, ApiError> {
     let since = number("since", q.since.as_deref(), 0, u64::MAX)?;
     let limit = number("limit", q.limit.as_deref(), 100, 1000)?.max(1) as usize;
     let events = st

@@ -78,7 +78,19 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let text = match &self {
+        let text = self.public_message();
+        let body = maud::html! {
+            div.error-box role="alert" { (text) }
+        };
+        (status, body).into_response()
+    }
+}
+
+impl AppError {
+    /// What the client is told (pages and the API alike); an internal cause
+    /// is logged here, once, and never sent.
+    pub fn public_message(&self) -> String {
+        match self {
             AppError::BadRequest(m) | AppError::Rejected(m) | AppError::TooMany(m) => m.clone(),
             AppError::Invalid(errors) => errors
                 .iter()
@@ -100,11 +112,7 @@ impl IntoResponse for AppError {
                 tracing::error!(error = ?e, "internal error");
                 "Something went wrong on our side; it has been logged.".to_string()
             }
-        };
-        let body = maud::html! {
-            div.error-box role="alert" { (text) }
-        };
-        (status, body).into_response()
+        }
     }
 }
 
