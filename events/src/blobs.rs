@@ -239,7 +239,9 @@ mod tests {
         let other = BlobStore::open(&dir.path().join("x")).unwrap();
         let h2 = other.put(b"something else").unwrap();
         fs::copy(other.path(&h2), store.path(&h)).unwrap();
-        assert!(store.get(&h).is_err());
+        let err = store.get(&h).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(err.to_string(), format!("blob {h} is corrupt"));
         store.remove(&h).unwrap();
         assert_eq!(store.get(&h).unwrap(), None);
     }

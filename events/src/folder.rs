@@ -199,7 +199,14 @@ mod tests {
             ])
             .when(FolderCommand::Delete)
             .then_expect_error(FolderError::NotFound);
-        assert!(parse_name("  ").is_err());
+        assert_eq!(
+            parse_name("  "),
+            Err("a folder name must be 1 to 64 characters")
+        );
+        assert_eq!(
+            parse_name(&"x".repeat(65)),
+            Err("a folder name must be 1 to 64 characters")
+        );
         assert_eq!(parse_name(" Core ").unwrap(), "Core");
     }
 

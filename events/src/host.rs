@@ -841,16 +841,23 @@ mod tests {
     fn details_and_addresses_are_validated() {
         assert_eq!(parse_ip(" ::1 ").unwrap(), "::1");
         assert_eq!(parse_ip("127.0.0.1").unwrap(), "127.0.0.1");
-        assert!(parse_ip("300.1.1.1").is_err());
-        assert!(HostDetails::parse("", None, None, "", "").is_err());
+        assert_eq!(
+            parse_ip(" 300.1.1.1 "),
+            Err("'300.1.1.1' is not an IPv4 or IPv6 address".to_string())
+        );
+        assert_eq!(
+            HostDetails::parse(" ", None, None, "", "").unwrap_err(),
+            ("name", "a name must be 1 to 100 characters".to_string())
+        );
         let d = HostDetails::parse(" sw1 ", Some(" ".into()), None, "", "Core, core lab").unwrap();
         assert_eq!(d.tags, vec!["core", "lab"]);
         assert_eq!(d.folder, None);
         assert_eq!(
-            HostDetails::parse("x", None, None, "", "bad/tag")
-                .unwrap_err()
-                .0,
-            "tags"
+            HostDetails::parse("x", None, None, "", "bad/tag").unwrap_err(),
+            (
+                "tags",
+                "tag 'bad/tag': up to 32 letters, digits, '-', '_' or '.'".to_string()
+            )
         );
     }
 

@@ -302,17 +302,31 @@ mod tests {
 
     #[test]
     fn urls_must_be_http_with_a_host_and_no_credentials() {
-        assert!(check_http_url("http://127.0.0.1:8080/hook").is_ok());
-        assert!(check_http_url("HTTPS://hooks.example.net/a?b=c").is_ok());
-        assert!(check_http_url("http://[::1]:9000/x").is_ok());
-        assert!(check_http_url("ftp://example.net/").is_err());
-        assert!(check_http_url("http://").is_err());
-        assert!(check_http_url("http:///path").is_err());
-        assert!(check_http_url("http://a b/").is_err());
-        assert!(check_http_url("http://user:pw@example.net/").is_err());
-        assert!(check_http_url("http://example.net:99999/").is_err());
-        assert!(check_http_url("http://exa<mple.net/").is_err());
-        assert!(check_http_url("not a url").is_err());
+        assert_eq!(check_http_url("http://127.0.0.1:8080/hook"), Ok(()));
+        assert_eq!(check_http_url("HTTPS://hooks.example.net/a?b=c"), Ok(()));
+        assert_eq!(check_http_url("http://[::1]:9000/x"), Ok(()));
+        for (url, message) in [
+            ("ftp://example.net/", "must start with http:// or https://"),
+            ("notaurl", "must start with http:// or https://"),
+            ("http://", "the URL needs a host name"),
+            ("http:///path", "the URL needs a host name"),
+            ("http://a b/", "a URL cannot contain spaces"),
+            ("not a url", "a URL cannot contain spaces"),
+            (
+                "http://user:pw@example.net/",
+                "user names and passwords in the URL are not allowed",
+            ),
+            ("http://example.net:99999/", "'99999' is not a valid port"),
+            ("http://example.net:0/", "'0' is not a valid port"),
+            (
+                "http://exa<mple.net/",
+                "'exa<mple.net' is not a valid host name",
+            ),
+            ("http://[::1/", "an IPv6 address must be closed with ']'"),
+            ("http://[nope]/", "'nope' is not an IPv6 address"),
+        ] {
+            assert_eq!(check_http_url(url), Err(message.to_string()), "{url}");
+        }
     }
 
     #[test]
@@ -328,19 +342,36 @@ mod tests {
             webhook_url: Some("https://hooks.example.net/T0/B0/secret".into()),
             ..Default::default()
         });
-        assert_eq!(clear.len(), 1, "{clear:?}");
-        assert!(clear[0].1.contains("sealed"));
+        assert_eq!(
+            clear,
+            [(
+                "webhook_url",
+                "a webhook URL is kept sealed: settings carry its reference".to_string()
+            )]
+        );
         let with_path = change(NotifySettingsValues {
             webhook_url_ref: Some(SecretRef("w".into())),
             webhook_target: Some("https://hooks.example.net/T0/secret".into()),
             ..Default::default()
         });
-        assert!(with_path[0].1.contains("origin only"), "{with_path:?}");
+        assert_eq!(
+            with_path,
+            [(
+                "webhook_url",
+                "the shown target is the URL's origin only".to_string()
+            )]
+        );
         let half = change(NotifySettingsValues {
             webhook_url_ref: Some(SecretRef("w".into())),
             ..Default::default()
         });
-        assert!(half[0].1.contains("go together"), "{half:?}");
+        assert_eq!(
+            half,
+            [(
+                "webhook_url",
+                "a sealed webhook URL and its origin go together".to_string()
+            )]
+        );
 
         assert_eq!(
             origin_of("HTTPS://hooks.example.net:8443/T0/B0/x?token=y#f"),
@@ -361,12 +392,13 @@ mod tests {
 
     #[test]
     fn chat_ids_are_numbers_or_channel_names() {
-        assert!(check_chat_id("12345").is_ok());
-        assert!(check_chat_id("-1001234567890").is_ok());
-        assert!(check_chat_id("@ispmon_noc").is_ok());
-        assert!(check_chat_id("@ab").is_err());
-        assert!(check_chat_id("-").is_err());
-        assert!(check_chat_id("12a").is_err());
+        for good in ["12345", "-1001234567890", "@ispmon_noc"] {
+            assert_eq!(check_chat_id(good), Ok(()), "{good}");
+        }
+        let message = "a chat id is a number (e.g. -1001234567890) or @channelname";
+        for bad in ["@ab", "-", "12a", "", "@1abcde"] {
+            assert_eq!(check_chat_id(bad), Err(message.to_string()), "{bad}");
+        }
     }
 
     #[test]
@@ -383,8 +415,19 @@ mod tests {
         let NotifySettingsError::Invalid(fields) = err else {
             panic!("expected field errors");
         };
-        let names: Vec<_> = fields.iter().map(|(f, _)| *f).collect();
-        assert_eq!(names, vec!["webhook_url", "telegram_chat_id"]);
+        assert_eq!(
+            fields,
+            [
+                (
+                    "webhook_url",
+                    "must start with http:// or https://".to_string()
+                ),
+                (
+                    "telegram_chat_id",
+                    "a chat id is needed to send to Telegram".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

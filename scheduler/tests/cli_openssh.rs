@@ -376,7 +376,13 @@ async fn a_private_key_logs_in_through_real_openssh() {
             .arg("-f")
             .arg(&path));
         authorized.push_str(&std::fs::read_to_string(path.with_extension("pub")).unwrap());
-        keys.push(std::fs::read_to_string(&path).unwrap());
+        let listing = run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&path));
+        let fp = listing
+            .split_whitespace()
+            .nth(1)
+            .expect("ssh-keygen -l prints bits, fingerprint, comment")
+            .to_owned();
+        keys.push((std::fs::read_to_string(&path).unwrap(), fp));
     }
     let authorized_path = dir.path().join("authorized_keys");
     std::fs::write(&authorized_path, authorized).unwrap();
@@ -390,8 +396,13 @@ async fn a_private_key_logs_in_through_real_openssh() {
         dialect: Dialect::CiscoIos,
         legacy_ssh: false,
     };
-    for key in &keys {
-        assert!(ispmon_scheduler::cli::ssh::check_private_key(key).is_ok());
+    assert_eq!(keys.len(), 2, "an ed25519 and an RSA key");
+    for (key, fp) in &keys {
+        assert_eq!(
+            ispmon_scheduler::cli::ssh::check_private_key(key).as_ref(),
+            Ok(fp),
+            "the key check reports the fingerprint ssh-keygen shows"
+        );
         let creds = Credentials {
             login: USER.into(),
             password: "not-the-password".into(),
@@ -407,8 +418,21 @@ async fn a_private_key_logs_in_through_real_openssh() {
         )
         .await;
         let rendered = e.transcript.render();
-        assert!(e.outputs.is_ok(), "{:?}\n{rendered}", e.outputs);
-        assert!(rendered.contains("public key authentication"), "{rendered}");
+        let outputs = e.outputs.unwrap_or_else(|err| panic!("{err}\n{rendered}"));
+        assert!(
+            outputs[0].contains(&format!("Version {},", device.state.firmware))
+                && outputs[0].contains(&format!("{} uptime is", device.state.hostname)),
+            "show version answers with this device's version:\n{}",
+            outputs[0]
+        );
+        assert!(
+            rendered.contains(&format!("public key authentication as {USER} ({fp})")),
+            "the transcript names the key by its fingerprint:\n{rendered}"
+        );
+        assert!(
+            !rendered.contains("password authentication"),
+            "the key alone logs in; the (wrong) password is never tried:\n{rendered}"
+        );
         assert!(
             !rendered.contains("PRIVATE KEY"),
             "the key is never in the transcript"
@@ -434,6 +458,13 @@ async fn a_private_key_logs_in_through_real_openssh() {
     )
     .await;
     assert_eq!(e.outputs, Err(CliError::AuthFailed));
+    let rendered = e.transcript.render();
+    let refused = rendered.find("public key refused");
+    let password = rendered.find(&format!("password authentication as {USER}"));
+    assert!(
+        matches!((refused, password), (Some(r), Some(p)) if r < p),
+        "the unknown key is refused, then the password is tried:\n{rendered}"
+    );
     assert!(ispmon_scheduler::cli::ssh::check_private_key("not a key")
         .unwrap_err()
         .contains("not a usable SSH private key"));

@@ -230,11 +230,24 @@ async fn admin_creates_a_user_and_switches_language(c: Client, base: String) {
     )
     .await;
     click(&c, r#"#new-user button[type="submit"]"#).await;
-    let row = wait_for(&c, r#"#users-table tr[data-login="browseruser"]"#).await;
-    let row_text = row.text().await.expect("row text");
-    assert!(
-        row_text.contains("auditor"),
-        "the new row shows the role: {row_text}"
+    wait_for(&c, r#"#users-table tr[data-login="browseruser"]"#).await;
+    assert_eq!(
+        text_of(
+            &c,
+            r#"#users-table tr[data-login="browseruser"] td:nth-child(1)"#
+        )
+        .await,
+        "browseruser",
+        "the new row shows the login"
+    );
+    assert_eq!(
+        text_of(
+            &c,
+            r#"#users-table tr[data-login="browseruser"] td:nth-child(2)"#
+        )
+        .await,
+        "auditor",
+        "the new row shows the chosen role in its role column"
     );
     assert_eq!(
         marker(&c).await,
@@ -346,7 +359,11 @@ async fn the_board_follows_a_state_change(c: Client, app: std::sync::Arc<TestApp
         json!(7),
         "the row changed without a reload"
     );
-    assert!(text_of(&c, &row).await.contains("up"));
+    assert_eq!(
+        text_of(&c, &format!("{row} td:first-child span.state.up")).await,
+        "up",
+        "the row's state badge now reads up"
+    );
     // The top of the board at laptop and at phone width.
     c.set_window_size(1366, 900).await.expect("laptop width");
     c.execute("window.scrollTo(0, 0);", vec![])
@@ -449,8 +466,16 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
             .expect("script runs");
         click(&c, "#pull-now").await;
         wait_for(&c, "#versions tbody tr").await;
-        let notice = text_of(&c, "#device .notice").await;
-        assert!(notice.contains("v1"), "{notice}");
+        assert_eq!(
+            text_of(&c, "#device .notice").await,
+            "New version stored: v1",
+            "the notice names the first stored version"
+        );
+        assert_eq!(
+            text_of(&c, "#versions tbody tr:first-child td:first-child").await,
+            "v1",
+            "the versions table lists v1"
+        );
         state.lock().unwrap().config.push_str("vlan 1000\n");
         click(&c, "#pull-now").await;
         c.wait()
@@ -468,7 +493,15 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
         wait_for(&c, "table.diff").await;
         let added = text_of(&c, "table.diff tr.add td.code").await;
         assert_eq!(added, "vlan 1000");
-        assert!(path_of(&c).await.ends_with("/diff"));
+        assert_eq!(path_of(&c).await, format!("/devices/{id}/diff"));
+        let url = c.current_url().await.expect("current url");
+        let mut compared: Vec<_> = url.query_pairs().into_owned().collect();
+        compared.sort();
+        assert_eq!(
+            compared,
+            [("a".into(), "1".into()), ("b".into(), "2".into())],
+            "the diff compares v1 with v2"
+        );
         save_screenshot(&c, "browser-diff.png").await;
     })
     .await;
