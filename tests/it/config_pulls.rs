@@ -66,7 +66,10 @@ async fn the_last_attempt_and_its_transcript_survive_a_restart() {
     // "Pull now" was the scheduler's config-pull job over this one device,
     // and the version it stored is the operator's doing in the log.
     let job = app.state.scheduler.status()["config-pull"].clone();
-    assert_eq!(job.last_scope, Some(ispmon_scheduler::Scope::One(id.clone())));
+    assert_eq!(
+        job.last_scope,
+        Some(ispmon_scheduler::Scope::One(id.clone()))
+    );
     assert_eq!(job.runs, 2);
     let events = app.state.core.store.since(0, 10_000).await.unwrap();
     let stored = events
