@@ -331,7 +331,16 @@ mod tests {
         assert!(queue(&mut a, 5, 9, &[row(7, "webhook")]).unwrap());
         assert!(!queue(&mut b, 5, 9, &[row(7, "telegram")]).unwrap());
         assert_eq!(checkpoint(&b).unwrap(), 9);
-        assert_eq!(deliveries(&b, 10).unwrap().len(), 1);
+        let queued: Vec<_> = deliveries(&b, 10)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.seq, d.channel, d.status))
+            .collect();
+        assert_eq!(
+            queued,
+            [(7, "webhook".to_string(), "pending".to_string())],
+            "only the first handle's row is queued"
+        );
     }
 
     #[test]
@@ -342,11 +351,16 @@ mod tests {
         let now = "2999-01-01T00:00:00.000000Z";
         let got = claim_due(&c, now, "2999-01-01T00:02:00.000000Z", 10).unwrap();
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].attempt, 1);
+        assert_eq!((got[0].seq, got[0].attempt), (1, 1));
         assert!(claim_due(&c, now, "x", 10).unwrap().is_empty());
         let later = "2999-01-01T00:03:00.000000Z";
         let again = claim_due(&c, later, "2999-01-01T00:05:00.000000Z", 10).unwrap();
-        assert_eq!(again[0].attempt, 2, "an expired lease is taken over");
+        assert_eq!(again.len(), 1);
+        assert_eq!(
+            (again[0].seq, again[0].attempt),
+            (1, 2),
+            "an expired lease is taken over"
+        );
         let late = Finished {
             ok: true,
             http_status: Some(200),
@@ -377,6 +391,22 @@ mod tests {
         .unwrap();
         let d = &deliveries(&c, 1).unwrap()[0];
         assert_eq!((d.status.as_str(), d.attempts), ("failed", 2));
-        assert_eq!(attempts(&c, true, 10).unwrap().len(), 1);
+        let failed: Vec<_> = attempts(&c, true, 10)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.channel, a.seq, a.attempt, a.ok, a.http_status, a.error))
+            .collect();
+        assert_eq!(
+            failed,
+            [(
+                "webhook".to_string(),
+                1,
+                2,
+                false,
+                Some(500),
+                Some("HTTP 500".to_string())
+            )],
+            "the failed attempt is listed with its status and error"
+        );
     }
 }

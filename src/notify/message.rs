@@ -233,10 +233,15 @@ mod tests {
     #[test]
     fn coming_up_is_told_only_after_a_problem() {
         let e = stored(8, &HostEvent::HostCameUp { sample: ok() });
-        assert!(matches!(
-            judge(&e, &host(HostState::Down)),
-            Verdict::Notify(_)
-        ));
+        let Verdict::Notify(t) = judge(&e, &host(HostState::Down)) else {
+            panic!("a host back up after being down is told");
+        };
+        assert_eq!(webhook_body(&t)["event"], "HostCameUp");
+        assert_eq!(webhook_body(&t)["state"], "up");
+        assert_eq!(
+            telegram_text(&t),
+            "🟢 core-1 (127.0.0.1) is UP since 2026-03-01 10:00:00 UTC — avg 1.3 ms"
+        );
         assert_eq!(judge(&e, &host(HostState::Pending)), Verdict::Ignore);
         assert_eq!(judge(&e, &host(HostState::Unreachable)), Verdict::Ignore);
     }

@@ -193,14 +193,34 @@ mod tests {
     #[test]
     fn server_errors_are_retried_and_client_errors_are_not() {
         assert_eq!(classify(204, None), Outcome::Delivered { status: 204 });
-        assert!(matches!(classify(500, None), Outcome::Retry { .. }));
-        assert!(matches!(classify(429, None), Outcome::Retry { .. }));
-        let p = classify(400, Some("Bad Request: chat not found".into()));
         assert_eq!(
-            p.error(),
-            Some("HTTP 400 Bad Request: Bad Request: chat not found")
+            classify(500, None),
+            Outcome::Retry {
+                status: Some(500),
+                error: "HTTP 500 Internal Server Error".into()
+            }
         );
-        assert!(matches!(p, Outcome::Permanent { .. }));
-        assert!(matches!(classify(301, None), Outcome::Permanent { .. }));
+        assert_eq!(
+            classify(429, None),
+            Outcome::Retry {
+                status: Some(429),
+                error: "HTTP 429 Too Many Requests".into()
+            }
+        );
+        assert_eq!(
+            classify(400, Some("Bad Request: chat not found".into())),
+            Outcome::Permanent {
+                status: Some(400),
+                error: "HTTP 400 Bad Request: Bad Request: chat not found".into()
+            }
+        );
+        assert_eq!(
+            classify(301, None),
+            Outcome::Permanent {
+                status: Some(301),
+                error: "HTTP 301 Moved Permanently".into()
+            },
+            "redirects are not followed"
+        );
     }
 }
