@@ -233,8 +233,13 @@ mod tests {
     fn a_bad_argument_is_named_by_its_position() {
         let args = vec!["127.0.0.1".to_string(), "not-an-ip".to_string()];
         let bad = parse_args(&args).unwrap_err();
-        assert_eq!(bad.len(), 1);
-        assert_eq!(bad[0].place, "argument 2");
+        assert_eq!(
+            bad,
+            vec![BadTarget {
+                place: "argument 2".into(),
+                text: "not-an-ip".into()
+            }]
+        );
     }
 
     #[test]

@@ -618,22 +618,55 @@ mod tests {
         assert_eq!(p.port, 23, "telnet default port");
         assert_eq!(p.roles, vec![DeviceRole::Switch]);
         assert_eq!(p.tags, vec!["core", "lab"]);
-        let bad = |f: fn(&mut ProfileInput), field: &str| {
+        let bad = |f: fn(&mut ProfileInput), field: &str, message: &str| {
             let mut i = input();
             f(&mut i);
             let e = DeviceProfile::parse(&i, ok, ok).unwrap_err();
-            assert_eq!(e.0, field, "{e:?}");
+            assert_eq!((e.0, e.1.as_str()), (field, message));
         };
-        bad(|i| i.name = " ".into(), "name");
-        bad(|i| i.address = "127.0.0.300".into(), "address");
-        bad(|i| i.address = "bad host!".into(), "address");
-        bad(|i| i.port = "70000".into(), "port");
-        bad(|i| i.transport = "rlogin".into(), "transport");
-        bad(|i| i.dialect = "".into(), "dialect");
-        bad(|i| i.roles = vec!["toaster".into()], "roles");
-        bad(|i| i.login = "".into(), "login");
+        bad(
+            |i| i.name = " ".into(),
+            "name",
+            "a device name must be 1 to 64 characters",
+        );
+        bad(
+            |i| i.address = "127.0.0.300".into(),
+            "address",
+            "“127.0.0.300” is neither an IP address nor a host name",
+        );
+        bad(
+            |i| i.address = "bad host!".into(),
+            "address",
+            "“bad host!” is neither an IP address nor a host name",
+        );
+        bad(
+            |i| i.address = " ".into(),
+            "address",
+            "an address is required",
+        );
+        bad(
+            |i| i.port = "70000".into(),
+            "port",
+            "the port must be a number from 1 to 65535",
+        );
+        bad(
+            |i| i.transport = "rlogin".into(),
+            "transport",
+            "the transport must be ssh or telnet",
+        );
+        bad(|i| i.dialect = "".into(), "dialect", "choose a dialect");
+        bad(
+            |i| i.roles = vec!["toaster".into()],
+            "roles",
+            "unknown role “toaster”",
+        );
+        bad(
+            |i| i.login = "".into(),
+            "login",
+            "a login of 1 to 64 characters is required",
+        );
         let e = DeviceProfile::parse(&input(), |_| Err("unknown dialect".into()), ok).unwrap_err();
-        assert_eq!(e.0, "dialect");
+        assert_eq!(e, ("dialect", "unknown dialect".to_string()));
         let mut i = input();
         i.pull_schedule = Some("every day".into());
         let e = DeviceProfile::parse(&i, ok, |_| Err("bad cron".into())).unwrap_err();

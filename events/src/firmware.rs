@@ -184,12 +184,22 @@ mod tests {
     fn firmware_is_uploaded_once_and_deleted_once() {
         assert_eq!(info().filename, "image.bin");
         assert_eq!(
-            FirmwareInfo::parse("", "a", "b", "c", "").unwrap_err().0,
-            "file"
+            FirmwareInfo::parse("", "a", "b", "c", "").unwrap_err(),
+            (
+                "file",
+                "choose a file (its name is at most 200 characters)".to_string()
+            )
         );
         assert_eq!(
-            FirmwareInfo::parse("f", "", "b", "c", "").unwrap_err().0,
-            "vendor"
+            FirmwareInfo::parse("a\"b.bin", "a", "b", "c", "").unwrap_err(),
+            (
+                "file",
+                "the file name contains characters that are not allowed".to_string()
+            )
+        );
+        assert_eq!(
+            FirmwareInfo::parse("f", "", "b", "c", "").unwrap_err(),
+            ("vendor", "the vendor is required".to_string())
         );
         TestFramework::<Firmware>::with(())
             .given_no_previous_events()

@@ -121,7 +121,15 @@ async fn the_runner_follows_appends_and_wait_for_reaches_them() {
         .read(|c| crate::users::by_login(c, "late"))
         .await
         .unwrap();
-    assert!(found.is_some());
+    let found = found.expect("the late user is in the view");
+    assert_eq!(
+        (
+            found.user_id.as_str(),
+            found.login.as_str(),
+            found.role.as_str()
+        ),
+        ("u9", "late", "noc")
+    );
     cancel.cancel();
 }
 

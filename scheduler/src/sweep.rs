@@ -474,11 +474,21 @@ mod tests {
         *world.hosts.lock().unwrap() = vec![target("a", "127.0.0.1", None)];
         let s = Sweeper::new(world, Arc::new(Fake(Mutex::new(HashSet::new()))));
         s.running.lock().unwrap().insert(Scope::All);
+        let busy = s.run_once(Scope::All).await.unwrap_err();
+        assert_eq!(busy, SweepError::AlreadyRunning("all hosts".into()));
         assert_eq!(
-            s.run_once(Scope::All).await.unwrap_err(),
-            SweepError::AlreadyRunning("all hosts".into())
+            busy.to_string(),
+            "a check of all hosts is already running; wait for it to finish"
         );
-        assert!(s.run_once(Scope::Host("a".into())).await.is_ok());
-        assert!(s.run_once(Scope::Host("zzz".into())).await.is_err());
+        let one = s.run_once(Scope::Host("a".into())).await.unwrap();
+        assert_eq!(
+            (one.probed, one.answered),
+            (1, 0),
+            "host a alone is probed (and is silent)"
+        );
+        assert_eq!(
+            s.run_once(Scope::Host("zzz".into())).await.unwrap_err(),
+            SweepError::Failed("no active host zzz".into())
+        );
     }
 }

@@ -392,13 +392,31 @@ mod tests {
         }
         let raw = t.series_blocking("h", base, base + 3600).unwrap();
         assert_eq!(raw.len(), 10);
-        assert_eq!(raw[9].loss_pct, 100.0);
+        assert_eq!(
+            (raw[0].at, raw[0].avg_ms, raw[0].loss_pct),
+            (base, Some(1.0), 0.0)
+        );
+        assert_eq!(
+            (raw[9].at, raw[9].avg_ms, raw[9].loss_pct),
+            (base + 540, None, 100.0)
+        );
         let five = t.series_blocking("h", base, base + 3 * 24 * 3600).unwrap();
         assert_eq!(five.len(), 2, "10 minutes → two 5-minute buckets");
+        assert_eq!(five[0].at, base);
         assert_eq!(five[0].avg_ms, Some(3.0), "mean of 1..=5 ms");
+        assert_eq!(five[0].loss_pct, 0.0);
+        assert_eq!(five[1].at, base + 300);
+        assert_eq!(
+            five[1].avg_ms,
+            Some(7.5),
+            "mean of the four answered, 6..=9 ms"
+        );
         assert_eq!(five[1].loss_pct, 20.0, "one of five rounds lost");
         let hourly = t.series_blocking("h", base, base + 60 * 24 * 3600).unwrap();
         assert_eq!(hourly.len(), 1);
+        assert_eq!(hourly[0].at, base);
+        assert_eq!(hourly[0].avg_ms, Some(5.0), "mean of 1..=9 ms");
+        assert_eq!(hourly[0].loss_pct, 10.0);
         assert_eq!(hourly[0].min_ms, Some(1.0));
         assert_eq!(hourly[0].max_ms, Some(9.0));
         let latest = t.latest_blocking().unwrap();

@@ -195,6 +195,7 @@ mod tests {
     #[tokio::test]
     async fn a_fleet_listens_on_consecutive_loopback_ports_and_stops_on_drop() {
         let fleet = Fleet::mixed(4).await.unwrap();
+        assert_eq!(fleet.devices.len(), 4);
         let ports: Vec<u16> = fleet.devices.iter().map(|d| d.port()).collect();
         for w in ports.windows(2) {
             assert_eq!(w[1], w[0] + 1);

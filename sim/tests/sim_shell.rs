@@ -34,7 +34,13 @@ fn a_cisco_shell_answers_show_version_and_exits() {
     assert!(out.status.success(), "exit status {:?}", out.status);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("sw-lenina-1>show version"), "{text}");
-    assert!(text.contains("Cisco IOS Software"), "{text}");
+    assert!(
+        text.contains(
+            "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE5,"
+        ),
+        "the sample device's own version: {text}"
+    );
+    assert!(text.contains("sw-lenina-1 uptime is "), "{text}");
 }
 
 #[test]

@@ -95,8 +95,14 @@ mod tests {
             assert!(t.blocked("anna", "127.0.0.1").is_none());
             t.failed("anna", "127.0.0.1");
         }
-        assert!(t.blocked("anna", "127.0.0.9").is_some());
-        assert!(t.blocked("boris", "127.0.0.9").is_none());
+        let wait = t
+            .blocked("Anna", "127.0.0.9")
+            .expect("anna is blocked from any IP, whatever the case");
+        assert!(
+            wait > Duration::from_secs(14 * 60) && wait <= Duration::from_secs(15 * 60),
+            "the wait is the rest of the 15-minute window: {wait:?}"
+        );
+        assert_eq!(t.blocked("boris", "127.0.0.9"), None);
     }
 
     #[test]
@@ -105,7 +111,13 @@ mod tests {
         for i in 0..3 {
             t.failed(&format!("u{i}"), "127.0.0.5");
         }
-        assert!(t.blocked("someone", "127.0.0.5").is_some());
-        assert!(t.blocked("someone", "127.0.0.6").is_none());
+        let wait = t
+            .blocked("someone", "127.0.0.5")
+            .expect("the IP is blocked for any login");
+        assert!(
+            wait > Duration::from_secs(59) && wait <= Duration::from_secs(60),
+            "the wait is the rest of the window: {wait:?}"
+        );
+        assert_eq!(t.blocked("someone", "127.0.0.6"), None);
     }
 }

@@ -68,9 +68,19 @@ mod tests {
         let (id, full, hash) = new_api_token();
         let (pid, secret) = parse_api_token(&full).unwrap();
         assert_eq!(pid, id);
+        assert_eq!(id.len(), 16);
+        assert_eq!(full, format!("ispm_{id}_{secret}"));
+        assert!(secret.len() >= 20, "a long random secret: {secret}");
         assert_eq!(api_secret_hash(secret), hash);
-        assert!(parse_api_token("ispm_short_x").is_none());
-        assert!(parse_api_token("Bearer nonsense").is_none());
+        assert_ne!(hash, secret, "only the hash is sealed, never the secret");
+        assert_ne!(new_api_token().1, full, "every token is new");
+        assert_eq!(
+            parse_api_token("ispm_0123456789abcdef_se_cret"),
+            Some(("0123456789abcdef", "se_cret"))
+        );
+        assert_eq!(parse_api_token("ispm_short_x"), None);
+        assert_eq!(parse_api_token("ispm_0123456789abcdef_"), None, "no secret");
+        assert_eq!(parse_api_token("Bearer nonsense"), None);
     }
 
     #[test]
@@ -79,6 +89,16 @@ mod tests {
         let k2 = [2u8; 32];
         assert_ne!(csrf_for(&k1, "a"), csrf_for(&k1, "b"));
         assert_ne!(csrf_for(&k1, "a"), csrf_for(&k2, "a"));
-        assert!(same(&csrf_for(&k1, "a"), &csrf_for(&k1, "a")));
+        let token = csrf_for(&k1, "a");
+        assert!(
+            same(&token, &csrf_for(&k1, "a")),
+            "the same session's token again"
+        );
+        assert!(!same(&token, &csrf_for(&k1, "b")));
+        assert!(
+            !same(&token, &token[1..]),
+            "a shorter token is not the same"
+        );
+        assert!(!same(&token, ""));
     }
 }

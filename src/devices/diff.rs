@@ -84,8 +84,11 @@ mod tests {
             .iter()
             .filter(|l| l.kind == LineKind::Removed)
             .collect();
+        assert_eq!(removed.len(), 1, "{h:?}");
         assert_eq!(removed[0].text, "c");
         assert_eq!(removed[0].old_no, Some(3));
+        let replaced = h[0].iter().find(|l| l.kind == LineKind::Added).unwrap();
+        assert_eq!((replaced.text.as_str(), replaced.new_no), ("C", Some(3)));
         let added = h[1].iter().find(|l| l.kind == LineKind::Added).unwrap();
         assert_eq!((added.text.as_str(), added.new_no), ("i", Some(9)));
         let u = unified(old, new, "v1", "v2");

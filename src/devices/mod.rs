@@ -375,18 +375,34 @@ mod tests {
 
     #[test]
     fn crons_and_dialects_are_checked_with_clear_messages() {
-        assert!(cron_ok("0 3 * * *").is_ok());
-        assert!(cron_ok("*/15 * * * *").is_ok());
-        assert!(cron_ok("0 0 3 * * *").is_ok(), "with seconds");
-        let e = cron_ok("nightly").unwrap_err();
-        assert!(e.contains("5 fields"), "{e}");
-        assert!(cron_ok("61 * * * *").is_err());
-        assert!(next_run("0 3 * * *").unwrap().ends_with("T03:00:00Z"));
-        assert!(dialect_ok("cisco-ios").is_ok());
-        let e = dialect_ok("junos").unwrap_err();
+        assert_eq!(cron_ok("0 3 * * *"), Ok(()));
+        assert_eq!(cron_ok("*/15 * * * *"), Ok(()));
+        assert_eq!(cron_ok("0 0 3 * * *"), Ok(()), "with seconds");
+        assert_eq!(
+            cron_ok("nightly"),
+            Err("“nightly” is not a cron expression: it needs 5 fields (minute hour day month weekday)".to_string())
+        );
+        let e = cron_ok("61 * * * *").unwrap_err();
         assert!(
-            e.contains("unknown dialect") && e.contains("mikrotik"),
+            e.starts_with("“61 * * * *” is not a valid cron expression: "),
             "{e}"
+        );
+        let next = next_run("0 3 * * *").unwrap();
+        let next = chrono::DateTime::parse_from_rfc3339(&next).unwrap();
+        let ahead = next.signed_duration_since(chrono::Utc::now());
+        assert!(
+            ahead > chrono::Duration::zero() && ahead <= chrono::Duration::hours(24),
+            "the next 03:00 is within a day: {next}"
+        );
+        assert_eq!(next.format("%H:%M:%S").to_string(), "03:00:00");
+        assert_eq!(dialect_ok("cisco-ios"), Ok(()));
+        assert_eq!(
+            dialect_ok("junos"),
+            Err(
+                "unknown dialect “junos” (known: huawei-smartax, huawei-vrp, cisco-ios, \
+                 dlink-des, zyxel, qtech, mikrotik)"
+                    .to_string()
+            )
         );
     }
 }

@@ -350,6 +350,13 @@ mod tests {
             parse_moment("2026-11-29", true).unwrap(),
             "2026-11-29T23:59:59.999999Z"
         );
-        assert!(parse_moment("yesterday", false).is_err());
+        assert_eq!(
+            parse_moment("2026-11-29", false).unwrap(),
+            "2026-11-29T00:00:00.000000Z"
+        );
+        assert_eq!(
+            parse_moment("yesterday", false),
+            Err("'yesterday' is not a date and time (use YYYY-MM-DD HH:MM, UTC)".to_string())
+        );
     }
 }

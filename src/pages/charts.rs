@@ -104,11 +104,34 @@ mod tests {
             },
         ];
         let svg = latency_chart(&pts, 0, 100, "no data").into_string();
-        assert!(svg.contains("<path d=\"M44.0,"), "{svg}");
-        assert!(svg.contains("class=\"band\""));
-        assert_eq!(svg.matches("class=\"loss\"").count(), 1);
-        assert!(svg.contains("4.0 ms"), "the scale tops at the highest max");
+        // Scale: 4 ms (the highest max) at y 8, 0 ms at y 132; x from 44 to 720.
+        assert!(
+            svg.contains(r#"<path d="M44.0,101.0 L720.0,39.0 " class="avg">"#),
+            "the average line joins the two answered points, skipping the lost one: {svg}"
+        );
+        assert!(
+            svg.contains(
+                r#"<polygon points="44.0,70.0 720.0,8.0 720.0,70.0 44.0,116.5" class="band">"#
+            ),
+            "the band runs along the maxima and back along the minima: {svg}"
+        );
+        assert_eq!(svg.matches(r#"class="loss""#).count(), 1, "{svg}");
+        assert!(
+            svg.contains(r#"<rect x="382.0" y="132.0" width="8.0" height="30.0" class="loss">"#),
+            "one full-height loss bar at the lost point: {svg}"
+        );
+        assert!(
+            svg.contains(r#"class="label">4.0 ms</text>"#),
+            "the scale tops at the highest max: {svg}"
+        );
+        assert!(!svg.contains("no data"), "{svg}");
         let empty = latency_chart(&[], 0, 100, "no data").into_string();
-        assert!(empty.contains("no data"));
+        assert!(empty.contains(r#"class="label">no data</text>"#), "{empty}");
+        for drawn in ["<path", "<polygon", "<rect"] {
+            assert!(
+                !empty.contains(drawn),
+                "nothing drawn without points: {empty}"
+            );
+        }
     }
 }

@@ -272,19 +272,38 @@ mod tests {
         let rows = check(csv, &existing).unwrap();
         let errs: Vec<(usize, Option<&str>)> =
             rows.iter().map(|r| (r.line, r.error.as_deref())).collect();
-        assert_eq!(errs[0], (2, None));
-        assert!(errs[1].1.unwrap().contains("exists"));
-        assert!(errs[2].1.unwrap().starts_with("dialect:"));
-        assert!(errs[3].1.unwrap().starts_with("password:"));
-        assert!(errs[4].1.unwrap().contains("repeated"));
-        assert!(errs[5].1.unwrap().starts_with("legacy_ssh:"));
-        assert!(check("name,address\nx,y\n", &existing)
-            .unwrap_err()
-            .contains("dialect"));
+        assert_eq!(
+            errs,
+            vec![
+                (2, None),
+                (3, Some("name: a device with this name exists")),
+                (
+                    4,
+                    Some(
+                        "dialect: unknown dialect “junos” (known: huawei-smartax, huawei-vrp, \
+                         cisco-ios, dlink-des, zyxel, qtech, mikrotik)"
+                    )
+                ),
+                (5, Some("password: a password is required")),
+                (6, Some("name: repeated in this file")),
+                (7, Some("legacy_ssh: “maybe” is not yes/no")),
+            ]
+        );
+        assert_eq!(rows[0].form.profile.roles, vec!["switch"]);
+        let missing = check("name,address\nx,y\n", &existing).unwrap_err();
         assert!(
-            check("name,address,dialect,login,password,colour\n", &existing)
-                .unwrap_err()
-                .contains("colour")
+            missing.starts_with(
+                "the header must name the columns; “dialect” is missing (columns: name,address,"
+            ),
+            "{missing}"
+        );
+        assert_eq!(
+            check("name,address,dialect,login,password,colour\n", &existing).unwrap_err(),
+            "unknown column “colour”".to_string()
+        );
+        assert_eq!(
+            check("name,address,dialect,login,password\n", &existing).unwrap_err(),
+            "the CSV has no rows".to_string()
         );
     }
 }

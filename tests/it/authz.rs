@@ -168,6 +168,13 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let mut failures = Vec::new();
     // /logout last: it ends the session.
     let mut routes: Vec<_> = permissions().iter().collect();
+    assert!(
+        routes.len() > 50,
+        "the permission table lists every route; only {} found",
+        routes.len()
+    );
+    let routes_len = routes.len();
+    let mut checked = 0;
     // Deletions late (the API's first, on the shared host), /logout last.
     routes.sort_by_key(|(m, p, _)| {
         (
@@ -247,11 +254,17 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
             } else {
                 status == 403
             };
+            checked += 1;
             if !ok {
                 failures.push(format!("{method} {path} as {role:?}: {status} {location}"));
             }
         }
     }
+    assert_eq!(
+        checked,
+        routes_len * sessions.len(),
+        "every route was tried as every role and anonymously"
+    );
     assert!(
         failures.is_empty(),
         "permission matrix violations:\n{}",

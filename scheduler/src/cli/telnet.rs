@@ -202,8 +202,13 @@ mod tests {
         assert_eq!((d1, d2, d3), (b"a".to_vec(), vec![], b"b".to_vec()));
         assert!(r2.is_empty());
         assert_eq!(r3, vec![IAC, DO, OPT_ECHO]);
-        let (d, _) = n.receive(&[IAC, SB, 24, 1, IAC, SE, b'x', IAC, IAC, b'y']);
+        let (d, r) = n.receive(&[IAC, SB, 24, 1, IAC, SE, b'x', IAC, IAC, b'y']);
         assert_eq!(d, vec![b'x', IAC, b'y']);
+        assert_eq!(
+            r,
+            Vec::<u8>::new(),
+            "a subnegotiation is skipped, not answered"
+        );
         assert_eq!(nvt_encode(&[1, IAC, 2]), vec![1, IAC, IAC, 2]);
     }
 

@@ -75,6 +75,15 @@ fn each_vendor_speaks_its_own_login_dialogue() {
 
 #[test]
 fn wrong_password_is_rejected_three_times_then_the_line_closes() {
+    let refusal = |kind| match kind {
+        Kind::HuaweiSmartax => "Username or password invalid.",
+        Kind::HuaweiVrp => "Error: Local authentication is rejected.",
+        Kind::CiscoIos => "% Login invalid",
+        Kind::Qtech => "% Bad username or password",
+        Kind::DlinkDes => "Fail!",
+        Kind::Zyxel => "Invalid user name or password.",
+        Kind::Mikrotik => "Login failed, incorrect username or password",
+    };
     for kind in Kind::ALL {
         let (spec, state, mut shell) = device(kind, 3);
         state.lock().unwrap().fault = Fault::WrongPassword;
@@ -86,6 +95,10 @@ fn wrong_password_is_rejected_three_times_then_the_line_closes() {
             assert!(
                 !text.contains('#') || kind == Kind::DlinkDes,
                 "{kind:?} attempt {attempt}: {text:?}"
+            );
+            assert!(
+                text.contains(refusal(kind)),
+                "{kind:?} attempt {attempt} is refused in the vendor's words: {text:?}"
             );
             if attempt < 3 {
                 assert_eq!(step, None, "{kind:?}");
@@ -252,7 +265,10 @@ fn faults_hang_disconnect_and_garbage() {
     let Some(Step::Write(junk)) = steps.last() else {
         panic!("{steps:?}")
     };
-    assert!(junk.iter().all(|b| !b.is_ascii_graphic()));
+    assert!(
+        !junk.is_empty() && junk.iter().all(|b| !b.is_ascii_graphic()),
+        "{junk:?}"
+    );
     let (text, _) = send(&mut shell, "display version\r\n");
     assert!(!text.contains('<') && !text.contains("VRP"));
 }

@@ -371,30 +371,45 @@ mod tests {
                     127.0.0.4,orphan,,127.9.9.9,,\n\
                     127.0.0.3,again,,,,\n";
         let rows = check(text, &existing).unwrap();
-        let errs: Vec<(usize, bool)> = rows.iter().map(|r| (r.line, r.error.is_some())).collect();
+        let errs: Vec<(usize, Option<&str>)> =
+            rows.iter().map(|r| (r.line, r.error.as_deref())).collect();
         assert_eq!(
             errs,
             vec![
-                (2, false),
-                (3, true),
-                (4, true),
-                (5, false),
-                (6, true),
-                (7, true)
+                (2, None),
+                (3, Some("'127.0.0.300' is not an IPv4 or IPv6 address")),
+                (4, Some("a host with address 127.0.0.1 exists")),
+                (5, None),
+                (
+                    6,
+                    Some("parent 127.9.9.9 is neither an existing host nor a good row above")
+                ),
+                (7, Some("address 127.0.0.3 appears twice in the file")),
             ]
         );
-        assert!(rows[1].error.as_ref().unwrap().contains("not an IPv4"));
-        assert!(rows[3]
-            .details
-            .as_ref()
-            .unwrap()
-            .notes
-            .contains("first, floor"));
-        assert_eq!(rows[3].details.as_ref().unwrap().tags, vec!["a", "b"]);
-        assert!(
-            check("name,ip\nx,127.0.0.1\n", &existing).is_err(),
+        let sw = rows[3].details.as_ref().unwrap();
+        assert_eq!(sw.name, "sw");
+        assert_eq!(
+            sw.notes, "first, floor",
+            "a quoted comma stays in the notes"
+        );
+        assert_eq!(sw.tags, vec!["a", "b"]);
+        assert_eq!(rows[3].folder, "Core");
+        assert_eq!(
+            rows[3].parent, "127.0.0.2",
+            "the good row above is a parent"
+        );
+        assert!(rows[1].details.is_none(), "a bad row carries no details");
+        let header = format!("the first line must be the header: {}", HEADER.join(","));
+        assert_eq!(
+            check("name,ip\nx,127.0.0.1\n", &existing).unwrap_err(),
+            header,
             "header checked"
         );
-        assert!(check("ip,name\n", &existing).is_err(), "no rows");
+        assert_eq!(
+            check("ip,name\n", &existing).unwrap_err(),
+            "the file has no rows below the header".to_string(),
+            "no rows"
+        );
     }
 }

@@ -290,9 +290,19 @@ Total matching items on slot 0 displayed = 1
 
         let a = "!Software Version V200R011C10SPC600\n!Last configuration was updated at 2024-05-01 10:00:00+03:00\n#\nsysname SW1\n#\nreturn\n";
         let b = "!Software Version V200R011C10SPC600\n!Last configuration was updated at 2024-05-02 11:11:11+03:00\n#\nsysname SW1\n#\nreturn\n";
+        assert_eq!(
+            vrp.normalise_config(a),
+            "!Software Version V200R011C10SPC600\n#\nsysname SW1\n#\nreturn\n",
+            "the last-updated comment is dropped"
+        );
         assert_eq!(vrp.normalise_config(a), vrp.normalise_config(b));
         let c = "{ <cr>|ont<K>|port<K>||<K> }:\n\n  Command:\n          display current-configuration\n[MA5600V800R018: 8103]\n#\n sysname OLT\nreturn\n";
         let d = "[MA5600V800R018: 8104]\n#\n sysname OLT\nreturn\n";
+        assert_eq!(
+            ax.normalise_config(d),
+            "#\n sysname OLT\nreturn\n",
+            "the version banner is dropped"
+        );
         assert_eq!(ax.normalise_config(c), ax.normalise_config(d));
     }
 }
