@@ -223,7 +223,8 @@ fn is_secret_keyword(lower: &str) -> bool {
 fn is_secret_qualifier(lower: &str) -> bool {
     matches!(
         lower,
-        "0" | "5"
+        "0" | "4"
+            | "5"
             | "6"
             | "7"
             | "8"
