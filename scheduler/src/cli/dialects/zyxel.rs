@@ -144,7 +144,8 @@ CPU       1              00:19:cb:00:00:00   Static
     fn a_password_after_a_type_number_is_masked_whatever_the_number() {
         let masked = Dialect::Zyxel.mask_secrets("hostname z1\nadmin-password 4 abc\n");
         assert_eq!(masked, "hostname z1\nadmin-password 4 <masked>\n");
-        let cisco = Dialect::CiscoIos.mask_secrets("enable secret 4 Tnhtc92DXBhelxjYk8LWJrPV36S2i4n\n");
+        let cisco =
+            Dialect::CiscoIos.mask_secrets("enable secret 4 Tnhtc92DXBhelxjYk8LWJrPV36S2i4n\n");
         assert_eq!(cisco, "enable secret 4 <masked>\n");
     }
 }
