@@ -1,9 +1,13 @@
 -- v2 of hosts.sql (replaces it; the changed schema rebuilds this view from
 -- the log on the next start). What changed, for the ICMP board in pages:
--- * board_rank, derived from state and paused (0 down, 1 unreachable,
---   2 degraded, 3 everything else, paused included), and two indexes in the
+-- * board_rank, kept by triggers from state and paused (0 down,
+--   1 unreachable, 2 degraded, 3 everything else, paused included; a plain
+--   column, since SQLite does not read a generated one from a covering
+--   index), and two indexes in the
 --   board's order (problems first, then by name and address), one of them
---   per folder: a page is an index range, never a sort of every host.
+--   per folder: a page is an index range, never a sort of every host. They
+--   carry state and paused, so every filter but the search reads only the
+--   index, and skipping to page 100 walks index entries, not rows.
 -- * host_counts, kept by triggers: hosts per folder and per bucket (the
 --   state, or 'paused'). The sidebar's counts and "of Z" read a handful of
 --   rows instead of counting 10,000.
@@ -26,18 +30,27 @@ CREATE TABLE hosts (
     acked_at        TEXT,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
-    board_rank      INTEGER GENERATED ALWAYS AS (
-        CASE WHEN paused THEN 3
-             WHEN state = 'down' THEN 0
-             WHEN state = 'unreachable' THEN 1
-             WHEN state = 'degraded' THEN 2
-             ELSE 3 END) VIRTUAL
+    board_rank      INTEGER NOT NULL DEFAULT 3
 );
-CREATE INDEX hosts_board ON hosts (board_rank, name COLLATE NOCASE, ip);
-CREATE INDEX hosts_board_by_folder ON hosts (folder_id, board_rank, name COLLATE NOCASE, ip);
+CREATE INDEX hosts_board ON hosts (board_rank, name COLLATE NOCASE, ip, state, paused);
+CREATE INDEX hosts_board_by_folder ON hosts (folder_id, board_rank, name COLLATE NOCASE, ip, state, paused);
 CREATE INDEX hosts_by_state ON hosts (state, state_since);
 CREATE INDEX hosts_by_parent ON hosts (parent_id);
 CREATE INDEX hosts_by_updated ON hosts (updated_at);
+CREATE TRIGGER hosts_rank_on_insert AFTER INSERT ON hosts
+WHEN NEW.paused = 0 AND NEW.state IN ('down', 'unreachable', 'degraded') BEGIN
+    UPDATE hosts SET board_rank = CASE WHEN NEW.paused THEN 3
+        WHEN NEW.state = 'down' THEN 0 WHEN NEW.state = 'unreachable' THEN 1
+        WHEN NEW.state = 'degraded' THEN 2 ELSE 3 END
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER hosts_rank_on_update AFTER UPDATE OF state, paused ON hosts
+WHEN OLD.state IS NOT NEW.state OR OLD.paused IS NOT NEW.paused BEGIN
+    UPDATE hosts SET board_rank = CASE WHEN NEW.paused THEN 3
+        WHEN NEW.state = 'down' THEN 0 WHEN NEW.state = 'unreachable' THEN 1
+        WHEN NEW.state = 'degraded' THEN 2 ELSE 3 END
+     WHERE rowid = NEW.rowid;
+END;
 CREATE TABLE host_counts (
     folder_key TEXT NOT NULL,
     bucket     TEXT NOT NULL,

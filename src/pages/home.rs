@@ -14,29 +14,31 @@ use crate::state::AppState;
 pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let l = ctx.locale;
     let actor = ctx.actor()?;
-    let users = st.core.views.read(ispmon_projections::users::count).await?;
-    let online = super::sessions::open_sessions(&st).await?;
     let show_sessions = ctx.can_get("/admin/sessions");
-    let down = if ctx.can_get("/icmp") {
-        Some(super::icmp::board::down_panel(&st, &ctx).await?)
-    } else {
-        None
-    };
-    let device_counts = if ctx.can_get("/devices") {
-        let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
-        Some(
-            st.core
-                .views
-                .read(move |c| {
-                    let (devices, failing) = ispmon_projections::devices::counts(c)?;
-                    let changes = ispmon_projections::devices::versions_since(c, &today)?;
-                    Ok((devices, failing, changes))
-                })
-                .await?,
-        )
-    } else {
-        None
-    };
+    let (show_down, show_devices) = (ctx.can_get("/icmp"), ctx.can_get("/devices"));
+    let now = ispmon_events::store::now_rfc3339();
+    let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
+    // One read for every panel from the read models.
+    let (users, online, down, device_counts) = st
+        .core
+        .views
+        .read(move |c| {
+            let users = ispmon_projections::users::count(c)?;
+            let online = ispmon_projections::sessions::open(c, &now)?;
+            let down = show_down
+                .then(|| super::icmp::board::down_panel_data(c))
+                .transpose()?;
+            let devices = if show_devices {
+                let (devices, failing) = ispmon_projections::devices::counts(c)?;
+                let changes = ispmon_projections::devices::versions_since(c, &today)?;
+                Some((devices, failing, changes))
+            } else {
+                None
+            };
+            Ok((users, online, down, devices))
+        })
+        .await?;
+    let down = down.map(|p| super::icmp::board::down_panel(&ctx, &p));
     let show_audit = ctx.can_get("/audit/events");
     let recent = if show_audit {
         st.core

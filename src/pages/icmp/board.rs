@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::folders::folder_forms;
 use super::forms::{host_form, HostForm};
-use super::{host_row, live, with_latest};
+use super::{apply_latest, host_row, live};
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Locale};
@@ -271,21 +271,22 @@ pub async fn board(
     let l = ctx.locale;
     let mut v = BoardView::parse(&q)?;
     let (filter, per, want) = (v.filter.clone(), v.per, v.page);
+    let tel = st.core.telemetry.clone();
     // One read: counts, folders, the total and the page, clamped to the
     // last page (hosts come and go while someone pages).
-    let (counts, folders, total, page, mut rows) = st
+    let (counts, folders, total, page, rows) = st
         .core
         .views
         .read(move |c| {
             let counts = hosts::board_counts(c)?;
             let total = hosts::total(c, &filter, &counts)?;
             let page = want.min(total.div_ceil(per).max(1));
-            let rows = hosts::page(c, &filter, per, (page - 1) * per)?;
+            let mut rows = hosts::page(c, &filter, per, (page - 1) * per)?;
+            apply_latest(&tel, &mut rows)?;
             Ok((counts, folder_views::list(c)?, total, page, rows))
         })
         .await?;
     v.page = page;
-    with_latest(&st, &mut rows).await?;
     let since = ispmon_events::store::now_rfc3339();
     let first = (page - 1) * per + 1;
     let body = html! {
@@ -340,29 +341,38 @@ pub async fn board(
     Ok(respond(&ctx, t(l, "icmp.title"), body))
 }
 
+/// What the dashboard's panel shows: the hosts down longest (at most
+/// `DOWN_PANEL_ROWS`) and how many are down or unreachable.
+pub struct DownPanel {
+    hosts: Vec<ispmon_projections::hosts::HostRow>,
+    count: usize,
+}
+
+/// Reads the panel's data (blocking: inside the dashboard's one read).
+pub fn down_panel_data(c: &rusqlite::Connection) -> rusqlite::Result<DownPanel> {
+    let count = hosts::board_counts(c)?.total(&FolderFilter::Any, StateFilter::Down);
+    Ok(DownPanel {
+        hosts: hosts::down(c, DOWN_PANEL_ROWS)?,
+        count,
+    })
+}
+
 /// The dashboard's panel: how many hosts are down or unreachable, the ones
 /// down longest (a bounded list) and a link to all of them on the board.
-pub async fn down_panel(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
+pub fn down_panel(ctx: &Ctx, p: &DownPanel) -> Markup {
     let l = ctx.locale;
-    let (down, n) = st
-        .core
-        .views
-        .read(|c| {
-            let n = hosts::board_counts(c)?.total(&FolderFilter::Any, StateFilter::Down);
-            Ok((hosts::down(c, DOWN_PANEL_ROWS)?, n))
-        })
-        .await?;
-    Ok(html! {
+    let (down, n) = (&p.hosts, p.count);
+    html! {
         h2 { a href="/icmp?state=down" { (t(l, "icmp.down_hosts")) " (" (n) ")" } }
         @if down.is_empty() { (notice(t(l, "icmp.all_up"))) } @else {
             table.data #down-hosts {
-                tbody { @for h in &down { (host_row(ctx, h, false)) } }
+                tbody { @for h in down { (host_row(ctx, h, false)) } }
             }
             @if n > down.len() {
                 p.small #down-more { a href="/icmp?state=down" { (t(l, "icmp.down_more")) " (" (n) ")" } }
             }
         }
-    })
+    }
 }
 
 #[derive(Deserialize)]

@@ -145,7 +145,7 @@ pub async fn changes(
         .filter(|u| *u > q.since.as_str())
         .unwrap_or(&q.since)
         .to_string();
-    let (mut shown, off): (Vec<HostRow>, Vec<HostRow>) = changed
+    let (shown, off): (Vec<HostRow>, Vec<HostRow>) = changed
         .into_iter()
         .partition(|h| on.contains(short_id(&h.host_id)));
     let fresh = off
@@ -153,7 +153,7 @@ pub async fn changes(
         .filter(|h| StateFilter::Problems.admits(&h.state, h.paused) && v.filter.admits(h))
         .count();
     let n = q.n.parse::<usize>().unwrap_or(0).saturating_add(fresh);
-    with_latest(&st, &mut shown).await?;
+    let shown = with_latest(&st, shown).await?;
     Ok(html! {
         (marker(&next, &v, &on_list.join(","), n))
         // Table rows must sit in a <template> to survive HTML parsing

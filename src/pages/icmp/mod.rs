@@ -24,11 +24,12 @@ pub mod live;
 pub mod settings;
 
 use ispmon_projections::hosts::{self, HostRow};
+use ispmon_scheduler::telemetry::Telemetry;
 use maud::{html, Markup};
 
 use super::components::when;
 use crate::auth::Ctx;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::t;
 use crate::state::AppState;
 
@@ -76,13 +77,13 @@ pub(super) async fn load(st: &AppState, id: &str) -> AppResult<HostRow> {
 }
 
 /// Puts the latest round's RTT and loss (telemetry) on `rows`, where there
-/// is one; only these rows are looked up.
-pub(super) async fn with_latest(st: &AppState, rows: &mut [HostRow]) -> AppResult<()> {
+/// is one; only these rows are looked up (blocking: inside a read).
+pub(super) fn apply_latest(tel: &Telemetry, rows: &mut [HostRow]) -> rusqlite::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let ids = rows.iter().map(|h| h.host_id.clone()).collect();
-    let latest = st.core.telemetry.latest_of(ids).await?;
+    let ids: Vec<String> = rows.iter().map(|h| h.host_id.clone()).collect();
+    let latest = tel.latest_of_blocking(&ids)?;
     for h in rows {
         if let Some((_, loss, avg)) = latest.get(&h.host_id) {
             h.last_loss_pct = Some(*loss);
@@ -90,4 +91,16 @@ pub(super) async fn with_latest(st: &AppState, rows: &mut [HostRow]) -> AppResul
         }
     }
     Ok(())
+}
+
+/// [`apply_latest`] on a blocking thread.
+pub(super) async fn with_latest(st: &AppState, rows: Vec<HostRow>) -> AppResult<Vec<HostRow>> {
+    let tel = st.core.telemetry.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut rows = rows;
+        apply_latest(&tel, &mut rows).map(|()| rows)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    Ok(rows)
 }

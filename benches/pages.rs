@@ -1,0 +1,381 @@
+//! Pages under load: a real server on 127.0.0.1 with a temp data dir and
+//! 10,000 hosts (added through the commands, then given a realistic mix of
+//! states and one round of telemetry each), and 64 concurrent keep-alive
+//! HTTP clients sharing one logged-in session, for a fixed time against each
+//! of: a static file of the same server (the reference), the dashboard, the
+//! board's first and last pages, and host pages. Prints requests per second,
+//! p50 and p99, their ratios to the static file, and the process's RSS
+//! before, at peak and after the load. Server and clients share the process
+//! (and the machine's 2 cores), so the RSS includes the clients' small share.
+//!
+//! Targets (DESIGN.md §5): p99 ≤ 20 ms for the board, the dashboard and the
+//! host page; RSS after the load < 150 MB.
+//!
+//! Run: `cargo bench --bench pages`. `BENCH_SECONDS=<s>` (default 5) sets
+//! each target's measuring time, `BENCH_HOSTS=<n>` the host count and
+//! `BENCH_ONLY=<text>` keeps the reference and the targets whose name has
+//! the text (for profiling one page).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use ispmon::app::Application;
+use ispmon::config::Settings;
+use ispmon::state::AppState;
+use ispmon_events::folder::FolderCommand;
+use ispmon_events::host::{HostCommand, HostDetails, Judgement, RoundSample};
+use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
+use ispmon_events::{Durability, Metadata, Source};
+
+const CLIENTS: usize = 64;
+const FOLDERS: usize = 20;
+const ADMIN_PASSWORD: &str = "bench-admin-password-1";
+const STATIC_FILE: &str = "/static/htmx-2.0.4.min.js";
+const P99_TARGET_MS: f64 = 20.0;
+const RSS_AFTER_TARGET_MB: f64 = 150.0;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// (VmRSS, VmHWM) of this process in MB.
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets VmHWM to the current RSS (Linux: `5` to clear_refs), so the peak
+/// printed is the load's, not the seeding's.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn sample(state: &str) -> RoundSample {
+    let answered = RoundSample {
+        sent: 1,
+        received: 1,
+        loss_pct: 0.0,
+        min_ms: Some(0.04),
+        avg_ms: Some(0.05),
+        max_ms: Some(0.06),
+        jitter_ms: Some(0.01),
+    };
+    match state {
+        "degraded" => RoundSample {
+            avg_ms: Some(450.0),
+            ..answered
+        },
+        "down" | "unreachable" => RoundSample {
+            received: 0,
+            loss_pct: 100.0,
+            min_ms: None,
+            avg_ms: None,
+            max_ms: None,
+            jitter_ms: None,
+            ..answered
+        },
+        _ => answered,
+    }
+}
+
+/// The state host `i` is given: 1 % down, 0.5 % unreachable, 1 % degraded,
+/// the rest up (every 97th is paused afterwards).
+fn state_of(i: usize) -> &'static str {
+    match i % 200 {
+        0 | 1 => "down",
+        2 => "unreachable",
+        3 | 4 => "degraded",
+        _ => "up",
+    }
+}
+
+/// Adds the hosts through the commands, in folders, then records one round
+/// for each (state changes through the commands, telemetry as the sweep
+/// writes it). Returns the host ids.
+async fn seed(st: &AppState, hosts: usize) -> Vec<String> {
+    let meta = Metadata::system(Source::Cli, "bench");
+    let core = &st.core;
+    let quiet = IcmpSettingsValues {
+        sweep_interval_s: 600,
+        ..Default::default()
+    };
+    core.commands
+        .icmp_settings(IcmpSettingsCommand::Change(quiet), &meta)
+        .await
+        .unwrap();
+    let mut folders = Vec::new();
+    for f in 0..FOLDERS {
+        let id = uuid::Uuid::new_v4().to_string();
+        let name = format!("site-{f:02}");
+        core.commands
+            .folder(&id, FolderCommand::Create { name }, &meta)
+            .await
+            .unwrap();
+        folders.push(id);
+    }
+    let ids: Vec<String> = (0..hosts)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let judgement = Judgement {
+        failed_rounds_before_down: 1,
+        loss_threshold_pct: 20.0,
+        latency_threshold_ms: 200.0,
+    };
+    futures::stream::iter(ids.iter().enumerate())
+        .map(|(i, id)| {
+            let (core, meta, folders) = (core.clone(), meta.clone(), &folders);
+            async move {
+                let details = HostDetails {
+                    name: format!("{}-{i:05}", ["sw", "olt", "nas", "ap"][i % 4]),
+                    folder: (i % 10 != 0).then(|| folders[i % FOLDERS].clone()),
+                    ..Default::default()
+                };
+                let ip = format!("127.1.{}.{}", i / 250, i % 250 + 1);
+                core.commands
+                    .host(id, HostCommand::Add { ip, details }, &meta)
+                    .await
+                    .unwrap();
+                let state = state_of(i);
+                let round = HostCommand::RecordRound {
+                    sample: sample(state),
+                    failed_rounds: u32::from(state == "down" || state == "unreachable"),
+                    parent_down: state == "unreachable",
+                    judgement,
+                };
+                core.commands.host(id, round, &meta).await.unwrap();
+                if i % 97 == 50 {
+                    core.commands
+                        .host(id, HostCommand::Pause, &meta)
+                        .await
+                        .unwrap();
+                }
+            }
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await;
+    let now = chrono::Utc::now().timestamp();
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), sample(state_of(i))))
+        .collect();
+    core.telemetry.record(now, rows).await.unwrap();
+    core.commands.settle().await;
+    ids
+}
+
+/// Logs in through the login form; the client keeps the session cookie.
+async fn log_in(http: &reqwest::Client, base: &str) {
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse(r#"input[name="_csrf"]"#).unwrap();
+    let csrf = doc
+        .select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("the login form has a CSRF field")
+        .to_string();
+    let r = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the bench logs in");
+}
+
+struct Outcome {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    bytes: usize,
+}
+
+/// `CLIENTS` tasks, each sending the next of `paths` as soon as its last
+/// answer is read, for `secs` after a one-second warm-up.
+async fn drive(http: &reqwest::Client, base: &str, paths: Arc<Vec<String>>, secs: f64) -> Outcome {
+    let run = |window: Duration, record: bool| {
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let (http, base, paths) = (http.clone(), base.to_string(), Arc::clone(&paths));
+                tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    let mut bytes = 0;
+                    let end = Instant::now() + window;
+                    let mut i = c * 7919;
+                    while Instant::now() < end {
+                        let path = &paths[i % paths.len()];
+                        i += 1;
+                        let t = Instant::now();
+                        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+                        let status = r.status().as_u16();
+                        let body = r.bytes().await.unwrap();
+                        assert_eq!(status, 200, "{path}");
+                        if record {
+                            lat.push(t.elapsed().as_micros() as u32);
+                            bytes = body.len();
+                        }
+                    }
+                    (lat, bytes)
+                })
+            })
+            .collect();
+        async move {
+            let t = Instant::now();
+            let mut all = Vec::new();
+            let mut bytes = 0;
+            for task in tasks {
+                let (lat, b) = task.await.unwrap();
+                all.extend(lat);
+                bytes = bytes.max(b);
+            }
+            (all, bytes, t.elapsed().as_secs_f64())
+        }
+    };
+    run(Duration::from_secs(1), false).await;
+    let (mut lat, bytes, elapsed) = run(Duration::from_secs_f64(secs), true).await;
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
+    Outcome {
+        rps: lat.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        bytes,
+    }
+}
+
+fn main() {
+    let hosts = env_num("BENCH_HOSTS", 10_000);
+    let secs = env_num("BENCH_SECONDS", 5) as f64;
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::new(dir.path().to_path_buf());
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.admin_password = Some(ADMIN_PASSWORD.into());
+    settings.durability = Durability::Normal;
+    let (base, ids, cancel) = server_rt.block_on(async {
+        let app = Application::build(settings).await.expect("app builds");
+        let base = format!("http://{}", app.local_addr());
+        let t = Instant::now();
+        let ids = seed(app.state(), hosts).await;
+        println!(
+            "seeded {hosts} hosts in {FOLDERS} folders (states, pauses, telemetry) in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        let cancel = app.cancel_token();
+        tokio::spawn(app.run_until_stopped());
+        (base, ids, cancel)
+    });
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("client")
+        .enable_all()
+        .build()
+        .unwrap();
+    let last_page = hosts.div_ceil(100);
+    let targets: Vec<(&str, Vec<String>)> = vec![
+        ("static file (reference)", vec![STATIC_FILE.to_string()]),
+        ("dashboard /", vec!["/".to_string()]),
+        ("board /icmp (page 1)", vec!["/icmp".to_string()]),
+        ("board, last page", vec![format!("/icmp?page={last_page}")]),
+        (
+            "host page /icmp/hosts/{id}",
+            ids.iter()
+                .step_by(7)
+                .map(|id| format!("/icmp/hosts/{id}"))
+                .collect(),
+        ),
+    ];
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let targets: Vec<_> = targets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (name, _))| *i == 0 || name.contains(only.as_str()))
+        .map(|(_, t)| t)
+        .collect();
+    client_rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(CLIENTS)
+            .build()
+            .unwrap();
+        log_in(&http, &base).await;
+        let (before, _) = rss_mb();
+        let peak_reset = reset_peak();
+        println!(
+            "{CLIENTS} clients, keep-alive, one session; {secs} s per target after 1 s of warm-up"
+        );
+        println!(
+            "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>9}",
+            "target", "rps", "p50 ms", "p99 ms", "rps÷static", "p99÷static", "KB/page"
+        );
+        let mut reference: Option<(f64, f64)> = None;
+        let mut pass = true;
+        for (name, paths) in targets {
+            let o = drive(&http, &base, Arc::new(paths), secs).await;
+            let (rps0, p990) = *reference.get_or_insert((o.rps, o.p99_ms));
+            println!(
+                "{:<28} {:>9.0} {:>8.2} {:>8.2} {:>10.3} {:>10.2} {:>9.1}",
+                name,
+                o.rps,
+                o.p50_ms,
+                o.p99_ms,
+                o.rps / rps0,
+                o.p99_ms / p990,
+                o.bytes as f64 / 1024.0
+            );
+            if !name.starts_with("static") && o.p99_ms > P99_TARGET_MS {
+                pass = false;
+            }
+        }
+        let (after, peak) = rss_mb();
+        // Allocators hand freed memory back after a short delay: once more,
+        // a second after the load (nothing else runs then).
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (idle, _) = rss_mb();
+        println!(
+            "RSS: before the load {before:.1} MB, peak {} {peak:.1} MB, right after {after:.1} MB, 1 s later {idle:.1} MB",
+            if peak_reset { "during the load" } else { "of the process (clear_refs not writable)" },
+        );
+        println!(
+            "targets: p99 ≤ {P99_TARGET_MS} ms (dashboard, board, host page): {}; RSS after < {RSS_AFTER_TARGET_MB} MB: {}",
+            if pass { "PASS" } else { "MISS" },
+            if idle < RSS_AFTER_TARGET_MB { "PASS" } else { "MISS" }
+        );
+    });
+    cancel.cancel();
+    drop(client_rt);
+    server_rt.shutdown_timeout(Duration::from_secs(5));
+}
