@@ -8,6 +8,9 @@
 //!
 //! Run: `cargo bench --bench config_pull` (`BENCH_DEVICES=n` to change 200).
 
+mod common;
+use common::rss_mb;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,21 +35,6 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(run());
-}
-
-/// (current RSS, peak RSS) of this process in MB.
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -16,6 +16,9 @@
 //! `BENCH_ONLY=<text>` keeps the reference and the targets whose name has
 //! the text (for profiling one page).
 
+mod common;
+use common::rss_mb;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,20 +43,6 @@ fn env_num(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// (VmRSS, VmHWM) of this process in MB.
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Resets VmHWM to the current RSS (Linux: `5` to clear_refs), so the peak

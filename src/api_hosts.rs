@@ -23,7 +23,7 @@ fn host_json(h: &HostRow) -> Value {
     json!({
         "id": h.host_id, "ip": h.ip, "name": h.name, "folder_id": h.folder_id,
         "parent_id": h.parent_id, "notes": h.notes,
-        "tags": h.tags.split(',').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+        "tags": h.tag_list(),
         "paused": h.paused, "state": h.state, "state_since": h.state_since,
         "acknowledged_by": h.acked_by, "ack_comment": h.ack_comment,
     })

@@ -68,12 +68,7 @@ impl FolderWorld for AppFolderWorld {
                             folder: None,
                             parent: h.parent_id.clone(),
                             notes: h.notes.clone(),
-                            tags: h
-                                .tags
-                                .split(',')
-                                .filter(|t| !t.is_empty())
-                                .map(String::from)
-                                .collect(),
+                            tags: h.tag_list(),
                         },
                     }
                 }

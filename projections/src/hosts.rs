@@ -140,6 +140,17 @@ pub struct HostRow {
     pub updated_at: String,
 }
 
+impl HostRow {
+    /// The tags as a list (the row keeps them comma-joined).
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
 const COLS: &str =
     "host_id, ip, name, folder_id, parent_id, notes, tags, paused, state, state_since, \
                     last_loss_pct, last_avg_ms, acked_by, ack_comment, updated_at";
