@@ -11,7 +11,7 @@
 //! - [`pages`]: one module per view (maud + htmx); [`api`]: `/api/v1`.
 //! - [`observe`]: request ids, logs, `/metrics`; [`error`]: `AppError`.
 //! - [`i18n`]: the en/ru catalog; [`static_files`]: embedded htmx and CSS.
-//! - [`demo`]: the demo data set.
+//! - [`demo`]: the demo data set; [`memo`]: caches of reads per data version.
 //! - The scheduler jobs' worlds (thin adapters of engines in
 //!   `ispmon-scheduler`): [`sweep_world`] (the ICMP sweep), [`devices`]'s
 //!   `pull` (config pulls), [`folder_deletion`].
@@ -43,6 +43,7 @@ pub mod devices;
 pub mod error;
 pub mod folder_deletion;
 pub mod i18n;
+pub mod memo;
 pub mod notify;
 pub mod observe;
 pub mod pages;

@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::memo::{DataVersion, Memo};
 
 use crate::auth::throttle::Throttle;
 use crate::config::Settings;
@@ -24,6 +27,28 @@ pub struct AppState {
     pub puller: Arc<crate::devices::pull::Puller>,
     /// Stored config texts, read from the blob store once.
     pub config_cache: crate::devices::ConfigCache,
+    /// What reads produced, per data version (see [`crate::memo`]).
+    pub memos: Arc<Memos>,
+}
+
+/// The memos of the guard and of the pages many people keep open.
+pub struct Memos {
+    /// Open sessions by id, as the guard reads them.
+    pub sessions: Memo<String, ispmon_projections::sessions::SessionRow>,
+    /// The board's shared part by language and URL.
+    pub board: Memo<String, crate::pages::icmp::board::BoardPart>,
+    /// The dashboard's panels by language and role.
+    pub dashboard: Memo<String, maud::Markup>,
+}
+
+impl Default for Memos {
+    fn default() -> Self {
+        Self {
+            sessions: Memo::new(4096, Duration::from_secs(10)),
+            board: Memo::new(64, Duration::from_secs(2)),
+            dashboard: Memo::new(16, Duration::from_secs(2)),
+        }
+    }
 }
 
 impl AppState {
@@ -59,6 +84,16 @@ impl AppState {
             scheduler: ispmon_scheduler::Scheduler::new(),
             puller,
             config_cache,
+            memos: Arc::new(Memos::default()),
+        }
+    }
+
+    /// The version of the data reads see now (read it before reading).
+    pub fn data_version(&self) -> DataVersion {
+        DataVersion {
+            views: self.core.views.position(),
+            events: self.core.store.head(),
+            telemetry: self.core.telemetry.generation(),
         }
     }
 

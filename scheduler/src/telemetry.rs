@@ -3,6 +3,7 @@
 //! raw rounds 48 h, 5-minute buckets 30 days, 1-hour buckets 2 years.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ispmon_events::host::RoundSample;
@@ -45,6 +46,9 @@ pub struct PullAttemptRow {
 pub struct Telemetry {
     conn: Arc<Mutex<Connection>>,
     last_prune: Arc<Mutex<i64>>,
+    /// Rounds recorded through this handle (and its clones): what caches of
+    /// pages showing the latest figures compare.
+    generation: Arc<AtomicU64>,
 }
 
 fn us(ms: Option<f64>) -> Option<i64> {
@@ -66,7 +70,14 @@ impl Telemetry {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             last_prune: Arc::new(Mutex::new(0)),
+            generation: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many rounds this process has recorded; moves after each one is
+    /// committed.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Records one round for many hosts at `at` (unix seconds), in one
@@ -126,6 +137,7 @@ impl Telemetry {
             }
         }
         tx.commit()?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         let mut last = self.last_prune.lock().expect("telemetry lock");
         if at - *last >= 3600 {
             *last = at;

@@ -221,14 +221,27 @@ async fn resolve_actor(
         return Ok(None);
     };
     let sid = tokens::session_id(token);
-    let lookup = sid.clone();
-    let row = st
-        .core
-        .views
-        .read(move |c| sessions::get(c, &lookup))
-        .await?;
+    // From memory while nothing has changed since the last read (a logout,
+    // a disabled user or a changed role is an event, which moves the
+    // version); expiry is checked on every request.
+    let version = st.data_version();
+    let s = match st.memos.sessions.get(&sid, version) {
+        Some(s) => s,
+        None => {
+            let lookup = sid.clone();
+            let row = st
+                .core
+                .views
+                .read(move |c| sessions::get(c, &lookup))
+                .await?;
+            let Some(s) = row else { return Ok(None) };
+            if s.ended_at.is_some() || s.user_disabled {
+                return Ok(None);
+            }
+            st.memos.sessions.put(sid.clone(), version, s)
+        }
+    };
     let now = ispmon_events::store::now_rfc3339();
-    let Some(s) = row else { return Ok(None) };
     if s.ended_at.is_some() || s.expires_at <= now || s.user_disabled {
         return Ok(None);
     }
@@ -237,8 +250,8 @@ async fn resolve_actor(
     };
     Ok(Some((
         Actor {
-            user_id: s.user_id,
-            login: s.login,
+            user_id: s.user_id.clone(),
+            login: s.login.clone(),
             role,
             session_id: Some(sid),
             via: Via::Session,

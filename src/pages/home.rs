@@ -14,11 +14,33 @@ use crate::state::AppState;
 pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     let l = ctx.locale;
     let actor = ctx.actor()?;
+    // What the panels show depends on the language and the role only (the
+    // greeting is the one personal line), so they are read and rendered
+    // once per change of the data, for everyone of that role.
+    let key = format!("{}/{}", l.as_str(), actor.role.as_str());
+    let version = st.data_version();
+    let panels = st
+        .memos
+        .dashboard
+        .get_or_load(key, version, || panels(&st, &ctx))
+        .await?;
+    let body = html! {
+        section #home hx-get="/" hx-trigger="every 10s" hx-select="#home" hx-swap="outerHTML" {
+            h1 { (t(l, "home.welcome")) ", " (actor.login) }
+            (*panels)
+        }
+    };
+    Ok(respond(&ctx, t(l, "home.title"), body))
+}
+
+/// Every panel the role may see, read in one read of the read models (and
+/// one of the log for the recent changes).
+async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
+    let l = ctx.locale;
     let show_sessions = ctx.can_get("/admin/sessions");
     let (show_down, show_devices) = (ctx.can_get("/icmp"), ctx.can_get("/devices"));
     let now = ispmon_events::store::now_rfc3339();
     let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
-    // One read for every panel from the read models.
     let (users, online, down, device_counts) = st
         .core
         .views
@@ -38,7 +60,7 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
             Ok((users, online, down, devices))
         })
         .await?;
-    let down = down.map(|p| super::icmp::board::down_panel(&ctx, &p));
+    let down = down.map(|p| super::icmp::board::down_panel(ctx, &p));
     let show_audit = ctx.can_get("/audit/events");
     let recent = if show_audit {
         st.core
@@ -51,33 +73,29 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     } else {
         Vec::new()
     };
-    let body = html! {
-        section #home hx-get="/" hx-trigger="every 10s" hx-select="#home" hx-swap="outerHTML" {
-            h1 { (t(l, "home.welcome")) ", " (actor.login) }
-            div.stats {
-                div.stat { span.n { (online.len()) } span { (t(l, "home.online")) } }
-                @if ctx.can_get("/admin/users") {
-                    a.stat href="/admin/users" { span.n { (users) } span { (t(l, "home.users")) } }
-                }
-                @if let Some((devices, failing, changes)) = device_counts {
-                    a.stat href="/devices" { span.n { (devices) } span { (t(l, "home.devices")) } }
-                    a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
-                    a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
-                }
-                @if show_audit {
-                    a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }
-                }
+    Ok(html! {
+        div.stats {
+            div.stat { span.n { (online.len()) } span { (t(l, "home.online")) } }
+            @if ctx.can_get("/admin/users") {
+                a.stat href="/admin/users" { span.n { (users) } span { (t(l, "home.users")) } }
             }
-            @if let Some(panel) = &down { (panel) }
-            @if show_sessions {
-                h2 { a href="/admin/sessions" { (t(l, "home.online")) } }
-                (super::sessions::table(&st, &ctx, &online, false))
+            @if let Some((devices, failing, changes)) = device_counts {
+                a.stat href="/devices" { span.n { (devices) } span { (t(l, "home.devices")) } }
+                a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
+                a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
             }
             @if show_audit {
-                h2 { a href="/audit/events" { (t(l, "home.recent")) } }
-                (super::audit::events_table(&ctx, &recent))
+                a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }
             }
         }
-    };
-    Ok(respond(&ctx, t(l, "home.title"), body))
+        @if let Some(panel) = &down { (panel) }
+        @if show_sessions {
+            h2 { a href="/admin/sessions" { (t(l, "home.online")) } }
+            (super::sessions::table(st, ctx, &online, false))
+        }
+        @if show_audit {
+            h2 { a href="/audit/events" { (t(l, "home.recent")) } }
+            (super::audit::events_table(ctx, &recent))
+        }
+    })
 }

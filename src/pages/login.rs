@@ -209,6 +209,7 @@ pub async fn logout(State(st): State<AppState>, ctx: Ctx) -> AppResult<Response>
         if let Err(e) = r {
             tracing::warn!(error = %e, "logout of an already closed session");
         }
+        st.memos.sessions.forget(sid);
     }
     Ok((
         [(SET_COOKIE, cookie(&st, SESSION_COOKIE, "", Some(0)))],

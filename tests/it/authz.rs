@@ -429,6 +429,8 @@ async fn a_disabled_user_loses_the_session_and_cannot_log_in() {
     let admin = app.login_as(Role::Admin).await;
     let id = app.create_user("ivan", Role::Technician).await;
     let ivan = app.login("ivan", PASSWORD).await;
+    // The guard keeps the session in memory once read (src/memo.rs).
+    assert_eq!(ivan.get("/").await.status().as_u16(), 200);
     let r = admin
         .post_form(&format!("/admin/users/{id}/disable"), &[])
         .await;
@@ -439,6 +441,29 @@ async fn a_disabled_user_loses_the_session_and_cannot_log_in() {
     assert_eq!(r.status().as_u16(), 401);
     let body = r.text().await.unwrap();
     assert!(body.contains("Wrong login or password."), "{body}");
+}
+
+#[tokio::test]
+async fn a_role_change_applies_to_an_open_session_at_once() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let id = app.create_user("anna", Role::Noc).await;
+    let anna = app.login("anna", PASSWORD).await;
+    assert_eq!(anna.get("/audit/events").await.status().as_u16(), 403);
+    let r = admin
+        .post_htmx(&format!("/admin/users/{id}/role"), &[("role", "auditor")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        anna.get("/audit/events").await.status().as_u16(),
+        200,
+        "the same session, now an auditor's"
+    );
+    let r = admin
+        .post_htmx(&format!("/admin/users/{id}/role"), &[("role", "noc")])
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(anna.get("/audit/events").await.status().as_u16(), 403);
 }
 
 #[tokio::test]

@@ -263,15 +263,30 @@ fn board_pager(l: Locale, v: &BoardView, total: usize) -> Markup {
     }
 }
 
-pub async fn board(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<BoardQuery>,
-) -> AppResult<Markup> {
+/// What every viewer of one board URL (in one language) sees alike: the
+/// sidebar, the list with its summary and pager, and what the live poller
+/// needs; kept in [`crate::state::Memos::board`] per data version, so a
+/// board many people keep open is read and rendered once per change.
+pub struct BoardPart {
+    /// The page shown (the one asked for, clamped to the last).
+    page: usize,
+    folders: Vec<FolderRow>,
+    sidebar: Markup,
+    list: Markup,
+    /// The rows' short ids for the poller.
+    on_screen: String,
+    /// When the data was read (RFC 3339): the poller asks for changes since.
+    since: String,
+}
+
+/// Reads and renders the shared part of the board at `v`.
+async fn board_part(st: &AppState, ctx: &Ctx, v: &BoardView) -> AppResult<BoardPart> {
     let l = ctx.locale;
-    let mut v = BoardView::parse(&q)?;
     let (filter, per, want) = (v.filter.clone(), v.per, v.page);
     let tel = st.core.telemetry.clone();
+    // Taken before the read, so a change folded during it reaches the
+    // poller rather than falling between the page and its first poll.
+    let since = ispmon_events::store::now_rfc3339();
     // One read: counts, folders, the total and the page, clamped to the
     // last page (hosts come and go while someone pages).
     let (counts, folders, total, page, rows) = st
@@ -286,12 +301,60 @@ pub async fn board(
             Ok((counts, folder_views::list(c)?, total, page, rows))
         })
         .await?;
-    v.page = page;
-    let since = ispmon_events::store::now_rfc3339();
+    let v = BoardView { page, ..v.clone() };
     let first = (page - 1) * per + 1;
+    let list = html! {
+        @if rows.is_empty() {
+            p.empty {
+                @if v.is_filtered() {
+                    (t(l, "icmp.no_match")) " " a href="/icmp" hx-get="/icmp" { (t(l, "icmp.clear_filters")) }
+                } @else { (t(l, "icmp.empty")) }
+            }
+        } @else {
+            p.summary #board-summary {
+                (t(l, "icmp.showing")) " " (first) "–" (first + rows.len() - 1) " " (t(l, "icmp.of")) " " (total)
+            }
+            div.table-wrap {
+                table.data #hosts-table {
+                    thead { tr {
+                        th { (t(l, "icmp.state")) } th { (t(l, "icmp.name")) } th { "IP" }
+                        th.wide-only { (t(l, "icmp.since")) } th { (t(l, "icmp.rtt")) } th { (t(l, "icmp.loss")) } th.wide-only { (t(l, "icmp.ack")) }
+                    } }
+                    tbody { @for h in &rows { (host_row(ctx, h, false)) } }
+                }
+            }
+            @if total > per { (board_pager(l, &v, total)) }
+        }
+    };
+    Ok(BoardPart {
+        page,
+        sidebar: sidebar(ctx, &counts, &folders, &v, false),
+        folders,
+        list,
+        on_screen: live::on_screen(&rows),
+        since,
+    })
+}
+
+pub async fn board(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Markup> {
+    let l = ctx.locale;
+    let mut v = BoardView::parse(&q)?;
+    let key = format!("{}{}", l.as_str(), v.at(v.page));
+    let version = st.data_version();
+    let part = st
+        .memos
+        .board
+        .get_or_load(key, version, || board_part(&st, &ctx, &v))
+        .await?;
+    v.page = part.page;
+    let folders = &part.folders;
     let body = html! {
         div.board #board hx-target="#board" hx-select="#board" hx-swap="outerHTML" hx-push-url="true" {
-            (sidebar(&ctx, &counts, &folders, &v, false))
+            (part.sidebar)
             section.hosts {
                 h1 { (t(l, "icmp.title")) }
                 div.actions {
@@ -309,32 +372,12 @@ pub async fn board(
                         }
                     }
                 }
-                (filter_form(&ctx, &folders, &v))
+                (filter_form(&ctx, folders, &v))
                 div #icmp-notice {}
-                @if rows.is_empty() {
-                    p.empty {
-                        @if v.is_filtered() {
-                            (t(l, "icmp.no_match")) " " a href="/icmp" hx-get="/icmp" { (t(l, "icmp.clear_filters")) }
-                        } @else { (t(l, "icmp.empty")) }
-                    }
-                } @else {
-                    p.summary #board-summary {
-                        (t(l, "icmp.showing")) " " (first) "–" (first + rows.len() - 1) " " (t(l, "icmp.of")) " " (total)
-                    }
-                    div.table-wrap {
-                        table.data #hosts-table {
-                            thead { tr {
-                                th { (t(l, "icmp.state")) } th { (t(l, "icmp.name")) } th { "IP" }
-                                th.wide-only { (t(l, "icmp.since")) } th { (t(l, "icmp.rtt")) } th { (t(l, "icmp.loss")) } th.wide-only { (t(l, "icmp.ack")) }
-                            } }
-                            tbody { @for h in &rows { (host_row(&ctx, h, false)) } }
-                        }
-                    }
-                    @if total > per { (board_pager(l, &v, total)) }
-                }
-                (live::marker(&since, &v, &live::on_screen(&rows), 0))
-                @if ctx.can_post("/icmp/hosts") { (host_form(&ctx, None, &folders, &HostForm::default(), &FormErrors::default())) }
-                @if ctx.can_post("/icmp/folders") { (folder_forms(&ctx, &folders)) }
+                (part.list)
+                (live::marker(&part.since, &v, &part.on_screen, 0))
+                @if ctx.can_post("/icmp/hosts") { (host_form(&ctx, None, folders, &HostForm::default(), &FormErrors::default())) }
+                @if ctx.can_post("/icmp/folders") { (folder_forms(&ctx, folders)) }
             }
         }
     };

@@ -125,7 +125,6 @@ pub async fn show_host(
     Query(rq): Query<RangeQuery>,
 ) -> AppResult<Markup> {
     let l = ctx.locale;
-    let h = load(&st, &id).await?;
     let (range, span) = RANGES
         .iter()
         .find(|(r, _)| *r == rq.range)
@@ -133,24 +132,30 @@ pub async fn show_host(
         .unwrap_or(RANGES[0]);
     let to = chrono::Utc::now().timestamp() + 1;
     let from = to - span;
-    let points = st.core.telemetry.series(id.clone(), from, to).await?;
-    let hid = id.clone();
-    let (history, folders, parent, windows) = st
+    let (hid, tel) = (id.clone(), st.core.telemetry.clone());
+    // One read for the whole page, the chart's series included.
+    let found = st
         .core
         .views
         .read(move |c| {
-            let parent = match hosts::get(c, &hid)?.and_then(|h| h.parent_id) {
-                Some(p) => hosts::get(c, &p)?,
+            let Some(h) = hosts::get(c, &hid)? else {
+                return Ok(None);
+            };
+            let parent = match &h.parent_id {
+                Some(p) => hosts::get(c, p)?,
                 None => None,
             };
-            Ok((
+            Ok(Some((
+                tel.series_blocking(&hid, from, to)?,
                 hosts::transitions(c, &hid, 100)?,
                 folder_views::list(c)?,
                 parent,
                 hosts::maintenance(c, &hid)?,
-            ))
+                h,
+            )))
         })
         .await?;
+    let (points, history, folders, parent, windows, h) = found.ok_or(AppError::NotFound)?;
     let base = format!("/icmp/hosts/{id}");
     let form = HostForm {
         ip: h.ip.clone(),

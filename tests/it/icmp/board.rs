@@ -328,3 +328,63 @@ async fn the_dashboard_lists_the_ten_hosts_down_longest_with_the_count_and_a_lin
     let (_, board) = noc.get_text("/icmp?state=down").await;
     assert_eq!(names(&board).len(), 14);
 }
+
+/// The board and the dashboard are kept rendered between changes (see
+/// `src/memo.rs`); every kind of change shows on the next request: a state
+/// change (an event), a round of telemetry (no event), and a new host.
+#[tokio::test]
+async fn the_board_and_the_dashboard_show_every_change_on_the_next_request() {
+    let app = spawn_app().await;
+    let id = add_host(&app, "127.0.9.1", "edge-1", None).await;
+    set_state(&app, &id, "up").await;
+    let noc = app.login_as(Role::Noc).await;
+    let rtt = |page: &str| select_text(page, "#hosts-table tbody tr td:nth-child(5)");
+    let state = |page: &str| select_text(page, "#hosts-table tbody tr td:nth-child(1)");
+    let (_, first) = noc.get_text("/icmp").await;
+    let (_, again) = noc.get_text("/icmp").await;
+    assert_eq!(state(&first), ["up"]);
+    assert_eq!(state(&again), ["up"]);
+    let (_, home) = noc.get_text("/").await;
+    assert!(select_text(&home, "h2")
+        .iter()
+        .any(|h| h == "Down hosts (0)"));
+
+    set_state(&app, &id, "down").await;
+    let (_, board) = noc.get_text("/icmp").await;
+    assert_eq!(state(&board), ["down"], "a state change shows at once");
+    let (_, home) = noc.get_text("/").await;
+    assert!(
+        select_text(&home, "h2")
+            .iter()
+            .any(|h| h == "Down hosts (1)"),
+        "{:?}",
+        select_text(&home, "h2")
+    );
+
+    let sample = RoundSample {
+        sent: 1,
+        received: 1,
+        loss_pct: 0.0,
+        min_ms: Some(7.25),
+        avg_ms: Some(7.25),
+        max_ms: Some(7.25),
+        jitter_ms: Some(0.0),
+    };
+    let now = chrono::Utc::now().timestamp();
+    app.state
+        .core
+        .telemetry
+        .record(now, vec![(id.clone(), sample)])
+        .await
+        .unwrap();
+    let (_, board) = noc.get_text("/icmp").await;
+    assert_eq!(rtt(&board), ["7.25 ms"], "telemetry shows at once");
+
+    add_host(&app, "127.0.9.2", "edge-2", None).await;
+    let (_, board) = noc.get_text("/icmp").await;
+    assert_eq!(
+        names(&board),
+        ["edge-1", "edge-2"],
+        "a new host shows at once"
+    );
+}
