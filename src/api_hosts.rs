@@ -23,7 +23,7 @@ fn host_json(h: &HostRow) -> Value {
     json!({
         "id": h.host_id, "ip": h.ip, "name": h.name, "folder_id": h.folder_id,
         "parent_id": h.parent_id, "notes": h.notes,
-        "tags": h.tag_list(),
+        "tags": h.tags,
         "paused": h.paused, "state": h.state, "state_since": h.state_since,
         "acknowledged_by": h.acked_by, "ack_comment": h.ack_comment,
     })
@@ -98,9 +98,9 @@ async fn details(
         .unwrap_or_default();
     let tags = b
         .tags
-        .map(|t| t.join(","))
         .or(current.map(|c| c.tags.clone()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .join(",");
     if let Some(p) = &parent {
         if Some(p.as_str()) == id {
             return Err(bad("a host cannot be its own parent"));

@@ -68,7 +68,7 @@ impl FolderWorld for AppFolderWorld {
                             folder: None,
                             parent: h.parent_id.clone(),
                             notes: h.notes.clone(),
-                            tags: h.tag_list(),
+                            tags: h.tags.clone(),
                         },
                     }
                 }

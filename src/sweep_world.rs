@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use ispmon_events::host::{HostCommand, HostState};
+use ispmon_events::host::HostCommand;
 use ispmon_events::{Metadata, Source};
 use ispmon_scheduler::sweep::{SweepWorld, Target, WorldFuture};
 
@@ -41,16 +41,16 @@ impl SweepWorld for AppWorld {
                 .into_iter()
                 .filter_map(|h| {
                     // A row the sweep cannot read is skipped loudly, never
-                    // probed under a guessed state.
-                    let (Ok(ip), Some(state)) = (h.ip.parse::<IpAddr>(), HostState::parse(&h.state))
-                    else {
-                        tracing::error!(host = %h.host_id, ip = %h.ip, state = %h.state, "host row unreadable; not swept");
+                    // probed at a guessed address (a row whose state names
+                    // no state fails the read itself).
+                    let Ok(ip) = h.ip.parse::<IpAddr>() else {
+                        tracing::error!(host = %h.host_id, ip = %h.ip, "host address unreadable; not swept");
                         return None;
                     };
                     Some(Target {
                         host_id: h.host_id,
                         ip,
-                        state,
+                        state: h.state,
                         paused: h.paused,
                         parent_id: h.parent_id,
                     })

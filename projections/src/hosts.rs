@@ -129,9 +129,9 @@ pub struct HostRow {
     pub folder_id: Option<String>,
     pub parent_id: Option<String>,
     pub notes: String,
-    pub tags: String,
+    pub tags: Vec<String>,
     pub paused: bool,
-    pub state: String,
+    pub state: HostState,
     pub state_since: String,
     pub last_loss_pct: Option<f64>,
     pub last_avg_ms: Option<f64>,
@@ -140,20 +140,31 @@ pub struct HostRow {
     pub updated_at: String,
 }
 
-impl HostRow {
-    /// The tags as a list (the row keeps them comma-joined).
-    pub fn tag_list(&self) -> Vec<String> {
-        self.tags
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect()
-    }
-}
-
 const COLS: &str =
     "host_id, ip, name, folder_id, parent_id, notes, tags, paused, state, state_since, \
                     last_loss_pct, last_avg_ms, acked_by, ack_comment, updated_at";
+
+/// The tags as kept in the row (comma-joined) as a list.
+fn split_tags(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// A host state column; text that names no state is an error, never a
+/// default.
+fn state_of(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<HostState> {
+    let text: String = r.get(i)?;
+    HostState::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("'{text}' is not a host state").into(),
+        )
+    })
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HostRow> {
     Ok(HostRow {
@@ -163,9 +174,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HostRow> {
         folder_id: r.get(3)?,
         parent_id: r.get(4)?,
         notes: r.get(5)?,
-        tags: r.get(6)?,
+        tags: split_tags(&r.get::<_, String>(6)?),
         paused: r.get(7)?,
-        state: r.get(8)?,
+        state: state_of(r, 8)?,
         state_since: r.get(9)?,
         last_loss_pct: r.get(10)?,
         last_avg_ms: r.get(11)?,
@@ -222,7 +233,7 @@ pub fn in_folder(c: &Connection, folder_id: &str) -> rusqlite::Result<Vec<HostRo
 #[derive(Debug, Clone, Serialize)]
 pub struct Transition {
     pub at: String,
-    pub state: String,
+    pub state: HostState,
     pub loss_pct: Option<f64>,
     pub avg_ms: Option<f64>,
 }
@@ -235,7 +246,7 @@ pub fn transitions(c: &Connection, id: &str, limit: usize) -> rusqlite::Result<V
     let rows = s.query_map(params![id, limit as i64], |r| {
         Ok(Transition {
             at: r.get(0)?,
-            state: r.get(1)?,
+            state: state_of(r, 1)?,
             loss_pct: r.get(2)?,
             avg_ms: r.get(3)?,
         })
@@ -273,4 +284,26 @@ pub fn counts(c: &Connection) -> rusqlite::Result<(usize, usize, usize, usize)> 
         n(StateFilter::Down),
         n(StateFilter::Paused),
     ))
+}
+
+#[cfg(test)]
+mod typed_columns {
+    use super::*;
+
+    #[test]
+    fn a_state_column_reads_as_the_state_it_names_and_other_text_is_an_error() {
+        let c = Connection::open_in_memory().unwrap();
+        let read = |text: &str| c.query_row("SELECT ?1", [text], |r| state_of(r, 0));
+        for s in HostState::ALL {
+            assert_eq!(read(s.as_str()).unwrap(), s);
+        }
+        let err = read("sideways").unwrap_err().to_string();
+        assert!(err.contains("'sideways' is not a host state"), "{err}");
+    }
+
+    #[test]
+    fn tags_read_as_a_list_without_empty_ones() {
+        assert_eq!(split_tags("core,north"), ["core", "north"]);
+        assert!(split_tags("").is_empty());
+    }
 }

@@ -256,7 +256,7 @@ async fn check_now_pings_a_loopback_host_and_brings_it_up() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "up");
+    assert_eq!(row.state, ispmon_events::host::HostState::Up);
     assert!(row.last_avg_ms.is_some_and(|ms| ms >= 0.0), "RTT recorded");
     let events = app.state.core.store.since(0, 1000).await.unwrap();
     let up = events

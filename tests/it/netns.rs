@@ -86,6 +86,7 @@ async fn state(app: &TestApp, id: &str) -> String {
         .unwrap()
         .unwrap()
         .state
+        .to_string()
 }
 
 /// The body of the namespaced run; only meaningful inside the namespace.

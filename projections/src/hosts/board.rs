@@ -6,6 +6,8 @@
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use ispmon_events::host::HostState;
+
 use super::{row, HostRow, COLS};
 
 /// Which hosts by state. Paused hosts are only in `All` and `Paused`.
@@ -81,8 +83,8 @@ impl StateFilter {
     }
 
     /// Whether a host of this state and pause is in the filter.
-    pub fn admits(self, state: &str, paused: bool) -> bool {
-        let bucket = if paused { "paused" } else { state };
+    pub fn admits(self, state: HostState, paused: bool) -> bool {
+        let bucket = if paused { "paused" } else { state.as_str() };
         self.buckets().is_none_or(|b| b.contains(&bucket))
     }
 }
@@ -149,7 +151,7 @@ impl BoardFilter {
     pub fn admits(&self, h: &HostRow) -> bool {
         let search = self.search.trim().to_lowercase();
         self.folder.admits(h.folder_id.as_deref())
-            && self.state.admits(&h.state, h.paused)
+            && self.state.admits(h.state, h.paused)
             && (search.is_empty()
                 || h.name.to_lowercase().contains(&search)
                 || h.ip.to_lowercase().starts_with(&search))

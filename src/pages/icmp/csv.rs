@@ -62,7 +62,7 @@ pub async fn export(State(st): State<AppState>) -> AppResult<Response> {
             &h.name,
             folder,
             parent,
-            &h.tags.replace(',', " "),
+            &h.tags.join(" "),
             &h.notes,
         ])
         .map_err(csv_err)?;

@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use ispmon_events::host::HostCommand;
+use ispmon_events::host::{HostCommand, HostState};
 use ispmon_projections::folders as folder_views;
 use ispmon_projections::hosts;
 use maud::{html, Markup};
@@ -163,7 +163,7 @@ pub async fn show_host(
         folder: h.folder_id.clone().unwrap_or_default(),
         parent: parent.as_ref().map(|p| p.ip.clone()).unwrap_or_default(),
         notes: h.notes.clone(),
-        tags: h.tags.clone(),
+        tags: h.tags.join(", "),
     };
     let body = html! {
         section #host {
@@ -173,12 +173,12 @@ pub async fn show_host(
                 dt { (t(l, "icmp.rtt")) } dd { (fmt_ms(h.last_avg_ms)) }
                 dt { (t(l, "icmp.loss")) } dd { (fmt_loss(h.last_loss_pct)) }
                 @if let Some(p) = &parent { dt { (t(l, "icmp.parent")) } dd { a href={ "/icmp/hosts/" (p.host_id) } { (p.name) " " code { (p.ip) } } } }
-                @if !h.tags.is_empty() { dt { (t(l, "icmp.tags")) } dd { (h.tags) } }
+                @if !h.tags.is_empty() { dt { (t(l, "icmp.tags")) } dd { (h.tags.join(", ")) } }
                 @if !h.notes.is_empty() { dt { (t(l, "icmp.notes")) } dd { (h.notes) } }
                 @if let Some(by) = &h.acked_by { dt { (t(l, "icmp.ack")) } dd { (by) @if let Some(c) = &h.ack_comment { ": " (c) } } }
             }
             div.cards {
-                @if ctx.can_post("/icmp/hosts/{id}/ack") && matches!(h.state.as_str(), "down" | "unreachable") && h.acked_by.is_none() {
+                @if ctx.can_post("/icmp/hosts/{id}/ack") && matches!(h.state, HostState::Down | HostState::Unreachable) && h.acked_by.is_none() {
                     form.card method="post" action={ (base) "/ack" } {
                         (hidden_csrf(&ctx.csrf))
                         label { (t(l, "icmp.ack_comment")) input type="text" name="comment" required maxlength="500"; }

@@ -150,7 +150,7 @@ pub async fn changes(
         .partition(|h| on.contains(short_id(&h.host_id)));
     let fresh = off
         .iter()
-        .filter(|h| StateFilter::Problems.admits(&h.state, h.paused) && v.filter.admits(h))
+        .filter(|h| StateFilter::Problems.admits(h.state, h.paused) && v.filter.admits(h))
         .count();
     let n = q.n.parse::<usize>().unwrap_or(0).saturating_add(fresh);
     let shown = with_latest(&st, shown).await?;

@@ -23,6 +23,7 @@ pub mod host;
 pub mod live;
 pub mod settings;
 
+use ispmon_events::host::HostState;
 use ispmon_projections::hosts::{self, HostRow};
 use ispmon_scheduler::telemetry::Telemetry;
 use maud::{html, Markup};
@@ -38,12 +39,12 @@ pub(super) fn state_badge(ctx: &Ctx, h: &HostRow) -> Markup {
     let (class, key) = if h.paused {
         ("paused", "icmp.state.paused")
     } else {
-        match h.state.as_str() {
-            "up" => ("up", "icmp.state.up"),
-            "degraded" => ("degraded", "icmp.state.degraded"),
-            "down" => ("down", "icmp.state.down"),
-            "unreachable" => ("unreachable", "icmp.state.unreachable"),
-            _ => ("pending", "icmp.state.pending"),
+        match h.state {
+            HostState::Up => ("up", "icmp.state.up"),
+            HostState::Degraded => ("degraded", "icmp.state.degraded"),
+            HostState::Down => ("down", "icmp.state.down"),
+            HostState::Unreachable => ("unreachable", "icmp.state.unreachable"),
+            HostState::Pending => ("pending", "icmp.state.pending"),
         }
     };
     html! { span class={ "state " (class) } { (t(l, key)) } }
@@ -61,7 +62,7 @@ pub(super) fn fmt_loss(v: Option<f64>) -> String {
 /// One board row; `oob` marks it for an out-of-band swap in live updates.
 pub(super) fn host_row(ctx: &Ctx, h: &HostRow, oob: bool) -> Markup {
     html! {
-        tr id={ "host-" (h.host_id) } class={ "st-" (h.state) } data-state=(h.state) hx-swap-oob=[oob.then_some("true")] {
+        tr id={ "host-" (h.host_id) } class={ "st-" (h.state.as_str()) } data-state=(h.state.as_str()) hx-swap-oob=[oob.then_some("true")] {
             td { (state_badge(ctx, h)) }
             td { a href={ "/icmp/hosts/" (h.host_id) } { (h.name) } }
             td { code { (h.ip) } }
