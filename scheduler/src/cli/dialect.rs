@@ -6,10 +6,14 @@
 //! (version, MAC table) or storable text (normalised and masked config). The
 //! per-vendor details live in `dialects/` (one file per vendor family).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[path = "dialects/mod.rs"]
 mod dialects;
+
+pub use dialects::{canonical_port, find_mac_in_text, normalise_mac};
 
 use dialects::{cisco, dlink, huawei, mikrotik, zyxel};
 
@@ -91,6 +95,49 @@ pub struct MacEntry {
     /// The port as the device names it, trimmed (`"Gi0/1"`, `"1:5"`, `"ether2"`).
     pub port: String,
     pub dynamic: bool,
+}
+
+/// A port a stored config makes carry tagged VLANs (an uplink or a link
+/// between switches, never a subscriber port).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrunkPort {
+    /// The port in [`canonical_port`] form (`"gi0/1"`, `"25"`, `"sfp1"`).
+    pub port: String,
+    /// The mode as the config says it: `"trunk"`, `"hybrid"` (Cisco-like,
+    /// Qtech, VRP), `"tagged"` (tagged VLAN membership: D-Link, Zyxel,
+    /// MikroTik, SmartAX uplinks).
+    pub mode: String,
+}
+
+/// One PPPoE/PPP session of a MikroTik NAS (`/ppp active print detail`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PppSession {
+    /// The login, as long as it is (`ivanov`, `a.b@realm`).
+    pub name: String,
+    /// `pppoe`, `pptp`, `l2tp`, … (`service=`).
+    pub service: Option<String>,
+    /// `caller-id=` as printed (a MAC for PPPoE, an IP for PPTP/L2TP).
+    pub caller_id: Option<String>,
+    /// The caller-id normalised (`"aa:bb:cc:dd:ee:ff"`) when it is a MAC.
+    pub mac: Option<String>,
+    /// The address given to the subscriber (`address=`).
+    pub address: Option<String>,
+    /// `uptime=` as printed (`1w2d03:04:05`, `3h2m1s`, `00:05:12`).
+    pub uptime: Option<String>,
+    /// The uptime in seconds, when it reads as a RouterOS duration.
+    pub uptime_secs: Option<u64>,
+    /// `session-id=` (`0x81C00001`).
+    pub session_id: Option<String>,
+    /// `encoding=` when not empty.
+    pub encoding: Option<String>,
+    /// `limit-bytes-in=`, only when printed.
+    pub limit_bytes_in: Option<u64>,
+    /// `limit-bytes-out=`, only when printed.
+    pub limit_bytes_out: Option<u64>,
+    /// Authenticated by RADIUS (flag `R` or `radius=yes`).
+    pub radius: bool,
+    /// Every `key=value` of the record, values unquoted.
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -340,7 +387,17 @@ impl Dialect {
         }
     }
 
-    /// MAC table text → rows, MACs in lower-case colon form.
+    /// MAC table text → rows, MACs in lower-case colon form, ports as the
+    /// device names them. Reads `mac_table_command()` and
+    /// `mac_lookup_command()` output of every layout the vendor prints
+    /// (columns found by the header's names, the MAC by its shape), with CRLF,
+    /// trailing blanks, pager residue and ANSI cursor moves. Rows of the
+    /// device itself (CPU, `Self`, VLAN `All`, NX-OS `sup-eth`), group
+    /// (multicast/broadcast) MACs and rows listing several ports are
+    /// skipped; static rows on a real port come back with `dynamic: false`
+    /// (as do MikroTik local `L` entries); a repeated row comes back once.
+    /// A header (or an "N entries" footer) and no rows is `Ok(vec![])`;
+    /// output with neither is `Err(ParseError::NoTable)`.
     pub fn parse_mac_table(self, output: &str) -> Result<Vec<MacEntry>, ParseError> {
         match self {
             Dialect::HuaweiSmartax => huawei::parse_smartax_macs(output),
@@ -349,6 +406,87 @@ impl Dialect {
             Dialect::DlinkDes => dlink::parse_macs(output),
             Dialect::Zyxel => zyxel::parse_macs(output),
             Dialect::Mikrotik => mikrotik::parse_macs(output),
+        }
+    }
+
+    /// The command that prints the MAC table rows of one MAC, with the MAC
+    /// (any notation [`normalise_mac`] reads) written in the vendor's own
+    /// notation: Cisco `show mac address-table address aabb.ccdd.eeff`, Qtech
+    /// `show mac-address-table address aa-bb-cc-dd-ee-ff`, VRP `display
+    /// mac-address aabb-ccdd-eeff`, D-Link `show fdb mac_address
+    /// AA-BB-CC-DD-EE-FF`, Zyxel `show mac address-table mac
+    /// aa:bb:cc:dd:ee:ff`, MikroTik `/interface bridge host print terse
+    /// without-paging where mac-address=AA:BB:CC:DD:EE:FF`. `None` for SmartAX
+    /// (its per-MAC query prints another layout) and for a `mac` that is
+    /// not a MAC. The output parses with [`Dialect::parse_mac_table`].
+    pub fn mac_lookup_command(self, mac: &str) -> Option<String> {
+        let mac = normalise_mac(mac)?;
+        let hex: String = mac.split(':').collect();
+        let grouped = |size: usize, sep: &str| {
+            (0..12 / size)
+                .map(|i| &hex[i * size..(i + 1) * size])
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        Some(match self {
+            Dialect::CiscoIos => format!("show mac address-table address {}", grouped(4, ".")),
+            Dialect::Qtech => format!("show mac-address-table address {}", grouped(2, "-")),
+            Dialect::HuaweiVrp => format!("display mac-address {}", grouped(4, "-")),
+            Dialect::DlinkDes => format!(
+                "show fdb mac_address {}",
+                grouped(2, "-").to_ascii_uppercase()
+            ),
+            Dialect::Zyxel => format!("show mac address-table mac {mac}"),
+            Dialect::Mikrotik => format!(
+                "/interface bridge host print terse without-paging where mac-address={}",
+                mac.to_ascii_uppercase()
+            ),
+            Dialect::HuaweiSmartax => return None,
+        })
+    }
+
+    /// Ports a stored config (as [`Dialect::config_command`] prints it)
+    /// makes carry tagged VLANs, canonical names ([`canonical_port`]), in
+    /// config order, each once. Cisco IOS and Qtech: `interface X` (and
+    /// `interface range`) blocks with `switchport mode trunk|hybrid`; a
+    /// port with only `switchport trunk allowed vlan` is not counted, since
+    /// IOS carries that list only once the port is in trunk mode, and a
+    /// negotiated (`dynamic`) mode is no config fact. VRP: `port link-type
+    /// trunk|hybrid`. D-Link: `config vlan … add tagged 25-28`. Zyxel:
+    /// ports `fixed` in a VLAN and not `untagged` there. MikroTik: bridge
+    /// VLAN `tagged=` lists. SmartAX: `port vlan N F/S P` uplinks. Mode
+    /// `"tagged"` for membership-style configs.
+    pub fn trunk_ports(self, config: &str) -> Vec<TrunkPort> {
+        match self {
+            Dialect::CiscoIos | Dialect::Qtech => cisco::trunk_ports(config),
+            Dialect::HuaweiVrp => huawei::vrp_trunk_ports(config),
+            Dialect::HuaweiSmartax => huawei::smartax_trunk_ports(config),
+            Dialect::DlinkDes => dlink::trunk_ports(config),
+            Dialect::Zyxel => zyxel::trunk_ports(config),
+            Dialect::Mikrotik => mikrotik::trunk_ports(config),
+        }
+    }
+
+    /// The command that lists PPP sessions with every field:
+    /// `Some("/ppp active print detail without-paging")` on MikroTik, `None`
+    /// on the switches and OLTs.
+    pub fn ppp_sessions_command(self) -> Option<&'static str> {
+        match self {
+            Dialect::Mikrotik => Some("/ppp active print detail without-paging"),
+            _ => None,
+        }
+    }
+
+    /// [`Dialect::ppp_sessions_command`] output → sessions. MikroTik: the
+    /// `Flags:` header and numbered records of `key=value` pairs (bare or
+    /// quoted, a record wrapped over indented lines, CRLF). Neither header
+    /// nor record is `Err(NoTable)`; a header alone is `Ok(vec![])`; a
+    /// record without `name=` is `Err(BadLine)`. Other dialects have no
+    /// sessions table: `Err(NoTable)`.
+    pub fn parse_ppp_sessions(self, output: &str) -> Result<Vec<PppSession>, ParseError> {
+        match self {
+            Dialect::Mikrotik => mikrotik::parse_ppp_sessions(output),
+            _ => Err(ParseError::NoTable),
         }
     }
 }

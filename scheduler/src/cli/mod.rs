@@ -21,4 +21,7 @@ pub mod telnet;
 pub mod text;
 
 pub use connector::{CliConnector, Network};
-pub use dialect::{Dialect, MacEntry, ParseError, VersionInfo};
+pub use dialect::{
+    canonical_port, find_mac_in_text, normalise_mac, Dialect, MacEntry, ParseError, PppSession,
+    TrunkPort, VersionInfo,
+};

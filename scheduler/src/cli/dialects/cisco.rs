@@ -1,8 +1,8 @@
 //! Cisco IOS and the IOS-like Qtech/Orion QSW switches: `host>` / `host#`,
 //! `enable`, ` --More-- `, `% Invalid input ...` errors, `Vlan Mac Type Ports` tables.
 
-use super::{clean_lines, collect_rows, comment_mentions, find_mac, mac_row, parse_vlan};
-use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+use super::{clean_lines, comment_mentions, interface_blocks, parse_mac_columns, push_trunk, Col};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const CISCO_LOGIN: LoginSpec = LoginSpec {
     user_prompts: &["username:", "login:"],
@@ -102,20 +102,54 @@ pub(crate) fn parse_qtech_version(output: &str) -> VersionInfo {
     info
 }
 
-/// `Vlan  Mac Address  Type  [Creator]  Ports`: the VLAN before the MAC, the
-/// type after it, the port last. Rows of VLAN `All` (CPU entries) are skipped.
+/// `show mac address-table` on Cisco IOS and Qtech, read by the header's
+/// column names: IOS 12.2+/15 and Qtech `Vlan  Mac Address  Type  [Creator]
+/// Ports`; Catalyst 2950/3550 `Destination Address  Address Type  VLAN
+/// Destination Port` (MAC first, type before VLAN); Catalyst 6500
+/// `vlan  mac address  type  learn  age  ports` with `*`/`+`/`R` flags;
+/// NX-OS `VLAN  MAC Address  Type  age  Secure NTFY Ports` with `*`/`G`/`+`
+/// flags and `vPC Peer-Link`; Cat4500 `... type protocols port`. Rows of
+/// the switch itself (VLAN `All`, port `CPU`, `Router`, `sup-eth1(R)`, type
+/// `Self`), multicast rows (group MACs, port lists) are skipped; a row
+/// printed again per linecard is kept once. A header and no rows, or only
+/// the `Total Mac Addresses for this criterion: 0` footer, is an empty table.
 pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    collect_rows(
+    parse_mac_columns(
         output,
-        |l| l.contains("vlan") && (l.contains("mac address") || l.contains("mac-address")),
-        |tokens| {
-            let (at, mac) = find_mac(tokens)?;
-            let vlan = parse_vlan(tokens.get(at.checked_sub(1)?)?)?;
-            let kind = tokens.get(at + 1)?;
-            let port = tokens.last().filter(|_| tokens.len() > at + 2)?;
-            Some(mac_row(vlan, mac, port, kind))
-        },
+        &[Col::Vlan, Col::Mac, Col::Type, Col::Port],
+        &[
+            "total mac addresses for this criterion",
+            "read mac address table",
+        ],
     )
+}
+
+/// `interface X` / `interface range …` blocks whose last `switchport mode`
+/// is `trunk` or `hybrid` (Qtech). `switchport trunk allowed vlan …` alone
+/// does not make a trunk: IOS keeps the list but carries it only in trunk
+/// mode, and `dynamic auto|desirable` is negotiated, not configured.
+pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for (names, lines) in interface_blocks(config) {
+        let mode = lines
+            .iter()
+            .filter_map(|l| {
+                let lower = l.to_ascii_lowercase();
+                let words: Vec<&str> = lower.split_whitespace().collect();
+                match words.as_slice() {
+                    ["switchport", "mode", mode, ..] => Some(mode.to_string()),
+                    ["no", "switchport"] => Some("routed".to_string()),
+                    _ => None,
+                }
+            })
+            .last();
+        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
+            for name in names {
+                push_trunk(&mut out, &name, &mode);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -163,7 +197,7 @@ Vlan Mac Address                 Type    Creator   Ports
         assert_eq!(
             Dialect::Qtech.parse_mac_table(out).unwrap(),
             vec![
-                e(1, "00:03:0f:12:34:56", "CPU", false),
+                // The CPU row is the switch's own MAC: skipped.
                 e(100, "00:1e:58:aa:bb:cc", "Ethernet1/0/5", true),
                 e(2001, "f8:1a:67:00:00:10", "Ethernet1/0/28", true),
             ]

@@ -2,8 +2,8 @@
 //! `Command: ...` echo, `CTRL+C ESC q Quit SPACE n Next Page ...` pager,
 //! `Available commands:` for an unknown command, cp1251 descriptions.
 
-use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
-use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+use super::{comment_mentions, expand_ports, key_values, parse_mac_columns, push_trunk, Col};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
     user_prompts: &["username:", "login:"],
@@ -61,23 +61,42 @@ pub(crate) fn parse_version(output: &str) -> VersionInfo {
     info
 }
 
-/// `show fdb`: `VID  VLAN Name  MAC Address  Port  Type`; the name may hold spaces,
-/// so the columns are read around the MAC.
+/// `show fdb` (and `show fdb mac_address ...`): `VID  VLAN Name  MAC Address
+/// Port  Type  [Status]`; the name may hold spaces, so the columns are read
+/// around the MAC. `CPU`/`Self` rows (the switch's own MACs) are skipped;
+/// `Total Entries: 0` alone is an empty table.
 pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    collect_rows(
+    parse_mac_columns(
         output,
-        |l| l.starts_with("vid") && l.contains("mac address"),
-        |tokens| {
-            let (at, mac) = find_mac(tokens)?;
-            if at == 0 {
-                return None;
-            }
-            let vlan = parse_vlan(tokens[0])?;
-            let port = tokens.get(at + 1)?;
-            let kind = tokens.get(at + 2)?;
-            Some(mac_row(vlan, mac, port, kind))
-        },
+        &[Col::Vlan, Col::Name, Col::Mac, Col::Port, Col::Type],
+        &["total entries"],
     )
+}
+
+/// `config vlan <name> add tagged 25-28` and `config vlan vlanid 100 add
+/// tagged 1:25-1:28`: the tagged ports, mode `"tagged"`.
+pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for line in config.split('\n') {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 4 || !words[0].eq_ignore_ascii_case("config") || words[1] != "vlan" {
+            continue;
+        }
+        let Some(at) = words
+            .windows(2)
+            .position(|w| w[0] == "add" && w[1] == "tagged")
+        else {
+            continue;
+        };
+        for port in words
+            .get(at + 2)
+            .map(|l| expand_ports(l))
+            .unwrap_or_default()
+        {
+            push_trunk(&mut out, &port, "tagged");
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -109,7 +128,7 @@ Total Entries: 4
             D.parse_mac_table(out).unwrap(),
             vec![
                 entry(1, "00:1e:58:a9:6b:9d", "25", true),
-                entry(1, "00:21:91:f9:c9:e9", "CPU", false),
+                // The CPU/Self row is the switch's own MAC: skipped.
                 entry(210, "00:0f:3d:10:20:30", "1:5", true),
                 entry(3001, "b8:a3:86:00:00:01", "26", false),
             ]

@@ -1,8 +1,11 @@
 //! Huawei: SmartAX MA56xx OLTs (`MA5608T>`, `>>User name:`, `Failure:` lines)
 //! and VRP switches (`<SW1>`, `[SW1]`, `Error:` lines).
 
-use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
-use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+use super::{
+    comment_mentions, expand_ports, find_mac, interface_blocks, key_values, parse_mac_columns,
+    push_trunk, screen_lines, Col, MacRows,
+};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const SMARTAX_LOGIN: LoginSpec = LoginSpec {
     user_prompts: &[">>user name:", "user name:", "username:"],
@@ -116,48 +119,111 @@ pub(crate) fn parse_vrp_version(output: &str) -> VersionInfo {
     info
 }
 
-/// `display mac-address` on VRP; both the V100 (`VLAN/VSI/SI  PEVLAN CEVLAN Port`)
-/// and V200 (`VLAN/VSI/BD  Learned-From  Type`) layouts.
+/// `display mac-address` (and `display mac-address H-H-H`) on VRP, read by
+/// the header's column names: V200 `MAC Address  VLAN/VSI/BD  Learned-From
+/// Type  [Age]` (`10/-/-`), the older `MAC Address  VLAN/VSI  Learned-From
+/// Type`, and V100 `MAC Address  VLAN/VSI/SI  PEVLAN CEVLAN Port  Type
+/// LSP/LSR-ID`. The `Total items displayed = 0` footer alone is an empty table.
 pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    collect_rows(
+    parse_mac_columns(
         output,
-        |l| l.trim_start().starts_with("mac address") || l.contains("mac address table of"),
-        |tokens| {
-            let (at, mac) = find_mac(tokens)?;
-            let vlan = parse_vlan(tokens.get(at + 1)?)?;
-            let rest = &tokens[at + 2..];
-            let type_at = rest.iter().position(|t| {
-                matches!(
-                    t.to_ascii_lowercase().as_str(),
-                    "dynamic" | "static" | "blackhole" | "security" | "sticky" | "sec-config"
-                )
-            })?;
-            let port = rest[..type_at].iter().rev().find(|t| **t != "-")?;
-            Some(mac_row(vlan, mac, port, rest[type_at]))
-        },
+        &[Col::Mac, Col::Vlan, Col::Port, Col::Type],
+        &[
+            "total items displayed",
+            "total matching items",
+            "mac address table of",
+        ],
     )
 }
 
-/// `display mac-address all` on an OLT:
-/// `SRV-P BUNDLE TYPE MAC MAC TYPE F /S /P VPI VCI VLAN ID`, the port as `0/1/0`.
+/// `display mac-address all` (and `port`/`vlan` forms) on an OLT:
+/// `SRV-P BUNDLE TYPE MAC MAC TYPE F /S /P VPI VCI VLAN ID`, the port
+/// printed `0 /1 /0` (or `0/ 1/0`) and returned as `0/1/0`. `Total: 0`
+/// alone is an empty table.
 pub(crate) fn parse_smartax_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    collect_rows(
-        output,
-        |l| l.contains("mac type") && l.contains("vlan"),
-        |tokens| {
-            let (at, mac) = find_mac(tokens)?;
-            let kind = tokens.get(at + 1)?;
-            // "0 /1 /0" (or "0/ 1/0") → "0/1/0".
-            let rest = tokens[at + 2..]
-                .join(" ")
-                .replace(" /", "/")
-                .replace("/ ", "/");
-            let cols: Vec<&str> = rest.split_whitespace().collect();
-            let port = cols.first().filter(|p| p.contains('/'))?;
-            let vlan = parse_vlan(cols.last()?)?;
-            Some(mac_row(vlan, mac, port, kind))
-        },
-    )
+    let mut rows = MacRows::default();
+    let mut saw_table = false;
+    for line in screen_lines(output) {
+        let lower = line.to_ascii_lowercase();
+        if (lower.contains("mac type") && lower.contains("vlan"))
+            || lower.trim_start().starts_with("total:")
+        {
+            saw_table = true;
+            continue;
+        }
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let Some((at, mac)) = find_mac(&tokens) else {
+            continue;
+        };
+        let Some(kind) = tokens.get(at + 1) else {
+            continue;
+        };
+        // "0 /1 /0" (or "0/ 1/0") → "0/1/0".
+        let rest = tokens[at + 2..]
+            .join(" ")
+            .replace(" /", "/")
+            .replace("/ ", "/");
+        let cols: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(port), Some(vlan)) = (cols.first().filter(|p| p.contains('/')), cols.last())
+        else {
+            continue;
+        };
+        saw_table = true;
+        rows.offer(vlan, mac, port, kind);
+    }
+    if !saw_table {
+        return Err(ParseError::NoTable);
+    }
+    Ok(rows.into_vec())
+}
+
+/// VRP `interface X` blocks with `port link-type trunk` or `hybrid`.
+pub(crate) fn vrp_trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for (names, lines) in interface_blocks(config) {
+        let mode = lines
+            .iter()
+            .filter_map(|l| {
+                let lower = l.to_ascii_lowercase();
+                lower
+                    .strip_prefix("port link-type ")
+                    .map(|m| m.trim().to_string())
+            })
+            .last();
+        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
+            for name in names {
+                push_trunk(&mut out, &name, &mode);
+            }
+        }
+    }
+    out
+}
+
+/// SmartAX uplinks: `port vlan 100 0/9 0` (also `port vlan 100-200 0/9 0`)
+/// puts upstream port `0/9/0` in the VLANs, tagged.
+pub(crate) fn smartax_trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for line in config.split('\n') {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() < 5 || words[0] != "port" || words[1] != "vlan" {
+            continue;
+        }
+        if !words[2].starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let Some(at) = words.iter().position(|w| w.contains('/')) else {
+            continue;
+        };
+        if let Some(port) = words
+            .get(at + 1)
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            for slot in expand_ports(words[at]) {
+                push_trunk(&mut out, &format!("{slot}/{port}"), "tagged");
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! MikroTik RouterOS: `Login:` with terminal flags (`admin+ct`), `[admin@MikroTik] >`,
 //! `key=value` output (`print terse`), `/export` with a `# ... by RouterOS` header.
 
-use super::{clean_lines, key_values, normalise_mac};
-use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+use std::collections::BTreeMap;
+
+use super::{canonical_port, expand_ports, key_values, normalise_mac, screen_lines, MacRows};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, PppSession, TrunkPort, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
     user_prompts: &["login:", "username:"],
@@ -61,41 +63,131 @@ pub(crate) fn parse_version(output: &str) -> VersionInfo {
     info
 }
 
-/// `key=value` pairs of one line; a value may be double-quoted.
-fn pairs(line: &str) -> Vec<(&str, &str)> {
+/// The `key=value` pairs of a RouterOS record, in order. A value is bare
+/// (up to the next blank) or double-quoted: a quoted value may hold spaces
+/// and `=`, and RouterOS escapes `\"`, `\\` and non-ASCII bytes as `\D0`.
+/// Words that are not pairs (the record number, flags) are skipped.
+pub(crate) fn pairs(text: &str) -> Vec<(String, String)> {
+    let b = text.as_bytes();
     let mut out = Vec::new();
-    let mut rest = line;
-    while let Some(eq) = rest.find('=') {
-        let key_start = rest[..eq].rfind(' ').map_or(0, |i| i + 1);
-        let key = &rest[key_start..eq];
-        let after = &rest[eq + 1..];
-        let (value, next) = if let Some(q) = after.strip_prefix('"') {
-            let end = q.find('"').unwrap_or(q.len());
-            (&q[..end], &q[(end + 1).min(q.len())..])
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'"' {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' || i == start {
+            // Not a pair: skip the word (quoted words whole).
+            if i < b.len() && b[i] == b'"' {
+                i = skip_quoted(b, i + 1).0;
+            }
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            continue;
+        }
+        let key = text[start..i].to_string();
+        i += 1;
+        let value = if i < b.len() && b[i] == b'"' {
+            let (end, raw) = skip_quoted(b, i + 1);
+            i = end;
+            raw
         } else {
-            let end = after.find(' ').unwrap_or(after.len());
-            (&after[..end], &after[end..])
+            let vs = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            text[vs..i].to_string()
         };
         out.push((key, value));
-        rest = next;
     }
     out
 }
 
-/// `/interface bridge host print terse`:
-/// ` 0 D   mac-address=4C:5E:0C:11:22:33 vid=10 on-interface=ether2 bridge=bridge1`.
-/// Flags before the first pair: `D` dynamic, `L` local, `X` disabled; no `vid` means VLAN 1.
-pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    let mut rows = Vec::new();
-    let mut saw_table = false;
-    for line in clean_lines(output) {
-        let t = line.trim();
-        if t.starts_with("Flags:") || t.starts_with("Columns:") {
-            saw_table = true;
+/// From just after an opening quote: the index after the closing quote and
+/// the unescaped value.
+fn skip_quoted(b: &[u8], mut i: usize) -> (usize, String) {
+    let mut bytes = Vec::new();
+    while i < b.len() && b[i] != b'"' {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                bytes.push(v);
+                i += 3;
+            } else {
+                bytes.push(b[i + 1]);
+                i += 2;
+            }
             continue;
         }
-        let kv = pairs(t);
-        let get = |k: &str| kv.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+        bytes.push(b[i]);
+        i += 1;
+    }
+    (i + 1, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The records of a `print` listing: a line whose first word is the item
+/// number starts one, more-indented lines continue it (RouterOS wraps a
+/// record at the terminal width), blank lines end it. Returns each
+/// record's line number, its flags (the words between the number and the
+/// first pair) and its text. `Flags:` and `Columns:` lines are headers.
+fn records(output: &str) -> (bool, Vec<(usize, String, String)>) {
+    let mut header = false;
+    let mut out: Vec<(usize, String, String)> = Vec::new();
+    let mut open = false;
+    for (n, line) in screen_lines(output).iter().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            open = false;
+            continue;
+        }
+        if t.starts_with("Flags:") || t.starts_with("Columns:") {
+            header = true;
+            open = false;
+            continue;
+        }
+        let first = t.split_whitespace().next().unwrap_or("");
+        if first.bytes().all(|c| c.is_ascii_digit()) {
+            let rest = t[first.len()..].trim_start();
+            let flags: String = rest
+                .split_whitespace()
+                .take_while(|w| !w.contains('=') && w.chars().all(|c| c.is_ascii_uppercase()))
+                .collect();
+            out.push((n + 1, flags, rest.to_string()));
+            open = true;
+        } else if open && t.contains('=') {
+            if let Some(last) = out.last_mut() {
+                last.2.push(' ');
+                last.2.push_str(t);
+            }
+        } else if t.contains("mac-address=") || t.contains("name=") {
+            // An unnumbered `print terse` line (v7 `without-paging where ...`).
+            out.push((n + 1, String::new(), t.to_string()));
+            open = true;
+        }
+    }
+    (header, out)
+}
+
+/// `/interface bridge host print terse` (v6 and v7):
+/// ` 0   D   mac-address=4C:5E:0C:11:22:33 vid=10 on-interface=ether2 bridge=bridge1`.
+/// Flags before the first pair: `D` dynamic, `L` local (the bridge's own
+/// MAC: returned, not dynamic), `E` external, `X` disabled and `I` invalid
+/// (skipped); no `vid` means VLAN 1. A `Flags:` header with no rows is an
+/// empty table; group MACs and repeated rows are dropped as for every vendor.
+pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
+    let (header, recs) = records(output);
+    let mut rows = MacRows::default();
+    let mut saw = header;
+    for (_, flags, text) in recs {
+        let kv = pairs(&text);
+        let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         let (Some(mac), Some(port)) =
             (get("mac-address"), get("on-interface").or(get("interface")))
         else {
@@ -104,25 +196,192 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
         let Some(mac) = normalise_mac(mac) else {
             continue;
         };
-        saw_table = true;
-        let flags = t.split('=').next().unwrap_or("");
-        let flags: Vec<&str> = flags.split_whitespace().collect();
-        let flags = flags
-            .get(..flags.len().saturating_sub(1))
-            .unwrap_or(&[])
-            .concat();
-        let vlan = get("vid").and_then(|v| v.parse().ok()).unwrap_or(1);
-        rows.push(MacEntry {
-            vlan,
-            mac,
-            port: port.to_string(),
-            dynamic: flags.contains('D'),
-        });
+        saw = true;
+        if flags.contains(['X', 'I']) {
+            continue;
+        }
+        let dynamic = flags.contains('D') && !flags.contains('L');
+        let kind = if dynamic { "dynamic" } else { "local" };
+        rows.offer(get("vid").unwrap_or("1"), mac, port, kind);
     }
-    if !saw_table {
+    if !saw {
         return Err(ParseError::NoTable);
     }
-    Ok(rows)
+    Ok(rows.into_vec())
+}
+
+/// RouterOS durations → seconds: `1w2d03:04:05`, `3h2m1s`, `00:05:12`,
+/// `2d`, `45s` (`ms` parts are dropped).
+pub(crate) fn duration_secs(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let (units, clock) = match t.find(':') {
+        Some(c) => {
+            let start = t[..c]
+                .rfind(|ch: char| !ch.is_ascii_digit())
+                .map_or(0, |i| i + 1);
+            (&t[..start], Some(&t[start..]))
+        }
+        None => (t, None),
+    };
+    let mut total = 0u64;
+    let mut num = String::new();
+    let mut chars = units.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        let mult = match c {
+            'w' => 604_800,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0
+            }
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        total += n * mult;
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    if let Some(clock) = clock {
+        let parts: Vec<u64> = clock
+            .split(':')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        let secs = match parts.as_slice() {
+            [h, m, s] => h * 3600 + m * 60 + s,
+            [m, s] => m * 60 + s,
+            _ => return None,
+        };
+        total += secs;
+    }
+    Some(total)
+}
+
+/// `/ppp active print detail without-paging`: a `Flags: R - RADIUS` header,
+/// then numbered records ` 0 R name="ivanov" service=pppoe caller-id="AA:BB:…"
+/// address=100.64.0.2 uptime=3h2m1s session-id=0x81C00001 …`, a record
+/// wrapped over indented lines, blank lines between records. Values bare
+/// or quoted; every pair is kept in `fields`. No header and no record is
+/// `NoTable`; a header alone is no sessions; a record without `name` is a
+/// `BadLine`.
+pub(crate) fn parse_ppp_sessions(output: &str) -> Result<Vec<PppSession>, ParseError> {
+    let (header, recs) = records(output);
+    if !header && recs.is_empty() {
+        return Err(ParseError::NoTable);
+    }
+    let mut out = Vec::new();
+    for (line, flags, text) in recs {
+        let fields: BTreeMap<String, String> = pairs(&text).into_iter().collect();
+        let Some(name) = fields.get("name").cloned() else {
+            return Err(ParseError::BadLine {
+                line,
+                reason: "a session record without name=".into(),
+            });
+        };
+        let opt = |k: &str| fields.get(k).filter(|v| !v.is_empty()).cloned();
+        let caller_id = opt("caller-id");
+        let uptime = opt("uptime");
+        out.push(PppSession {
+            name,
+            service: opt("service"),
+            mac: caller_id.as_deref().and_then(normalise_mac),
+            caller_id,
+            address: opt("address"),
+            uptime_secs: uptime.as_deref().and_then(duration_secs),
+            uptime,
+            session_id: opt("session-id"),
+            encoding: opt("encoding"),
+            limit_bytes_in: fields.get("limit-bytes-in").and_then(|v| v.parse().ok()),
+            limit_bytes_out: fields.get("limit-bytes-out").and_then(|v| v.parse().ok()),
+            radius: flags.contains('R') || fields.get("radius").is_some_and(|v| v == "yes"),
+            fields,
+        });
+    }
+    Ok(out)
+}
+
+/// `/export` lines with `\` continuations joined.
+fn export_lines(config: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cont = false;
+    for line in config.split('\n') {
+        let line = line.trim_end_matches(['\r', ' ']);
+        let (body, more) = match line.strip_suffix('\\') {
+            Some(b) => (b, true),
+            None => (line, false),
+        };
+        match out.last_mut() {
+            Some(last) if cont => last.push_str(body.trim_start()),
+            _ => out.push(body.to_string()),
+        }
+        cont = more;
+    }
+    out
+}
+
+/// Tagged ports in an `/export`: `/interface bridge vlan` entries'
+/// `tagged=ether1,sfp1` (the bridge itself left out), bridge ports with
+/// `frame-types=admit-only-vlan-tagged`, and the parents of
+/// `/interface vlan` entries that are not bridges; all mode `"tagged"`.
+pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut section = String::new();
+    let mut bridges: Vec<String> = Vec::new();
+    let mut tagged: Vec<String> = Vec::new();
+    for line in export_lines(config) {
+        let t = line.trim();
+        if t.starts_with('/') {
+            section = t.to_string();
+            continue;
+        }
+        if !(t.starts_with("add ") || t.starts_with("set ")) {
+            continue;
+        }
+        let kv = pairs(t);
+        let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        match section.as_str() {
+            "/interface bridge" => bridges.extend(get("name").map(str::to_string)),
+            "/interface bridge vlan" => {
+                let own: Vec<&str> = get("bridge")
+                    .map(|b| b.split(',').collect())
+                    .unwrap_or_default();
+                for p in get("tagged").map(expand_ports).unwrap_or_default() {
+                    if !own.contains(&p.as_str()) {
+                        tagged.push(p);
+                    }
+                }
+            }
+            "/interface bridge port" if get("frame-types") == Some("admit-only-vlan-tagged") => {
+                tagged.extend(get("interface").map(str::to_string));
+            }
+            "/interface vlan" => tagged.extend(get("interface").map(str::to_string)),
+            _ => {}
+        }
+    }
+    let mut out: Vec<TrunkPort> = Vec::new();
+    for p in tagged {
+        if bridges.contains(&p) {
+            continue;
+        }
+        let port = canonical_port(&p);
+        if !out.iter().any(|t| t.port == port) {
+            out.push(TrunkPort {
+                port,
+                mode: "tagged".into(),
+            });
+        }
+    }
+    out
 }
 
 /// Masks the values of `password=`, `secret=`, `*-key=`, `passphrase=`, and the
@@ -202,7 +461,8 @@ Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external
             M.parse_mac_table(out).unwrap(),
             vec![
                 entry(10, "4c:5e:0c:11:22:33", "ether2", true),
-                entry(1, "b8:69:f4:00:00:01", "bridge1", true),
+                // `DL`: the bridge's own (local) MAC, not a learned one.
+                entry(1, "b8:69:f4:00:00:01", "bridge1", false),
                 entry(300, "00:0c:42:aa:bb:cc", "sfp1", false),
             ]
         );

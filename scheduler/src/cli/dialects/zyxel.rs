@@ -1,8 +1,8 @@
 //! Zyxel GS/MES/ES access switches: `User name:`, `MES3500-24#`,
 //! `-- more --, next page: Space, continue: c, quit: ESC`, `Port VLAN ID MAC Address Type`.
 
-use super::{collect_rows, comment_mentions, find_mac, key_values, mac_row, parse_vlan};
-use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, VersionInfo};
+use super::{comment_mentions, expand_ports, key_values, parse_mac_columns, push_trunk, Col};
+use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const LOGIN: LoginSpec = LoginSpec {
     user_prompts: &["user name:", "username:", "login:"],
@@ -52,21 +52,57 @@ pub(crate) fn parse_version(output: &str) -> VersionInfo {
     info
 }
 
-/// `Port  VLAN ID  MAC Address  Type` (ZyNOS), or `VID  MAC Address  Type  Port` (GS1900).
+/// `Port  VLAN ID  MAC Address  Type` (ZyNOS, port first), or `VID  MAC
+/// Address  Type  Port` (GS1900), read by the header's column names. `CPU`
+/// rows (the switch's own MAC) are skipped.
 pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
-    collect_rows(
+    parse_mac_columns(
         output,
-        |l| l.contains("mac address") && (l.contains("vlan") || l.contains("vid")),
-        |tokens| {
-            let (at, mac) = find_mac(tokens)?;
-            let (vlan, port, kind) = match at {
-                2 => (tokens[1], tokens[0], *tokens.get(3)?),
-                1 => (tokens[0], *tokens.get(3)?, *tokens.get(2)?),
-                _ => return None,
-            };
-            Some(mac_row(parse_vlan(vlan)?, mac, port, kind))
-        },
+        &[Col::Port, Col::Vlan, Col::Mac, Col::Type],
+        &["total number of", "mac address count"],
     )
+}
+
+/// `vlan N` … `fixed 1-24,25` … `untagged 1-24` … `exit`: a port fixed
+/// (a member) in a VLAN and not untagged there carries it tagged; such
+/// ports come back with mode `"tagged"`.
+pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    let mut fixed: Vec<String> = Vec::new();
+    let mut untagged: Vec<String> = Vec::new();
+    let mut flush = |fixed: &mut Vec<String>, untagged: &mut Vec<String>| {
+        for p in fixed.drain(..) {
+            if !untagged.contains(&p) {
+                push_trunk(&mut out, &p, "tagged");
+            }
+        }
+        untagged.clear();
+    };
+    let mut in_vlan = false;
+    for line in config.split('\n') {
+        let t = line.trim();
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let list = |w: &[&str]| {
+            w.get(1)
+                .map(|l| expand_ports(l.trim_matches('"')))
+                .unwrap_or_default()
+        };
+        match words.first().copied() {
+            Some("vlan") if !line.starts_with([' ', '\t']) => {
+                flush(&mut fixed, &mut untagged);
+                in_vlan = true;
+            }
+            Some("exit") => {
+                flush(&mut fixed, &mut untagged);
+                in_vlan = false;
+            }
+            Some("fixed") if in_vlan => fixed.extend(list(&words)),
+            Some("untagged") if in_vlan => untagged.extend(list(&words)),
+            _ => {}
+        }
+    }
+    flush(&mut fixed, &mut untagged);
+    out
 }
 
 #[cfg(test)]
@@ -92,7 +128,7 @@ CPU       1              00:19:cb:00:00:00   Static
                 entry(100, "00:13:49:00:00:01", "1", true),
                 entry(1, "00:19:cb:00:00:02", "24", false),
                 entry(2001, "a0:e4:cb:aa:bb:cc", "12", true),
-                entry(1, "00:19:cb:00:00:00", "CPU", false),
+                // The CPU row is the switch's own MAC: skipped.
             ]
         );
         let gs = "VID  MAC Address        Type     Port\n---- ----------------- -------- ----\n10   00:11:22:33:44:55  Dynamic  7\n";
