@@ -32,6 +32,14 @@ pub struct EventsQuery {
 /// An API error: a JSON body `{"error": "..."}` with the status.
 pub struct ApiError(StatusCode, String);
 
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self(status, message.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(json!({ "error": self.1 }))).into_response()

@@ -14,7 +14,10 @@
 //! - [`demo`]: the demo data set; [`memo`]: caches of reads per data version.
 //! - The scheduler jobs' worlds (thin adapters of engines in
 //!   `ispmon-scheduler`): [`sweep_world`] (the ICMP sweep), [`devices`]'s
-//!   `pull` (config pulls), [`folder_deletion`].
+//!   `pull` (config pulls), [`fdb`] (MAC table collection),
+//!   [`folder_deletion`].
+//! - [`search`]: Search Port's queries (a MAC, an IP, a name), shared by
+//!   the page and [`api_search`].
 //! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
 //! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
 //! - [`notify`]: the notifier reactor wired to the app (its world over the
@@ -32,6 +35,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod api;
 pub mod api_devices;
 pub mod api_hosts;
+pub mod api_search;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -41,6 +45,7 @@ pub mod core;
 pub mod demo;
 pub mod devices;
 pub mod error;
+pub mod fdb;
 pub mod folder_deletion;
 pub mod i18n;
 pub mod memo;
@@ -48,6 +53,7 @@ pub mod notify;
 pub mod observe;
 pub mod pages;
 pub mod routes;
+pub mod search;
 pub mod state;
 pub mod static_files;
 pub mod sweep_command;

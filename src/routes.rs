@@ -11,7 +11,7 @@ use axum::Router;
 use ispmon_events::values::Role;
 
 use crate::state::AppState;
-use crate::{api, api_devices, api_hosts, auth, observe, pages, static_files};
+use crate::{api, api_devices, api_hosts, api_search, auth, observe, pages, static_files};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,7 @@ macro_rules! verb {
 verb!(get, "GET", axum::routing::get);
 verb!(post, "POST", axum::routing::post);
 verb!(patch, "PATCH", axum::routing::patch);
+verb!(put, "PUT", axum::routing::put);
 verb!(delete, "DELETE", axum::routing::delete);
 
 impl Route {
@@ -217,6 +218,24 @@ fn devices(firmware_max_bytes: u64) -> Vec<Route> {
     ]
 }
 
+/// Search Port: the search page, the live re-check, and the API.
+fn search() -> Vec<Route> {
+    use pages::search;
+    vec![
+        get("/search", DEVICES, search::page),
+        post("/search/recheck", OPS, search::recheck),
+        get("/api/v1/search", DEVICES, api_search::search),
+        get("/api/v1/macs/{mac}", DEVICES, api_search::mac),
+        get("/api/v1/locate", DEVICES, api_search::locate),
+        post("/api/v1/devices/{id}/fdb", OPS, api_search::collect_now),
+        put(
+            "/api/v1/devices/{id}/ports/{port}",
+            ADMIN,
+            api_search::mark_port,
+        ),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -225,6 +244,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         audit(),
         icmp(),
         devices(firmware_max_bytes),
+        search(),
     ]
     .into_iter()
     .flatten()

@@ -27,6 +27,8 @@ pub struct AppState {
     pub puller: Arc<crate::devices::pull::Puller>,
     /// Stored config texts, read from the blob store once.
     pub config_cache: crate::devices::ConfigCache,
+    /// The FDB (MAC table) collector, over the puller's CLI sessions.
+    pub fdb: Arc<crate::fdb::Collector>,
     /// What reads produced, per data version (see [`crate::memo`]).
     pub memos: Arc<Memos>,
 }
@@ -73,7 +75,14 @@ impl AppState {
             settings.cli_sessions,
             settings.cli_timeouts,
         );
+        let fdb = crate::fdb::collector(
+            &core,
+            config_cache.clone(),
+            Arc::clone(&puller),
+            crate::fdb::Settings::default(),
+        );
         Self {
+            fdb,
             core,
             settings: Arc::new(settings),
             throttle: Arc::new(Throttle::default()),

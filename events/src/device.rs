@@ -313,6 +313,52 @@ pub enum DeviceCommand {
         reason: String,
         seen_host_key: Option<String>,
     },
+    /// An admin marks a port an uplink or an access port for Search Port
+    /// (`Auto` clears the mark: the collector's rules decide).
+    MarkPort {
+        port: String,
+        mark: PortMark,
+    },
+}
+
+/// An admin's mark on a switch port; it wins over the collector's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortMark {
+    Uplink,
+    Access,
+    Auto,
+}
+
+impl PortMark {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "uplink" => Ok(PortMark::Uplink),
+            "access" => Ok(PortMark::Access),
+            "auto" => Ok(PortMark::Auto),
+            other => Err(format!(
+                "a port's role is uplink, access or auto, not “{other}”"
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortMark::Uplink => "uplink",
+            PortMark::Access => "access",
+            PortMark::Auto => "auto",
+        }
+    }
+}
+
+/// Checks a port name as a device prints it: 1 to 64 characters, trimmed,
+/// no control characters.
+pub fn parse_port(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 64 || t.chars().any(char::is_control) {
+        return Err("a port name must be 1 to 64 printable characters".into());
+    }
+    Ok(t.to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -357,6 +403,10 @@ pub enum DeviceEvent {
         reason: String,
         seen_host_key: Option<String>,
     },
+    DevicePortMarked {
+        port: String,
+        mark: PortMark,
+    },
 }
 
 impl DomainEvent for DeviceEvent {
@@ -372,6 +422,7 @@ impl DomainEvent for DeviceEvent {
             DeviceEvent::DeviceHostKeyAccepted { .. } => "DeviceHostKeyAccepted",
             DeviceEvent::ConfigVersionStored { .. } => "ConfigVersionStored",
             DeviceEvent::ConfigPullFailed { .. } => "ConfigPullFailed",
+            DeviceEvent::DevicePortMarked { .. } => "DevicePortMarked",
         }
         .to_string()
     }
@@ -418,6 +469,9 @@ pub struct Device {
     pub host_key: Option<String>,
     pub versions: u32,
     pub last_hash: Option<String>,
+    /// Admins' port marks (no entry: auto).
+    #[serde(default)]
+    pub port_marks: std::collections::BTreeMap<String, PortMark>,
 }
 
 impl Device {
@@ -512,6 +566,17 @@ impl Device {
                 reason,
                 seen_host_key,
             }],
+            DeviceCommand::MarkPort { port, mark } => {
+                let now = self
+                    .port_marks
+                    .get(&port)
+                    .copied()
+                    .unwrap_or(PortMark::Auto);
+                if now == mark {
+                    return Err(DeviceError::Unchanged);
+                }
+                vec![DeviceEvent::DevicePortMarked { port, mark }]
+            }
         })
     }
 }
@@ -562,6 +627,13 @@ impl Aggregate for Device {
                 self.last_hash = Some(config.hash);
             }
             DeviceEvent::ConfigPullFailed { .. } => {}
+            DeviceEvent::DevicePortMarked { port, mark } => {
+                if mark == PortMark::Auto {
+                    self.port_marks.remove(&port);
+                } else {
+                    self.port_marks.insert(port, mark);
+                }
+            }
         }
     }
 }

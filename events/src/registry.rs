@@ -73,6 +73,7 @@ registry! {
     NotifySettings => crate::notify_settings::NotifySettings;
     Device => crate::device::Device, reserves crate::reservations::device;
     Firmware => crate::firmware::Firmware;
+    Mac => crate::mac::Mac;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -55,3 +55,11 @@ CREATE TABLE firmware (
     uploaded_by TEXT NOT NULL,
     uploaded_at TEXT NOT NULL
 );
+-- Admins' marks on switch ports for Search Port (no row: auto).
+CREATE TABLE device_ports (
+    device_id TEXT NOT NULL,
+    port      TEXT NOT NULL,
+    mark      TEXT NOT NULL,   -- "uplink" or "access"
+    marked_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, port)
+) WITHOUT ROWID;

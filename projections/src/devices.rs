@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
-use ispmon_events::device::{DeviceEvent, DeviceProfile, SshKeyRef};
+use ispmon_events::device::{DeviceEvent, DeviceProfile, PortMark, SshKeyRef};
 use ispmon_events::firmware::FirmwareEvent;
 
 pub struct DevicesProjection;
@@ -66,7 +66,7 @@ impl Projection for DevicesProjection {
         include_str!("../../migrations/views/devices.sql")
     }
     fn tables(&self) -> &'static [&'static str] {
-        &["devices", "config_versions", "firmware"]
+        &["devices", "config_versions", "firmware", "device_ports"]
     }
     fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
         let (id, at) = (ev.id(), ev.at());
@@ -157,6 +157,20 @@ impl Projection for DevicesProjection {
                            pending_host_key = ?4 WHERE device_id = ?1",
                     )?
                     .execute(params![id, reason, at, seen_host_key])?;
+                }
+                DeviceEvent::DevicePortMarked { port, mark } => {
+                    if *mark == PortMark::Auto {
+                        c.prepare_cached(
+                            "DELETE FROM device_ports WHERE device_id = ?1 AND port = ?2",
+                        )?
+                        .execute(params![id, port])?;
+                    } else {
+                        c.prepare_cached(
+                            "INSERT INTO device_ports (device_id, port, mark, marked_at) VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (device_id, port) DO UPDATE SET mark = excluded.mark, marked_at = excluded.marked_at",
+                        )?
+                        .execute(params![id, port, mark.as_str(), at])?;
+                    }
                 }
             },
             Decoded::Firmware(FirmwareEvent::FirmwareUploaded { info }) => {
@@ -486,5 +500,29 @@ pub fn stored_files(c: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
          SELECT sha256, 'firmware ' || filename || ' (' || firmware_id || ')' FROM firmware",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Admins' port marks of every device: device id → (port, `uplink` or
+/// `access`).
+pub fn port_marks(
+    c: &Connection,
+) -> rusqlite::Result<std::collections::HashMap<String, Vec<(String, String)>>> {
+    let mut q = c.prepare_cached(
+        "SELECT device_id, port, mark FROM device_ports ORDER BY device_id, port",
+    )?;
+    let mut out: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    for row in q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))? {
+        let (device, port, mark) = row?;
+        out.entry(device).or_default().push((port, mark));
+    }
+    Ok(out)
+}
+
+/// One device's port marks: (port, `uplink` or `access`).
+pub fn port_marks_of(c: &Connection, device_id: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut q =
+        c.prepare_cached("SELECT port, mark FROM device_ports WHERE device_id = ?1 ORDER BY port")?;
+    let rows = q.query_map([device_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }

@@ -19,6 +19,7 @@ pub mod decode;
 pub mod devices;
 pub mod folders;
 pub mod hosts;
+pub mod macs;
 pub mod notify;
 pub mod rebuild;
 pub mod runner;
@@ -56,6 +57,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(folders::FoldersProjection),
         Box::new(notify::NotifyProjection),
         Box::new(devices::DevicesProjection),
+        Box::new(macs::MacsProjection),
     ]
 }
 

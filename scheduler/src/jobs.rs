@@ -69,6 +69,41 @@ impl Scope {
     }
 }
 
+/// The targets of an `All`, `Tag` or `One` run among `items` (`key` gives
+/// an item's id and tags; `what` names them in messages: "device",
+/// "switch"). A tag or id that matches nothing is an error naming it;
+/// `Due` and `Subset` are the job's own to decide and refused here.
+pub fn pick<T>(
+    items: Vec<T>,
+    scope: &Scope,
+    what: &str,
+    key: impl Fn(&T) -> (&String, &Vec<String>),
+) -> Result<Vec<T>, String> {
+    match scope {
+        Scope::All => Ok(items),
+        Scope::Tag(tag) => {
+            let found: Vec<T> = items
+                .into_iter()
+                .filter(|i| key(i).1.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("no {what} has the tag “{tag}”"));
+            }
+            Ok(found)
+        }
+        Scope::One(id) => {
+            let found: Vec<T> = items.into_iter().filter(|i| key(i).0 == id).collect();
+            if found.is_empty() {
+                return Err(format!("no live {what} with id {id}"));
+            }
+            Ok(found)
+        }
+        Scope::Due | Scope::Subset(_) => {
+            Err(format!("{} is not a scope over {what}s", scope.describe()))
+        }
+    }
+}
+
 /// A unit of scheduled work. `run` returns a one-line summary, or the
 /// reason it failed; the scheduler goes on either way.
 pub trait Job: Send + Sync {

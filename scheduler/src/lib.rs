@@ -14,6 +14,8 @@
 //!   across processes (and, later, nodes).
 //! - [`config_pull`]: the config-pull engine (`PullWorld`, `Puller`) and its
 //!   scheduled job.
+//! - [`fdb`]: FDB (MAC table) collection: sightings, uplinks, MAC moves
+//!   as events, and its scheduled job.
 //! - [`folder_deletion`]: deleting a folder with hosts, as a process that
 //!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,
@@ -29,6 +31,7 @@
 
 pub mod cli;
 pub mod config_pull;
+pub mod fdb;
 pub mod folder_deletion;
 pub mod icmp;
 pub mod jobs;
@@ -37,5 +40,7 @@ pub mod notify;
 pub mod reactor;
 pub mod sweep;
 pub mod telemetry;
+#[cfg(test)]
+mod test_kit;
 
 pub use jobs::{Job, JobFuture, JobStatus, Schedule, Scheduler, SchedulerError, Scope};

@@ -67,11 +67,17 @@ impl Telemetry {
             "../../migrations/telemetry/0002_pull_attempts.sql"
         ))?;
         conn.execute_batch(include_str!("../../migrations/telemetry/0003_leases.sql"))?;
+        conn.execute_batch(include_str!("../../migrations/telemetry/0004_fdb.sql"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             last_prune: Arc::new(Mutex::new(0)),
             generation: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The connection, for the tables other modules own (`fdb::sightings`).
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().expect("telemetry lock")
     }
 
     /// How many rounds this process has recorded; moves after each one is

@@ -14,6 +14,7 @@ const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"
 /// The navigation: (path, catalog key); a link shows only when allowed.
 const NAV: &[(&str, &str)] = &[
     ("/", "nav.home"),
+    ("/search", "nav.search"),
     ("/icmp", "nav.icmp"),
     ("/devices", "nav.devices"),
     ("/firmware", "nav.firmware"),

@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod layout;
 pub mod login;
 pub mod notifications;
+pub mod search;
 pub mod sessions;
 pub mod users;

@@ -69,25 +69,8 @@ impl ConfigPullJob {
                     })
                     .collect()
             }
-            Scope::All => devices,
-            Scope::Tag(tag) => {
-                let found: Vec<_> = devices
-                    .into_iter()
-                    .filter(|d| d.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
-                    .collect();
-                if found.is_empty() {
-                    return Err(format!("no device has the tag “{tag}”"));
-                }
-                found
-            }
-            Scope::One(id) => {
-                let found: Vec<_> = devices.into_iter().filter(|d| &d.device_id == id).collect();
-                if found.is_empty() {
-                    return Err(format!("no live device with id {id}"));
-                }
-                found
-            }
             Scope::Subset(w) => return Err(format!("a config pull has no subset “{w}”")),
+            other => crate::jobs::pick(devices, other, "device", |d| (&d.device_id, &d.tags))?,
         })
     }
 }

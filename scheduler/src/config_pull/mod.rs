@@ -495,11 +495,24 @@ impl Puller {
         d: &PullTarget,
         meta: &Metadata,
     ) -> (Result<String, String>, String) {
+        self.run_command(d, d.dialect.version_command(), meta).await
+    }
+
+    /// Logs in and runs one command (under the session limits); returns its
+    /// output (or why it failed) and the transcript, our secrets masked in
+    /// both. Records the host key on first contact. The FDB collector and
+    /// the live MAC re-check come here too.
+    pub async fn run_command(
+        &self,
+        d: &PullTarget,
+        command: &str,
+        meta: &Metadata,
+    ) -> (Result<String, String>, String) {
         let s = match self.session(d).await {
             Ok(s) => s,
             Err(reason) => return (Err(reason), String::new()),
         };
-        let (run, transcript) = self.run_one(d, &s, s.dialect.version_command()).await;
+        let (run, transcript) = self.run_one(d, &s, command).await;
         let secrets = s.creds.secrets();
         match run.outputs {
             Ok(out) => {

@@ -2,113 +2,15 @@
 //! what it records, and what it never lets through (secrets, a second pull
 //! of the same device).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use ispmon_events::Source;
 
 use super::*;
-use crate::cli::connector::ExecFuture;
-use crate::cli::session::{CliError, Exec, Stage, Transcript};
-
-#[derive(Default)]
-struct FakeWorld {
-    stored: Mutex<Vec<(String, Option<String>, String)>>,
-    commands: Mutex<Vec<(String, DeviceCommand)>>,
-    secrets: HashMap<String, String>,
-}
-
-impl PullWorld for FakeWorld {
-    fn devices(&self) -> WorldFuture<'_, Vec<PullTarget>> {
-        Box::pin(async { Ok(vec![device()]) })
-    }
-    fn secret(&self, reference: String) -> WorldFuture<'_, Option<String>> {
-        Box::pin(async move { Ok(self.secrets.get(&reference).cloned()) })
-    }
-    fn store_config(
-        &self,
-        device_id: String,
-        previous_hash: Option<String>,
-        text: String,
-        _meta: Metadata,
-    ) -> WorldFuture<'_, Option<u32>> {
-        Box::pin(async move {
-            let mut s = self.stored.lock().unwrap();
-            s.push((device_id, previous_hash, text));
-            Ok(Some(s.len() as u32))
-        })
-    }
-    fn command(
-        &self,
-        device_id: String,
-        command: DeviceCommand,
-        _meta: Metadata,
-    ) -> WorldFuture<'_, ()> {
-        Box::pin(async move {
-            self.commands.lock().unwrap().push((device_id, command));
-            Ok(())
-        })
-    }
-}
-
-/// Answers every session with the next scripted result.
-struct Scripted {
-    answers: Mutex<Vec<Result<String, CliError>>>,
-    host_key: Option<String>,
-    seen_commands: Mutex<Vec<String>>,
-}
-
-impl CliConnector for Scripted {
-    fn exec<'a>(
-        &'a self,
-        _target: &'a Target,
-        creds: &'a Credentials,
-        _host_key: &'a HostKeyCheck,
-        _timeouts: &'a Timeouts,
-        commands: &'a [&'a str],
-    ) -> ExecFuture<'a> {
-        Box::pin(async move {
-            self.seen_commands
-                .lock()
-                .unwrap()
-                .extend(commands.iter().map(|c| c.to_string()));
-            let answer = self.answers.lock().unwrap().remove(0);
-            let mut transcript = Transcript::default();
-            // A device that echoes the password back, as broken gear does.
-            transcript.received(&format!("login ok {}\n", creds.password), &[]);
-            Exec {
-                outputs: answer.map(|a| vec![a]),
-                transcript,
-                host_key: self.host_key.clone(),
-            }
-        })
-    }
-}
-
-fn device() -> PullTarget {
-    PullTarget {
-        device_id: "d1".into(),
-        name: "sw-1".into(),
-        address: "127.0.0.1".into(),
-        port: 2222,
-        transport: TransportKind::Ssh,
-        dialect: Dialect::CiscoIos,
-        legacy_ssh: false,
-        login: "admin".into(),
-        password_ref: Some("pw-1".into()),
-        enable_ref: None,
-        key_ref: None,
-        host_key: None,
-        mask_secrets: false,
-        last_hash: None,
-        tags: vec![],
-        pull_schedule: None,
-    }
-}
+use crate::cli::session::{CliError, Stage};
+use crate::test_kit::{device, FakePullWorld, Scripted};
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    world: Arc<FakeWorld>,
+    world: Arc<FakePullWorld>,
     cli: Arc<Scripted>,
     puller: Arc<Puller>,
     telemetry: Telemetry,
@@ -117,15 +19,8 @@ struct Fixture {
 fn fixture(answers: Vec<Result<String, CliError>>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let telemetry = Telemetry::open(&dir.path().join("telemetry.db")).unwrap();
-    let world = Arc::new(FakeWorld {
-        secrets: HashMap::from([("pw-1".to_string(), "Pa55word".to_string())]),
-        ..Default::default()
-    });
-    let cli = Arc::new(Scripted {
-        answers: Mutex::new(answers),
-        host_key: Some("SHA256:abc".into()),
-        seen_commands: Mutex::new(Vec::new()),
-    });
+    let world = Arc::new(FakePullWorld::with_password());
+    let cli = Arc::new(Scripted::new(answers));
     let puller = Arc::new(Puller::new(
         world.clone(),
         cli.clone(),

@@ -1,0 +1,390 @@
+//! FDB collection: read each switch's MAC table over its CLI, keep what it
+//! showed as sightings in `telemetry.db`, decide which ports are uplinks,
+//! and turn real changes at the edge into Mac commands.
+//!
+//! A MAC's edge port is the access port it sits behind: among its
+//! sightings on every switch, those on ports that are not uplinks, the one
+//! seen in the latest collection, on the port with the fewest MACs. Only MACs
+//! whose sightings changed in a collection (new, on another port, gone
+//! after [`Settings::miss_limit`] successful collections without it, or on a
+//! port that became or stopped being an uplink) are looked at again, so a
+//! steady recollection writes no events and one where k MACs moved writes
+//! O(k), whatever the table sizes. A failed collection changes nothing.
+//!
+//! A port is an uplink when an admin marked it so (an admin's "access" mark
+//! wins over every other rule), when the device's stored config makes it a
+//! trunk, when a MAC of another known device is seen on it, or when it
+//! carries more MACs than [`Settings::uplink_threshold`]. The reason is kept
+//! with the port.
+//!
+//! The engine sees the application through [`FdbWorld`] and the devices
+//! through the config puller's CLI sessions and limits ([`Puller`]).
+//!
+//! - [`sightings`]: the telemetry tables.
+//! - [`job`]: the scheduled collection and its scopes.
+
+pub mod job;
+pub mod sightings;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ispmon_events::mac::{EdgePort, MacCommand};
+use ispmon_events::Metadata;
+
+use crate::cli::{canonical_port, MacEntry};
+use crate::config_pull::{PullTarget, Puller, WorldFuture};
+use crate::lease::Leases;
+use crate::telemetry::Telemetry;
+use sightings::{CollectionRow, PortStatus, Seen, Sighting};
+
+/// An admin's mark on a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortRole {
+    Uplink,
+    Access,
+}
+
+/// A switch as the collector needs it.
+#[derive(Debug, Clone)]
+pub struct FdbTarget {
+    /// How to reach it (the config puller's view of the device).
+    pub device: PullTarget,
+    /// Trunk ports by [`canonical_port`], with the mode the stored config
+    /// gives them (`"trunk"`, `"hybrid"`, …).
+    pub trunks: HashMap<String, String>,
+    /// Admins' marks by [`canonical_port`].
+    pub marks: HashMap<String, PortRole>,
+}
+
+/// What the collector needs from the application.
+pub trait FdbWorld: Send + Sync {
+    /// Every live device with the `switch` role.
+    fn switches(&self) -> WorldFuture<'_, Vec<FdbTarget>>;
+    /// MACs of our own devices (switches, NAS, OLTs, routers) with the
+    /// device's name: a port that shows one leads to that device.
+    fn known_macs(&self) -> WorldFuture<'_, HashMap<String, String>>;
+    /// Each MAC's edge port as the read model has it now (MACs without one
+    /// are left out).
+    fn edges(&self, macs: Vec<String>) -> WorldFuture<'_, HashMap<String, EdgePort>>;
+    /// The name of every live device by id (for edges on other switches).
+    fn device_names(&self) -> WorldFuture<'_, HashMap<String, String>>;
+    /// Issues a Mac command; one that changes nothing is not an error.
+    fn mac_command(&self, mac: String, command: MacCommand, meta: Metadata) -> WorldFuture<'_, ()>;
+}
+
+/// The collector's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Successful collections in a row without a MAC before it leaves a port.
+    pub miss_limit: u32,
+    /// A port with more MACs than this is an uplink.
+    pub uplink_threshold: usize,
+    /// How often a switch is read.
+    pub interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            miss_limit: 3,
+            uplink_threshold: 8,
+            interval: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What one collection did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The table was read: `rows` entries, `moved` MACs whose edge changed
+    /// (each one event).
+    Collected { rows: usize, moved: usize },
+    /// Nothing was changed; the reason.
+    Failed(String),
+    /// A collection of this device was already running.
+    Busy,
+}
+
+impl Outcome {
+    /// How `fdb_collections.outcome` keeps it.
+    pub fn encode(&self) -> String {
+        match self {
+            Outcome::Collected { .. } => "ok".into(),
+            Outcome::Failed(reason) => format!("failed {reason}"),
+            Outcome::Busy => "busy".into(),
+        }
+    }
+}
+
+const LEASE_PREFIX: &str = "fdb/";
+
+/// Collects MAC tables; one per process, shared by the job and the buttons.
+pub struct Collector {
+    world: Arc<dyn FdbWorld>,
+    puller: Arc<Puller>,
+    telemetry: Telemetry,
+    leases: Leases,
+    settings: Settings,
+}
+
+/// The dynamic entries of a table, one per MAC and VLAN (a MAC listed twice
+/// — per linecard, or on two ports in one print — is kept once, the first).
+pub fn learned(entries: Vec<MacEntry>) -> Vec<Seen> {
+    let mut seen = HashSet::new();
+    entries
+        .into_iter()
+        .filter(|e| e.dynamic)
+        .filter(|e| seen.insert((e.mac.clone(), e.vlan)))
+        .map(|e| Seen {
+            mac: e.mac,
+            vlan: e.vlan,
+            port: e.port,
+        })
+        .collect()
+}
+
+/// Each port's MAC count and uplink reason under the rules (see the
+/// module's doc), ports in name order.
+pub fn port_statuses(
+    seen: &[Seen],
+    target: &FdbTarget,
+    known: &HashMap<String, String>,
+    threshold: usize,
+) -> Vec<PortStatus> {
+    let mut by_port: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+    for s in seen {
+        by_port.entry(&s.port).or_default().insert(&s.mac);
+    }
+    let own_name = &target.device.name;
+    by_port
+        .into_iter()
+        .map(|(port, macs)| {
+            let canon = canonical_port(port);
+            let uplink = match target.marks.get(&canon) {
+                Some(PortRole::Access) => None,
+                Some(PortRole::Uplink) => Some("marked uplink by an admin".to_string()),
+                None => {
+                    let device = macs
+                        .iter()
+                        .filter_map(|m| known.get(*m))
+                        .find(|name| *name != own_name);
+                    if let Some(mode) = target.trunks.get(&canon) {
+                        Some(format!("{mode} in config"))
+                    } else if let Some(name) = device {
+                        Some(format!("{name} seen here"))
+                    } else if macs.len() > threshold {
+                        Some(format!("{} MACs", macs.len()))
+                    } else {
+                        None
+                    }
+                }
+            };
+            PortStatus {
+                port: port.to_string(),
+                macs: macs.len(),
+                uplink,
+            }
+        })
+        .collect()
+}
+
+/// A MAC's edge among its sightings: on an access port, seen in the
+/// latest collection (fewest misses), on the port with the fewest MACs,
+/// then the most recent; ties by device and port, so the answer is stable.
+pub fn edge_of(sightings: &[Sighting]) -> Option<&Sighting> {
+    sightings
+        .iter()
+        .filter(|s| s.uplink.is_none())
+        .min_by(|a, b| {
+            (a.misses, a.port_macs, std::cmp::Reverse(a.last_seen))
+                .cmp(&(b.misses, b.port_macs, std::cmp::Reverse(b.last_seen)))
+                .then_with(|| a.device_id.cmp(&b.device_id))
+                .then_with(|| a.port.cmp(&b.port))
+        })
+}
+
+/// The command that brings a MAC's edge from `current` to what its
+/// sightings say, if any.
+pub fn decide(
+    mac_sightings: &[Sighting],
+    current: Option<&EdgePort>,
+    names: &HashMap<String, String>,
+) -> Option<MacCommand> {
+    match (edge_of(mac_sightings), current) {
+        (Some(s), cur) => {
+            let at = EdgePort {
+                device_id: s.device_id.clone(),
+                device: names
+                    .get(&s.device_id)
+                    .cloned()
+                    .unwrap_or_else(|| s.device_id.clone()),
+                port: s.port.clone(),
+                vlan: s.vlan,
+            };
+            match cur {
+                Some(c) if c.same_port(&at) && c.vlan == at.vlan => None,
+                _ => Some(MacCommand::Locate { at }),
+            }
+        }
+        (None, Some(c)) => Some(MacCommand::Leave {
+            device_id: c.device_id.clone(),
+            port: c.port.clone(),
+        }),
+        (None, None) => None,
+    }
+}
+
+impl Collector {
+    pub fn new(
+        world: Arc<dyn FdbWorld>,
+        puller: Arc<Puller>,
+        telemetry: Telemetry,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            world,
+            puller,
+            leases: Leases::new(telemetry.clone()),
+            telemetry,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Every switch.
+    pub async fn switches(&self) -> Result<Vec<FdbTarget>, String> {
+        self.world.switches().await
+    }
+
+    /// Collects one switch under its lease, and records the collection.
+    #[tracing::instrument(name = "fdb_collect", skip(self, t, meta), fields(device = %t.device.name))]
+    pub async fn collect(&self, t: &FdbTarget, meta: &Metadata) -> Outcome {
+        let lease = format!("{LEASE_PREFIX}{}", t.device.device_id);
+        let ttl = Duration::from_secs(300);
+        match self.leases.claim(lease.clone(), ttl).await {
+            Ok(true) => {}
+            Ok(false) => return Outcome::Busy,
+            Err(e) => return Outcome::Failed(format!("taking the device's lease: {e}")),
+        }
+        let started = Instant::now();
+        let outcome = self.collect_inner(t, meta).await;
+        let (rows, moved) = match &outcome {
+            Outcome::Collected { rows, moved } => {
+                tracing::info!(rows, moved, "MAC table collected");
+                (*rows, *moved)
+            }
+            Outcome::Failed(reason) => {
+                tracing::warn!(address = %t.device.address, %reason, "MAC table collection failed; nothing changed");
+                (0, 0)
+            }
+            Outcome::Busy => (0, 0),
+        };
+        let row = CollectionRow {
+            device_id: t.device.device_id.clone(),
+            at: ispmon_events::store::now_rfc3339(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            rows,
+            outcome: outcome.encode(),
+            moved,
+        };
+        if let Err(e) = self
+            .telemetry
+            .blocking(move |tel| tel.save_fdb_collection_blocking(&row))
+            .await
+        {
+            tracing::warn!(error = %e, "keeping the collection's record failed");
+        }
+        if let Err(e) = self.leases.release(lease).await {
+            tracing::warn!(error = %e, "giving the lease back failed; it expires");
+        }
+        outcome
+    }
+
+    async fn collect_inner(&self, t: &FdbTarget, meta: &Metadata) -> Outcome {
+        let d = &t.device;
+        let (output, _transcript) = self
+            .puller
+            .run_command(d, d.dialect.mac_table_command(), meta)
+            .await;
+        let output = match output {
+            Ok(o) => o,
+            Err(reason) => return Outcome::Failed(reason),
+        };
+        let entries = match d.dialect.parse_mac_table(&output) {
+            Ok(e) => e,
+            Err(e) => return Outcome::Failed(format!("the MAC table could not be read: {e}")),
+        };
+        let rows = entries.len();
+        let seen = learned(entries);
+        let known = match self.world.known_macs().await {
+            Ok(k) => k,
+            Err(e) => return Outcome::Failed(format!("reading known device MACs: {e}")),
+        };
+        let ports = port_statuses(&seen, t, &known, self.settings.uplink_threshold);
+        let (id, limit) = (d.device_id.clone(), self.settings.miss_limit);
+        let now = chrono::Utc::now().timestamp();
+        let delta = match self
+            .telemetry
+            .blocking(move |tel| tel.record_fdb_blocking(&id, now, &seen, &ports, limit))
+            .await
+        {
+            Ok(delta) => delta,
+            Err(e) => return Outcome::Failed(format!("keeping the sightings: {e}")),
+        };
+        match self.settle(delta.changed.into_iter().collect(), meta).await {
+            Ok(moved) => Outcome::Collected { rows, moved },
+            Err(e) => Outcome::Failed(format!("recording moves: {e}")),
+        }
+    }
+
+    /// Brings the edge of each of `macs` in line with its sightings;
+    /// returns how many commands changed something.
+    pub async fn settle(&self, macs: Vec<String>, meta: &Metadata) -> Result<usize, String> {
+        if macs.is_empty() {
+            return Ok(0);
+        }
+        let names = self.world.device_names().await?;
+        let (mut moved, mut failed) = (0, Vec::new());
+        // In slices, so a first collection of a big table stays bounded.
+        for chunk in macs.chunks(500) {
+            let chunk = chunk.to_vec();
+            let ask = chunk.clone();
+            let sightings = self
+                .telemetry
+                .blocking(move |tel| tel.sightings_of_blocking(&ask))
+                .await
+                .map_err(|e| e.to_string())?;
+            let edges = self.world.edges(chunk.clone()).await?;
+            for mac in chunk {
+                let found = sightings.get(&mac).map(Vec::as_slice).unwrap_or(&[]);
+                if let Some(cmd) = decide(found, edges.get(&mac), &names) {
+                    // One MAC's failure does not keep the others unsettled.
+                    match self.world.mac_command(mac.clone(), cmd, meta.clone()).await {
+                        Ok(()) => moved += 1,
+                        Err(e) => {
+                            tracing::warn!(%mac, error = %e, "recording a MAC's move failed");
+                            failed.push(mac);
+                        }
+                    }
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(moved)
+        } else {
+            Err(format!(
+                "{} of the moves could not be recorded (first: {})",
+                failed.len(),
+                failed[0]
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

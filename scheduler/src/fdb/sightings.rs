@@ -1,0 +1,316 @@
+//! The FDB tables in `telemetry.db` (`migrations/telemetry/0004_fdb.sql`):
+//! sightings per device, port status, and the record of collections.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::telemetry::Telemetry;
+
+/// One row of a switch's table as the collector keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub mac: String,
+    pub vlan: u16,
+    pub port: String,
+}
+
+/// A port after a collection: how many MACs it carried and, for an uplink,
+/// why it is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortStatus {
+    pub port: String,
+    pub macs: usize,
+    pub uplink: Option<String>,
+}
+
+/// What one collection changed in the sightings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// MACs whose sightings on this device changed (new, on another port,
+    /// gone), or whose port became or stopped being an uplink: the only
+    /// MACs whose edge can have changed.
+    pub changed: BTreeSet<String>,
+    /// Sightings removed (missing from `miss_limit` collections in a row).
+    pub gone: usize,
+}
+
+/// A sighting of a MAC anywhere, with its port's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub device_id: String,
+    pub mac: String,
+    pub vlan: u16,
+    pub port: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub misses: u32,
+    /// MACs on the port at its last collection.
+    pub port_macs: usize,
+    /// Why the port is an uplink; `None` for an access port.
+    pub uplink: Option<String>,
+}
+
+/// A collection as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRow {
+    pub device_id: String,
+    pub at: String,
+    pub duration_ms: u64,
+    pub rows: usize,
+    pub outcome: String,
+    pub moved: usize,
+}
+
+const KEEP_COLLECTIONS_S: i64 = 30 * 24 * 3600;
+
+impl Telemetry {
+    /// Folds one successful collection of `device_id` at `now` (unix
+    /// seconds) into its sightings and port statuses, in one transaction: a
+    /// row seen again keeps its first sighting, a row not seen counts a
+    /// miss and goes after `miss_limit` misses in a row.
+    pub fn record_fdb_blocking(
+        &self,
+        device_id: &str,
+        now: i64,
+        seen: &[Seen],
+        ports: &[PortStatus],
+        miss_limit: u32,
+    ) -> rusqlite::Result<Delta> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut delta = Delta::default();
+        {
+            let mut before: HashMap<(String, u16), (String, u32)> = HashMap::new();
+            let mut q = tx.prepare_cached(
+                "SELECT mac, vlan, port, misses FROM fdb_sightings WHERE device_id = ?1",
+            )?;
+            let rows = q.query_map([device_id], |r| {
+                Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+            })?;
+            for row in rows {
+                let (k, v) = row?;
+                before.insert(k, v);
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO fdb_sightings (device_id, mac, vlan, port, first_seen, last_seen, misses)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0)
+                 ON CONFLICT (device_id, mac, vlan) DO UPDATE SET
+                   port = excluded.port, first_seen = excluded.first_seen,
+                   last_seen = excluded.last_seen, misses = 0",
+            )?;
+            let mut touch = tx.prepare_cached(
+                "UPDATE fdb_sightings SET last_seen = ?4, misses = 0
+                 WHERE device_id = ?1 AND mac = ?2 AND vlan = ?3",
+            )?;
+            for s in seen {
+                match before.remove(&(s.mac.clone(), s.vlan)) {
+                    Some((port, _)) if port == s.port => {
+                        touch.execute(params![device_id, s.mac, s.vlan, now])?;
+                    }
+                    _ => {
+                        insert.execute(params![device_id, s.mac, s.vlan, s.port, now])?;
+                        delta.changed.insert(s.mac.clone());
+                    }
+                }
+            }
+            let mut miss = tx.prepare_cached(
+                "UPDATE fdb_sightings SET misses = misses + 1
+                 WHERE device_id = ?1 AND mac = ?2 AND vlan = ?3",
+            )?;
+            let mut drop = tx.prepare_cached(
+                "DELETE FROM fdb_sightings WHERE device_id = ?1 AND mac = ?2 AND vlan = ?3",
+            )?;
+            for ((mac, vlan), (_, misses)) in before {
+                if misses + 1 >= miss_limit {
+                    drop.execute(params![device_id, mac, vlan])?;
+                    delta.gone += 1;
+                    delta.changed.insert(mac);
+                } else {
+                    miss.execute(params![device_id, mac, vlan])?;
+                }
+            }
+
+            let mut was: HashMap<String, Option<String>> = HashMap::new();
+            let mut q =
+                tx.prepare_cached("SELECT port, uplink FROM fdb_ports WHERE device_id = ?1")?;
+            for row in q.query_map([device_id], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (port, uplink) = row?;
+                was.insert(port, uplink);
+            }
+            tx.prepare_cached("DELETE FROM fdb_ports WHERE device_id = ?1")?
+                .execute([device_id])?;
+            let mut put = tx.prepare_cached(
+                "INSERT INTO fdb_ports (device_id, port, macs, uplink) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut flipped = BTreeSet::new();
+            for p in ports {
+                put.execute(params![device_id, p.port, p.macs as i64, p.uplink])?;
+                let before = was.get(&p.port).map(|u| u.is_some()).unwrap_or(false);
+                if before != p.uplink.is_some() {
+                    flipped.insert(p.port.as_str());
+                }
+            }
+            // MACs on a port that became (or stopped being) an uplink may
+            // have another edge now.
+            for s in seen {
+                if flipped.contains(s.port.as_str()) {
+                    delta.changed.insert(s.mac.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(delta)
+    }
+
+    /// Every sighting of each of `macs`, with its port's status.
+    pub fn sightings_of_blocking(
+        &self,
+        macs: &[String],
+    ) -> rusqlite::Result<HashMap<String, Vec<Sighting>>> {
+        let conn = self.conn();
+        let mut q = conn.prepare_cached(
+            "SELECT s.device_id, s.mac, s.vlan, s.port, s.first_seen, s.last_seen, s.misses,
+                    COALESCE(p.macs, 0), p.uplink
+             FROM fdb_sightings s
+             LEFT JOIN fdb_ports p ON p.device_id = s.device_id AND p.port = s.port
+             WHERE s.mac = ?1",
+        )?;
+        let mut out: HashMap<String, Vec<Sighting>> = HashMap::new();
+        for mac in macs {
+            let rows = q.query_map([mac], |r| {
+                Ok(Sighting {
+                    device_id: r.get(0)?,
+                    mac: r.get(1)?,
+                    vlan: r.get(2)?,
+                    port: r.get(3)?,
+                    first_seen: r.get(4)?,
+                    last_seen: r.get(5)?,
+                    misses: r.get(6)?,
+                    port_macs: r.get::<_, i64>(7)? as usize,
+                    uplink: r.get(8)?,
+                })
+            })?;
+            let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            out.insert(mac.clone(), found);
+        }
+        Ok(out)
+    }
+
+    /// Records a collection (and drops records older than 30 days).
+    pub fn save_fdb_collection_blocking(&self, c: &CollectionRow) -> rusqlite::Result<()> {
+        let conn = self.conn();
+        conn.prepare_cached(
+            "INSERT INTO fdb_collections (device_id, at, duration_ms, rows, outcome, moved)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            c.device_id,
+            c.at,
+            c.duration_ms as i64,
+            c.rows as i64,
+            c.outcome,
+            c.moved as i64
+        ])?;
+        let cutoff = chrono::Utc::now().timestamp() - KEEP_COLLECTIONS_S;
+        let cutoff = chrono::DateTime::from_timestamp(cutoff, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        conn.prepare_cached("DELETE FROM fdb_collections WHERE device_id = ?1 AND at < ?2")?
+            .execute(params![c.device_id, cutoff])?;
+        Ok(())
+    }
+
+    /// A device's last `limit` collections, newest first.
+    pub fn fdb_collections_blocking(
+        &self,
+        device_id: &str,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<CollectionRow>> {
+        let conn = self.conn();
+        let mut q = conn.prepare_cached(
+            "SELECT device_id, at, duration_ms, rows, outcome, moved FROM fdb_collections
+             WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![device_id, limit as i64], collection_row)?;
+        rows.collect()
+    }
+
+    /// Every device's last collection.
+    pub fn last_fdb_collections_blocking(&self) -> rusqlite::Result<Vec<CollectionRow>> {
+        let conn = self.conn();
+        let mut q = conn.prepare_cached(
+            "SELECT device_id, at, duration_ms, rows, outcome, moved FROM fdb_collections
+             WHERE id IN (SELECT MAX(id) FROM fdb_collections GROUP BY device_id)",
+        )?;
+        let rows = q.query_map([], collection_row)?;
+        rows.collect()
+    }
+
+    /// A device's ports after its last collection (uplinks first, then by
+    /// name).
+    pub fn fdb_ports_blocking(&self, device_id: &str) -> rusqlite::Result<Vec<PortStatus>> {
+        let conn = self.conn();
+        let mut q = conn.prepare_cached(
+            "SELECT port, macs, uplink FROM fdb_ports WHERE device_id = ?1
+             ORDER BY uplink IS NULL, port",
+        )?;
+        let rows = q.query_map([device_id], |r| {
+            Ok(PortStatus {
+                port: r.get(0)?,
+                macs: r.get::<_, i64>(1)? as usize,
+                uplink: r.get(2)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The MACs a port carried at its device's last collection.
+    pub fn macs_on_port_blocking(&self, device_id: &str, port: &str) -> rusqlite::Result<usize> {
+        let conn = self.conn();
+        let n: Option<i64> = conn
+            .prepare_cached("SELECT macs FROM fdb_ports WHERE device_id = ?1 AND port = ?2")?
+            .query_row(params![device_id, port], |r| r.get(0))
+            .optional()?;
+        Ok(n.unwrap_or(0) as usize)
+    }
+}
+
+/// The same reads on a blocking thread, for callers outside the crate.
+impl Telemetry {
+    pub async fn sightings_of(
+        &self,
+        macs: Vec<String>,
+    ) -> rusqlite::Result<HashMap<String, Vec<Sighting>>> {
+        self.blocking(move |t| t.sightings_of_blocking(&macs)).await
+    }
+
+    pub async fn fdb_collections(
+        &self,
+        device_id: String,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<CollectionRow>> {
+        self.blocking(move |t| t.fdb_collections_blocking(&device_id, limit))
+            .await
+    }
+
+    pub async fn last_fdb_collections(&self) -> rusqlite::Result<Vec<CollectionRow>> {
+        self.blocking(|t| t.last_fdb_collections_blocking()).await
+    }
+
+    pub async fn fdb_ports(&self, device_id: String) -> rusqlite::Result<Vec<PortStatus>> {
+        self.blocking(move |t| t.fdb_ports_blocking(&device_id))
+            .await
+    }
+}
+
+fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
+    Ok(CollectionRow {
+        device_id: r.get(0)?,
+        at: r.get(1)?,
+        duration_ms: r.get::<_, i64>(2)? as u64,
+        rows: r.get::<_, i64>(3)? as usize,
+        outcome: r.get(4)?,
+        moved: r.get::<_, i64>(5)? as usize,
+    })
+}

@@ -1,0 +1,413 @@
+//! The collector's rules (pure) and whole collections against a scripted
+//! CLI and a fake world that applies Mac commands as the aggregate would.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ispmon_events::mac::{EdgePort, MacCommand};
+use ispmon_events::{Metadata, Source};
+
+use super::sightings::Sighting;
+use super::*;
+use crate::cli::session::{CliError, Timeouts};
+use crate::test_kit::{device, FakePullWorld, Scripted};
+
+fn sighting(device: &str, port: &str, macs: usize, uplink: Option<&str>) -> Sighting {
+    Sighting {
+        device_id: device.into(),
+        mac: "00:11:22:33:44:01".into(),
+        vlan: 100,
+        port: port.into(),
+        first_seen: 1,
+        last_seen: 10,
+        misses: 0,
+        port_macs: macs,
+        uplink: uplink.map(String::from),
+    }
+}
+
+#[test]
+fn the_edge_is_the_access_port_with_the_fewest_macs_seen_last() {
+    let access = sighting("acc", "Gi0/5", 1, None);
+    let uplink = sighting("agg", "Gi0/24", 40, Some("trunk in config"));
+    let shared = sighting("acc2", "3", 4, None);
+    let found = [uplink.clone(), shared.clone(), access.clone()];
+    assert_eq!(edge_of(&found), Some(&access));
+    let mut missed = access.clone();
+    missed.misses = 1;
+    assert_eq!(
+        edge_of(&[missed, shared.clone()]),
+        Some(&shared),
+        "a sighting missing from the last collection ranks below one seen in it"
+    );
+    assert_eq!(edge_of(&[uplink]), None, "uplinks are never the edge");
+}
+
+#[test]
+fn a_command_only_when_the_edge_differs() {
+    let names = HashMap::from([("acc".to_string(), "sw-acc-1".to_string())]);
+    let s = [sighting("acc", "Gi0/5", 1, None)];
+    let here = EdgePort {
+        device_id: "acc".into(),
+        device: "sw-acc-1".into(),
+        port: "Gi0/5".into(),
+        vlan: 100,
+    };
+    assert!(decide(&s, Some(&here), &names).is_none());
+    match decide(&s, None, &names) {
+        Some(MacCommand::Locate { at }) => assert_eq!(at, here),
+        other => panic!("{other:?}"),
+    }
+    let uplink_only = [sighting("agg", "Gi0/24", 40, Some("40 MACs"))];
+    match decide(&uplink_only, Some(&here), &names) {
+        Some(MacCommand::Leave { device_id, port }) => {
+            assert_eq!((device_id.as_str(), port.as_str()), ("acc", "Gi0/5"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(decide(&uplink_only, None, &names).is_none());
+}
+
+fn target(trunks: &[(&str, &str)], marks: &[(&str, PortRole)]) -> FdbTarget {
+    FdbTarget {
+        device: device(),
+        trunks: trunks
+            .iter()
+            .map(|(p, m)| (canonical_port(p), m.to_string()))
+            .collect(),
+        marks: marks.iter().map(|(p, r)| (canonical_port(p), *r)).collect(),
+    }
+}
+
+fn seen(port: &str, n: usize, from: usize) -> Vec<Seen> {
+    (from..from + n)
+        .map(|i| Seen {
+            mac: format!("00:11:22:33:{:02x}:{:02x}", i / 256, i % 256),
+            vlan: 100,
+            port: port.into(),
+        })
+        .collect()
+}
+
+#[test]
+fn each_uplink_rule_gives_its_reason_and_an_admin_access_mark_wins() {
+    let mut rows = seen("Gi0/1", 1, 0);
+    rows.extend(seen("Gi0/2", 1, 10));
+    rows.extend(seen("Gi0/3", 9, 20));
+    rows.extend(seen("Gi0/4", 1, 40));
+    rows.extend(seen("Gi0/5", 12, 60));
+    rows.extend(seen("Gi0/6", 1, 90));
+    let known = HashMap::from([("00:11:22:33:00:28".to_string(), "agg-1".to_string())]);
+    let t = target(
+        &[("GigabitEthernet0/2", "trunk")],
+        &[
+            ("Gi0/6", PortRole::Uplink),
+            ("GigabitEthernet0/5", PortRole::Access),
+        ],
+    );
+    let ports = port_statuses(&rows, &t, &known, 8);
+    let reason = |p: &str| {
+        ports
+            .iter()
+            .find(|s| s.port == p)
+            .map(|s| s.uplink.clone())
+            .unwrap()
+    };
+    assert_eq!(reason("Gi0/1"), None);
+    assert_eq!(reason("Gi0/2").as_deref(), Some("trunk in config"));
+    assert_eq!(reason("Gi0/3").as_deref(), Some("9 MACs"));
+    assert_eq!(reason("Gi0/4").as_deref(), Some("agg-1 seen here"));
+    assert_eq!(reason("Gi0/5"), None, "the admin's access mark wins");
+    assert_eq!(
+        reason("Gi0/6").as_deref(),
+        Some("marked uplink by an admin")
+    );
+    assert_eq!(ports.iter().find(|p| p.port == "Gi0/5").unwrap().macs, 12);
+}
+
+#[test]
+fn only_dynamic_entries_count_once_per_mac_and_vlan() {
+    let e = |mac: &str, port: &str, dynamic: bool| MacEntry {
+        vlan: 10,
+        mac: mac.into(),
+        port: port.into(),
+        dynamic,
+    };
+    let rows = learned(vec![
+        e("00:00:00:00:00:01", "1", true),
+        e("00:00:00:00:00:01", "1", true),
+        e("00:00:00:00:00:02", "CPU", false),
+        e("00:00:00:00:00:03", "2", true),
+    ]);
+    let macs: Vec<&str> = rows.iter().map(|s| s.mac.as_str()).collect();
+    assert_eq!(macs, ["00:00:00:00:00:01", "00:00:00:00:00:03"]);
+}
+
+/// The read model of edges, kept by applying commands as the Mac
+/// aggregate decides them.
+#[derive(Default)]
+struct World {
+    switches: Vec<FdbTarget>,
+    edges: Mutex<HashMap<String, EdgePort>>,
+    commands: Mutex<Vec<(String, MacCommand)>>,
+}
+
+impl FdbWorld for World {
+    fn switches(&self) -> WorldFuture<'_, Vec<FdbTarget>> {
+        Box::pin(async { Ok(self.switches.clone()) })
+    }
+    fn known_macs(&self) -> WorldFuture<'_, HashMap<String, String>> {
+        Box::pin(async { Ok(HashMap::new()) })
+    }
+    fn edges(&self, macs: Vec<String>) -> WorldFuture<'_, HashMap<String, EdgePort>> {
+        Box::pin(async move {
+            let e = self.edges.lock().unwrap();
+            Ok(macs
+                .into_iter()
+                .filter_map(|m| e.get(&m).map(|p| (m, p.clone())))
+                .collect())
+        })
+    }
+    fn device_names(&self) -> WorldFuture<'_, HashMap<String, String>> {
+        Box::pin(async {
+            Ok(self
+                .switches
+                .iter()
+                .map(|s| (s.device.device_id.clone(), s.device.name.clone()))
+                .collect())
+        })
+    }
+    fn mac_command(
+        &self,
+        mac: String,
+        command: MacCommand,
+        _meta: Metadata,
+    ) -> WorldFuture<'_, ()> {
+        Box::pin(async move {
+            let mut e = self.edges.lock().unwrap();
+            match &command {
+                MacCommand::Locate { at } => {
+                    e.insert(mac.clone(), at.clone());
+                }
+                MacCommand::Leave { .. } => {
+                    e.remove(&mac);
+                }
+            }
+            self.commands.lock().unwrap().push((mac, command));
+            Ok(())
+        })
+    }
+}
+
+/// A Cisco table with `rows` (VLAN 100), as the switch prints it (with a
+/// CPU row, which the parser leaves out).
+fn cisco_table(rows: &[(&str, &str)]) -> String {
+    let mut out = String::from(
+        "          Mac Address Table\r\n-------------------------------------------\r\n\r\n\
+         Vlan    Mac Address       Type        Ports\r\n----    -----------       --------    -----\r\n \
+         All    0100.0ccc.cccc    STATIC      CPU\r\n",
+    );
+    for (mac, port) in rows {
+        out.push_str(&format!(" 100    {mac}    DYNAMIC     {port}\r\n"));
+    }
+    out.push_str(&format!(
+        "Total Mac Addresses for this criterion: {}\r\n",
+        rows.len() + 1
+    ));
+    out
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    world: Arc<World>,
+    cli: Arc<Scripted>,
+    collector: Arc<Collector>,
+}
+
+fn rig(switches: Vec<FdbTarget>) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = Telemetry::open(&dir.path().join("telemetry.db")).unwrap();
+    let world = Arc::new(World {
+        switches,
+        ..Default::default()
+    });
+    let cli = Arc::new(Scripted::new(Vec::new()));
+    let puller = Arc::new(Puller::new(
+        Arc::new(FakePullWorld::with_password()),
+        cli.clone(),
+        4,
+        Timeouts::default(),
+        telemetry.clone(),
+    ));
+    let collector = Arc::new(Collector::new(
+        world.clone(),
+        puller,
+        telemetry,
+        Settings::default(),
+    ));
+    Rig {
+        _dir: dir,
+        world,
+        cli,
+        collector,
+    }
+}
+
+fn meta() -> Metadata {
+    Metadata::system(Source::Scheduler, "test")
+}
+
+impl Rig {
+    async fn collect(&self, t: &FdbTarget, answer: Result<String, CliError>) -> Outcome {
+        self.cli.push(answer);
+        self.collector.collect(t, &meta()).await
+    }
+    fn commands(&self) -> usize {
+        self.world.commands.lock().unwrap().len()
+    }
+    fn edge(&self, mac: &str) -> Option<(String, String)> {
+        self.world
+            .edges
+            .lock()
+            .unwrap()
+            .get(mac)
+            .map(|e| (e.device.clone(), e.port.clone()))
+    }
+}
+
+const A: &str = "0011.2233.4401";
+const B: &str = "0011.2233.4402";
+const C: &str = "0011.2233.4403";
+const A_MAC: &str = "00:11:22:33:44:01";
+const B_MAC: &str = "00:11:22:33:44:02";
+
+#[tokio::test]
+async fn a_steady_recollection_writes_nothing_and_a_move_writes_one_command() {
+    let t = target(&[], &[]);
+    let r = rig(vec![t.clone()]);
+    let table = cisco_table(&[(A, "Gi0/1"), (B, "Gi0/2"), (C, "Gi0/3")]);
+    assert_eq!(
+        r.collect(&t, Ok(table.clone())).await,
+        Outcome::Collected { rows: 3, moved: 3 }
+    );
+    assert_eq!(r.commands(), 3);
+    assert_eq!(r.edge(A_MAC), Some(("sw-1".into(), "Gi0/1".into())));
+    for _ in 0..3 {
+        assert_eq!(
+            r.collect(&t, Ok(table.clone())).await,
+            Outcome::Collected { rows: 3, moved: 0 }
+        );
+    }
+    assert_eq!(r.commands(), 3, "nothing moved: no commands");
+    let moved = cisco_table(&[(A, "Gi0/7"), (B, "Gi0/2"), (C, "Gi0/3")]);
+    assert_eq!(
+        r.collect(&t, Ok(moved)).await,
+        Outcome::Collected { rows: 3, moved: 1 }
+    );
+    assert_eq!(r.commands(), 4);
+    assert_eq!(r.edge(A_MAC), Some(("sw-1".into(), "Gi0/7".into())));
+}
+
+#[tokio::test]
+async fn a_failed_or_unreadable_collection_changes_nothing() {
+    let t = target(&[], &[]);
+    let r = rig(vec![t.clone()]);
+    let table = cisco_table(&[(A, "Gi0/1"), (B, "Gi0/2")]);
+    r.collect(&t, Ok(table.clone())).await;
+    let before = r.commands();
+    let failed = r
+        .collect(
+            &t,
+            Err(CliError::Timeout {
+                stage: crate::cli::session::Stage::Command("show mac address-table".into()),
+            }),
+        )
+        .await;
+    assert!(matches!(failed, Outcome::Failed(_)), "{failed:?}");
+    let garbage = r
+        .collect(&t, Ok("% Invalid input detected\r\n".into()))
+        .await;
+    match garbage {
+        Outcome::Failed(reason) => assert!(reason.contains("MAC table"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.commands(), before);
+    // Neither counted as a miss: the same table again changes nothing.
+    for _ in 0..3 {
+        r.collect(&t, Ok(table.clone())).await;
+    }
+    assert_eq!(r.commands(), before);
+    assert_eq!(r.edge(B_MAC), Some(("sw-1".into(), "Gi0/2".into())));
+}
+
+#[tokio::test]
+async fn a_mac_leaves_only_after_three_collections_without_it() {
+    let t = target(&[], &[]);
+    let r = rig(vec![t.clone()]);
+    r.collect(&t, Ok(cisco_table(&[(A, "Gi0/1"), (B, "Gi0/2")])))
+        .await;
+    let without_b = cisco_table(&[(A, "Gi0/1")]);
+    for _ in 0..2 {
+        r.collect(&t, Ok(without_b.clone())).await;
+        assert!(r.edge(B_MAC).is_some(), "still there after a miss");
+    }
+    assert_eq!(r.commands(), 2);
+    r.collect(&t, Ok(without_b)).await;
+    assert_eq!(r.edge(B_MAC), None, "gone after the third miss");
+    assert_eq!(r.commands(), 3);
+}
+
+#[tokio::test]
+async fn macs_behind_an_uplink_are_located_at_the_access_switch() {
+    let access = target(&[], &[]);
+    let mut agg = target(&[("Gi0/24", "trunk")], &[]);
+    agg.device.device_id = "agg".into();
+    agg.device.name = "agg-1".into();
+    let r = rig(vec![access.clone(), agg.clone()]);
+    // The aggregation is read first: its trunk port is no edge, and its
+    // access port is (a MAC plugged straight into it).
+    let agg_table = cisco_table(&[(A, "Gi0/24"), (B, "Gi0/24"), (C, "Gi0/3")]);
+    r.collect(&agg, Ok(agg_table.clone())).await;
+    assert_eq!(r.edge(A_MAC), None);
+    assert_eq!(
+        r.edge("00:11:22:33:44:03"),
+        Some(("agg-1".into(), "Gi0/3".into()))
+    );
+    r.collect(&access, Ok(cisco_table(&[(A, "Fa0/1"), (B, "Fa0/2")])))
+        .await;
+    assert_eq!(r.edge(A_MAC), Some(("sw-1".into(), "Fa0/1".into())));
+    assert_eq!(r.edge(B_MAC), Some(("sw-1".into(), "Fa0/2".into())));
+    let before = r.commands();
+    r.collect(&agg, Ok(agg_table)).await;
+    assert_eq!(
+        r.commands(),
+        before,
+        "re-reading the aggregation moves nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_port_that_crosses_the_threshold_stops_being_an_edge() {
+    let t = target(&[], &[]);
+    let r = rig(vec![t.clone()]);
+    let few: Vec<(String, &str)> = (0..3)
+        .map(|i| (format!("0011.2233.55{i:02x}"), "Gi0/9"))
+        .collect();
+    let few_ref: Vec<(&str, &str)> = few.iter().map(|(m, p)| (m.as_str(), *p)).collect();
+    r.collect(&t, Ok(cisco_table(&few_ref))).await;
+    assert_eq!(
+        r.edge("00:11:22:33:55:00"),
+        Some(("sw-1".into(), "Gi0/9".into()))
+    );
+    let many: Vec<(String, &str)> = (0..10)
+        .map(|i| (format!("0011.2233.55{i:02x}"), "Gi0/9"))
+        .collect();
+    let many_ref: Vec<(&str, &str)> = many.iter().map(|(m, p)| (m.as_str(), *p)).collect();
+    r.collect(&t, Ok(cisco_table(&many_ref))).await;
+    assert_eq!(
+        r.edge("00:11:22:33:55:00"),
+        None,
+        "10 MACs: an uplink (an unmanaged switch), no longer anyone's edge"
+    );
+    assert_eq!(r.edge("00:11:22:33:55:09"), None);
+}

@@ -1,0 +1,195 @@
+//! Search Port: one box for a login, a MAC (any notation, or a pasted log
+//! line), an IP or a device name; answers as you type (htmx, debounced). A
+//! MAC's edge port comes first, then where else it is seen (uplinks with
+//! why), then its moves; "re-check live" asks the switch now.
+
+use axum::extract::{Query, State};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{t, Locale};
+use crate::pages::components::{error_box, hidden_csrf, notice, when};
+use crate::pages::layout::respond;
+use crate::search::{self, Answer, MacAnswer, MAX_QUERY};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+fn search_box(l: Locale, q: &str) -> Markup {
+    html! {
+        form.search-port method="get" action="/search" role="search"
+            hx-get="/search" hx-trigger="input changed delay:300ms from:#q, submit"
+            hx-target="#search-results" hx-select="#search-results" hx-swap="outerHTML" hx-push-url="true" {
+            input #q type="search" name="q" value=(q) maxlength=(MAX_QUERY) autofocus
+                placeholder=(t(l, "search.hint")) aria-label=(t(l, "search.hint"));
+            button type="submit" { (t(l, "search.go")) }
+        }
+    }
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Markup> {
+    let l = ctx.locale;
+    let results = if q.q.trim().is_empty() {
+        html! { div #search-results { p.muted { (t(l, "search.empty")) } } }
+    } else {
+        match search::run(&st, &q.q).await {
+            Ok(a) => results(&ctx, &a),
+            // A query that is not one is answered in place, with the reason.
+            Err(AppError::BadRequest(reason)) => {
+                html! { div #search-results { (error_box(&reason)) } }
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let body = html! {
+        section #search {
+            h1 { (t(l, "search.title")) }
+            (search_box(l, &q.q))
+            (results)
+        }
+    };
+    Ok(respond(&ctx, t(l, "search.title"), body))
+}
+
+fn results(ctx: &Ctx, a: &Answer) -> Markup {
+    let l = ctx.locale;
+    html! {
+        div #search-results {
+            @if a.macs.is_empty() && a.devices.is_empty() {
+                (notice(t(l, "search.nothing")))
+            }
+            @for m in &a.macs { (mac_card(ctx, m)) }
+            @if !a.devices.is_empty() {
+                h2 { (t(l, "search.devices")) }
+                table.data #search-devices {
+                    tbody {
+                        @for d in &a.devices {
+                            tr {
+                                td { a href={ "/devices/" (d.device_id) } { (d.name) } }
+                                td { code { (d.address) } }
+                                td.small { (d.roles.join(", ")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
+    let l = ctx.locale;
+    html! {
+        article.card.mac-result data-mac=(m.mac) {
+            h2 { code { (m.mac) } }
+            @match &m.location {
+                Some(e) => {
+                    dl.facts.edge #edge {
+                        dt { (t(l, "search.switch")) }
+                        dd { a href={ "/devices/" (e.device_id) } { (e.device) } @if let Some(a) = &m.address { " " code { (a) } } }
+                        dt { (t(l, "search.port")) } dd.port { strong { (e.port) } }
+                        dt { "VLAN" } dd { (e.vlan) }
+                        dt { (t(l, "search.since")) } dd { (when(&e.since)) }
+                        dt { (t(l, "search.on_port")) }
+                        dd.shared {
+                            @if m.port_macs <= 1 { (t(l, "search.only_mac")) }
+                            @else { (t(l, "search.shared_with")) " " (m.port_macs - 1) }
+                        }
+                    }
+                    div.actions {
+                        @if ctx.can_post("/search/recheck") {
+                            form.inline method="post" action="/search/recheck" hx-post="/search/recheck" hx-target="#recheck" hx-swap="innerHTML" {
+                                (hidden_csrf(&ctx.csrf))
+                                input type="hidden" name="mac" value=(m.mac);
+                                input type="hidden" name="device" value=(e.device_id);
+                                button.small type="submit" { (t(l, "search.recheck")) }
+                            }
+                        }
+                        a href={ "/devices/" (e.device_id) } { (t(l, "search.open_switch")) }
+                        @if let Some(h) = &m.host_id { a href={ "/icmp/hosts/" (h) } { (t(l, "search.icmp_host")) } }
+                    }
+                    div #recheck aria-live="polite" {}
+                }
+                None => { (notice(t(l, "search.no_edge"))) }
+            }
+            @if !m.also_seen.is_empty() {
+                details #also-seen {
+                    summary { (t(l, "search.also_seen")) " (" (m.also_seen.len()) ")" }
+                    ul {
+                        @for s in &m.also_seen {
+                            li {
+                                a href={ "/devices/" (s.device_id) } { (s.device) } " " code { (s.port) } " VLAN " (s.vlan)
+                                @if let Some(why) = &s.uplink { " (" (t(l, "search.uplink")) ": " (why) ")" }
+                                span.muted { " · " (t(l, "search.last_seen")) " " (when(&s.last_seen)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !m.history.is_empty() {
+                h3 { (t(l, "search.history")) }
+                table.data #mac-history {
+                    tbody {
+                        @for mv in &m.history {
+                            tr {
+                                td.nowrap { (when(&mv.at)) }
+                                @match &mv.to {
+                                    Some(p) => { td { (p.device) } td { code { (p.port) } } td { "VLAN " (p.vlan) } }
+                                    None => { td colspan="3" { (t(l, "search.left")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RecheckForm {
+    #[serde(default)]
+    mac: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// Asks the switch now whether the MAC is still where the collection saw
+/// it (the dialect's single-MAC lookup); changes nothing.
+pub async fn recheck(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<RecheckForm>,
+) -> AppResult<Markup> {
+    let l = ctx.locale;
+    let Some(mac) = ispmon_scheduler::cli::normalise_mac(f.mac.trim()) else {
+        return Err(AppError::BadRequest(format!(
+            "“{}” is not a MAC address",
+            f.mac
+        )));
+    };
+    let found = crate::fdb::recheck(&st, &f.device, &mac, &ctx.meta()).await?;
+    Ok(html! {
+        @match found {
+            Ok(rows) if rows.is_empty() => { p.notice.warn role="status" { (t(l, "search.recheck_gone")) } }
+            Ok(rows) => {
+                p.notice role="status" {
+                    (t(l, "search.recheck_there")) " "
+                    @for (i, r) in rows.iter().enumerate() { @if i > 0 { ", " } code { (r.port) } " VLAN " (r.vlan) }
+                }
+            }
+            Err(reason) => { (error_box(&reason)) }
+        }
+    })
+}

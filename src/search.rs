@@ -1,0 +1,316 @@
+//! Search Port's query side, shared by the page and the API: what a query
+//! is (a MAC in any notation or inside a pasted log line, an IP address, or
+//! a name), and for a MAC where it is — the edge port first, then where
+//! else it is seen (uplinks, with why), then its moves.
+//!
+//! Sources plug in by kind: MACs from the FDB collection (the macs read
+//! model and the sightings in telemetry), devices by name or address. NAS
+//! sessions (logins, IPs) and billing subscribers are the next sources.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use ispmon_projections::devices::{self as device_views, DeviceRow};
+use ispmon_projections::macs::{self, MacEdge, MacMove};
+use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
+use ispmon_scheduler::fdb::sightings::Sighting;
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Longest query, in characters (a pasted log line fits).
+pub const MAX_QUERY: usize = 300;
+/// Moves shown per MAC.
+const HISTORY: usize = 50;
+/// Devices listed for a name query.
+const DEVICES: usize = 20;
+
+/// What the query was recognised as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Query {
+    /// A MAC, normalised.
+    Mac {
+        mac: String,
+    },
+    Ip {
+        ip: String,
+    },
+    /// Anything else: a login, a device name or address.
+    Name {
+        text: String,
+    },
+}
+
+/// Hex digits with MAC separators and nothing else, but not 12 of them:
+/// someone typed a MAC and got it wrong.
+fn looks_like_a_broken_mac(t: &str) -> bool {
+    let hex = t.chars().filter(|c| c.is_ascii_hexdigit()).count();
+    let seps = t.chars().filter(|c| matches!(c, ':' | '-' | '.')).count();
+    seps >= 2
+        && hex >= 6
+        && t.chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))
+        && t.parse::<IpAddr>().is_err()
+}
+
+impl Query {
+    /// Recognises a query; an empty one, one too long, or a MAC that is
+    /// not one is a 400 with the reason.
+    pub fn parse(text: &str) -> AppResult<Self> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(AppError::BadRequest(
+                "type a login, a MAC, an IP address or a device name".into(),
+            ));
+        }
+        if t.chars().count() > MAX_QUERY {
+            return Err(AppError::BadRequest(format!(
+                "a search is at most {MAX_QUERY} characters"
+            )));
+        }
+        if let Ok(ip) = t.parse::<IpAddr>() {
+            return Ok(Query::Ip { ip: ip.to_string() });
+        }
+        if let Some(mac) = normalise_mac(t).or_else(|| find_mac_in_text(t)) {
+            return Ok(Query::Mac { mac });
+        }
+        if looks_like_a_broken_mac(t) {
+            return Err(AppError::BadRequest(format!(
+                "“{t}” is not a MAC address: a MAC has 12 hex digits, as aa:bb:cc:dd:ee:ff, \
+                 AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or aabbccddeeff"
+            )));
+        }
+        Ok(Query::Name {
+            text: t.to_string(),
+        })
+    }
+}
+
+/// A sighting of the MAC other than its edge, as shown under "also seen".
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoSeen {
+    pub device_id: String,
+    pub device: String,
+    pub port: String,
+    pub vlan: u16,
+    /// Why the port is an uplink; `None`: an access port (a second edge
+    /// sighting, e.g. the MAC moved and the old switch still lists it).
+    pub uplink: Option<String>,
+    pub last_seen: String,
+}
+
+/// Everything known about one MAC.
+#[derive(Debug, Clone, Serialize)]
+pub struct MacAnswer {
+    pub mac: String,
+    /// Where it sits now.
+    pub location: Option<MacEdge>,
+    /// MACs on the edge port at its switch's last collection (1: only this
+    /// one).
+    pub port_macs: usize,
+    /// The edge switch's management address.
+    pub address: Option<String>,
+    /// The edge switch's ICMP host, if it is one.
+    pub host_id: Option<String>,
+    pub also_seen: Vec<AlsoSeen>,
+    pub history: Vec<MacMove>,
+}
+
+/// A search's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub query: String,
+    #[serde(flatten)]
+    pub kind: Query,
+    pub macs: Vec<MacAnswer>,
+    /// Devices whose name or address matched.
+    pub devices: Vec<DeviceHit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceHit {
+    pub device_id: String,
+    pub name: String,
+    pub address: String,
+    pub roles: Vec<String>,
+}
+
+fn hit(d: &DeviceRow) -> DeviceHit {
+    DeviceHit {
+        device_id: d.device_id.clone(),
+        name: d.name.clone(),
+        address: d.address.clone(),
+        roles: d.roles.clone(),
+    }
+}
+
+fn unix_rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Runs a search.
+pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
+    let kind = Query::parse(text)?;
+    let (macs, devices) = match &kind {
+        Query::Mac { mac } => (vec![mac_answer(st, mac).await?], Vec::new()),
+        Query::Ip { ip } => {
+            let ip = ip.clone();
+            let rows = st
+                .core
+                .views
+                .read(move |c| device_views::all_live(c).map(|all| (all, ip)))
+                .await?;
+            let (all, ip) = rows;
+            (
+                Vec::new(),
+                all.iter().filter(|d| d.address == ip).map(hit).collect(),
+            )
+        }
+        Query::Name { text } => {
+            let needle = text.to_lowercase();
+            let all = st.core.views.read(device_views::all_live).await?;
+            (
+                Vec::new(),
+                all.iter()
+                    .filter(|d| {
+                        d.name.to_lowercase().contains(&needle)
+                            || d.address.to_lowercase().starts_with(&needle)
+                    })
+                    .take(DEVICES)
+                    .map(hit)
+                    .collect(),
+            )
+        }
+    };
+    Ok(Answer {
+        query: text.trim().to_string(),
+        kind,
+        macs,
+        devices,
+    })
+}
+
+/// Where a MAC is, was and is also seen.
+pub async fn mac_answer(st: &AppState, mac: &str) -> AppResult<MacAnswer> {
+    let m = mac.to_string();
+    let (location, history, devices) = st
+        .core
+        .views
+        .read(move |c| {
+            Ok((
+                macs::edge(c, &m)?,
+                macs::history(c, &m, HISTORY)?,
+                device_views::all_live(c)?,
+            ))
+        })
+        .await?;
+    let sightings: Vec<Sighting> = st
+        .core
+        .telemetry
+        .sightings_of(vec![mac.to_string()])
+        .await?
+        .remove(mac)
+        .unwrap_or_default();
+    let by_id: HashMap<&str, &DeviceRow> =
+        devices.iter().map(|d| (d.device_id.as_str(), d)).collect();
+    let name = |id: &str| {
+        by_id
+            .get(id)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let is_edge = |s: &Sighting| {
+        location
+            .as_ref()
+            .is_some_and(|e| e.device_id == s.device_id && e.port == s.port)
+    };
+    let port_macs = sightings
+        .iter()
+        .find(|s| is_edge(s))
+        .map(|s| s.port_macs)
+        .unwrap_or(0);
+    let mut also_seen: Vec<AlsoSeen> = sightings
+        .iter()
+        .filter(|s| !is_edge(s))
+        .map(|s| AlsoSeen {
+            device_id: s.device_id.clone(),
+            device: name(&s.device_id),
+            port: s.port.clone(),
+            vlan: s.vlan,
+            uplink: s.uplink.clone(),
+            last_seen: unix_rfc3339(s.last_seen),
+        })
+        .collect();
+    // Access ports before uplinks, then the nearest (fewest MACs… unknown
+    // here: by name, stable).
+    also_seen.sort_by(|a, b| {
+        (a.uplink.is_some(), &a.device, &a.port).cmp(&(b.uplink.is_some(), &b.device, &b.port))
+    });
+    let edge_device = location
+        .as_ref()
+        .and_then(|e| by_id.get(e.device_id.as_str()));
+    Ok(MacAnswer {
+        mac: mac.to_string(),
+        port_macs,
+        address: edge_device.map(|d| d.address.clone()),
+        host_id: edge_device.and_then(|d| d.host_id.clone()),
+        location,
+        also_seen,
+        history,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_recognised_by_what_it_looks_like() {
+        let mac = |t: &str| match Query::parse(t).unwrap() {
+            Query::Mac { mac } => mac,
+            other => panic!("{t}: {other:?}"),
+        };
+        for t in [
+            "aa:bb:cc:dd:ee:ff",
+            "AA-BB-CC-DD-EE-FF",
+            "aabb.ccdd.eeff",
+            "aabbccddeeff",
+            " AABB.CCDD.EEFF ",
+            "Jan  1 10:00:00 dhcpd: DHCPACK on 10.1.2.3 to aa:bb:cc:dd:ee:ff via eth0",
+        ] {
+            assert_eq!(mac(t), "aa:bb:cc:dd:ee:ff", "{t}");
+        }
+        assert_eq!(
+            Query::parse("10.0.0.1").unwrap(),
+            Query::Ip {
+                ip: "10.0.0.1".into()
+            }
+        );
+        assert_eq!(
+            Query::parse("ivanov").unwrap(),
+            Query::Name {
+                text: "ivanov".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_broken_mac_an_empty_query_and_a_long_one_say_why() {
+        for (t, says) in [
+            ("aa:bb:cc:dd:ee:f", "is not a MAC address"),
+            ("aabb.ccdd.eef", "is not a MAC address"),
+            ("   ", "type a login"),
+        ] {
+            match Query::parse(t) {
+                Err(AppError::BadRequest(m)) => assert!(m.contains(says), "{t}: {m}"),
+                other => panic!("{t}: {other:?}"),
+            }
+        }
+        let long = "x".repeat(MAX_QUERY + 1);
+        assert!(matches!(Query::parse(&long), Err(AppError::BadRequest(_))));
+    }
+}
