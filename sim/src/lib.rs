@@ -18,4 +18,4 @@ pub mod ssh;
 pub mod telnet;
 
 pub use fleet::{Fleet, SimDevice};
-pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, Shell, Step, Transport};
+pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, PppRow, Shell, Step, Transport};
