@@ -48,6 +48,8 @@ fn trunks(pop: &Population, dev: &PopSwitch, parent: &str) -> Vec<Trunk> {
             out.push((p.clone(), pop.devices[dl.child].name.clone(), vlans.clone()));
         }
     }
+    all.sort_unstable();
+    all.dedup();
     for up in &dev.uplinks {
         out.push((up.clone(), parent.to_string(), all.clone()));
     }

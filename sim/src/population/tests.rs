@@ -541,3 +541,24 @@ async fn churn_on_a_running_fleet_is_seen_by_the_next_cli_session() {
         live.population().ppp_sessions(0)
     );
 }
+
+#[tokio::test]
+async fn a_population_starts_as_a_fleet_in_one_call() {
+    let (fleet, live) = LivePopulation::start(demo(3)).await.unwrap();
+    assert_eq!(fleet.devices.len(), live.population().devices.len());
+    for (d, p) in fleet.devices.iter().zip(&live.population().devices) {
+        assert_eq!(d.spec.transport, p.transport);
+        assert_eq!(
+            d.host_key_fingerprint().is_some(),
+            p.transport == Transport::Ssh
+        );
+    }
+    let nas = live
+        .state("nas-1")
+        .unwrap()
+        .lock()
+        .unwrap()
+        .ppp_sessions
+        .len();
+    assert_eq!(nas, live.population().ppp_sessions(0).len());
+}
