@@ -10,12 +10,20 @@
 //!   negotiation) or SSH (russh server, password auth).
 //! - [`fleet`]: start N devices of mixed dialects on consecutive loopback
 //!   ports from one call.
+//! - [`population`]: one seeded network (core, aggregation and access
+//!   switches, MikroTik NAS, subscribers) whose MAC tables, configs and PPPoE
+//!   sessions agree, and churn on it while it runs.
 
 pub mod fleet;
+pub mod population;
 pub mod shell;
 pub mod shells;
 pub mod ssh;
 pub mod telnet;
 
 pub use fleet::{Fleet, SimDevice};
-pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, Shell, Step, Transport};
+pub use population::{
+    ChurnError, Downlink, LivePopulation, PopDevice, PopSwitch, Population, PopulationSize, Role,
+    Subscriber,
+};
+pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, PppRow, Shell, Step, Transport};

@@ -96,10 +96,28 @@ pub struct MacRow {
     pub dynamic: bool,
 }
 
+/// One active PPP session on a NAS (MikroTik `/ppp active print detail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PppRow {
+    /// The login (`"ivanov"`).
+    pub name: String,
+    /// `"pppoe"`.
+    pub service: String,
+    /// The subscriber's MAC as RouterOS prints it: `"AA:BB:CC:DD:EE:FF"`.
+    pub caller_id: String,
+    /// The address given to the subscriber (`"100.64.0.2"`).
+    pub address: String,
+    pub uptime_secs: u64,
+    /// `"0x81C00001"`.
+    pub session_id: String,
+    /// Authenticated by RADIUS (the `R` flag) rather than a local secret.
+    pub radius: bool,
+}
+
 /// The mutable state of one emulated device. Tests change it (e.g. edit the
 /// config) through [`SimDevice::state`](crate::SimDevice) and the next
 /// session sees the change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DeviceState {
     pub hostname: String,
     /// The running configuration as the device prints it (without paging);
@@ -111,6 +129,8 @@ pub struct DeviceState {
     /// Seconds since boot, for volatile lines; shells may bump it per print.
     pub uptime_secs: u64,
     pub fault: Fault,
+    /// Active PPP sessions (a MikroTik NAS); empty on every other device.
+    pub ppp_sessions: Vec<PppRow>,
 }
 
 /// What an emulated device is, before it is started.

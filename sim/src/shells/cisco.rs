@@ -7,8 +7,8 @@ use super::engine::{
     backspace_erase, caret_error, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor,
 };
 use super::text::{clock, mac_dashed, mac_dotted, uptime_parts};
-use super::{mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
-use crate::shell::DeviceState;
+use super::{mac_lookup, mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
+use crate::shell::{DeviceState, MacRow};
 
 /// The ` --More-- ` pager both print, erased with backspaces.
 fn more_pager() -> PagerStyle {
@@ -108,8 +108,20 @@ impl Vendor for Ios {
                     )
                 })
             }
-            "show mac address-table" | "show mac-address-table" => Reply::long(ios_macs(st)),
-            _ => Reply::text(invalid(&cmd, host_prompt(st, ctx.mode).len())),
+            "show mac address-table" | "show mac-address-table" => {
+                Reply::long(ios_macs(&st.mac_table, true))
+            }
+            _ => match mac_lookup(
+                &cmd,
+                &[
+                    "show mac address-table address ",
+                    "show mac-address-table address ",
+                ],
+                &st.mac_table,
+            ) {
+                Some(rows) => Reply::long(ios_macs(&rows, false)),
+                None => Reply::text(invalid(&cmd, host_prompt(st, ctx.mode).len())),
+            },
         }
     }
 }
@@ -133,13 +145,17 @@ fn ios_version(st: &DeviceState) -> String {
     )
 }
 
-fn ios_macs(st: &DeviceState) -> String {
+/// The table; `cpu` adds the CPU's static entries (the full table has them,
+/// a lookup by address does not).
+fn ios_macs(rows: &[MacRow], cpu: bool) -> String {
     let mut s = String::from(
         "          Mac Address Table\n-------------------------------------------\n\n\
-         Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n\
-         \x20All    0100.0ccc.cccc    STATIC      CPU\n All    ffff.ffff.ffff    STATIC      CPU\n",
+         Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n",
     );
-    for r in &st.mac_table {
+    if cpu {
+        s.push_str(" All    0100.0ccc.cccc    STATIC      CPU\n All    ffff.ffff.ffff    STATIC      CPU\n");
+    }
+    for r in rows {
         let kind = if r.dynamic { "DYNAMIC" } else { "STATIC" };
         let _ = writeln!(
             s,
@@ -153,7 +169,7 @@ fn ios_macs(st: &DeviceState) -> String {
     let _ = writeln!(
         s,
         "Total Mac Addresses for this criterion: {}",
-        st.mac_table.len() + 2
+        rows.len() + if cpu { 2 } else { 0 }
     );
     s
 }
@@ -264,28 +280,35 @@ impl Vendor for Qtech {
                 )
             }),
             "show mac-address-table l2-address" | "show mac-address-table" => {
-                let mut s = String::from(
+                Reply::long(qtech_macs(&st.mac_table))
+            }
+            _ => match mac_lookup(&cmd, &["show mac-address-table address "], &st.mac_table) {
+                Some(rows) => Reply::long(qtech_macs(&rows)),
+                None => Reply::text(invalid(&cmd, host_prompt(st, ctx.mode).len())),
+            },
+        }
+    }
+}
+
+fn qtech_macs(rows: &[MacRow]) -> String {
+    let mut s = String::from(
                     "Read mac address table....\nVlan Mac Address                 Type    Creator   Ports\n\
                      ---- --------------------------- ------- -------------------------------------\n",
                 );
-                for r in &st.mac_table {
-                    let kind = if r.dynamic { "DYNAMIC" } else { "STATIC" };
-                    let creator = if r.dynamic { "Hardware" } else { "User" };
-                    let _ = writeln!(
-                        s,
-                        "{:<4} {:<27} {:<7} {:<9} {}",
-                        r.vlan,
-                        mac_dashed(&r.mac, false),
-                        kind,
-                        creator,
-                        r.port
-                    );
-                }
-                Reply::long(s)
-            }
-            _ => Reply::text(invalid(&cmd, host_prompt(st, ctx.mode).len())),
-        }
+    for r in rows {
+        let kind = if r.dynamic { "DYNAMIC" } else { "STATIC" };
+        let creator = if r.dynamic { "Hardware" } else { "User" };
+        let _ = writeln!(
+            s,
+            "{:<4} {:<27} {:<7} {:<9} {}",
+            r.vlan,
+            mac_dashed(&r.mac, false),
+            kind,
+            creator,
+            r.port
+        );
     }
+    s
 }
 
 pub(crate) fn qtech_sample(index: usize) -> Sample {

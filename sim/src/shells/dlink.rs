@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use super::engine::{line_erase, Ctx, Mode, PagerStyle, Reply, Vendor, PAGE_LINES};
 use super::text::{clock, mac_dashed, uptime_parts};
-use super::{mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
-use crate::shell::DeviceState;
+use super::{mac_lookup, mgmt_ip, sample_macs, words, Sample, STREETS, SURNAMES};
+use crate::shell::{DeviceState, MacRow};
 
 pub(crate) struct Des;
 
@@ -88,25 +88,40 @@ impl Vendor for Des {
                     now = clock(st.uptime_secs).iso(),
                 )
             }),
-            "show fdb" => {
-                let mut s = String::from(
+            "show fdb" => Reply::long(fdb(&st.mac_table)),
+            _ => match mac_lookup(&cmd, &["show fdb mac_address "], &st.mac_table) {
+                Some(rows) => Reply::long(fdb(&rows)),
+                None => Reply::text(
+                "Available commands:\n..                  ?                   cable_diag          clear\nconfig              create              delete              disable\n\
+                 download            enable              login               logout\nping                reboot              reset               save\nshow                upload\n",
+                ),
+            },
+        }
+    }
+}
+
+fn fdb(rows: &[MacRow]) -> String {
+    let mut s = String::from(
                     "Unicast MAC Address Aging Time  = 300\n\nVID  VLAN Name                        MAC Address       Port  Type\n\
                      ---- -------------------------------- ----------------- ----- ---------------\n",
                 );
-                for r in &st.mac_table {
-                    let name = if r.vlan == 1 { "default".to_string() } else { format!("v{}", r.vlan) };
-                    let kind = if r.dynamic { "Dynamic" } else { "Static" };
-                    let _ = writeln!(s, "{:<4} {name:<32} {} {:<5} {kind}", r.vlan, mac_dashed(&r.mac, true), r.port);
-                }
-                let _ = write!(s, "\nTotal Entries: {}\n", st.mac_table.len());
-                Reply::long(s)
-            }
-            _ => Reply::text(
-                "Available commands:\n..                  ?                   cable_diag          clear\nconfig              create              delete              disable\n\
-                 download            enable              login               logout\nping                reboot              reset               save\nshow                upload\n",
-            ),
-        }
+    for r in rows {
+        let name = if r.vlan == 1 {
+            "default".to_string()
+        } else {
+            format!("v{}", r.vlan)
+        };
+        let kind = if r.dynamic { "Dynamic" } else { "Static" };
+        let _ = writeln!(
+            s,
+            "{:<4} {name:<32} {} {:<5} {kind}",
+            r.vlan,
+            mac_dashed(&r.mac, true),
+            r.port
+        );
     }
+    let _ = write!(s, "\nTotal Entries: {}\n", rows.len());
+    s
 }
 
 pub(crate) fn sample(index: usize) -> Sample {

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use super::engine::{caret_error, cursor_erase, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor};
 use super::olt::{ont_ids, parse_fsp, Olt};
 use super::text::{clock, mac_huawei, uptime_parts};
-use super::{mgmt_ip, sample_macs, words, Sample, STREETS};
-use crate::shell::DeviceState;
+use super::{mac_lookup, mgmt_ip, sample_macs, words, Sample, STREETS};
+use crate::shell::{DeviceState, MacRow};
 
 /// The Huawei OLT.
 pub(crate) struct Smartax;
@@ -229,6 +229,7 @@ pub(crate) fn smartax_sample(index: usize) -> Sample {
         firmware: String::new(),
         uptime_secs: 0,
         fault: Default::default(),
+        ppp_sessions: Vec::new(),
     });
     let _ = write!(
         c,
@@ -360,20 +361,23 @@ impl Vendor for Vrp {
                     .trim_end_matches(')');
                 format!("!Software Version {ver}\n!Last configuration was updated at {now}+03:00 by SYSTEM automatically\n")
             }),
-            "display mac-address" => Reply::long(vrp_macs(st)),
-            _ => Reply::text(caret_error(
-                &cmd,
-                vrp_prompt(st, ctx.mode).len(),
-                "Error: Unrecognized command found at '^' position.\n",
-            )),
+            "display mac-address" => Reply::long(vrp_macs(&st.mac_table)),
+            _ => match mac_lookup(&cmd, &["display mac-address "], &st.mac_table) {
+                Some(rows) => Reply::long(vrp_macs(&rows)),
+                None => Reply::text(caret_error(
+                    &cmd,
+                    vrp_prompt(st, ctx.mode).len(),
+                    "Error: Unrecognized command found at '^' position.\n",
+                )),
+            },
         }
     }
 }
 
-fn vrp_macs(st: &DeviceState) -> String {
+fn vrp_macs(rows: &[MacRow]) -> String {
     let line = "-------------------------------------------------------------------------------\n";
     let mut s = format!("{line}MAC Address    VLAN/VSI/BD                       Learned-From        Type      \n{line}");
-    for r in &st.mac_table {
+    for r in rows {
         let kind = if r.dynamic { "dynamic" } else { "static" };
         let vlan = format!("{}/-/-", r.vlan);
         let _ = writeln!(
@@ -384,7 +388,7 @@ fn vrp_macs(st: &DeviceState) -> String {
         );
     }
     s.push_str(line);
-    let _ = writeln!(s, "Total items displayed = {}", st.mac_table.len());
+    let _ = writeln!(s, "Total items displayed = {}", rows.len());
     s
 }
 

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use super::engine::{line_erase, Ctx, Mode, PagerStyle, Reply, Vendor};
-use super::text::{clock, uptime_parts};
+use super::text::{clock, parse_mac, routeros_duration, uptime_parts};
 use super::{mgmt_ip, sample_macs, words, Sample};
-use crate::shell::DeviceState;
+use crate::shell::{DeviceState, PppRow};
 
 pub(crate) struct RouterOs;
 
@@ -63,9 +63,23 @@ impl Vendor for RouterOs {
     fn execute(&mut self, cmd: &str, ctx: &mut Ctx) -> Reply {
         let cmd = words(cmd);
         let st = &mut *ctx.st;
-        let no_paging = cmd.ends_with(" without-paging");
-        let base = cmd.trim_end_matches(" without-paging");
-        match base {
+        let (base, no_paging, filter) = split_print(&cmd);
+        let paged = |s: String| {
+            if no_paging {
+                Reply::text(s)
+            } else {
+                Reply::long(s)
+            }
+        };
+        if filter.is_some()
+            && !matches!(
+                base.as_str(),
+                "/interface bridge host print terse" | "/ppp active print detail"
+            )
+        {
+            return Reply::text(WHERE_ERROR);
+        }
+        match base.as_str() {
             "/quit" | "quit" | "/exit" => Reply::Close("interrupted\n".into()),
             "/system resource print" => {
                 let (d, h, m, s) = uptime_parts(st.uptime_secs);
@@ -93,7 +107,15 @@ impl Vendor for RouterOs {
                 let mut s = String::from(
                     "Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external \n",
                 );
+                let want = match filter.as_ref().map(|f| f.mac()) {
+                    Some(None) => return Reply::text(WHERE_ERROR),
+                    Some(Some(mac)) => Some(mac),
+                    None => None,
+                };
                 for (i, r) in st.mac_table.iter().enumerate() {
+                    if want.as_ref().is_some_and(|m| *m != r.mac) {
+                        continue;
+                    }
                     let flags = if r.dynamic { "D" } else { "" };
                     let _ = writeln!(
                         s,
@@ -104,11 +126,22 @@ impl Vendor for RouterOs {
                         (i * 13) % 300
                     );
                 }
-                if no_paging {
-                    Reply::text(s)
-                } else {
-                    Reply::long(s)
+                paged(s)
+            }
+            "/ppp active print detail" => {
+                let keep = |r: &PppRow| match &filter {
+                    None => Some(true),
+                    Some(f) => f.ppp(r),
+                };
+                let mut rows = Vec::new();
+                for (i, r) in st.ppp_sessions.iter().enumerate() {
+                    match keep(r) {
+                        Some(true) => rows.push((i, r)),
+                        Some(false) => {}
+                        None => return Reply::text(WHERE_ERROR),
+                    }
                 }
+                paged(ppp_detail(st.ppp_sessions.len(), &rows))
             }
             _ => {
                 let first = cmd.split_whitespace().next().unwrap_or("");
@@ -120,6 +153,100 @@ impl Vendor for RouterOs {
             }
         }
     }
+}
+
+const WHERE_ERROR: &str = "expected end of command (line 1 column 1)\n";
+
+/// A print command split into its words without `without-paging` and the
+/// `where` condition: `("/ppp active print detail", true, Some(..))`.
+fn split_print(cmd: &str) -> (String, bool, Option<Where>) {
+    let mut words: Vec<&str> = cmd.split_whitespace().collect();
+    let no_paging = words.contains(&"without-paging");
+    words.retain(|w| *w != "without-paging");
+    let filter = words.iter().position(|w| *w == "where").map(|at| {
+        let cond = words.split_off(at);
+        Where(cond[1..].join(" "))
+    });
+    (words.join(" "), no_paging, filter)
+}
+
+/// The condition after `where`: one `prop=value` (quotes optional).
+struct Where(String);
+
+impl Where {
+    fn prop(&self) -> Option<(&str, &str)> {
+        let (k, v) = self.0.split_once('=')?;
+        Some((k.trim(), v.trim().trim_matches('"')))
+    }
+    /// `mac-address=AA:BB:...` as the colon form the state keeps.
+    fn mac(&self) -> Option<String> {
+        match self.prop()? {
+            ("mac-address", v) => parse_mac(v),
+            _ => None,
+        }
+    }
+    /// Whether a session matches `name=`, `caller-id=` or `address=`;
+    /// `None` for a condition RouterOS would refuse here.
+    fn ppp(&self, r: &PppRow) -> Option<bool> {
+        Some(match self.prop()? {
+            ("name", v) => r.name == v,
+            ("caller-id", v) => parse_mac(v)? == r.caller_id.to_ascii_lowercase(),
+            ("address", v) => r.address == v,
+            _ => return None,
+        })
+    }
+}
+
+/// RouterOS wraps `print detail` records at 80 columns.
+const DETAIL_WIDTH: usize = 80;
+const DETAIL_INDENT: &str = "      ";
+
+/// `/ppp active print detail`: the flags legend, then each record's
+/// `prop=value` items wrapped over indented lines, a blank line after each.
+/// Numbers are the positions in the whole list of `total`, as after a plain print.
+fn ppp_detail(total: usize, rows: &[(usize, &PppRow)]) -> String {
+    let mut s = String::from("Flags: R - RADIUS \n");
+    let width = total.saturating_sub(1).to_string().len().max(2);
+    for (i, r) in rows {
+        let flag = if r.radius { "R" } else { " " };
+        let items = [
+            format!("name=\"{}\"", r.name),
+            format!("service={}", r.service),
+            format!("caller-id=\"{}\"", r.caller_id),
+            "encoding=\"\"".to_string(),
+            format!("address={}", r.address),
+            format!("uptime={}", routeros_duration(r.uptime_secs)),
+            format!("session-id={}", r.session_id),
+            "limit-bytes-in=0".to_string(),
+            "limit-bytes-out=0".to_string(),
+            format!("radius={}", if r.radius { "yes" } else { "no" }),
+        ];
+        s.push_str(&wrap_record(&format!("{i:>width$} {flag} "), &items));
+        s.push('\n');
+    }
+    s
+}
+
+/// Items after `head`, each followed by a space, a new line indented by
+/// [`DETAIL_INDENT`] whenever the next item would pass [`DETAIL_WIDTH`]
+/// (an item longer than a line gets a line of its own).
+pub(crate) fn wrap_record(head: &str, items: &[String]) -> String {
+    let mut out = String::new();
+    let mut line = head.to_string();
+    let mut empty = true;
+    for item in items {
+        if !empty && line.len() + item.len() + 1 > DETAIL_WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = DETAIL_INDENT.to_string();
+        }
+        line.push_str(item);
+        line.push(' ');
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 pub(crate) fn sample(index: usize) -> Sample {

@@ -79,6 +79,7 @@ pub fn sample_spec(kind: Kind, transport: Transport, index: usize) -> DeviceSpec
             firmware: s.firmware.to_string(),
             uptime_secs: 86_400 * (index as u64 % 40) + 3_600 * (index as u64 % 24) + 1_234,
             fault: Fault::None,
+            ppp_sessions: Vec::new(),
         },
     }
 }
@@ -137,6 +138,14 @@ pub(crate) const STREETS: [&str; 6] = [
     "pushkina",
     "kirova",
 ];
+
+/// The rows for a single-MAC lookup: when `cmd` is one of `prefixes`
+/// followed by a MAC in any notation, the rows with that MAC (maybe none).
+pub(crate) fn mac_lookup(cmd: &str, prefixes: &[&str], table: &[MacRow]) -> Option<Vec<MacRow>> {
+    let arg = prefixes.iter().find_map(|p| cmd.strip_prefix(p))?;
+    let mac = text::parse_mac(arg.trim())?;
+    Some(table.iter().filter(|r| r.mac == mac).cloned().collect())
+}
 
 /// Normalised command words: `"show   run"` → `"show run"`.
 pub(crate) fn words(cmd: &str) -> String {

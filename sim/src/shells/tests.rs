@@ -370,3 +370,148 @@ fn ssh_user_names_carry_console_options_only_on_mikrotik() {
         assert!(!crate::shell::password_ok(&spec, &state, "root+ct", &pw));
     }
 }
+
+fn ppp(name: &str, mac: &str, n: u32, uptime_secs: u64, radius: bool) -> crate::shell::PppRow {
+    crate::shell::PppRow {
+        name: name.into(),
+        service: "pppoe".into(),
+        caller_id: mac.into(),
+        address: format!("100.64.0.{}", n + 1),
+        uptime_secs,
+        session_id: format!("0x81C{n:05X}"),
+        radius,
+    }
+}
+
+#[test]
+fn mikrotik_prints_ppp_sessions_in_detail_wrapped_at_80_columns() {
+    let (_spec, state, mut shell, _) = telnet_login(Kind::Mikrotik);
+    state.lock().unwrap().ppp_sessions = vec![
+        ppp(
+            "ivanov",
+            "AA:BB:CC:DD:EE:FF",
+            1,
+            3 * 3600 + 2 * 60 + 1,
+            true,
+        ),
+        ppp(
+            "ooo-romashka-office-krasnaya-ploshchad-1@corp",
+            "00:1E:58:00:00:02",
+            2,
+            45,
+            false,
+        ),
+    ];
+    let (out, _) = send(&mut shell, "/ppp active print detail without-paging\r\n");
+    let expected = "Flags: R - RADIUS \r\n\
+        \x200 R name=\"ivanov\" service=pppoe caller-id=\"AA:BB:CC:DD:EE:FF\" encoding=\"\" \r\n\
+        \x20     address=100.64.0.2 uptime=3h2m1s session-id=0x81C00001 limit-bytes-in=0 \r\n\
+        \x20     limit-bytes-out=0 radius=yes \r\n\r\n\
+        \x201   name=\"ooo-romashka-office-krasnaya-ploshchad-1@corp\" service=pppoe \r\n\
+        \x20     caller-id=\"00:1E:58:00:00:02\" encoding=\"\" address=100.64.0.3 uptime=45s \r\n\
+        \x20     session-id=0x81C00002 limit-bytes-in=0 limit-bytes-out=0 radius=no \r\n\r\n";
+    assert!(out.contains(expected), "{out}");
+    for line in out.lines() {
+        assert!(line.len() <= 80, "{line:?}");
+    }
+    // Without `without-paging` the same print; filtered by name, numbers kept.
+    let (one, _) = send(
+        &mut shell,
+        "/ppp active print detail where name=\"ooo-romashka-office-krasnaya-ploshchad-1@corp\"\r\n",
+    );
+    assert!(
+        one.contains(" 1   name=\"ooo-romashka") && !one.contains("ivanov"),
+        "{one}"
+    );
+    let (none, _) = send(
+        &mut shell,
+        "/ppp active print detail where caller-id=00:00:00:00:00:01\r\n",
+    );
+    assert!(
+        none.contains("Flags: R - RADIUS") && !none.contains("name="),
+        "{none}"
+    );
+}
+
+#[test]
+fn single_mac_lookups_print_only_the_matching_rows_in_each_vendor_style() {
+    let cases = [
+        (
+            Kind::CiscoIos,
+            "show mac address-table address {dotted}",
+            "Mac Address Table",
+        ),
+        (
+            Kind::DlinkDes,
+            "show fdb mac_address {DASHED}",
+            "Total Entries: ",
+        ),
+        (
+            Kind::HuaweiVrp,
+            "display mac-address {huawei}",
+            "Total items displayed = ",
+        ),
+        (
+            Kind::Zyxel,
+            "show mac address-table mac {colon}",
+            "Port      VLAN ID",
+        ),
+        (
+            Kind::Qtech,
+            "show mac-address-table address {dashed}",
+            "Read mac address table",
+        ),
+        (
+            Kind::Mikrotik,
+            "/interface bridge host print terse without-paging where mac-address={COLON}",
+            "Flags: X - disabled",
+        ),
+    ];
+    for (kind, form, header) in cases {
+        let (_spec, state, mut shell, _) = telnet_login(kind);
+        let (mac, other) = {
+            let st = state.lock().unwrap();
+            (st.mac_table[2].mac.clone(), st.mac_table[3].mac.clone())
+        };
+        let hex: String = mac.replace(':', "");
+        let cmd = |m: &str| {
+            let h: String = m.replace(':', "");
+            form.replace(
+                "{dotted}",
+                &format!("{}.{}.{}", &h[0..4], &h[4..8], &h[8..12]),
+            )
+            .replace(
+                "{huawei}",
+                &format!("{}-{}-{}", &h[0..4], &h[4..8], &h[8..12]),
+            )
+            .replace("{DASHED}", &m.replace(':', "-").to_uppercase())
+            .replace("{dashed}", &m.replace(':', "-"))
+            .replace("{COLON}", &m.to_uppercase())
+            .replace("{colon}", m)
+        };
+        let (found, _) = send(&mut shell, &format!("{}\r\n", cmd(&mac)));
+        assert!(found.contains(header), "{kind:?}: {found}");
+        let found_hex: String = found
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_hexdigit())
+            .collect();
+        assert!(found_hex.contains(&hex), "{kind:?}: {found}");
+        let other_hex: String = other.replace(':', "");
+        assert!(
+            !found_hex.contains(&other_hex),
+            "{kind:?} printed another row: {found}"
+        );
+        let (absent, _) = send(&mut shell, &format!("{}\r\n", cmd("02:00:00:00:00:99")));
+        assert!(absent.contains(header), "{kind:?}: {absent}");
+        let absent_hex: String = absent
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_hexdigit())
+            .collect();
+        assert!(
+            !absent_hex.contains(&hex) && !absent_hex.contains(&other_hex),
+            "{kind:?}: {absent}"
+        );
+    }
+}

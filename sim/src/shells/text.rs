@@ -142,6 +142,46 @@ pub(crate) fn mac_dashed(mac: &str, upper: bool) -> String {
     }
 }
 
+/// Any MAC notation (`aabb.ccdd.eeff`, `AA-BB-CC-DD-EE-FF`, `aabb-ccdd-eeff`,
+/// `aa:bb:cc:dd:ee:ff`) as the colon form the state keeps; `None` unless it
+/// has exactly 12 hex digits.
+pub(crate) fn parse_mac(text: &str) -> Option<String> {
+    let h = hex12(text).to_ascii_lowercase();
+    let seps_ok = text
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'));
+    if h.len() != 12 || !seps_ok {
+        return None;
+    }
+    Some(
+        (0..6)
+            .map(|i| &h[i * 2..i * 2 + 2])
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+}
+
+/// A RouterOS duration: `1w2d3h4m5s`, `3h2m1s`, `45s` (zero parts left out).
+pub(crate) fn routeros_duration(secs: u64) -> String {
+    let parts = [
+        (secs / 604_800, 'w'),
+        (secs % 604_800 / 86_400, 'd'),
+        (secs % 86_400 / 3600, 'h'),
+        (secs % 3600 / 60, 'm'),
+        (secs % 60, 's'),
+    ];
+    let s: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if s.is_empty() {
+        "0s".into()
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +202,28 @@ mod tests {
         assert_eq!(crlf("a\nb\r\nc"), "a\r\nb\r\nc");
         assert_eq!(mac_dotted("00:18:b9:74:52:8f"), "0018.b974.528f");
         assert_eq!(mac_huawei("00:18:b9:74:52:8f"), "0018-b974-528f");
+    }
+
+    #[test]
+    fn macs_in_any_notation_and_routeros_durations() {
+        let colon = Some("aa:bb:cc:dd:ee:0f".to_string());
+        for m in [
+            "aabb.ccdd.ee0f",
+            "AA-BB-CC-DD-EE-0F",
+            "aabb-ccdd-ee0f",
+            "aa:bb:cc:dd:ee:0f",
+        ] {
+            assert_eq!(parse_mac(m), colon, "{m}");
+        }
+        assert_eq!(parse_mac("aabb.ccdd.ee"), None);
+        assert_eq!(parse_mac("mac-address"), None);
+        assert_eq!(routeros_duration(45), "45s");
+        assert_eq!(routeros_duration(3 * 3600 + 2 * 60 + 1), "3h2m1s");
+        assert_eq!(
+            routeros_duration(604_800 + 2 * 86_400 + 3 * 3600 + 4 * 60 + 5),
+            "1w2d3h4m5s"
+        );
+        assert_eq!(routeros_duration(86_400 + 300), "1d5m");
+        assert_eq!(routeros_duration(0), "0s");
     }
 }

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use super::engine::{backspace_erase, host_prompt, Ctx, Mode, PagerStyle, Reply, Vendor};
 use super::text::{clock, uptime_parts};
-use super::{mgmt_ip, sample_macs, words, Sample, STREETS};
-use crate::shell::DeviceState;
+use super::{mac_lookup, mgmt_ip, sample_macs, words, Sample, STREETS};
+use crate::shell::{DeviceState, MacRow};
 
 pub(crate) struct Zyxel;
 
@@ -75,17 +75,22 @@ impl Vendor for Zyxel {
                     clock(st.uptime_secs).iso(),
                 )
             }),
-            "show mac address-table all" => {
-                let mut s = String::from("Port      VLAN ID        MAC Address         Type\n");
-                for r in &st.mac_table {
-                    let kind = if r.dynamic { "Dynamic" } else { "Static" };
-                    let _ = writeln!(s, "{:<9} {:<14} {:<19} {kind}", r.port, r.vlan, r.mac);
-                }
-                Reply::long(s)
-            }
-            _ => Reply::text("% Invalid command\n"),
+            "show mac address-table all" => Reply::long(zyxel_macs(&st.mac_table)),
+            _ => match mac_lookup(&cmd, &["show mac address-table mac "], &st.mac_table) {
+                Some(rows) => Reply::long(zyxel_macs(&rows)),
+                None => Reply::text("% Invalid command\n"),
+            },
         }
     }
+}
+
+fn zyxel_macs(rows: &[MacRow]) -> String {
+    let mut s = String::from("Port      VLAN ID        MAC Address         Type\n");
+    for r in rows {
+        let kind = if r.dynamic { "Dynamic" } else { "Static" };
+        let _ = writeln!(s, "{:<9} {:<14} {:<19} {kind}", r.port, r.vlan, r.mac);
+    }
+    s
 }
 
 pub(crate) fn sample(index: usize) -> Sample {
