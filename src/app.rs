@@ -19,7 +19,7 @@ pub struct Application {
     cancel: CancellationToken,
     _lock: std::fs::File,
     /// The emulated devices of `ispmon demo`, served while the app runs.
-    _fleet: Option<ispmon_sim::Fleet>,
+    _demo: Option<crate::demo::DemoWorld>,
 }
 
 impl Application {
@@ -66,8 +66,8 @@ impl Application {
         ) {
             tracing::warn!(error = %e, "resuming folder deletions");
         }
-        if let Some(fleet) = &fleet {
-            crate::demo::pull_devices(&state, fleet);
+        if let Some(world) = &fleet {
+            crate::demo::pull_devices(&state, &world.fleet);
         }
         crate::notify::spawn(&state, cancel.clone()).await?;
         if state.settings.demo {
@@ -87,7 +87,7 @@ impl Application {
             state,
             cancel,
             _lock: lock,
-            _fleet: fleet,
+            _demo: fleet,
         })
     }
 

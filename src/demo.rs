@@ -137,13 +137,98 @@ fn demo_name(spec: &ispmon_sim::DeviceSpec, i: usize) -> String {
     format!("demo-{}-{}", spec.kind.slug(), i + 1)
 }
 
-/// Starts a small fleet of emulated devices (every dialect, SSH and telnet,
-/// on loopback ports) and registers them as devices; on a later start the
-/// registered ones are pointed at the new ports.
-pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
+/// The demo's emulated world: a small mixed fleet (every dialect, OLTs
+/// included) and the Search Port population (core, aggregation and access
+/// switches with subscribers behind their ports, a NAS), both on loopback.
+pub struct DemoWorld {
+    pub fleet: ispmon_sim::Fleet,
+    pub population_fleet: ispmon_sim::Fleet,
+    pub population: ispmon_sim::LivePopulation,
+}
+
+/// The population the demo and the tests share (seed 7, demo size).
+pub fn demo_population() -> ispmon_sim::Population {
+    ispmon_sim::Population::generate(7, ispmon_sim::PopulationSize::demo())
+}
+
+/// Registers `dev` under `name` with `role` and `tags`, or points the
+/// device already registered under that name at it (a new start has new
+/// ports and new SSH host keys). Returns whether it was newly registered.
+async fn seed_one(
+    core: &Core,
+    dev: &ispmon_sim::SimDevice,
+    name: &str,
+    role: &str,
+    tags: &str,
+    mask_secrets: bool,
+) -> anyhow::Result<bool> {
     use ispmon_events::device::DeviceCommand;
-    let fleet = ispmon_sim::Fleet::mixed(DEMO_DEVICES).await?;
     let meta = Metadata::system(Source::Cli, "demo");
+    let mut form = device_form(dev, name);
+    form.profile.roles = vec![role.into()];
+    form.profile.tags = tags.into();
+    form.profile.mask_secrets = mask_secrets;
+    let lookup = name.to_string();
+    let existing = core
+        .views
+        .read(move |c| ispmon_projections::devices::by_name(c, &lookup))
+        .await?;
+    match existing {
+        None => {
+            crate::devices::register(core, &form, &meta)
+                .await?
+                .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
+            return Ok(true);
+        }
+        Some(d) if d.port != dev.addr.port() => {
+            let profile = crate::devices::parse_profile(core, Some(&d.device_id), &form)
+                .await?
+                .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
+            core.commands
+                .device(&d.device_id, DeviceCommand::Edit { profile }, &meta)
+                .await?;
+            if let Some(fp) = dev.host_key_fingerprint() {
+                if d.host_key.as_deref().is_some_and(|k| k != fp) {
+                    core.commands
+                        .device(
+                            &d.device_id,
+                            DeviceCommand::AcceptHostKey { fingerprint: fp },
+                            &meta,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(false)
+}
+
+/// Registers a population's devices: switches with the `switch` role and a
+/// tag for their place (`core`, `aggregation`, `access`), NAS with `nas`.
+pub async fn seed_population(
+    core: &Core,
+    population: &ispmon_sim::Population,
+    fleet: &ispmon_sim::Fleet,
+) -> anyhow::Result<usize> {
+    use ispmon_sim::population::Role;
+    let mut added = 0;
+    for (pd, dev) in population.device_specs().iter().zip(&fleet.devices) {
+        let (role, tag) = match pd.role {
+            Role::Core => ("switch", "core"),
+            Role::Aggregation => ("switch", "aggregation"),
+            Role::Access => ("switch", "access"),
+            Role::Nas => ("nas", "nas"),
+        };
+        added += usize::from(seed_one(core, dev, &pd.name, role, tag, false).await?);
+    }
+    Ok(added)
+}
+
+/// Starts the demo's emulated world and registers its devices; on a later
+/// start the registered ones are pointed at the new ports.
+pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
+    let fleet = ispmon_sim::Fleet::mixed(DEMO_DEVICES).await?;
     let mut added = 0;
     for (i, dev) in fleet.devices.iter().enumerate() {
         let spec = &dev.spec;
@@ -152,44 +237,8 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
             ispmon_sim::Kind::Mikrotik => "nas",
             _ => "switch",
         };
-        let mut form = device_form(dev, &demo_name(spec, i));
-        form.profile.roles = vec![role.into()];
-        form.profile.tags = "demo".into();
-        form.profile.mask_secrets = i % 3 == 0;
-        let name = form.profile.name.clone();
-        let existing = core
-            .views
-            .read(move |c| ispmon_projections::devices::by_name(c, &name))
-            .await?;
-        match existing {
-            None => {
-                crate::devices::register(core, &form, &meta)
-                    .await?
-                    .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
-                added += 1;
-            }
-            Some(d) if d.port != dev.addr.port() => {
-                let profile = crate::devices::parse_profile(core, Some(&d.device_id), &form)
-                    .await?
-                    .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
-                core.commands
-                    .device(&d.device_id, DeviceCommand::Edit { profile }, &meta)
-                    .await?;
-                // A fresh fleet has fresh SSH host keys.
-                if let Some(fp) = dev.host_key_fingerprint() {
-                    if d.host_key.as_deref().is_some_and(|k| k != fp) {
-                        core.commands
-                            .device(
-                                &d.device_id,
-                                DeviceCommand::AcceptHostKey { fingerprint: fp },
-                                &meta,
-                            )
-                            .await?;
-                    }
-                }
-            }
-            Some(_) => {}
-        }
+        let name = demo_name(spec, i);
+        added += usize::from(seed_one(core, dev, &name, role, "demo", i % 3 == 0).await?);
     }
     println!(
         "ispmon demo: {} emulated devices on 127.0.0.1:{}-{} ({added} newly registered)",
@@ -197,11 +246,30 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<ispmon_sim::Fleet> {
         fleet.devices.first().map(|d| d.addr.port()).unwrap_or(0),
         fleet.devices.last().map(|d| d.addr.port()).unwrap_or(0),
     );
-    Ok(fleet)
+    let (population_fleet, population) =
+        ispmon_sim::LivePopulation::start(demo_population()).await?;
+    let added = seed_population(core, population.population(), &population_fleet).await?;
+    let subscribers = &population.population().subscribers;
+    println!(
+        "ispmon demo: Search Port network of {} switches and NAS, {} subscribers ({added} newly registered); try searching {}",
+        population_fleet.devices.len(),
+        subscribers.len(),
+        subscribers
+            .iter()
+            .find(|s| s.in_fdb)
+            .map(|s| s.mac.as_str())
+            .unwrap_or("a MAC"),
+    );
+    Ok(DemoWorld {
+        fleet,
+        population_fleet,
+        population,
+    })
 }
 
-/// Pulls every demo device once, then changes two configs on the devices and
-/// pulls those again, so Config Storage has versions and diffs to show.
+/// Pulls every demo device once and reads every switch's MAC table, then
+/// changes two configs on the devices and pulls those again, so Config
+/// Storage has versions and diffs to show.
 pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
     use ispmon_scheduler::config_pull::job::JOB_NAME;
     use ispmon_scheduler::Scope;
@@ -226,6 +294,16 @@ pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
             }
         };
         pull("first").await;
+        // Every switch's MAC table, once its config (and so its trunks) is
+        // stored, so a technician finds a subscriber's port at once.
+        match scheduler
+            .run(ispmon_scheduler::fdb::job::JOB_NAME, Scope::All, None)
+            .await
+        {
+            Ok(Ok(summary)) => println!("ispmon demo: MAC tables: {summary}"),
+            Ok(Err(reason)) => println!("ispmon demo: MAC table collection failed: {reason}"),
+            Err(e) => println!("ispmon demo: MAC table collection not run: {e}"),
+        }
         for (s, kind) in &states {
             let mut st = s.lock().expect("device state");
             let line = match kind {

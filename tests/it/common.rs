@@ -90,6 +90,22 @@ pub fn csrf_of(html: &str) -> String {
 }
 
 impl Session {
+    /// Creates an API token on the account page and returns it (shown once).
+    pub async fn api_token(&self, name: &str) -> String {
+        let r = self.post_htmx("/account/tokens", &[("name", name)]).await;
+        assert_eq!(r.status().as_u16(), 200);
+        let page = r.text().await.unwrap();
+        let doc = scraper::Html::parse_document(&page);
+        let token = doc
+            .select(&scraper::Selector::parse("#new-token").unwrap())
+            .next()
+            .expect("token shown once")
+            .text()
+            .collect::<String>();
+        assert!(token.starts_with("ispm_"), "{token}");
+        token
+    }
+
     pub fn anonymous(base: &str) -> Self {
         Self {
             client: client(),

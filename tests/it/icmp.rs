@@ -6,7 +6,7 @@ use crate::common::*;
 
 mod board;
 
-fn select_text(html: &str, css: &str) -> Vec<String> {
+pub(crate) fn select_text(html: &str, css: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(css).unwrap();
     doc.select(&sel)

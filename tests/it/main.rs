@@ -11,6 +11,7 @@ mod icmp;
 mod netns;
 mod nginx;
 mod notify;
+mod search;
 mod store;
 mod sweep;
 mod users;

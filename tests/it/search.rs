@@ -1,0 +1,319 @@
+//! Search Port against the emulated population (switches of every vendor
+//! behind aggregations and a core, subscribers behind access ports, a
+//! NAS): the MAC tables collected through the CLI sessions, the edge port
+//! found first, uplinks seen through, a move written as one event, a steady
+//! recollection as none, a switch down changing nothing, the API.
+
+use ispmon_events::values::Role;
+use ispmon_scheduler::fdb::job::JOB_NAME;
+use ispmon_scheduler::Scope;
+use ispmon_sim::{Fault, Fleet, LivePopulation, Population, Subscriber};
+use serde_json::Value;
+
+use super::icmp::select_text;
+use crate::common::*;
+
+struct World {
+    app: TestApp,
+    _fleet: Fleet,
+    live: LivePopulation,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let (fleet, live) = LivePopulation::start(ispmon::demo::demo_population())
+        .await
+        .unwrap();
+    ispmon::demo::seed_population(&app.state.core, live.population(), &fleet)
+        .await
+        .unwrap();
+    World {
+        app,
+        _fleet: fleet,
+        live,
+    }
+}
+
+impl World {
+    /// Pulls every config (the trunks come from them), then collects every
+    /// switch; the job's summary.
+    async fn collect_all(&self) -> String {
+        let s = &self.app.state.scheduler;
+        s.run(ispmon_scheduler::config_pull::job::JOB_NAME, Scope::All, None)
+            .await
+            .unwrap()
+            .unwrap();
+        self.recollect().await
+    }
+
+    async fn recollect(&self) -> String {
+        self.app
+            .state
+            .scheduler
+            .run(JOB_NAME, Scope::All, None)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    fn population(&self) -> &Population {
+        self.live.population()
+    }
+
+    /// A subscriber alone on its port, in the tables.
+    fn lone(&self, skip: usize) -> Subscriber {
+        self.population()
+            .subscribers
+            .iter()
+            .filter(|s| s.in_fdb && s.devices.is_empty())
+            .nth(skip)
+            .cloned()
+            .expect("the population has lone subscribers")
+    }
+
+    fn mac_events(&self) -> u64 {
+        let conn = rusqlite::Connection::open(self.app.events_path()).unwrap();
+        conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Mac'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+}
+
+/// The MAC in Cisco's dotted notation, as a technician might paste it.
+fn dotted(mac: &str) -> String {
+    let hex: String = mac.chars().filter(|c| *c != ':').collect();
+    format!("{}.{}.{}", &hex[0..4], &hex[4..8], &hex[8..12])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_event() {
+    let w = world().await;
+    let summary = w.collect_all().await;
+    assert!(summary.contains("0 failed"), "{summary}");
+    let sub = w.lone(0);
+    let access = &w.population().access_switches()[sub.access];
+    let port = w.population().port_name(&sub).to_string();
+
+    let tech = w.app.login_as(Role::Technician).await;
+    let (status, page) = tech
+        .get_text(&format!("/search?q={}", dotted(&sub.mac).to_uppercase()))
+        .await;
+    assert_eq!(status, 200);
+    let edge = select_text(&page, "#edge dd");
+    assert!(edge[0].starts_with(&access.name), "{edge:?}");
+    assert_eq!(edge[1], port, "{edge:?}");
+    assert_eq!(edge[4], "the only MAC", "{edge:?}");
+    let also = select_text(&page, "#also-seen li").join("\n");
+    assert!(
+        also.contains("uplink") && also.contains("agg-"),
+        "seen through the aggregation's downlink, an uplink: {also}"
+    );
+
+    // A steady recollection writes nothing.
+    let before = w.mac_events();
+    assert!(before > 0);
+    w.recollect().await;
+    assert_eq!(w.mac_events(), before, "nothing moved: no events");
+
+    // One subscriber moves to a free port of another access switch.
+    let mut w = w;
+    let to = (sub.access + 1) % w.population().access_switches().len();
+    let taken: Vec<u16> = w
+        .population()
+        .subscribers
+        .iter()
+        .filter(|s| s.access == to)
+        .map(|s| s.port)
+        .collect();
+    let free = (1..=20u16).find(|p| !taken.contains(p)).unwrap();
+    w.live.move_subscriber(&sub.login, to, free).unwrap();
+    w.recollect().await;
+    assert_eq!(w.mac_events(), before + 1, "one move, one event");
+    let moved = w.population().subscriber(&sub.login).unwrap().clone();
+    let (_, page) = tech.get_text(&format!("/search?q={}", sub.mac)).await;
+    let edge = select_text(&page, "#edge dd");
+    assert!(
+        edge[0].starts_with(&w.population().access_switches()[to].name),
+        "{edge:?}"
+    );
+    assert_eq!(edge[1], w.population().port_name(&moved));
+    let history = select_text(&page, "#mac-history tr");
+    assert_eq!(history.len(), 2, "{history:?}");
+
+    // The API says the same, edge first.
+    let r = tech.get(&format!("/api/v1/macs/{}", dotted(&sub.mac))).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["mac"], sub.mac.as_str());
+    assert_eq!(body["locations"][0]["edge"], true);
+    assert_eq!(body["locations"][0]["port"], w.population().port_name(&moved));
+    assert_eq!(body["history"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_that_fails_changes_nothing_and_the_others_are_still_found() {
+    let w = world().await;
+    w.collect_all().await;
+    let a = w.lone(0);
+    let b = w
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && s.devices.is_empty() && s.access != a.access)
+        .cloned()
+        .unwrap();
+    let before = w.mac_events();
+    let down = &w.population().access_switches()[a.access].name;
+    w.live.state(down).unwrap().lock().unwrap().fault = Fault::Garbage;
+    let summary = w.recollect().await;
+    assert!(summary.contains("1 failed"), "{summary}");
+    assert_eq!(w.mac_events(), before, "a failed collection moves nothing");
+    let tech = w.app.login_as(Role::Noc).await;
+    for s in [&a, &b] {
+        let (_, page) = tech.get_text(&format!("/search?q={}", s.mac)).await;
+        let edge = select_text(&page, "#edge dd");
+        assert_eq!(
+            edge.get(1).map(String::as_str),
+            Some(w.population().port_name(s)),
+            "{}: {edge:?}",
+            s.login
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_answers_bad_macs_ips_and_names_and_the_api_validates() {
+    let w = world().await;
+    w.collect_all().await;
+    let tech = w.app.login_as(Role::Technician).await;
+    let (status, page) = tech.get_text("/search?q=aa:bb:cc:dd:ee:f").await;
+    assert_eq!(status, 200);
+    assert!(
+        select_text(&page, "#search-results .error-box")
+            .join("")
+            .contains("is not a MAC address"),
+        "{page}"
+    );
+    let (_, page) = tech.get_text("/search?q=agg-").await;
+    let devices = select_text(&page, "#search-devices tr td:first-child");
+    assert!(
+        devices.iter().filter(|d| d.starts_with("agg-")).count() >= 2,
+        "{devices:?}"
+    );
+    let (_, page) = tech.get_text("/search?q=nothing-like-this").await;
+    assert!(page.contains("Nothing found."));
+
+    let r = tech.get("/api/v1/macs/not-a-mac").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let r = tech.get("/api/v1/locate?mac=aabbccddeeff&at=yesterday").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let sub = w.lone(1);
+    let now = chrono::Utc::now().to_rfc3339();
+    let r = tech
+        .get(&format!(
+            "/api/v1/locate?mac={}&at={}",
+            sub.mac,
+            urlencoding::encode(&now)
+        ))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["location"]["port"], w.population().port_name(&sub));
+    let r = tech
+        .get(&format!(
+            "/api/v1/locate?mac={}&at=2000-01-01T00:00:00Z",
+            sub.mac
+        ))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert!(body["location"].is_null(), "not seen in 2000: {body}");
+    let r = tech.get("/api/v1/search?q=").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let r = tech.get(&format!("/api/v1/search?q={}", sub.mac)).await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["kind"], "mac");
+    assert_eq!(
+        body["results"][0]["location"]["port"],
+        w.population().port_name(&sub)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admins_port_mark_beats_the_rules_and_bad_marks_change_nothing() {
+    let w = world().await;
+    w.collect_all().await;
+    let admin = w.app.login_as(Role::Admin).await;
+    let token = admin.api_token("marks").await;
+    let sub = w.lone(0);
+    let access = w.population().access_switches()[sub.access].name.clone();
+    let id_of = |name: String| {
+        let views = w.app.state.core.views.clone();
+        async move {
+            views
+                .read(move |c| ispmon_projections::devices::by_name(c, &name))
+                .await
+                .unwrap()
+                .unwrap()
+                .device_id
+        }
+    };
+    let id = id_of(access).await;
+    let nas = id_of(w.population().nas_devices()[0].name.clone()).await;
+    let port = w.population().port_name(&sub).to_string();
+    let http = client();
+    let put = |device: &str, port: &str, body: &'static str| {
+        http.put(format!(
+            "{}/api/v1/devices/{device}/ports/{}",
+            w.app.base,
+            urlencoding::encode(port)
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+    };
+    let edge_port = || async {
+        let body: Value = http
+            .get(format!("{}/api/v1/macs/{}", w.app.base, sub.mac))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["edge"] == true)
+            .map(|l| l["port"].as_str().unwrap().to_string())
+    };
+    assert_eq!(edge_port().await.as_deref(), Some(port.as_str()));
+
+    let before = w.app.event_count();
+    for (device, body, why) in [
+        (id.as_str(), r#"{"role":"sideways"}"#, "an unknown role"),
+        (id.as_str(), r#"{"role":""}"#, "no role"),
+        (nas.as_str(), r#"{"role":"uplink"}"#, "a NAS is not a switch"),
+    ] {
+        let r = put(device, &port, body).await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{why}");
+    }
+    let r = put("no-such-device", &port, r#"{"role":"uplink"}"#).await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(w.app.event_count(), before, "bad marks change nothing");
+
+    // Marked an uplink, the subscriber's own port is no edge any more.
+    let r = put(&id, &port, r#"{"role":"uplink"}"#).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    w.recollect().await;
+    assert_eq!(edge_port().await, None);
+    // Back to auto: the rules decide again, and it is the edge.
+    let r = put(&id, &port, r#"{"role":"auto"}"#).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    w.recollect().await;
+    assert_eq!(edge_port().await.as_deref(), Some(port.as_str()));
+}
