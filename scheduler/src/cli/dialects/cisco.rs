@@ -155,7 +155,7 @@ pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
 #[cfg(test)]
 mod tests {
     use super::super::entry as e;
-    use crate::cli::dialect::Dialect;
+    use crate::cli::dialect::{Dialect, ParseError};
 
     #[test]
     fn cisco_mac_table_skips_cpu_rows_footer_and_pager_blanks() {
@@ -182,6 +182,195 @@ Total Mac Addresses for this criterion: 5
                 e(1001, "0c:c4:7a:00:be:ef", "Po1", false),
             ]
         );
+    }
+
+    #[test]
+    fn catalyst_2950_layout_has_the_mac_first_and_the_type_before_the_vlan() {
+        let out = "\r
+          Mac Address Table\r
+------------------------------------------\r
+\r
+Destination Address  Address Type  VLAN  Destination Port\r
+-------------------  ------------  ----  --------------------\r
+000a.b8c0.1a40       Self          1     Vlan1\r
+0008.e3ff.fc28       Dynamic       1     FastEthernet0/24\r
+00e0.4c68.0001       Static        120   FastEthernet0/3   \r
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(1, "00:08:e3:ff:fc:28", "FastEthernet0/24", true),
+                e(120, "00:e0:4c:68:00:01", "FastEthernet0/3", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn catalyst_6500_flags_learn_age_multicast_lists_and_linecard_repeats() {
+        let out = "\
+Legend: * - primary entry
+        age - seconds since last seen
+        n/a - not available
+
+  vlan   mac address     type    learn     age              ports
+------+----------------+--------+-----+----------+--------------------------
+Module  1:
+*   10  0011.2233.4455   dynamic  Yes          0   Gi1/1
+R   20  0011.2233.4456    static   No          -   Router
+*    1  0100.5e00.0001    static  Yes          -   Gi1/1,Gi1/2,Router
+                                                   Gi1/3
++  300  0011.2233.4457   dynamic  Yes         30   Po1
+Module  5:
+*   10  0011.2233.4455   dynamic  Yes          0   Gi1/1
+*  300  0011.2233.4458    static  Yes          -   Gi5/48
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:11:22:33:44:55", "Gi1/1", true),
+                e(300, "00:11:22:33:44:57", "Po1", true),
+                e(300, "00:11:22:33:44:58", "Gi5/48", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn nx_os_flags_gateway_rows_and_the_vpc_peer_link() {
+        let out = "\
+Legend:
+        * - primary entry, G - Gateway MAC, (R) - Routed MAC, O - Overlay MAC
+        age - seconds since last seen,+ - primary entry using vPC Peer-Link,
+        (T) - True, (F) - False, C - ControlPlane MAC, ~ - vsan
+   VLAN     MAC Address      Type      age     Secure NTFY Ports
+---------+-----------------+--------+---------+------+----+------------------
+*   10     0011.2233.4455   dynamic  0         F      F    Eth1/1
++   20     0011.2233.4466   dynamic  0         F      F    vPC Peer-Link
+G    -     0011.2233.ffff   static   -         F      F    sup-eth1(R)
+G   10     5254.0012.3456   static   -         F      F    sup-eth1(R)
+*  100     0011.2233.4477   static   -         F      F    Po10
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:11:22:33:44:55", "Eth1/1", true),
+                e(20, "00:11:22:33:44:66", "vPC Peer-Link", true),
+                e(100, "00:11:22:33:44:77", "Po10", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn igmp_rows_wide_ports_protocols_column_and_pager_residue() {
+        let out = "Vlan    Mac Address       Type        Ports\r\n\
+----    -----------       --------    -----\r\n\
+   1    0100.5e00.0128    IGMP        Gi1/0/1, Gi1/0/2\r\n\
+   1    ffff.ffff.ffff    STATIC      CPU\r\n\
+  10    0018.b974.528f    DYNAMIC     TenGigabitEthernet1/0/1\r\n\
+ --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08  20    0018.b974.5290    DYNAMIC     Gi1/0/48\r\n\
+Total Mac Addresses for this criterion: 4\r\n";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:18:b9:74:52:8f", "TenGigabitEthernet1/0/1", true),
+                e(20, "00:18:b9:74:52:90", "Gi1/0/48", true),
+            ]
+        );
+        let cat4500 = "\
+Unicast Entries
+ vlan   mac address     type        protocols               port
+-------+---------------+--------+---------------------+--------------------
+   1    0001.0203.0405   dynamic ip,ipx,assigned,other GigabitEthernet1/1
+ 100    0001.0203.0406    static ip,ipx,assigned,other Switch
+
+Multicast Entries
+ vlan    mac address     type    ports
+-------+---------------+-------+-------------------------------------------
+   1    ffff.ffff.ffff   system Gi1/1,Gi1/2,Switch
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(cat4500).unwrap(),
+            vec![e(1, "00:01:02:03:04:05", "GigabitEthernet1/1", true)]
+        );
+    }
+
+    #[test]
+    fn a_lookup_without_entries_is_an_empty_table_and_no_table_is_an_error() {
+        let c = Dialect::CiscoIos;
+        let header_only = "          Mac Address Table\n-------------------------------------------\n\n\
+                           Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n";
+        assert_eq!(c.parse_mac_table(header_only), Ok(vec![]));
+        assert_eq!(
+            c.parse_mac_table("Total Mac Addresses for this criterion: 0\n"),
+            Ok(vec![])
+        );
+        assert_eq!(c.parse_mac_table(""), Err(ParseError::NoTable));
+        assert_eq!(
+            c.parse_mac_table(
+                "show mac foo\n         ^\n% Invalid input detected at '^' marker.\n"
+            ),
+            Err(ParseError::NoTable)
+        );
+        assert_eq!(
+            c.mac_lookup_command("00-18-B9-74-52-8F").as_deref(),
+            Some("show mac address-table address 0018.b974.528f")
+        );
+        assert_eq!(
+            Dialect::Qtech
+                .mac_lookup_command("0018.b974.528f")
+                .as_deref(),
+            Some("show mac-address-table address 00-18-b9-74-52-8f")
+        );
+        assert_eq!(c.mac_lookup_command("not a mac"), None);
+        let one = "Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n  10    0018.b974.528f    DYNAMIC     Gi0/1\nTotal Mac Addresses for this criterion: 1\n";
+        assert_eq!(
+            c.parse_mac_table(one).unwrap(),
+            vec![e(10, "00:18:b9:74:52:8f", "Gi0/1", true)]
+        );
+    }
+
+    #[test]
+    fn ios_and_qtech_trunks_need_switchport_mode() {
+        let cfg = "\
+interface FastEthernet0/1
+ switchport access vlan 100
+ switchport mode access
+!
+interface FastEthernet0/2
+ switchport trunk allowed vlan 100,200
+!
+interface range GigabitEthernet0/1 - 2
+ switchport trunk encapsulation dot1q
+ switchport mode trunk
+!
+interface Port-channel1
+ switchport mode trunk
+!
+interface GigabitEthernet0/3
+ switchport mode trunk
+ no switchport
+ ip address 10.0.0.1 255.255.255.252
+!
+interface FastEthernet0/24
+ switchport mode dynamic desirable
+!
+";
+        let t = Dialect::CiscoIos.trunk_ports(cfg);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(
+            ports,
+            [("gi0/1", "trunk"), ("gi0/2", "trunk"), ("po1", "trunk")]
+        );
+        let q = "Interface Ethernet1/0/25\n description uplink\n switchport mode trunk\n!\n\
+                 Interface Ethernet1/0/26\n switchport mode hybrid\n!\nInterface Ethernet1/0/1\n switchport access vlan 1000\n!\n";
+        let t = Dialect::Qtech.trunk_ports(q);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(ports, [("eth1/0/25", "trunk"), ("eth1/0/26", "hybrid")]);
     }
 
     #[test]
