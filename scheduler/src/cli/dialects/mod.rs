@@ -864,6 +864,123 @@ mod tests {
     }
 
     #[test]
+    fn port_names_compare_by_meaning() {
+        for (a, b, canon) in [
+            ("GigabitEthernet0/1", "Gi0/1", "gi0/1"),
+            ("gi0/1", "Gi 0/1", "gi0/1"),
+            ("GE0/0/1", "GigabitEthernet0/0/1", "gi0/0/1"),
+            ("Eth1/1", "Ethernet1/1", "eth1/1"),
+            ("FastEthernet0/5", "Fa0/5", "fa0/5"),
+            ("TenGigabitEthernet1/0/1", "Te1/0/1", "te1/0/1"),
+            ("XGigabitEthernet0/0/1", "XGE0/0/1", "xge0/0/1"),
+            ("Ethernet1/0/25", "ethernet 1/0/25", "eth1/0/25"),
+            ("1:5", "5", "5"),
+            ("0/ 1/0", "0/1/0", "0/1/0"),
+            ("Port-channel1", "Po1", "po1"),
+            ("Eth-Trunk1", "eth-trunk1", "eth-trunk1"),
+            ("10GE1/0/1", "10ge1/0/1", "10ge1/0/1"),
+            ("ether2", "ETHER2", "ether2"),
+        ] {
+            assert_eq!(canonical_port(a), canon, "{a}");
+            assert_eq!(canonical_port(b), canon, "{b}");
+        }
+        assert_eq!(canonical_port("2:5"), "2/5");
+        assert_ne!(canonical_port("Gi0/1"), canonical_port("Gi0/10"));
+        assert_ne!(canonical_port("Gi0/1"), canonical_port("Fa0/1"));
+        assert_ne!(canonical_port("Te1/0/1"), canonical_port("Gi1/0/1"));
+        assert_eq!(canonical_port("sfp-sfpplus1"), "sfp-sfpplus1");
+    }
+
+    #[test]
+    fn port_lists_expand() {
+        assert_eq!(expand_ports("25-28"), ["25", "26", "27", "28"]);
+        assert_eq!(expand_ports("1-2,25"), ["1", "2", "25"]);
+        assert_eq!(expand_ports("1:25-1:27"), ["1:25", "1:26", "1:27"]);
+        assert_eq!(expand_ports("Gi0/1-2"), ["Gi0/1", "Gi0/2"]);
+        assert_eq!(
+            expand_ports("GigabitEthernet0/1 - 2 , GigabitEthernet0/5"),
+            [
+                "GigabitEthernet0/1",
+                "GigabitEthernet0/2",
+                "GigabitEthernet0/5"
+            ]
+        );
+        assert_eq!(expand_ports("Eth-Trunk1"), ["Eth-Trunk1"]);
+        assert_eq!(
+            expand_ports("ether1,sfp-sfpplus1"),
+            ["ether1", "sfp-sfpplus1"]
+        );
+        assert_eq!(expand_ports("5-3"), ["5-3"], "not a range: kept as written");
+    }
+
+    #[test]
+    fn a_mac_is_found_in_pasted_text() {
+        for (text, mac) in [
+            (
+                "Jan 1 10:00:00 dhcpd: DHCPACK on 10.1.2.3 to aa:bb:cc:dd:ee:ff via eth0",
+                "aa:bb:cc:dd:ee:ff",
+            ),
+            (
+                "client 00-1E-58-AA-BB-CC at 2024-01-01 10:00",
+                "00:1e:58:aa:bb:cc",
+            ),
+            ("learned (0018.b974.528f) on Gi0/1", "00:18:b9:74:52:8f"),
+            ("mac=001a2b3c4d5e, port 5", "00:1a:2b:3c:4d:5e"),
+            (
+                "%SW_MATM-4-MACFLAP_NOTIF: Host 0025.9e80.2494 in vlan 10",
+                "00:25:9e:80:24:94",
+            ),
+        ] {
+            assert_eq!(find_mac_in_text(text).as_deref(), Some(mac), "{text}");
+        }
+        for text in [
+            "Jan 1 10:00:00 up 12:30:45",
+            "ts=202401011030 from fe80::1 and 10.0.0.1",
+            "sha 0123456789abcdef0123456789abcdef",
+            "",
+        ] {
+            assert_eq!(find_mac_in_text(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn screen_lines_drop_pager_prompts_and_cursor_moves() {
+        assert_eq!(
+            screen_line(" --More-- \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}  10 x\r"),
+            "  10 x"
+        );
+        assert_eq!(
+            screen_line("---- More ( Press 'Q' to break ) ----\u{1b}[37D\u{1b}[K  0 1"),
+            "  0 1"
+        );
+        assert_eq!(screen_line("-- [Q quit|D dump|down] 5 D"), " 5 D");
+        assert_eq!(screen_line("\u{1b}[1;32mgreen\u{1b}[0m  "), "green");
+    }
+
+    #[test]
+    fn headers_are_read_by_their_names() {
+        use Col::*;
+        assert_eq!(
+            header_columns("Vlan    Mac Address       Type        Ports"),
+            Some(vec![Vlan, Mac, Type, Port])
+        );
+        assert_eq!(
+            header_columns("Destination Address  Address Type  VLAN  Destination Port"),
+            Some(vec![Mac, Type, Vlan, Port])
+        );
+        assert_eq!(
+            header_columns("VID  VLAN Name   MAC Address   Port  Type  Status"),
+            Some(vec![Vlan, Name, Mac, Port, Type, Other])
+        );
+        assert_eq!(
+            header_columns("Total Mac Addresses for this criterion: 5"),
+            None
+        );
+        assert_eq!(header_columns("MAC address table of slot 0:"), None);
+        assert_eq!(header_columns("10 0011.2233.4455 dynamic Gi0/1"), None);
+    }
+
+    #[test]
     fn host_prompts_are_recognised_and_output_lines_are_not() {
         for p in [
             "Switch#",
