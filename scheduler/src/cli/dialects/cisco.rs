@@ -1,7 +1,7 @@
 //! Cisco IOS and the IOS-like Qtech/Orion QSW switches: `host>` / `host#`,
 //! `enable`, ` --More-- `, `% Invalid input ...` errors, `Vlan Mac Type Ports` tables.
 
-use super::{clean_lines, comment_mentions, interface_blocks, parse_mac_columns, push_trunk, Col};
+use super::{block_trunks, clean_lines, comment_mentions, parse_mac_columns, Col};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const CISCO_LOGIN: LoginSpec = LoginSpec {
@@ -129,27 +129,15 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
 /// does not make a trunk: IOS keeps the list but carries it only in trunk
 /// mode, and `dynamic auto|desirable` is negotiated, not configured.
 pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
-    let mut out = Vec::new();
-    for (names, lines) in interface_blocks(config) {
-        let mode = lines
-            .iter()
-            .filter_map(|l| {
-                let lower = l.to_ascii_lowercase();
-                let words: Vec<&str> = lower.split_whitespace().collect();
-                match words.as_slice() {
-                    ["switchport", "mode", mode, ..] => Some(mode.to_string()),
-                    ["no", "switchport"] => Some("routed".to_string()),
-                    _ => None,
-                }
-            })
-            .last();
-        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
-            for name in names {
-                push_trunk(&mut out, &name, &mode);
-            }
-        }
-    }
-    out
+    block_trunks(
+        config,
+        |words| match words {
+            ["switchport", "mode", mode, ..] => Some(mode.to_string()),
+            ["no", "switchport"] => Some("routed".to_string()),
+            _ => None,
+        },
+        &["trunk", "hybrid"],
+    )
 }
 
 #[cfg(test)]

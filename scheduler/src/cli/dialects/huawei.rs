@@ -2,7 +2,7 @@
 //! and VRP switches (`<SW1>`, `[SW1]`, `Error:` lines).
 
 use super::{
-    comment_mentions, expand_ports, find_mac, interface_blocks, key_values, parse_mac_columns,
+    block_trunks, comment_mentions, expand_ports, find_mac, key_values, parse_mac_columns,
     push_trunk, screen_lines, Col, MacRows,
 };
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
@@ -179,24 +179,15 @@ pub(crate) fn parse_smartax_macs(output: &str) -> Result<Vec<MacEntry>, ParseErr
 
 /// VRP `interface X` blocks with `port link-type trunk` or `hybrid`.
 pub(crate) fn vrp_trunk_ports(config: &str) -> Vec<TrunkPort> {
-    let mut out = Vec::new();
-    for (names, lines) in interface_blocks(config) {
-        let mode = lines
-            .iter()
-            .filter_map(|l| {
-                let lower = l.to_ascii_lowercase();
-                lower
-                    .strip_prefix("port link-type ")
-                    .map(|m| m.trim().to_string())
-            })
-            .last();
-        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
-            for name in names {
-                push_trunk(&mut out, &name, &mode);
-            }
-        }
-    }
-    out
+    block_trunks(
+        config,
+        |words| match words {
+            ["port", "link-type", mode, ..] => Some(mode.to_string()),
+            ["undo", "portswitch"] => Some("routed".to_string()),
+            _ => None,
+        },
+        &["trunk", "hybrid"],
+    )
 }
 
 /// SmartAX uplinks: `port vlan 100 0/9 0` (also `port vlan 100-200 0/9 0`)

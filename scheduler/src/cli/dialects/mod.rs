@@ -594,6 +594,30 @@ pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> 
     out
 }
 
+/// The interfaces of an IOS-like or VRP config whose mode is one of
+/// `trunk_modes`: `mode_of` reads a block line's words (lower-case) into a
+/// mode; the last such line of a block decides.
+pub(crate) fn block_trunks(
+    config: &str,
+    mode_of: impl Fn(&[&str]) -> Option<String>,
+    trunk_modes: &[&str],
+) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for (names, lines) in interface_blocks(config) {
+        let mode = lines.iter().rev().find_map(|l| {
+            let lower = l.to_ascii_lowercase();
+            let words: Vec<&str> = lower.split_whitespace().collect();
+            mode_of(&words)
+        });
+        if let Some(mode) = mode.filter(|m| trunk_modes.contains(&m.as_str())) {
+            for name in names {
+                push_trunk(&mut out, &name, &mode);
+            }
+        }
+    }
+    out
+}
+
 /// Ports (canonical) with their mode, first mention kept.
 pub(crate) fn push_trunk(out: &mut Vec<TrunkPort>, port: &str, mode: &str) {
     let port = canonical_port(port);
