@@ -282,6 +282,23 @@ Multicast Entries
     }
 
     #[test]
+    fn an_unknown_column_order_is_read_by_the_header_names() {
+        // Orion-style: the port before the VLAN, a flags column for the type.
+        let out = "Aging time: 300 seconds\n\
+                   Mac Address        Port          Vlan   Flags\n\
+                   ---------------------------------------------\n\
+                   000e.5e00.0001     Ethernet1/0/3  10     dynamic\n\
+                   000e.5e00.0002     Ethernet1/0/4  20     static\n";
+        assert_eq!(
+            Dialect::Qtech.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:0e:5e:00:00:01", "Ethernet1/0/3", true),
+                e(20, "00:0e:5e:00:00:02", "Ethernet1/0/4", false),
+            ]
+        );
+    }
+
+    #[test]
     fn a_lookup_without_entries_is_an_empty_table_and_no_table_is_an_error() {
         let c = Dialect::CiscoIos;
         let header_only = "          Mac Address Table\n-------------------------------------------\n\n\

@@ -1,6 +1,8 @@
 //! The per-vendor halves of [`Dialect`](super::Dialect) and the helpers they
-//! share: MAC notation, prompt shapes, pager search, config normalising and
-//! keyword-based secret masking.
+//! share: MAC notation, the MAC table reader (columns by header names, rows
+//! filtered and deduplicated once for every vendor), port names compared
+//! by meaning, port lists, interface blocks, prompt shapes, pager search,
+//! config normalising and keyword-based secret masking.
 //!
 //! - [`huawei`]: SmartAX MA56xx OLTs and VRP switches.
 //! - [`cisco`]: Cisco IOS and the IOS-like Qtech/Orion QSW.
@@ -252,7 +254,7 @@ pub(crate) enum Col {
 /// header: one MAC column and a VLAN or port column, and no MAC in it.
 /// Names are read by meaning: `Mac Address`, `Destination Address`,
 /// `MAC Address` → MAC; `Vlan`, `VID`, `VLAN ID`, `VLAN/VSI/BD` → VLAN;
-/// `Type`, `Address Type`, `State` → type; `Port(s)`, `Destination Port`,
+/// `Type`, `Address Type`, `State`, `Flags` → type; `Port(s)`, `Destination Port`,
 /// `Learned-From`, `Interface` → port; `VLAN Name` → a name.
 pub(crate) fn header_columns(line: &str) -> Option<Vec<Col>> {
     let lower = line.to_ascii_lowercase();
@@ -276,7 +278,7 @@ pub(crate) fn header_columns(line: &str) -> Option<Vec<Col>> {
             ("mac" | "mac-address", _) => (Col::Mac, 1),
             ("vlan" | "vid", _) => (Col::Vlan, 1),
             _ if w.starts_with("vlan/") => (Col::Vlan, 1),
-            ("type" | "state", _) => (Col::Type, 1),
+            ("type" | "state" | "flags", _) => (Col::Type, 1),
             ("port" | "ports" | "learned-from" | "interface" | "interfaces", _) => (Col::Port, 1),
             ("name", _) => (Col::Name, 1),
             _ => (Col::Other, 1),
