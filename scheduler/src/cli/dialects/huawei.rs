@@ -123,7 +123,10 @@ pub(crate) fn parse_vrp_version(output: &str) -> VersionInfo {
 /// the header's column names: V200 `MAC Address  VLAN/VSI/BD  Learned-From
 /// Type  [Age]` (`10/-/-`), the older `MAC Address  VLAN/VSI  Learned-From
 /// Type`, and V100 `MAC Address  VLAN/VSI/SI  PEVLAN CEVLAN Port  Type
-/// LSP/LSR-ID`. The `Total items displayed = 0` footer alone is an empty table.
+/// LSP/LSR-ID`; VRP3 (Quidway) `MAC ADDR  VLAN ID  STATE  PORT INDEX
+/// AGING TIME(s)` with two-word states (`Config static`) and the
+/// `---  N mac address(es) found  ---` footer. The `Total items displayed =
+/// 0` footer alone is an empty table.
 pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
     parse_mac_columns(
         output,
@@ -132,6 +135,7 @@ pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> 
             "total items displayed",
             "total matching items",
             "mac address table of",
+            "mac address(es) found",
         ],
     )
 }
@@ -326,6 +330,30 @@ Total items: 2
         assert_eq!(
             Dialect::HuaweiVrp.parse_mac_table(ce).unwrap(),
             vec![e(10, "00:e0:fc:12:34:56", "10GE1/0/1", true)]
+        );
+    }
+
+    #[test]
+    fn vrp3_quidway_layout_with_two_word_states() {
+        let out = "\
+MAC ADDR        VLAN ID  STATE          PORT INDEX                AGING TIME(s)
+000f-e20f-0101  1        Config static  Ethernet1/0/1             NOAGED
+000f-e20f-0102  1        Learned        Ethernet1/0/2             AGING
+000f-e20f-0103  20       Config dynamic GigabitEthernet1/1/1      AGING
+
+  ---  3 mac address(es) found  ---
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(out).unwrap(),
+            vec![
+                e(1, "00:0f:e2:0f:01:01", "Ethernet1/0/1", false),
+                e(1, "00:0f:e2:0f:01:02", "Ethernet1/0/2", true),
+                e(20, "00:0f:e2:0f:01:03", "GigabitEthernet1/1/1", false),
+            ]
+        );
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table("  ---  0 mac address(es) found  ---\n"),
+            Ok(vec![])
         );
     }
 

@@ -275,6 +275,7 @@ pub(crate) fn header_columns(line: &str) -> Option<Vec<Col>> {
             ("vlan", "name") => (Col::Name, 2),
             ("vlan", "id") => (Col::Vlan, 2),
             ("port", "index") => (Col::Port, 2),
+            ("aging" | "left", _) if next.starts_with("time") => (Col::Other, 2),
             ("mac" | "mac-address", _) => (Col::Mac, 1),
             ("vlan" | "vid", _) => (Col::Vlan, 1),
             _ if w.starts_with("vlan/") => (Col::Vlan, 1),
@@ -343,6 +344,56 @@ fn assign(
     out
 }
 
+/// Words a MAC table prints in its type column.
+fn is_type_word(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    matches!(
+        w.as_str(),
+        "dynamic"
+            | "static"
+            | "learned"
+            | "learnt"
+            | "self"
+            | "secure"
+            | "sticky"
+            | "igmp"
+            | "system"
+            | "permanent"
+            | "blackhole"
+            | "security"
+            | "sec-config"
+            | "deleteontimeout"
+            | "deleteonreset"
+    ) || w.starts_with("dyn")
+}
+
+/// The columns after the MAC. With more words than columns, the extra
+/// words belong to the last column (`vPC Peer-Link`, a port list) unless
+/// that leaves the type column without a type word and another choice
+/// gives it one (VRP3's two-word `Config static` state).
+fn assign_after(tokens: &[&str], cols: &[Col]) -> Vec<(Col, String)> {
+    let last = cols.len().saturating_sub(1);
+    if tokens.len() <= cols.len() || !cols.contains(&Col::Type) {
+        return assign(tokens, cols, None, false);
+    }
+    let typed = |cells: &[(Col, String)]| {
+        cells
+            .iter()
+            .any(|(c, v)| *c == Col::Type && v.split_whitespace().any(is_type_word))
+    };
+    let first = assign(tokens, cols, Some(last), false);
+    if typed(&first) {
+        return first;
+    }
+    // The type column itself first, then the others.
+    let type_at = cols.iter().position(|c| *c == Col::Type).unwrap_or(last);
+    std::iter::once(type_at)
+        .chain((0..last).filter(|a| *a != type_at))
+        .map(|a| assign(tokens, cols, Some(a), false))
+        .find(|cells| typed(cells))
+        .unwrap_or(first)
+}
+
 /// Reads one table row by the header's columns: the MAC is found by its
 /// shape, the columns before it are read back from the MAC (leading flags
 /// such as NX-OS `*`/`+`/`G` fall away), the ones after it forward (the
@@ -356,7 +407,7 @@ pub(crate) fn read_row(cols: &[Col], tokens: &[&str], rows: &mut MacRows) -> boo
     let before = &cols[..mac_col];
     let absorb = before.iter().position(|c| *c == Col::Name);
     let mut cells = assign(&tokens[..at], before, absorb, true);
-    cells.extend(assign(&tokens[at + 1..], &cols[mac_col + 1..], None, false));
+    cells.extend(assign_after(&tokens[at + 1..], &cols[mac_col + 1..]));
     let get = |col: Col| {
         cells
             .iter()
