@@ -369,13 +369,22 @@ interface FastEthernet0/24
             [("gi0/1", "trunk"), ("gi0/2", "trunk"), ("po1", "trunk")]
         );
         let q = "Interface Ethernet1/0/25\n description uplink\n switchport mode trunk\n!\n\
+                 Interface Ethernet 1/0/27-28\n switchport mode trunk\n!\n\
                  Interface Ethernet1/0/26\n switchport mode hybrid\n!\nInterface Ethernet1/0/1\n switchport access vlan 1000\n!\n";
         let t = Dialect::Qtech.trunk_ports(q);
         let ports: Vec<(&str, &str)> = t
             .iter()
             .map(|p| (p.port.as_str(), p.mode.as_str()))
             .collect();
-        assert_eq!(ports, [("eth1/0/25", "trunk"), ("eth1/0/26", "hybrid")]);
+        assert_eq!(
+            ports,
+            [
+                ("eth1/0/25", "trunk"),
+                ("eth1/0/27", "trunk"),
+                ("eth1/0/28", "trunk"),
+                ("eth1/0/26", "hybrid")
+            ]
+        );
     }
 
     #[test]

@@ -136,7 +136,8 @@ fn skip_quoted(b: &[u8], mut i: usize) -> (usize, String) {
 /// number starts one, more-indented lines continue it (RouterOS wraps a
 /// record at the terminal width), blank lines end it. Returns each
 /// record's line number, its flags (the words between the number and the
-/// first pair) and its text. `Flags:` and `Columns:` lines are headers.
+/// first pair) and its text; a `;;; comment` after the flags becomes a
+/// `comment` pair. `Flags:` and `Columns:` lines are headers.
 fn records(output: &str) -> (bool, Vec<(usize, String, String)>) {
     let mut header = false;
     let mut out: Vec<(usize, String, String)> = Vec::new();
@@ -155,11 +156,30 @@ fn records(output: &str) -> (bool, Vec<(usize, String, String)>) {
         let first = t.split_whitespace().next().unwrap_or("");
         if first.bytes().all(|c| c.is_ascii_digit()) {
             let rest = t[first.len()..].trim_start();
+            // ` 0 R ;;; a comment` (the pairs follow on the next lines).
+            let (rest, comment) = match rest.split_once(";;;") {
+                Some((before, comment)) => (before.trim_end(), Some(comment.trim())),
+                None => (rest, None),
+            };
             let flags: String = rest
                 .split_whitespace()
                 .take_while(|w| !w.contains('=') && w.chars().all(|c| c.is_ascii_uppercase()))
                 .collect();
-            out.push((n + 1, flags, rest.to_string()));
+            let mut text = rest.to_string();
+            if let Some(c) = comment {
+                // Kept as RouterOS escaped it (`\D0`, `\"`); a bare quote escaped.
+                let mut quoted = String::with_capacity(c.len());
+                let mut prev = ' ';
+                for ch in c.chars() {
+                    if ch == '"' && prev != '\\' {
+                        quoted.push('\\');
+                    }
+                    quoted.push(ch);
+                    prev = ch;
+                }
+                text.push_str(&format!(" comment=\"{quoted}\""));
+            }
+            out.push((n + 1, flags, text));
             open = true;
         } else if open && t.contains('=') {
             if let Some(last) = out.last_mut() {
@@ -575,6 +595,20 @@ Columns: MAC-ADDRESS, VID, ON-INTERFACE, BRIDGE\r\n\
             .unwrap();
         assert_eq!(escaped[0].name, "ив \"x\"");
         assert_eq!(escaped[0].uptime_secs, Some(45));
+    }
+
+    #[test]
+    fn a_comment_line_becomes_a_field() {
+        let out = "Flags: R - RADIUS\n 0 R ;;; VIP \"gold\" a=b\n     name=\"sidorov\" service=pppoe caller-id=\"00:1E:58:00:00:01\"\n     uptime=2m uptime-dummy=x\n";
+        let s = M.parse_ppp_sessions(out).unwrap();
+        assert_eq!(s[0].name, "sidorov");
+        assert_eq!(
+            s[0].fields.get("comment").map(String::as_str),
+            Some("VIP \"gold\" a=b")
+        );
+        assert!(!s[0].fields.contains_key("a"));
+        assert_eq!(s[0].uptime_secs, Some(120));
+        assert!(s[0].radius);
     }
 
     #[test]

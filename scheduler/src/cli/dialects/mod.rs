@@ -615,7 +615,8 @@ fn expand_range(item: &str) -> Option<Vec<String>> {
 }
 
 /// The `interface X` blocks of an IOS-like or VRP config: the interface
-/// name(s) as written (an `interface range` expanded) and the block's
+/// name(s) as written, blanks dropped (an `interface range` or a ranged
+/// name like `Ethernet 1/0/1-4` expanded) and the block's
 /// trimmed lines, up to the next unindented line (`!`, `#`, `exit`, …).
 pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let mut out: Vec<(Vec<String>, Vec<String>)> = Vec::new();
@@ -629,10 +630,13 @@ pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> 
             let lower = t.to_ascii_lowercase();
             if let Some(rest) = lower.strip_prefix("interface ") {
                 let name = t[t.len() - rest.len()..].trim();
-                let names = match name.to_ascii_lowercase().strip_prefix("range ") {
-                    Some(r) => expand_ports(&name[name.len() - r.len()..]),
-                    None => vec![name.to_string()],
+                // `interface range Gi0/1 - 2`, `Interface Ethernet 1/0/1-4`.
+                let list = match name.to_ascii_lowercase().strip_prefix("range ") {
+                    Some(r) => name[name.len() - r.len()..].to_string(),
+                    None => name.to_string(),
                 };
+                let compact: String = list.split_whitespace().collect();
+                let names = expand_ports(&compact);
                 out.push((names, Vec::new()));
                 open = true;
             }
