@@ -3,7 +3,8 @@
 //! [`Dialect`] answers everything the dialogue engine needs to know about a
 //! vendor's CLI (login prompts, enable, pager, paging-off commands, prompt
 //! recognition, error lines) and turns command output into typed records
-//! (version, MAC table) or storable text (normalised and masked config). The
+//! (version, MAC table, trunk ports of a config, MikroTik PPP sessions) or
+//! storable text (normalised and masked config). The
 //! per-vendor details live in `dialects/` (one file per vendor family).
 
 use std::collections::BTreeMap;
@@ -38,6 +39,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// Every dialect, in a stable order.
     pub const ALL: [Dialect; 7] = [
         Dialect::HuaweiSmartax,
         Dialect::HuaweiVrp,
@@ -61,6 +63,7 @@ impl Dialect {
         }
     }
 
+    /// The dialect named by its slug ([`Dialect::as_str`]), blanks around it ignored.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s.trim())
     }
@@ -82,18 +85,23 @@ impl Dialect {
 /// What the version command told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionInfo {
+    /// The hardware model (`WS-C2960-24TT-L`, `MA5608T`).
     pub model: Option<String>,
+    /// The software version as printed.
     pub version: Option<String>,
 }
 
 /// One row of a switch's MAC address table (FDB).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MacEntry {
+    /// The VLAN (1–4095).
     pub vlan: u16,
     /// Normalised: lower-case, colon-separated `"00:1a:2b:3c:4d:5e"`.
     pub mac: String,
     /// The port as the device names it, trimmed (`"Gi0/1"`, `"1:5"`, `"ether2"`).
     pub port: String,
+    /// Learned by the switch (a type `dynamic`/`learned`); `false` for
+    /// static, sticky, secure-config and MikroTik local entries.
     pub dynamic: bool,
 }
 
@@ -140,12 +148,21 @@ pub struct PppSession {
     pub fields: BTreeMap<String, String>,
 }
 
+/// Why command output could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
+    /// The output holds no table of the kind asked for (an error message,
+    /// another command's output, nothing).
     #[error("no table found in the output")]
     NoTable,
+    /// A table line (1-based) that cannot be read.
     #[error("line {line}: {reason}")]
-    BadLine { line: usize, reason: String },
+    BadLine {
+        /// 1-based line number in the output.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// How a device asks for credentials over telnet.
@@ -153,6 +170,7 @@ pub enum ParseError {
 pub struct LoginSpec {
     /// Ends of the telnet username prompt, lower-case, e.g. "username:", "login:", "user name:", ">>user name:".
     pub user_prompts: &'static [&'static str],
+    /// Ends of the password prompt, lower-case.
     pub password_prompts: &'static [&'static str],
     /// Substrings (lower-case) that mean the device rejected the login.
     pub failure_markers: &'static [&'static str],
@@ -161,6 +179,7 @@ pub struct LoginSpec {
 /// How to enter the privileged mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnableSpec {
+    /// The command (`enable`, `super`).
     pub command: &'static str,
     /// lower-case end of its password prompt
     pub password_prompt: &'static str,
@@ -176,6 +195,7 @@ pub struct Pager {
 }
 
 impl Dialect {
+    /// How this vendor asks for credentials over telnet.
     pub fn login(self) -> &'static LoginSpec {
         match self {
             Dialect::HuaweiSmartax => &huawei::SMARTAX_LOGIN,
@@ -280,6 +300,8 @@ impl Dialect {
         }
     }
 
+    /// Is this last line a prompt of the privileged mode (`#` where the
+    /// vendor has two levels; any prompt where it has one)?
     pub fn is_privileged_prompt(self, last_line: &str) -> bool {
         let line = last_line.trim_end();
         match self {
@@ -322,6 +344,7 @@ impl Dialect {
         dialects::first_error_line(output, is_error)
     }
 
+    /// The command that prints model and software version.
     pub fn version_command(self) -> &'static str {
         match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => "display version",
@@ -332,6 +355,7 @@ impl Dialect {
         }
     }
 
+    /// The command that prints the running config.
     pub fn config_command(self) -> &'static str {
         match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => "display current-configuration",
@@ -341,6 +365,7 @@ impl Dialect {
         }
     }
 
+    /// The command that prints the whole MAC table (FDB).
     pub fn mac_table_command(self) -> &'static str {
         match self {
             Dialect::HuaweiSmartax => "display mac-address all",
@@ -353,6 +378,7 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::version_command`] output → model and version, each if found.
     pub fn parse_version(self, output: &str) -> VersionInfo {
         match self {
             Dialect::HuaweiSmartax => huawei::parse_smartax_version(output),

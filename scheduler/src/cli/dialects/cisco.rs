@@ -1,7 +1,7 @@
 //! Cisco IOS and the IOS-like Qtech/Orion QSW switches: `host>` / `host#`,
 //! `enable`, ` --More-- `, `% Invalid input ...` errors, `Vlan Mac Type Ports` tables.
 
-use super::{clean_lines, comment_mentions, interface_blocks, parse_mac_columns, push_trunk, Col};
+use super::{block_trunks, clean_lines, comment_mentions, parse_mac_columns, Col};
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
 
 pub(crate) const CISCO_LOGIN: LoginSpec = LoginSpec {
@@ -129,33 +129,21 @@ pub(crate) fn parse_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
 /// does not make a trunk: IOS keeps the list but carries it only in trunk
 /// mode, and `dynamic auto|desirable` is negotiated, not configured.
 pub(crate) fn trunk_ports(config: &str) -> Vec<TrunkPort> {
-    let mut out = Vec::new();
-    for (names, lines) in interface_blocks(config) {
-        let mode = lines
-            .iter()
-            .filter_map(|l| {
-                let lower = l.to_ascii_lowercase();
-                let words: Vec<&str> = lower.split_whitespace().collect();
-                match words.as_slice() {
-                    ["switchport", "mode", mode, ..] => Some(mode.to_string()),
-                    ["no", "switchport"] => Some("routed".to_string()),
-                    _ => None,
-                }
-            })
-            .last();
-        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
-            for name in names {
-                push_trunk(&mut out, &name, &mode);
-            }
-        }
-    }
-    out
+    block_trunks(
+        config,
+        |words| match words {
+            ["switchport", "mode", mode, ..] => Some(mode.to_string()),
+            ["no", "switchport"] => Some("routed".to_string()),
+            _ => None,
+        },
+        &["trunk", "hybrid"],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::entry as e;
-    use crate::cli::dialect::Dialect;
+    use crate::cli::dialect::{Dialect, ParseError};
 
     #[test]
     fn cisco_mac_table_skips_cpu_rows_footer_and_pager_blanks() {
@@ -180,6 +168,221 @@ Total Mac Addresses for this criterion: 5
                 e(10, "00:18:b9:74:52:8f", "Gi0/1", true),
                 e(120, "00:e0:4c:68:00:01", "Fa0/13", true),
                 e(1001, "0c:c4:7a:00:be:ef", "Po1", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn catalyst_2950_layout_has_the_mac_first_and_the_type_before_the_vlan() {
+        let out = "\r
+          Mac Address Table\r
+------------------------------------------\r
+\r
+Destination Address  Address Type  VLAN  Destination Port\r
+-------------------  ------------  ----  --------------------\r
+000a.b8c0.1a40       Self          1     Vlan1\r
+0008.e3ff.fc28       Dynamic       1     FastEthernet0/24\r
+00e0.4c68.0001       Static        120   FastEthernet0/3   \r
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(1, "00:08:e3:ff:fc:28", "FastEthernet0/24", true),
+                e(120, "00:e0:4c:68:00:01", "FastEthernet0/3", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn catalyst_6500_flags_learn_age_multicast_lists_and_linecard_repeats() {
+        let out = "\
+Legend: * - primary entry
+        age - seconds since last seen
+        n/a - not available
+
+  vlan   mac address     type    learn     age              ports
+------+----------------+--------+-----+----------+--------------------------
+Module  1:
+*   10  0011.2233.4455   dynamic  Yes          0   Gi1/1
+R   20  0011.2233.4456    static   No          -   Router
+*    1  0100.5e00.0001    static  Yes          -   Gi1/1,Gi1/2,Router
+                                                   Gi1/3
++  300  0011.2233.4457   dynamic  Yes         30   Po1
+Module  5:
+*   10  0011.2233.4455   dynamic  Yes          0   Gi1/1
+*  300  0011.2233.4458    static  Yes          -   Gi5/48
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:11:22:33:44:55", "Gi1/1", true),
+                e(300, "00:11:22:33:44:57", "Po1", true),
+                e(300, "00:11:22:33:44:58", "Gi5/48", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn nx_os_flags_gateway_rows_and_the_vpc_peer_link() {
+        let out = "\
+Legend:
+        * - primary entry, G - Gateway MAC, (R) - Routed MAC, O - Overlay MAC
+        age - seconds since last seen,+ - primary entry using vPC Peer-Link,
+        (T) - True, (F) - False, C - ControlPlane MAC, ~ - vsan
+   VLAN     MAC Address      Type      age     Secure NTFY Ports
+---------+-----------------+--------+---------+------+----+------------------
+*   10     0011.2233.4455   dynamic  0         F      F    Eth1/1
++   20     0011.2233.4466   dynamic  0         F      F    vPC Peer-Link
+G    -     0011.2233.ffff   static   -         F      F    sup-eth1(R)
+G   10     5254.0012.3456   static   -         F      F    sup-eth1(R)
+*  100     0011.2233.4477   static   -         F      F    Po10
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:11:22:33:44:55", "Eth1/1", true),
+                e(20, "00:11:22:33:44:66", "vPC Peer-Link", true),
+                e(100, "00:11:22:33:44:77", "Po10", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn igmp_rows_wide_ports_protocols_column_and_pager_residue() {
+        let out = "Vlan    Mac Address       Type        Ports\r\n\
+----    -----------       --------    -----\r\n\
+   1    0100.5e00.0128    IGMP        Gi1/0/1, Gi1/0/2\r\n\
+   1    ffff.ffff.ffff    STATIC      CPU\r\n\
+  10    0018.b974.528f    DYNAMIC     TenGigabitEthernet1/0/1\r\n\
+ --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08  20    0018.b974.5290    DYNAMIC     Gi1/0/48\r\n\
+Total Mac Addresses for this criterion: 4\r\n";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:18:b9:74:52:8f", "TenGigabitEthernet1/0/1", true),
+                e(20, "00:18:b9:74:52:90", "Gi1/0/48", true),
+            ]
+        );
+        let cat4500 = "\
+Unicast Entries
+ vlan   mac address     type        protocols               port
+-------+---------------+--------+---------------------+--------------------
+   1    0001.0203.0405   dynamic ip,ipx,assigned,other GigabitEthernet1/1
+ 100    0001.0203.0406    static ip,ipx,assigned,other Switch
+
+Multicast Entries
+ vlan    mac address     type    ports
+-------+---------------+-------+-------------------------------------------
+   1    ffff.ffff.ffff   system Gi1/1,Gi1/2,Switch
+";
+        assert_eq!(
+            Dialect::CiscoIos.parse_mac_table(cat4500).unwrap(),
+            vec![e(1, "00:01:02:03:04:05", "GigabitEthernet1/1", true)]
+        );
+    }
+
+    #[test]
+    fn an_unknown_column_order_is_read_by_the_header_names() {
+        // Orion-style: the port before the VLAN, a flags column for the type.
+        let out = "Aging time: 300 seconds\n\
+                   Mac Address        Port          Vlan   Flags\n\
+                   ---------------------------------------------\n\
+                   000e.5e00.0001     Ethernet1/0/3  10     dynamic\n\
+                   000e.5e00.0002     Ethernet1/0/4  20     static\n";
+        assert_eq!(
+            Dialect::Qtech.parse_mac_table(out).unwrap(),
+            vec![
+                e(10, "00:0e:5e:00:00:01", "Ethernet1/0/3", true),
+                e(20, "00:0e:5e:00:00:02", "Ethernet1/0/4", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lookup_without_entries_is_an_empty_table_and_no_table_is_an_error() {
+        let c = Dialect::CiscoIos;
+        let header_only = "          Mac Address Table\n-------------------------------------------\n\n\
+                           Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n";
+        assert_eq!(c.parse_mac_table(header_only), Ok(vec![]));
+        assert_eq!(
+            c.parse_mac_table("Total Mac Addresses for this criterion: 0\n"),
+            Ok(vec![])
+        );
+        assert_eq!(c.parse_mac_table(""), Err(ParseError::NoTable));
+        assert_eq!(
+            c.parse_mac_table(
+                "show mac foo\n         ^\n% Invalid input detected at '^' marker.\n"
+            ),
+            Err(ParseError::NoTable)
+        );
+        assert_eq!(
+            c.mac_lookup_command("00-18-B9-74-52-8F").as_deref(),
+            Some("show mac address-table address 0018.b974.528f")
+        );
+        assert_eq!(
+            Dialect::Qtech
+                .mac_lookup_command("0018.b974.528f")
+                .as_deref(),
+            Some("show mac-address-table address 00-18-b9-74-52-8f")
+        );
+        assert_eq!(c.mac_lookup_command("not a mac"), None);
+        let one = "Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n  10    0018.b974.528f    DYNAMIC     Gi0/1\nTotal Mac Addresses for this criterion: 1\n";
+        assert_eq!(
+            c.parse_mac_table(one).unwrap(),
+            vec![e(10, "00:18:b9:74:52:8f", "Gi0/1", true)]
+        );
+    }
+
+    #[test]
+    fn ios_and_qtech_trunks_need_switchport_mode() {
+        let cfg = "\
+interface FastEthernet0/1
+ switchport access vlan 100
+ switchport mode access
+!
+interface FastEthernet0/2
+ switchport trunk allowed vlan 100,200
+!
+interface range GigabitEthernet0/1 - 2
+ switchport trunk encapsulation dot1q
+ switchport mode trunk
+!
+interface Port-channel1
+ switchport mode trunk
+!
+interface GigabitEthernet0/3
+ switchport mode trunk
+ no switchport
+ ip address 10.0.0.1 255.255.255.252
+!
+interface FastEthernet0/24
+ switchport mode dynamic desirable
+!
+";
+        let t = Dialect::CiscoIos.trunk_ports(cfg);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(
+            ports,
+            [("gi0/1", "trunk"), ("gi0/2", "trunk"), ("po1", "trunk")]
+        );
+        let q = "Interface Ethernet1/0/25\n description uplink\n switchport mode trunk\n!\n\
+                 Interface Ethernet 1/0/27-28\n switchport mode trunk\n!\n\
+                 Interface Ethernet1/0/26\n switchport mode hybrid\n!\nInterface Ethernet1/0/1\n switchport access vlan 1000\n!\n";
+        let t = Dialect::Qtech.trunk_ports(q);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("eth1/0/25", "trunk"),
+                ("eth1/0/27", "trunk"),
+                ("eth1/0/28", "trunk"),
+                ("eth1/0/26", "hybrid")
             ]
         );
     }

@@ -136,6 +136,68 @@ Total Entries: 4
     }
 
     #[test]
+    fn fdb_with_a_status_column_pager_line_and_unit_ports() {
+        let out = "Command: show fdb\r\n\r\n\
+VID  VLAN Name                        MAC Address       Port   Type     Status\r\n\
+---- -------------------------------- ----------------- ------ -------- --------\r\n\
+1    default                          00-1E-58-A9-6B-9D 1:25   Dynamic  Forward\r\n\
+100  internet pppoe                   00-0F-3D-10-20-31 1:7    Dynamic  Forward\r\n\
+CTRL+C ESC q Quit SPACE n Next Page ENTER Next Entry a All\r\
+100  internet pppoe                   01-00-5E-00-00-01 1:7    Static   Forward\r\n\
+1    default                          00-1E-58-A9-6B-9D 1:25   Dynamic  Forward\r\n\
+\r\n\
+Total Entries: 4\r\n";
+        assert_eq!(
+            D.parse_mac_table(out).unwrap(),
+            vec![
+                entry(1, "00:1e:58:a9:6b:9d", "1:25", true),
+                entry(100, "00:0f:3d:10:20:31", "1:7", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn lookup_command_and_its_empty_answer() {
+        assert_eq!(
+            D.mac_lookup_command("00:0f:3d:10:20:31").as_deref(),
+            Some("show fdb mac_address 00-0F-3D-10-20-31")
+        );
+        assert_eq!(
+            D.parse_mac_table(
+                "Command: show fdb mac_address 00-0F-3D-10-20-31\n\nTotal Entries: 0\n"
+            ),
+            Ok(vec![])
+        );
+        assert_eq!(
+            D.parse_mac_table(
+                "Command: show fdb mac_address 00-0F-3D-10-20-31\n\nAvailable commands:\n"
+            ),
+            Err(crate::cli::dialect::ParseError::NoTable)
+        );
+    }
+
+    #[test]
+    fn tagged_vlan_members_are_trunks() {
+        let cfg = "create vlan v100 tag 100\nconfig vlan v100 add tagged 25-28\n\
+                   config vlan v100 add untagged 1-12\nconfig vlan vlanid 250 add tagged 1:26,1:27-1:28\n\
+                   config vlan default delete 1-28\n";
+        let t = D.trunk_ports(cfg);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("25", "tagged"),
+                ("26", "tagged"),
+                ("27", "tagged"),
+                ("28", "tagged")
+            ]
+        );
+    }
+
+    #[test]
     fn prompt_pager_error_version() {
         for p in ["DES-3200-28:admin#", "DES-3028:5#", "sw-lenina-1:user#"] {
             assert!(D.is_prompt(p) && D.is_privileged_prompt(p), "{p}");

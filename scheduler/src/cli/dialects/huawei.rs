@@ -2,7 +2,7 @@
 //! and VRP switches (`<SW1>`, `[SW1]`, `Error:` lines).
 
 use super::{
-    comment_mentions, expand_ports, find_mac, interface_blocks, key_values, parse_mac_columns,
+    block_trunks, comment_mentions, expand_ports, find_mac, key_values, parse_mac_columns,
     push_trunk, screen_lines, Col, MacRows,
 };
 use crate::cli::dialect::{LoginSpec, MacEntry, ParseError, TrunkPort, VersionInfo};
@@ -123,7 +123,10 @@ pub(crate) fn parse_vrp_version(output: &str) -> VersionInfo {
 /// the header's column names: V200 `MAC Address  VLAN/VSI/BD  Learned-From
 /// Type  [Age]` (`10/-/-`), the older `MAC Address  VLAN/VSI  Learned-From
 /// Type`, and V100 `MAC Address  VLAN/VSI/SI  PEVLAN CEVLAN Port  Type
-/// LSP/LSR-ID`. The `Total items displayed = 0` footer alone is an empty table.
+/// LSP/LSR-ID`; VRP3 (Quidway) `MAC ADDR  VLAN ID  STATE  PORT INDEX
+/// AGING TIME(s)` with two-word states (`Config static`) and the
+/// `---  N mac address(es) found  ---` footer. The `Total items displayed =
+/// 0` footer alone is an empty table.
 pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> {
     parse_mac_columns(
         output,
@@ -132,6 +135,7 @@ pub(crate) fn parse_vrp_macs(output: &str) -> Result<Vec<MacEntry>, ParseError> 
             "total items displayed",
             "total matching items",
             "mac address table of",
+            "mac address(es) found",
         ],
     )
 }
@@ -179,24 +183,15 @@ pub(crate) fn parse_smartax_macs(output: &str) -> Result<Vec<MacEntry>, ParseErr
 
 /// VRP `interface X` blocks with `port link-type trunk` or `hybrid`.
 pub(crate) fn vrp_trunk_ports(config: &str) -> Vec<TrunkPort> {
-    let mut out = Vec::new();
-    for (names, lines) in interface_blocks(config) {
-        let mode = lines
-            .iter()
-            .filter_map(|l| {
-                let lower = l.to_ascii_lowercase();
-                lower
-                    .strip_prefix("port link-type ")
-                    .map(|m| m.trim().to_string())
-            })
-            .last();
-        if let Some(mode) = mode.filter(|m| m == "trunk" || m == "hybrid") {
-            for name in names {
-                push_trunk(&mut out, &name, &mode);
-            }
-        }
-    }
-    out
+    block_trunks(
+        config,
+        |words| match words {
+            ["port", "link-type", mode, ..] => Some(mode.to_string()),
+            ["undo", "portswitch"] => Some("routed".to_string()),
+            _ => None,
+        },
+        &["trunk", "hybrid"],
+    )
 }
 
 /// SmartAX uplinks: `port vlan 100 0/9 0` (also `port vlan 100-200 0/9 0`)
@@ -298,6 +293,136 @@ Total matching items on slot 0 displayed = 1
             Dialect::HuaweiSmartax.parse_mac_table("  Failure: nothing"),
             Err(ParseError::NoTable)
         );
+    }
+
+    #[test]
+    fn vrp_older_vlan_vsi_layout_ce_age_column_and_cursor_escapes() {
+        let old = "\
+MAC Address    VLAN/VSI                          Learned-From        Type
+-------------------------------------------------------------------------------
+0018-82b2-b3c0 100/-                             Eth0/0/7            dynamic
+0018-82b2-b3c1 100/-                             Eth0/0/8            static
+  ---- More ----\x1b[16D                \x1b[16D0018-82b2-b3c2 200/-                             Eth0/0/9            dynamic
+-------------------------------------------------------------------------------
+Total items displayed = 3
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(old).unwrap(),
+            vec![
+                e(100, "00:18:82:b2:b3:c0", "Eth0/0/7", true),
+                e(100, "00:18:82:b2:b3:c1", "Eth0/0/8", false),
+                e(200, "00:18:82:b2:b3:c2", "Eth0/0/9", true),
+            ]
+        );
+        let ce = "\
+Flags: * - Backup
+       # - forwarding logical interface, operations cannot be performed based
+           on the interface.
+BD   : bridge domain   Age : dynamic MAC learned time in seconds
+-------------------------------------------------------------------------------
+MAC Address    VLAN/VSI/BD   Learned-From        Type                Age
+-------------------------------------------------------------------------------
+00e0-fc12-3456 10/-/-        10GE1/0/1           dynamic               -
+0100-5e00-0001 10/-/-        10GE1/0/2           dynamic               -
+-------------------------------------------------------------------------------
+Total items: 2
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(ce).unwrap(),
+            vec![e(10, "00:e0:fc:12:34:56", "10GE1/0/1", true)]
+        );
+    }
+
+    #[test]
+    fn vrp3_quidway_layout_with_two_word_states() {
+        let out = "\
+MAC ADDR        VLAN ID  STATE          PORT INDEX                AGING TIME(s)
+000f-e20f-0101  1        Config static  Ethernet1/0/1             NOAGED
+000f-e20f-0102  1        Learned        Ethernet1/0/2             AGING
+000f-e20f-0103  20       Config dynamic GigabitEthernet1/1/1      AGING
+
+  ---  3 mac address(es) found  ---
+";
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table(out).unwrap(),
+            vec![
+                e(1, "00:0f:e2:0f:01:01", "Ethernet1/0/1", false),
+                e(1, "00:0f:e2:0f:01:02", "Ethernet1/0/2", true),
+                e(20, "00:0f:e2:0f:01:03", "GigabitEthernet1/1/1", false),
+            ]
+        );
+        assert_eq!(
+            Dialect::HuaweiVrp.parse_mac_table("  ---  0 mac address(es) found  ---\n"),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn vrp_lookup_without_entries_and_lookup_commands() {
+        let vrp = Dialect::HuaweiVrp;
+        assert_eq!(
+            vrp.mac_lookup_command("00:25:9E:80:24:94").as_deref(),
+            Some("display mac-address 0025-9e80-2494")
+        );
+        assert_eq!(
+            Dialect::HuaweiSmartax.mac_lookup_command("0025.9e80.2494"),
+            None
+        );
+        let none = "-------------------------------------------------------------------------------\n\
+                    MAC Address    VLAN/VSI/BD                       Learned-From        Type\n\
+                    -------------------------------------------------------------------------------\n\
+                    -------------------------------------------------------------------------------\n\
+                    Total items displayed = 0\n";
+        assert_eq!(vrp.parse_mac_table(none), Ok(vec![]));
+        assert_eq!(
+            vrp.parse_mac_table("Total items displayed = 0\n"),
+            Ok(vec![])
+        );
+        assert_eq!(
+            vrp.parse_mac_table("Error: Unrecognized command found at '^' position.\n"),
+            Err(ParseError::NoTable)
+        );
+    }
+
+    #[test]
+    fn smartax_ethernet_rows_pager_residue_and_an_empty_table() {
+        let out = "  SRV-P BUNDLE TYPE MAC            MAC TYPE F /S /P  VPI  VCI   VLAN ID\r\n\
+  INDEX INDEX\r\n\
+  -----------------------------------------------------------------------------\r\n\
+      -      - eth  0025-9e11-2234 dynamic  0/ 2/3   -    -     300\r\n\
+  ---- More ( Press 'Q' to break ) ----\x1b[42D                                          \x1b[42D     12      - gpon 0025-9e11-2233 dynamic  0 /1 /0  3    1     100\r\n\
+     12      - gpon 0025-9e11-2233 dynamic  0 /1 /0  3    1     100\r\n\
+  Total: 3\r\n";
+        assert_eq!(
+            Dialect::HuaweiSmartax.parse_mac_table(out).unwrap(),
+            vec![
+                e(300, "00:25:9e:11:22:34", "0/2/3", true),
+                e(100, "00:25:9e:11:22:33", "0/1/0", true),
+            ]
+        );
+        assert_eq!(
+            Dialect::HuaweiSmartax.parse_mac_table("  Total: 0\n"),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn vrp_trunks_and_hybrids_and_smartax_uplinks() {
+        let cfg = "#\ninterface GigabitEthernet0/0/1\n port link-type access\n port default vlan 10\n#\n\
+                   interface GigabitEthernet0/0/25\n port link-type hybrid\n port hybrid tagged vlan 10 20\n#\n\
+                   interface Eth-Trunk1\n description uplink\n port link-type trunk\n port trunk allow-pass vlan 2 to 4094\n#\n\
+                   interface XGigabitEthernet0/0/1\n eth-trunk 1\n#\nreturn\n";
+        let t = Dialect::HuaweiVrp.trunk_ports(cfg);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(ports, [("gi0/0/25", "hybrid"), ("eth-trunk1", "trunk")]);
+        let olt = "[vlan]\n  <vlan>\n vlan 100 smart\n port vlan 100 0/9 0\n port vlan 200 0/9 1\n\
+                   ont-srvprofile gpon profile-id 1\n  port vlan eth 1 100\n";
+        let t = Dialect::HuaweiSmartax.trunk_ports(olt);
+        let ports: Vec<&str> = t.iter().map(|p| p.port.as_str()).collect();
+        assert_eq!(ports, ["0/9/0", "0/9/1"]);
     }
 
     #[test]

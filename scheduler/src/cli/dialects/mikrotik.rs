@@ -136,7 +136,8 @@ fn skip_quoted(b: &[u8], mut i: usize) -> (usize, String) {
 /// number starts one, more-indented lines continue it (RouterOS wraps a
 /// record at the terminal width), blank lines end it. Returns each
 /// record's line number, its flags (the words between the number and the
-/// first pair) and its text. `Flags:` and `Columns:` lines are headers.
+/// first pair) and its text; a `;;; comment` after the flags becomes a
+/// `comment` pair. `Flags:` and `Columns:` lines are headers.
 fn records(output: &str) -> (bool, Vec<(usize, String, String)>) {
     let mut header = false;
     let mut out: Vec<(usize, String, String)> = Vec::new();
@@ -155,11 +156,30 @@ fn records(output: &str) -> (bool, Vec<(usize, String, String)>) {
         let first = t.split_whitespace().next().unwrap_or("");
         if first.bytes().all(|c| c.is_ascii_digit()) {
             let rest = t[first.len()..].trim_start();
+            // ` 0 R ;;; a comment` (the pairs follow on the next lines).
+            let (rest, comment) = match rest.split_once(";;;") {
+                Some((before, comment)) => (before.trim_end(), Some(comment.trim())),
+                None => (rest, None),
+            };
             let flags: String = rest
                 .split_whitespace()
                 .take_while(|w| !w.contains('=') && w.chars().all(|c| c.is_ascii_uppercase()))
                 .collect();
-            out.push((n + 1, flags, rest.to_string()));
+            let mut text = rest.to_string();
+            if let Some(c) = comment {
+                // Kept as RouterOS escaped it (`\D0`, `\"`); a bare quote escaped.
+                let mut quoted = String::with_capacity(c.len());
+                let mut prev = ' ';
+                for ch in c.chars() {
+                    if ch == '"' && prev != '\\' {
+                        quoted.push('\\');
+                    }
+                    quoted.push(ch);
+                    prev = ch;
+                }
+                text.push_str(&format!(" comment=\"{quoted}\""));
+            }
+            out.push((n + 1, flags, text));
             open = true;
         } else if open && t.contains('=') {
             if let Some(last) = out.last_mut() {
@@ -470,6 +490,156 @@ Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external
             M.parse_mac_table("bad command name hots (line 1 column 16)"),
             Err(ParseError::NoTable)
         );
+    }
+
+    #[test]
+    fn bridge_hosts_v7_flags_invalid_rows_lookup_and_empty_answers() {
+        let out = "Flags: D - DYNAMIC; L - LOCAL, E - EXTERNAL\r\n\
+Columns: MAC-ADDRESS, VID, ON-INTERFACE, BRIDGE\r\n\
+ 0 D  mac-address=4C:5E:0C:11:22:33 vid=10 on-interface=ether2 bridge=bridge1\r\n\
+ 1 DE mac-address=4C:5E:0C:11:22:34 vid=10 on-interface=sfp-sfpplus1 bridge=bridge1\r\n\
+ 2 X  mac-address=4C:5E:0C:11:22:35 vid=10 on-interface=ether3 bridge=bridge1\r\n\
+ 3 D  mac-address=01:00:5E:00:00:FB vid=10 on-interface=ether2 bridge=bridge1\r\n";
+        assert_eq!(
+            M.parse_mac_table(out).unwrap(),
+            vec![
+                entry(10, "4c:5e:0c:11:22:33", "ether2", true),
+                entry(10, "4c:5e:0c:11:22:34", "sfp-sfpplus1", true),
+            ]
+        );
+        assert_eq!(
+            M.mac_lookup_command("4c-5e-0c-11-22-33").as_deref(),
+            Some("/interface bridge host print terse without-paging where mac-address=4C:5E:0C:11:22:33")
+        );
+        assert_eq!(
+            M.parse_mac_table(
+                "Flags: X - disabled, I - invalid, D - dynamic, L - local, E - external \n"
+            ),
+            Ok(vec![])
+        );
+        assert_eq!(M.parse_mac_table(""), Err(ParseError::NoTable));
+    }
+
+    const PPP: &str = "Flags: R - RADIUS \r\n\
+ 0 R name=\"ivanov\" service=pppoe caller-id=\"AA:BB:CC:DD:EE:FF\" encoding=\"\" address=100.64.0.2 \r\n\
+     uptime=3h2m1s session-id=0x81C00001 limit-bytes-in=0 limit-bytes-out=0 radius=yes \r\n\
+\r\n\
+ 1 R name=\"very.long.login.of.a.business.subscriber@corp.example.ru\" service=pppoe \r\n\
+     caller-id=\"00:1E:58:AA:BB:CC\" encoding=\"MPPE128 stateless\" address=100.64.0.3 \r\n\
+     uptime=1w2d03:04:05 session-id=0x81C00002 comment=\"a=b c\" radius=yes \r\n\
+\r\n\
+ 2   name=\"petrov\" service=pptp caller-id=\"203.0.113.7\" encoding=\"\" address=10.9.0.2 uptime=00:05:12 \r\n\
+     session-id=0x81C00003 radius=no \r\n";
+
+    #[test]
+    fn ppp_sessions_detail() {
+        let s = M.parse_ppp_sessions(PPP).unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].name, "ivanov");
+        assert_eq!(s[0].service.as_deref(), Some("pppoe"));
+        assert_eq!(s[0].caller_id.as_deref(), Some("AA:BB:CC:DD:EE:FF"));
+        assert_eq!(s[0].mac.as_deref(), Some("aa:bb:cc:dd:ee:ff"));
+        assert_eq!(s[0].address.as_deref(), Some("100.64.0.2"));
+        assert_eq!(s[0].uptime.as_deref(), Some("3h2m1s"));
+        assert_eq!(s[0].uptime_secs, Some(3 * 3600 + 2 * 60 + 1));
+        assert_eq!(s[0].session_id.as_deref(), Some("0x81C00001"));
+        assert_eq!(s[0].encoding, None);
+        assert_eq!(
+            (s[0].limit_bytes_in, s[0].limit_bytes_out),
+            (Some(0), Some(0))
+        );
+        assert!(s[0].radius);
+        assert_eq!(s[0].fields.get("radius").map(String::as_str), Some("yes"));
+        assert_eq!(
+            s[1].name,
+            "very.long.login.of.a.business.subscriber@corp.example.ru"
+        );
+        assert_eq!(s[1].encoding.as_deref(), Some("MPPE128 stateless"));
+        assert_eq!(
+            s[1].uptime_secs,
+            Some(604_800 + 2 * 86_400 + 3 * 3600 + 4 * 60 + 5)
+        );
+        assert_eq!(
+            s[1].fields.get("comment").map(String::as_str),
+            Some("a=b c")
+        );
+        assert_eq!(s[1].limit_bytes_in, None, "only when printed");
+        assert_eq!(s[2].mac, None, "a PPTP caller-id is an address");
+        assert_eq!(s[2].uptime_secs, Some(312));
+        assert!(!s[2].radius);
+        assert_eq!(
+            M.ppp_sessions_command(),
+            Some("/ppp active print detail without-paging")
+        );
+        assert_eq!(Dialect::CiscoIos.ppp_sessions_command(), None);
+    }
+
+    #[test]
+    fn ppp_sessions_empty_missing_and_broken() {
+        assert_eq!(M.parse_ppp_sessions("Flags: R - RADIUS \r\n"), Ok(vec![]));
+        assert_eq!(M.parse_ppp_sessions(""), Err(ParseError::NoTable));
+        assert_eq!(
+            M.parse_ppp_sessions("bad command name activ (line 1 column 6)\n"),
+            Err(ParseError::NoTable)
+        );
+        assert!(matches!(
+            M.parse_ppp_sessions(
+                "Flags: R - RADIUS \n 0 R service=pppoe caller-id=\"AA:BB:CC:DD:EE:FF\"\n"
+            ),
+            Err(ParseError::BadLine { line: 2, .. })
+        ));
+        let escaped = M
+            .parse_ppp_sessions(
+                "Flags: R - RADIUS\n 0 name=\"\\D0\\B8\\D0\\B2 \\\"x\\\"\" uptime=45s\n",
+            )
+            .unwrap();
+        assert_eq!(escaped[0].name, "ив \"x\"");
+        assert_eq!(escaped[0].uptime_secs, Some(45));
+    }
+
+    #[test]
+    fn a_comment_line_becomes_a_field() {
+        let out = "Flags: R - RADIUS\n 0 R ;;; VIP \"gold\" a=b\n     name=\"sidorov\" service=pppoe caller-id=\"00:1E:58:00:00:01\"\n     uptime=2m uptime-dummy=x\n";
+        let s = M.parse_ppp_sessions(out).unwrap();
+        assert_eq!(s[0].name, "sidorov");
+        assert_eq!(
+            s[0].fields.get("comment").map(String::as_str),
+            Some("VIP \"gold\" a=b")
+        );
+        assert!(!s[0].fields.contains_key("a"));
+        assert_eq!(s[0].uptime_secs, Some(120));
+        assert!(s[0].radius);
+    }
+
+    #[test]
+    fn durations() {
+        for (t, secs) in [
+            ("1w2d03:04:05", 788_645),
+            ("3h2m1s", 10_921),
+            ("00:05:12", 312),
+            ("2d", 172_800),
+            ("1m30s500ms", 90),
+            ("5d23:59:59", 518_399),
+        ] {
+            assert_eq!(super::duration_secs(t), Some(secs), "{t}");
+        }
+        for t in ["", "abc", "3x", "1h2"] {
+            assert_eq!(super::duration_secs(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn tagged_ports_from_an_export() {
+        let cfg = "/interface bridge\nadd name=bridge1 vlan-filtering=yes\n\
+                   /interface bridge port\nadd bridge=bridge1 interface=ether2 pvid=10\n\
+                   add bridge=bridge1 frame-types=admit-only-vlan-tagged interface=ether9\n\
+                   /interface bridge vlan\nadd bridge=bridge1 tagged=bridge1,sfp1,ether1 \\\n    vlan-ids=10,20\n\
+                   add bridge=bridge1 tagged=sfp1 untagged=ether2 vlan-ids=30\n\
+                   /interface vlan\nadd interface=bridge1 name=vlan10 vlan-id=10\nadd interface=ether8 name=vlan99 vlan-id=99\n";
+        let t = M.trunk_ports(cfg);
+        let ports: Vec<&str> = t.iter().map(|p| p.port.as_str()).collect();
+        assert_eq!(ports, ["ether9", "sfp1", "ether1", "ether8"]);
+        assert!(t.iter().all(|p| p.mode == "tagged"));
     }
 
     #[test]

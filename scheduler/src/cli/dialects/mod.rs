@@ -1,6 +1,8 @@
 //! The per-vendor halves of [`Dialect`](super::Dialect) and the helpers they
-//! share: MAC notation, prompt shapes, pager search, config normalising and
-//! keyword-based secret masking.
+//! share: MAC notation, the MAC table reader (columns by header names, rows
+//! filtered and deduplicated once for every vendor), port names compared
+//! by meaning, port lists, interface blocks, prompt shapes, pager search,
+//! config normalising and keyword-based secret masking.
 //!
 //! - [`huawei`]: SmartAX MA56xx OLTs and VRP switches.
 //! - [`cisco`]: Cisco IOS and the IOS-like Qtech/Orion QSW.
@@ -252,7 +254,7 @@ pub(crate) enum Col {
 /// header: one MAC column and a VLAN or port column, and no MAC in it.
 /// Names are read by meaning: `Mac Address`, `Destination Address`,
 /// `MAC Address` → MAC; `Vlan`, `VID`, `VLAN ID`, `VLAN/VSI/BD` → VLAN;
-/// `Type`, `Address Type`, `State` → type; `Port(s)`, `Destination Port`,
+/// `Type`, `Address Type`, `State`, `Flags` → type; `Port(s)`, `Destination Port`,
 /// `Learned-From`, `Interface` → port; `VLAN Name` → a name.
 pub(crate) fn header_columns(line: &str) -> Option<Vec<Col>> {
     let lower = line.to_ascii_lowercase();
@@ -273,10 +275,11 @@ pub(crate) fn header_columns(line: &str) -> Option<Vec<Col>> {
             ("vlan", "name") => (Col::Name, 2),
             ("vlan", "id") => (Col::Vlan, 2),
             ("port", "index") => (Col::Port, 2),
+            ("aging" | "left", _) if next.starts_with("time") => (Col::Other, 2),
             ("mac" | "mac-address", _) => (Col::Mac, 1),
             ("vlan" | "vid", _) => (Col::Vlan, 1),
             _ if w.starts_with("vlan/") => (Col::Vlan, 1),
-            ("type" | "state", _) => (Col::Type, 1),
+            ("type" | "state" | "flags", _) => (Col::Type, 1),
             ("port" | "ports" | "learned-from" | "interface" | "interfaces", _) => (Col::Port, 1),
             ("name", _) => (Col::Name, 1),
             _ => (Col::Other, 1),
@@ -341,6 +344,56 @@ fn assign(
     out
 }
 
+/// Words a MAC table prints in its type column.
+fn is_type_word(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    matches!(
+        w.as_str(),
+        "dynamic"
+            | "static"
+            | "learned"
+            | "learnt"
+            | "self"
+            | "secure"
+            | "sticky"
+            | "igmp"
+            | "system"
+            | "permanent"
+            | "blackhole"
+            | "security"
+            | "sec-config"
+            | "deleteontimeout"
+            | "deleteonreset"
+    ) || w.starts_with("dyn")
+}
+
+/// The columns after the MAC. With more words than columns, the extra
+/// words belong to the last column (`vPC Peer-Link`, a port list) unless
+/// that leaves the type column without a type word and another choice
+/// gives it one (VRP3's two-word `Config static` state).
+fn assign_after(tokens: &[&str], cols: &[Col]) -> Vec<(Col, String)> {
+    let last = cols.len().saturating_sub(1);
+    if tokens.len() <= cols.len() || !cols.contains(&Col::Type) {
+        return assign(tokens, cols, None, false);
+    }
+    let typed = |cells: &[(Col, String)]| {
+        cells
+            .iter()
+            .any(|(c, v)| *c == Col::Type && v.split_whitespace().any(is_type_word))
+    };
+    let first = assign(tokens, cols, Some(last), false);
+    if typed(&first) {
+        return first;
+    }
+    // The type column itself first, then the others.
+    let type_at = cols.iter().position(|c| *c == Col::Type).unwrap_or(last);
+    std::iter::once(type_at)
+        .chain((0..last).filter(|a| *a != type_at))
+        .map(|a| assign(tokens, cols, Some(a), false))
+        .find(|cells| typed(cells))
+        .unwrap_or(first)
+}
+
 /// Reads one table row by the header's columns: the MAC is found by its
 /// shape, the columns before it are read back from the MAC (leading flags
 /// such as NX-OS `*`/`+`/`G` fall away), the ones after it forward (the
@@ -354,7 +407,7 @@ pub(crate) fn read_row(cols: &[Col], tokens: &[&str], rows: &mut MacRows) -> boo
     let before = &cols[..mac_col];
     let absorb = before.iter().position(|c| *c == Col::Name);
     let mut cells = assign(&tokens[..at], before, absorb, true);
-    cells.extend(assign(&tokens[at + 1..], &cols[mac_col + 1..], None, false));
+    cells.extend(assign_after(&tokens[at + 1..], &cols[mac_col + 1..]));
     let get = |col: Col| {
         cells
             .iter()
@@ -562,7 +615,8 @@ fn expand_range(item: &str) -> Option<Vec<String>> {
 }
 
 /// The `interface X` blocks of an IOS-like or VRP config: the interface
-/// name(s) as written (an `interface range` expanded) and the block's
+/// name(s) as written, blanks dropped (an `interface range` or a ranged
+/// name like `Ethernet 1/0/1-4` expanded) and the block's
 /// trimmed lines, up to the next unindented line (`!`, `#`, `exit`, …).
 pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let mut out: Vec<(Vec<String>, Vec<String>)> = Vec::new();
@@ -576,10 +630,13 @@ pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> 
             let lower = t.to_ascii_lowercase();
             if let Some(rest) = lower.strip_prefix("interface ") {
                 let name = t[t.len() - rest.len()..].trim();
-                let names = match name.to_ascii_lowercase().strip_prefix("range ") {
-                    Some(r) => expand_ports(&name[name.len() - r.len()..]),
-                    None => vec![name.to_string()],
+                // `interface range Gi0/1 - 2`, `Interface Ethernet 1/0/1-4`.
+                let list = match name.to_ascii_lowercase().strip_prefix("range ") {
+                    Some(r) => name[name.len() - r.len()..].to_string(),
+                    None => name.to_string(),
                 };
+                let compact: String = list.split_whitespace().collect();
+                let names = expand_ports(&compact);
                 out.push((names, Vec::new()));
                 open = true;
             }
@@ -588,6 +645,30 @@ pub(crate) fn interface_blocks(config: &str) -> Vec<(Vec<String>, Vec<String>)> 
         if open && !t.is_empty() {
             if let Some(last) = out.last_mut() {
                 last.1.push(t.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The interfaces of an IOS-like or VRP config whose mode is one of
+/// `trunk_modes`: `mode_of` reads a block line's words (lower-case) into a
+/// mode; the last such line of a block decides.
+pub(crate) fn block_trunks(
+    config: &str,
+    mode_of: impl Fn(&[&str]) -> Option<String>,
+    trunk_modes: &[&str],
+) -> Vec<TrunkPort> {
+    let mut out = Vec::new();
+    for (names, lines) in interface_blocks(config) {
+        let mode = lines.iter().rev().find_map(|l| {
+            let lower = l.to_ascii_lowercase();
+            let words: Vec<&str> = lower.split_whitespace().collect();
+            mode_of(&words)
+        });
+        if let Some(mode) = mode.filter(|m| trunk_modes.contains(&m.as_str())) {
+            for name in names {
+                push_trunk(&mut out, &name, &mode);
             }
         }
     }
@@ -861,6 +942,123 @@ mod tests {
         ] {
             assert_eq!(normalise_mac(t), None, "{t}");
         }
+    }
+
+    #[test]
+    fn port_names_compare_by_meaning() {
+        for (a, b, canon) in [
+            ("GigabitEthernet0/1", "Gi0/1", "gi0/1"),
+            ("gi0/1", "Gi 0/1", "gi0/1"),
+            ("GE0/0/1", "GigabitEthernet0/0/1", "gi0/0/1"),
+            ("Eth1/1", "Ethernet1/1", "eth1/1"),
+            ("FastEthernet0/5", "Fa0/5", "fa0/5"),
+            ("TenGigabitEthernet1/0/1", "Te1/0/1", "te1/0/1"),
+            ("XGigabitEthernet0/0/1", "XGE0/0/1", "xge0/0/1"),
+            ("Ethernet1/0/25", "ethernet 1/0/25", "eth1/0/25"),
+            ("1:5", "5", "5"),
+            ("0/ 1/0", "0/1/0", "0/1/0"),
+            ("Port-channel1", "Po1", "po1"),
+            ("Eth-Trunk1", "eth-trunk1", "eth-trunk1"),
+            ("10GE1/0/1", "10ge1/0/1", "10ge1/0/1"),
+            ("ether2", "ETHER2", "ether2"),
+        ] {
+            assert_eq!(canonical_port(a), canon, "{a}");
+            assert_eq!(canonical_port(b), canon, "{b}");
+        }
+        assert_eq!(canonical_port("2:5"), "2/5");
+        assert_ne!(canonical_port("Gi0/1"), canonical_port("Gi0/10"));
+        assert_ne!(canonical_port("Gi0/1"), canonical_port("Fa0/1"));
+        assert_ne!(canonical_port("Te1/0/1"), canonical_port("Gi1/0/1"));
+        assert_eq!(canonical_port("sfp-sfpplus1"), "sfp-sfpplus1");
+    }
+
+    #[test]
+    fn port_lists_expand() {
+        assert_eq!(expand_ports("25-28"), ["25", "26", "27", "28"]);
+        assert_eq!(expand_ports("1-2,25"), ["1", "2", "25"]);
+        assert_eq!(expand_ports("1:25-1:27"), ["1:25", "1:26", "1:27"]);
+        assert_eq!(expand_ports("Gi0/1-2"), ["Gi0/1", "Gi0/2"]);
+        assert_eq!(
+            expand_ports("GigabitEthernet0/1 - 2 , GigabitEthernet0/5"),
+            [
+                "GigabitEthernet0/1",
+                "GigabitEthernet0/2",
+                "GigabitEthernet0/5"
+            ]
+        );
+        assert_eq!(expand_ports("Eth-Trunk1"), ["Eth-Trunk1"]);
+        assert_eq!(
+            expand_ports("ether1,sfp-sfpplus1"),
+            ["ether1", "sfp-sfpplus1"]
+        );
+        assert_eq!(expand_ports("5-3"), ["5-3"], "not a range: kept as written");
+    }
+
+    #[test]
+    fn a_mac_is_found_in_pasted_text() {
+        for (text, mac) in [
+            (
+                "Jan 1 10:00:00 dhcpd: DHCPACK on 10.1.2.3 to aa:bb:cc:dd:ee:ff via eth0",
+                "aa:bb:cc:dd:ee:ff",
+            ),
+            (
+                "client 00-1E-58-AA-BB-CC at 2024-01-01 10:00",
+                "00:1e:58:aa:bb:cc",
+            ),
+            ("learned (0018.b974.528f) on Gi0/1", "00:18:b9:74:52:8f"),
+            ("mac=001a2b3c4d5e, port 5", "00:1a:2b:3c:4d:5e"),
+            (
+                "%SW_MATM-4-MACFLAP_NOTIF: Host 0025.9e80.2494 in vlan 10",
+                "00:25:9e:80:24:94",
+            ),
+        ] {
+            assert_eq!(find_mac_in_text(text).as_deref(), Some(mac), "{text}");
+        }
+        for text in [
+            "Jan 1 10:00:00 up 12:30:45",
+            "ts=202401011030 from fe80::1 and 10.0.0.1",
+            "sha 0123456789abcdef0123456789abcdef",
+            "",
+        ] {
+            assert_eq!(find_mac_in_text(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn screen_lines_drop_pager_prompts_and_cursor_moves() {
+        assert_eq!(
+            screen_line(" --More-- \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}  10 x\r"),
+            "  10 x"
+        );
+        assert_eq!(
+            screen_line("---- More ( Press 'Q' to break ) ----\u{1b}[37D\u{1b}[K  0 1"),
+            "  0 1"
+        );
+        assert_eq!(screen_line("-- [Q quit|D dump|down] 5 D"), " 5 D");
+        assert_eq!(screen_line("\u{1b}[1;32mgreen\u{1b}[0m  "), "green");
+    }
+
+    #[test]
+    fn headers_are_read_by_their_names() {
+        use Col::*;
+        assert_eq!(
+            header_columns("Vlan    Mac Address       Type        Ports"),
+            Some(vec![Vlan, Mac, Type, Port])
+        );
+        assert_eq!(
+            header_columns("Destination Address  Address Type  VLAN  Destination Port"),
+            Some(vec![Mac, Type, Vlan, Port])
+        );
+        assert_eq!(
+            header_columns("VID  VLAN Name   MAC Address   Port  Type  Status"),
+            Some(vec![Vlan, Name, Mac, Port, Type, Other])
+        );
+        assert_eq!(
+            header_columns("Total Mac Addresses for this criterion: 5"),
+            None
+        );
+        assert_eq!(header_columns("MAC address table of slot 0:"), None);
+        assert_eq!(header_columns("10 0011.2233.4455 dynamic Gi0/1"), None);
     }
 
     #[test]

@@ -183,3 +183,43 @@ fn unknown_commands_are_reported_as_errors() {
         );
     }
 }
+
+#[test]
+fn every_switch_finds_its_sim_uplink_among_the_trunk_ports_and_no_subscriber_port() {
+    for kind in Kind::ALL {
+        let mut dev = Dev::new(kind, 3);
+        let config = dev.output(dev.dialect.config_command());
+        let trunks: Vec<String> = dev
+            .dialect
+            .trunk_ports(&config)
+            .into_iter()
+            .map(|t| t.port)
+            .collect();
+        let st = dev.state.lock().unwrap().clone();
+        match kind {
+            // The OLT's MAC table holds PON ports; its uplink is `port vlan N 0/0 0`.
+            Kind::HuaweiSmartax => assert_eq!(trunks, ["0/0/0"], "{kind:?}"),
+            // The sim's export has no bridge VLAN table: nothing is tagged.
+            Kind::Mikrotik => assert_eq!(trunks, Vec::<String>::new(), "{kind:?}"),
+            _ => {
+                // Every fourth sample row sits on the uplink (sim `sample_macs`).
+                let uplink = crate::cli::canonical_port(&st.mac_table[3].port);
+                assert!(
+                    trunks.contains(&uplink),
+                    "{kind:?}: {uplink} not in {trunks:?}"
+                );
+                for row in st
+                    .mac_table
+                    .iter()
+                    .filter(|r| crate::cli::canonical_port(&r.port) != uplink)
+                {
+                    assert!(
+                        !trunks.contains(&crate::cli::canonical_port(&row.port)),
+                        "{kind:?}: subscriber port {} taken for a trunk",
+                        row.port
+                    );
+                }
+            }
+        }
+    }
+}

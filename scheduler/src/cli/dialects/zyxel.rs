@@ -139,6 +139,47 @@ CPU       1              00:19:cb:00:00:00   Static
     }
 
     #[test]
+    fn pager_residue_lookup_and_empty_answer() {
+        let out = "Port      VLAN ID        MAC Address         Type\r\n\
+1         100            00:13:49:00:00:01   Dynamic\r\n\
+-- more --, next page: Space, continue: c, quit: ESC\r2         100            00:13:49:00:00:02   Dynamic\r\n\
+25        300            01:00:5e:00:00:01   Static\r\n";
+        assert_eq!(
+            Z.parse_mac_table(out).unwrap(),
+            vec![
+                entry(100, "00:13:49:00:00:01", "1", true),
+                entry(100, "00:13:49:00:00:02", "2", true),
+            ]
+        );
+        assert_eq!(
+            Z.mac_lookup_command("0013.4900.0002").as_deref(),
+            Some("show mac address-table mac 00:13:49:00:00:02")
+        );
+        assert_eq!(
+            Z.parse_mac_table("Port      VLAN ID        MAC Address         Type\n"),
+            Ok(vec![])
+        );
+        assert_eq!(
+            Z.parse_mac_table("% Invalid command\n"),
+            Err(crate::cli::dialect::ParseError::NoTable)
+        );
+    }
+
+    #[test]
+    fn fixed_but_not_untagged_ports_are_trunks() {
+        let cfg = "vlan 1\n  name 1\n  normal \"\"\n  fixed 25-28\n  forbidden \"\"\n  untagged 25-28\nexit\n\
+                   vlan 300\n  name users-300\n  normal \"\"\n  fixed 1-24,25\n  forbidden \"\"\n  untagged 1-24\nexit\n\
+                   vlan 3000\n  fixed 1-24,25-26\n  untagged 1-24\nexit\n\
+                   interface port-channel 25\n  name uplink\nexit\n";
+        let t = Z.trunk_ports(cfg);
+        let ports: Vec<(&str, &str)> = t
+            .iter()
+            .map(|p| (p.port.as_str(), p.mode.as_str()))
+            .collect();
+        assert_eq!(ports, [("25", "tagged"), ("26", "tagged")]);
+    }
+
+    #[test]
     fn prompt_pager_error_version() {
         assert!(Z.is_prompt("MES3500-24>") && !Z.is_privileged_prompt("MES3500-24>"));
         assert!(Z.is_privileged_prompt("GS1900#"));
