@@ -39,10 +39,14 @@ impl World {
     /// switch; the job's summary.
     async fn collect_all(&self) -> String {
         let s = &self.app.state.scheduler;
-        s.run(ispmon_scheduler::config_pull::job::JOB_NAME, Scope::All, None)
-            .await
-            .unwrap()
-            .unwrap();
+        s.run(
+            ispmon_scheduler::config_pull::job::JOB_NAME,
+            Scope::All,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         self.recollect().await
     }
 
@@ -144,12 +148,17 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
     assert_eq!(history.len(), 2, "{history:?}");
 
     // The API says the same, edge first.
-    let r = tech.get(&format!("/api/v1/macs/{}", dotted(&sub.mac))).await;
+    let r = tech
+        .get(&format!("/api/v1/macs/{}", dotted(&sub.mac)))
+        .await;
     assert_eq!(r.status().as_u16(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["mac"], sub.mac.as_str());
     assert_eq!(body["locations"][0]["edge"], true);
-    assert_eq!(body["locations"][0]["port"], w.population().port_name(&moved));
+    assert_eq!(
+        body["locations"][0]["port"],
+        w.population().port_name(&moved)
+    );
     assert_eq!(body["history"].as_array().unwrap().len(), 2);
 }
 
@@ -208,7 +217,9 @@ async fn search_answers_bad_macs_ips_and_names_and_the_api_validates() {
 
     let r = tech.get("/api/v1/macs/not-a-mac").await;
     assert_eq!(r.status().as_u16(), 400);
-    let r = tech.get("/api/v1/locate?mac=aabbccddeeff&at=yesterday").await;
+    let r = tech
+        .get("/api/v1/locate?mac=aabbccddeeff&at=yesterday")
+        .await;
     assert_eq!(r.status().as_u16(), 400);
     let sub = w.lone(1);
     let now = chrono::Utc::now().to_rfc3339();
@@ -297,12 +308,18 @@ async fn an_admins_port_mark_beats_the_rules_and_bad_marks_change_nothing() {
     for (device, body, why) in [
         (id.as_str(), r#"{"role":"sideways"}"#, "an unknown role"),
         (id.as_str(), r#"{"role":""}"#, "no role"),
-        (nas.as_str(), r#"{"role":"uplink"}"#, "a NAS is not a switch"),
+        (
+            nas.as_str(),
+            r#"{"role":"uplink"}"#,
+            "a NAS is not a switch",
+        ),
     ] {
         let r = put(device, &port, body).await.unwrap();
         assert_eq!(r.status().as_u16(), 400, "{why}");
     }
-    let r = put("no-such-device", &port, r#"{"role":"uplink"}"#).await.unwrap();
+    let r = put("no-such-device", &port, r#"{"role":"uplink"}"#)
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(w.app.event_count(), before, "bad marks change nothing");
 
