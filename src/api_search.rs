@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::api::{ApiError, ApiResult};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::search::{self, MacAnswer};
+use crate::search::{self, Hit};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -19,19 +19,33 @@ pub struct SearchParams {
     q: String,
 }
 
-fn result(m: &MacAnswer) -> Value {
+fn unix(t: i64) -> Value {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+        .unwrap_or(Value::Null)
+}
+
+fn result(h: &Hit) -> Value {
+    let m = h.mac.as_ref();
     json!({
-        "login": null,
-        "mac": m.mac,
-        "ip": null,
-        "session": null,
-        "location": m.location.as_ref().map(|e| json!({
+        "login": h.login.as_ref().map(|l| &l.login),
+        "mac": m.map(|m| &m.mac).or(h.login.as_ref().and_then(|l| l.mac.as_ref())),
+        "ip": h.login.as_ref().and_then(|l| l.ip.as_ref()),
+        "nas": h.login.as_ref().map(|l| &l.nas),
+        "session": h.session.as_ref().map(|s| json!({
+            "online": s.ended_at.is_none(),
+            "started_at": unix(s.started_at),
+            "last_seen": unix(s.last_seen),
+            "ended_at": s.ended_at.map(unix),
+            "ip": s.ip, "mac": s.mac,
+        })),
+        "location": m.and_then(|m| m.location.as_ref().map(|e| json!({
             "device_id": e.device_id, "device": e.device, "address": m.address,
             "port": e.port, "vlan": e.vlan, "since": e.since,
             "macs_on_port": m.port_macs,
-        })),
-        "also_seen": m.also_seen,
-        "history": m.history,
+        }))),
+        "also_seen": m.map(|m| &m.also_seen),
+        "history": m.map(|m| &m.history),
     })
 }
 
@@ -49,7 +63,7 @@ pub async fn search(
     Ok(Json(json!({
         "query": a.query,
         "kind": kind,
-        "results": a.macs.iter().map(result).collect::<Vec<_>>(),
+        "results": a.results.iter().map(result).collect::<Vec<_>>(),
         "devices": a.devices,
     })))
 }
@@ -96,44 +110,122 @@ pub struct LocateParams {
     at: String,
 }
 
-/// `GET /api/v1/locate?mac=M&at=T`: where the MAC's edge was at `T`.
+fn parse_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            ApiError::from(AppError::BadRequest(format!(
+                "at must be an RFC 3339 time (2026-12-01T10:00:00Z), not “{text}”"
+            )))
+        })
+}
+
+/// `GET /api/v1/locate?mac=M&at=T` or `?login=L&at=T`: where the MAC (or
+/// the MAC the login dialled from at `T`) sat at the edge at `T`.
 pub async fn locate(
     State(st): State<AppState>,
     Query(p): Query<LocateParams>,
 ) -> ApiResult<Json<Value>> {
-    let at = chrono::DateTime::parse_from_rfc3339(p.at.trim())
-        .map_err(|_| {
-            ApiError::from(AppError::BadRequest(format!(
-                "at must be an RFC 3339 time (2026-12-01T10:00:00Z), not “{}”",
-                p.at
-            )))
-        })?
-        .with_timezone(&chrono::Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let mac = match (&p.mac, &p.login) {
-        (Some(m), None) => mac_param(m)?,
-        (None, Some(_)) => {
-            return Err(AppError::BadRequest(
-                "locating a login needs the NAS sessions, which this version does not collect yet; locate its MAC".into(),
-            )
-            .into())
+    let at = parse_at(&p.at)?;
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let (mac, session) = match (&p.mac, &p.login) {
+        (Some(m), None) => (Some(mac_param(m)?), None),
+        (None, Some(login)) => {
+            let s = st
+                .core
+                .telemetry
+                .session_of_login_at(login.trim().to_string(), at.timestamp())
+                .await
+                .map_err(AppError::from)?;
+            (s.as_ref().and_then(|s| s.mac.clone()), s)
         }
-        _ => {
-            return Err(AppError::BadRequest("give exactly one of mac= or login=".into()).into())
-        }
+        _ => return Err(AppError::BadRequest("give exactly one of mac= or login=".into()).into()),
     };
-    let (m, t) = (mac.clone(), at.clone());
-    let found = st
+    let found = match &mac {
+        Some(m) => {
+            let (m, t) = (m.clone(), at_text.clone());
+            st.core
+                .views
+                .read(move |c| macs::at_time(c, &m, &t))
+                .await
+                .map_err(AppError::from)?
+        }
+        None => None,
+    };
+    Ok(Json(json!({
+        "login": p.login,
+        "mac": mac,
+        "at": at_text,
+        "session": session.map(|s| json!({
+            "nas_id": s.nas_id, "ip": s.ip, "started_at": unix(s.started_at),
+            "last_seen": unix(s.last_seen), "ended_at": s.ended_at.map(unix),
+        })),
+        "location": found.and_then(|mv| mv.to),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SessionsParams {
+    #[serde(default)]
+    ip: String,
+    #[serde(default)]
+    at: String,
+}
+
+/// `GET /api/v1/sessions?ip=IP&at=T`: who had the IP at `T` (the question
+/// the authorities ask), from the kept NAS sessions.
+pub async fn sessions(
+    State(st): State<AppState>,
+    Query(p): Query<SessionsParams>,
+) -> ApiResult<Json<Value>> {
+    let ip: std::net::IpAddr = p.ip.trim().parse().map_err(|_| {
+        ApiError::from(AppError::BadRequest(format!(
+            "ip must be an IP address, not “{}”",
+            p.ip
+        )))
+    })?;
+    let at = parse_at(&p.at)?;
+    let had = st
         .core
-        .views
-        .read(move |c| macs::at_time(c, &m, &t))
+        .telemetry
+        .sessions_with_ip_at(ip.to_string(), at.timestamp())
         .await
         .map_err(AppError::from)?;
     Ok(Json(json!({
-        "mac": mac,
-        "at": at,
-        "location": found.and_then(|mv| mv.to),
+        "ip": ip.to_string(),
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "sessions": had.iter().map(|s| json!({
+            "login": s.login, "mac": s.mac, "nas_id": s.nas_id,
+            "started_at": unix(s.started_at), "last_seen": unix(s.last_seen),
+            "ended_at": s.ended_at.map(unix),
+        })).collect::<Vec<_>>(),
     })))
+}
+
+/// `POST /api/v1/devices/{id}/sessions`: polls the NAS now and answers
+/// when done.
+pub async fn poll_now(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let d = st.find(&id, ispmon_projections::devices::get).await?;
+    if d.retired || !d.roles.iter().any(|r| r == "nas") {
+        return Err(AppError::BadRequest(format!("{} is not a live NAS", d.name)).into());
+    }
+    let outcome = st
+        .scheduler
+        .run(
+            ispmon_scheduler::nas::job::JOB_NAME,
+            ispmon_scheduler::Scope::One(id.clone()),
+            Some(ctx.meta()),
+        )
+        .await
+        .map_err(crate::pages::devices::scheduler_error)?;
+    match outcome {
+        Ok(summary) => Ok(Json(json!({ "device_id": id, "summary": summary }))),
+        Err(reason) => Err(ApiError::new(axum::http::StatusCode::BAD_GATEWAY, reason)),
+    }
 }
 
 /// `POST /api/v1/devices/{id}/fdb`: reads the switch's MAC table now and

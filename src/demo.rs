@@ -251,14 +251,14 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
     let added = seed_population(core, population.population(), &population_fleet).await?;
     let subscribers = &population.population().subscribers;
     println!(
-        "ispmon demo: Search Port network of {} switches and NAS, {} subscribers ({added} newly registered); try searching {}",
+        "ispmon demo: Search Port network of {} switches and NAS, {} subscribers ({added} newly registered); try Search Port with the login {}",
         population_fleet.devices.len(),
         subscribers.len(),
         subscribers
             .iter()
-            .find(|s| s.in_fdb)
-            .map(|s| s.mac.as_str())
-            .unwrap_or("a MAC"),
+            .find(|s| s.in_fdb && s.online)
+            .map(|s| s.login.as_str())
+            .unwrap_or("a login"),
     );
     Ok(DemoWorld {
         fleet,
@@ -303,6 +303,14 @@ pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
             Ok(Ok(summary)) => println!("ispmon demo: MAC tables: {summary}"),
             Ok(Err(reason)) => println!("ispmon demo: MAC table collection failed: {reason}"),
             Err(e) => println!("ispmon demo: MAC table collection not run: {e}"),
+        }
+        match scheduler
+            .run(ispmon_scheduler::nas::job::JOB_NAME, Scope::All, None)
+            .await
+        {
+            Ok(Ok(summary)) => println!("ispmon demo: NAS sessions: {summary}"),
+            Ok(Err(reason)) => println!("ispmon demo: NAS poll failed: {reason}"),
+            Err(e) => println!("ispmon demo: NAS poll not run: {e}"),
         }
         for (s, kind) in &states {
             let mut st = s.lock().expect("device state");

@@ -14,7 +14,8 @@
 //! - [`demo`]: the demo data set; [`memo`]: caches of reads per data version.
 //! - The scheduler jobs' worlds (thin adapters of engines in
 //!   `ispmon-scheduler`): [`sweep_world`] (the ICMP sweep), [`devices`]'s
-//!   `pull` (config pulls), [`fdb`] (MAC table collection),
+//!   `pull` (config pulls), [`fdb`] (MAC table collection), [`nas`] (NAS
+//!   sessions),
 //!   [`folder_deletion`].
 //! - [`search`]: Search Port's queries (a MAC, an IP, a name), shared by
 //!   the page and [`api_search`].
@@ -49,6 +50,7 @@ pub mod fdb;
 pub mod folder_deletion;
 pub mod i18n;
 pub mod memo;
+pub mod nas;
 pub mod notify;
 pub mod observe;
 pub mod pages;

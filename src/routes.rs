@@ -227,7 +227,9 @@ fn search() -> Vec<Route> {
         get("/api/v1/search", DEVICES, api_search::search),
         get("/api/v1/macs/{mac}", DEVICES, api_search::mac),
         get("/api/v1/locate", DEVICES, api_search::locate),
+        get("/api/v1/sessions", DEVICES, api_search::sessions),
         post("/api/v1/devices/{id}/fdb", OPS, api_search::collect_now),
+        post("/api/v1/devices/{id}/sessions", OPS, api_search::poll_now),
         put(
             "/api/v1/devices/{id}/ports/{port}",
             ADMIN,

@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ispmon_projections::devices::{self as device_views, DeviceRow};
+use ispmon_projections::logins::{self, LoginRow};
 use ispmon_projections::macs::{self, MacEdge, MacMove};
 use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
 use ispmon_scheduler::fdb::sightings::Sighting;
+use ispmon_scheduler::nas::sessions::SessionRow;
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -25,6 +27,8 @@ pub const MAX_QUERY: usize = 300;
 const HISTORY: usize = 50;
 /// Devices listed for a name query.
 const DEVICES: usize = 20;
+/// Logins listed for a name query (each with its MAC's place).
+const LOGINS: usize = 10;
 
 /// What the query was recognised as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,13 +122,23 @@ pub struct MacAnswer {
     pub history: Vec<MacMove>,
 }
 
+/// One subscriber-side result: the login (from the NAS sessions), its
+/// session, and where its MAC is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub login: Option<LoginRow>,
+    /// The login's session now, or its last one.
+    pub session: Option<SessionRow>,
+    pub mac: Option<MacAnswer>,
+}
+
 /// A search's answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub query: String,
     #[serde(flatten)]
     pub kind: Query,
-    pub macs: Vec<MacAnswer>,
+    pub results: Vec<Hit>,
     /// Devices whose name or address matched.
     pub devices: Vec<DeviceHit>,
 }
@@ -152,44 +166,93 @@ fn unix_rfc3339(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A login's hit: its session and its MAC's place.
+async fn login_hit(st: &AppState, login: LoginRow) -> AppResult<Hit> {
+    let session = st
+        .core
+        .telemetry
+        .sessions_of_login(login.login.clone(), 1)
+        .await?
+        .into_iter()
+        .next();
+    let mac = match &login.mac {
+        Some(m) => Some(mac_answer(st, m).await?),
+        None => None,
+    };
+    Ok(Hit {
+        login: Some(login),
+        session,
+        mac,
+    })
+}
+
 /// Runs a search.
 pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
     let kind = Query::parse(text)?;
-    let (macs, devices) = match &kind {
-        Query::Mac { mac } => (vec![mac_answer(st, mac).await?], Vec::new()),
+    let all = st.core.views.read(device_views::all_live).await?;
+    let mut results = Vec::new();
+    let mut devices = Vec::new();
+    match &kind {
+        Query::Mac { mac } => {
+            let m = mac.clone();
+            let bound = st.core.views.read(move |c| logins::by_mac(c, &m)).await?;
+            let answer = mac_answer(st, mac).await?;
+            if bound.is_empty() {
+                results.push(Hit {
+                    login: None,
+                    session: None,
+                    mac: Some(answer.clone()),
+                });
+            }
+            for l in bound {
+                let mut hit = login_hit(st, l).await?;
+                hit.mac = Some(answer.clone());
+                results.push(hit);
+            }
+        }
         Query::Ip { ip } => {
-            let ip = ip.clone();
-            let rows = st
+            let now = chrono::Utc::now().timestamp();
+            let had = st
                 .core
-                .views
-                .read(move |c| device_views::all_live(c).map(|all| (all, ip)))
+                .telemetry
+                .sessions_with_ip_at(ip.clone(), now)
                 .await?;
-            let (all, ip) = rows;
-            (
-                Vec::new(),
-                all.iter().filter(|d| d.address == ip).map(hit).collect(),
-            )
+            for s in had {
+                let l = s.login.clone();
+                if let Some(row) = st.core.views.read(move |c| logins::get(c, &l)).await? {
+                    results.push(login_hit(st, row).await?);
+                }
+            }
+            devices = all.iter().filter(|d| &d.address == ip).map(hit).collect();
         }
         Query::Name { text } => {
+            let t = text.clone();
+            let found = st
+                .core
+                .views
+                .read(move |c| logins::with_prefix(c, &t, LOGINS))
+                .await?;
+            // The exact login first, then the others it begins.
+            let (exact, rest): (Vec<_>, Vec<_>) = found.into_iter().partition(|l| &l.login == text);
+            for l in exact.into_iter().chain(rest) {
+                results.push(login_hit(st, l).await?);
+            }
             let needle = text.to_lowercase();
-            let all = st.core.views.read(device_views::all_live).await?;
-            (
-                Vec::new(),
-                all.iter()
-                    .filter(|d| {
-                        d.name.to_lowercase().contains(&needle)
-                            || d.address.to_lowercase().starts_with(&needle)
-                    })
-                    .take(DEVICES)
-                    .map(hit)
-                    .collect(),
-            )
+            devices = all
+                .iter()
+                .filter(|d| {
+                    d.name.to_lowercase().contains(&needle)
+                        || d.address.to_lowercase().starts_with(&needle)
+                })
+                .take(DEVICES)
+                .map(hit)
+                .collect();
         }
-    };
+    }
     Ok(Answer {
         query: text.trim().to_string(),
         kind,
-        macs,
+        results,
         devices,
     })
 }

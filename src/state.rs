@@ -29,6 +29,8 @@ pub struct AppState {
     pub config_cache: crate::devices::ConfigCache,
     /// The FDB (MAC table) collector, over the puller's CLI sessions.
     pub fdb: Arc<crate::fdb::Collector>,
+    /// The NAS session poller, over the puller's CLI sessions.
+    pub nas: Arc<crate::nas::Poller>,
     /// What reads produced, per data version (see [`crate::memo`]).
     pub memos: Arc<Memos>,
 }
@@ -81,8 +83,10 @@ impl AppState {
             Arc::clone(&puller),
             crate::fdb::Settings::default(),
         );
+        let nas = crate::nas::poller(&core, Arc::clone(&puller));
         Self {
             fdb,
+            nas,
             core,
             settings: Arc::new(settings),
             throttle: Arc::new(Throttle::default()),

@@ -26,6 +26,7 @@ pub mod firmware;
 pub mod folder;
 pub mod host;
 pub mod icmp_settings;
+pub mod login;
 pub mod mac;
 pub mod metadata;
 pub mod notify_settings;

@@ -74,6 +74,7 @@ registry! {
     Device => crate::device::Device, reserves crate::reservations::device;
     Firmware => crate::firmware::Firmware;
     Mac => crate::mac::Mac;
+    Login => crate::login::Login;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -19,6 +19,7 @@ pub mod decode;
 pub mod devices;
 pub mod folders;
 pub mod hosts;
+pub mod logins;
 pub mod macs;
 pub mod notify;
 pub mod rebuild;
@@ -58,6 +59,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(notify::NotifyProjection),
         Box::new(devices::DevicesProjection),
         Box::new(macs::MacsProjection),
+        Box::new(logins::LoginsProjection),
     ]
 }
 

@@ -16,6 +16,8 @@
 //!   scheduled job.
 //! - [`fdb`]: FDB (MAC table) collection: sightings, uplinks, MAC moves
 //!   as events, and its scheduled job.
+//! - [`nas`]: NAS (PPPoE) session polling: sessions as telemetry, login
+//!   bindings as events, and its scheduled job.
 //! - [`folder_deletion`]: deleting a folder with hosts, as a process that
 //!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,
@@ -36,6 +38,7 @@ pub mod folder_deletion;
 pub mod icmp;
 pub mod jobs;
 pub mod lease;
+pub mod nas;
 pub mod notify;
 pub mod reactor;
 pub mod sweep;

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Locale};
 use crate::pages::components::{error_box, hidden_csrf, notice, when};
 use crate::pages::layout::respond;
-use crate::search::{self, Answer, MacAnswer, MAX_QUERY};
+use crate::search::{self, Answer, Hit, MacAnswer, MAX_QUERY};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -66,10 +66,10 @@ fn results(ctx: &Ctx, a: &Answer) -> Markup {
     let l = ctx.locale;
     html! {
         div #search-results {
-            @if a.macs.is_empty() && a.devices.is_empty() {
+            @if a.results.is_empty() && a.devices.is_empty() {
                 (notice(t(l, "search.nothing")))
             }
-            @for m in &a.macs { (mac_card(ctx, m)) }
+            @for h in &a.results { (hit_card(ctx, h)) }
             @if !a.devices.is_empty() {
                 h2 { (t(l, "search.devices")) }
                 table.data #search-devices {
@@ -88,11 +88,44 @@ fn results(ctx: &Ctx, a: &Answer) -> Markup {
     }
 }
 
+fn unix(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| when(&t.to_rfc3339()))
+        .unwrap_or_default()
+}
+
+/// A login (with its session) and its MAC's place.
+fn hit_card(ctx: &Ctx, h: &Hit) -> Markup {
+    let l = ctx.locale;
+    html! {
+        article.card.hit {
+            @if let Some(login) = &h.login {
+                h2.login { (login.login) }
+                dl.facts.session {
+                    dt { "NAS" } dd { (login.nas) }
+                    @if let Some(ip) = &login.ip { dt { "IP" } dd { code { (ip) } } }
+                    @if let Some(s) = &h.session {
+                        dt { (t(l, "search.session")) }
+                        dd.online {
+                            @if s.ended_at.is_none() { span.state.up { (t(l, "search.online_since")) } " " (unix(s.started_at)) }
+                            @else { span.state.down { (t(l, "search.offline")) } " " (t(l, "search.last_seen")) " " (unix(s.last_seen)) }
+                        }
+                    }
+                }
+            }
+            @match &h.mac {
+                Some(m) => { (mac_card(ctx, m)) }
+                None => { (notice(t(l, "search.no_mac"))) }
+            }
+        }
+    }
+}
+
 fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
     let l = ctx.locale;
     html! {
-        article.card.mac-result data-mac=(m.mac) {
-            h2 { code { (m.mac) } }
+        section.mac-result data-mac=(m.mac) {
+            h3 { "MAC " code { (m.mac) } }
             @match &m.location {
                 Some(e) => {
                     dl.facts.edge #edge {
@@ -138,7 +171,7 @@ fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
                 }
             }
             @if !m.history.is_empty() {
-                h3 { (t(l, "search.history")) }
+                h4 { (t(l, "search.history")) }
                 table.data #mac-history {
                     tbody {
                         @for mv in &m.history {

@@ -390,6 +390,11 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
         secrets.push(spec.password.clone());
         secrets.extend(spec.enable_password.clone());
     }
+    // And the Search Port network's.
+    for d in ispmon::demo::demo_population().device_specs() {
+        secrets.push(d.spec.password.clone());
+        secrets.extend(d.spec.enable_password.clone());
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     let mut seen = Vec::new();
     loop {
@@ -408,12 +413,17 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
         .iter()
         .find(|l| l.contains("first config pull"))
         .unwrap();
-    assert!(first.contains("14 new, 0 unchanged, 0 failed"), "{seen:?}");
+    // 14 devices of every dialect and the Search Port network's 10.
+    assert!(first.contains("24 new, 0 unchanged, 0 failed"), "{seen:?}");
+    for (what, ok) in [("MAC tables", "0 failed"), ("NAS sessions", "0 failed")] {
+        let line = seen.iter().find(|l| l.contains(what));
+        assert!(line.is_some_and(|l| l.contains(ok)), "{what}: {seen:?}");
+    }
     let second = seen
         .iter()
         .find(|l| l.contains("second config pull"))
         .unwrap();
-    assert!(second.contains("2 new, 12 unchanged, 0 failed"), "{seen:?}");
+    assert!(second.contains("2 new, 22 unchanged, 0 failed"), "{seen:?}");
 
     let mut admin = Session::anonymous(&server.base);
     let r = admin.log_in("admin", ADMIN_PASSWORD).await;
@@ -423,7 +433,7 @@ async fn the_demo_pulls_its_fleet_and_no_device_password_leaks_anywhere() {
     let (_, api) = admin.get_text("/api/v1/devices").await;
     let devices: Value = serde_json::from_str(&api).unwrap();
     let devices = devices["devices"].as_array().unwrap().clone();
-    assert_eq!(devices.len(), 14);
+    assert_eq!(devices.len(), 24);
     for d in &devices {
         let id = d["id"].as_str().unwrap();
         assert!(d["versions"].as_u64().unwrap() >= 1, "{d}");

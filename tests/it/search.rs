@@ -60,6 +60,26 @@ impl World {
             .unwrap()
     }
 
+    async fn poll_nas(&self) -> String {
+        self.app
+            .state
+            .scheduler
+            .run(ispmon_scheduler::nas::job::JOB_NAME, Scope::All, None)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    fn events_of(&self, kind: &str) -> u64 {
+        let conn = rusqlite::Connection::open(self.app.events_path()).unwrap();
+        conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE aggregate_type = ?1",
+            [kind],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
     fn population(&self) -> &Population {
         self.live.population()
     }
@@ -76,13 +96,7 @@ impl World {
     }
 
     fn mac_events(&self) -> u64 {
-        let conn = rusqlite::Connection::open(self.app.events_path()).unwrap();
-        conn.query_row(
-            "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Mac'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+        self.events_of("Mac")
     }
 }
 
@@ -333,4 +347,117 @@ async fn an_admins_port_mark_beats_the_rules_and_bad_marks_change_nothing() {
     assert_eq!(r.status().as_u16(), 200);
     w.recollect().await;
     assert_eq!(edge_port().await.as_deref(), Some(port.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_of_any_length_leads_to_its_port_and_who_had_an_ip_is_one_query() {
+    let mut w = world().await;
+    let long = ispmon_sim::population::LONG_LOGIN;
+    if !w.population().subscriber(long).unwrap().online {
+        // Dialling in puts its MAC back in the tables too.
+        w.live.start_session(long).unwrap();
+    }
+    w.collect_all().await;
+    let summary = w.poll_nas().await;
+    assert!(summary.contains("0 failed"), "{summary}");
+    let logins = w.events_of("Login");
+    assert!(logins > 0);
+    w.poll_nas().await;
+    assert_eq!(w.events_of("Login"), logins, "a steady poll writes nothing");
+
+    let sub = w.population().subscriber(long).cloned().unwrap();
+    assert!(sub.online && sub.in_fdb, "the population keeps it online");
+    let tech = w.app.login_as(Role::Technician).await;
+    let (status, page) = tech
+        .get_text(&format!("/search?q={}", urlencoding::encode(long)))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(select_text(&page, "h2.login"), [long], "all 45 characters");
+    let edge = select_text(&page, "#edge dd");
+    assert_eq!(
+        edge.get(1).map(String::as_str),
+        Some(w.population().port_name(&sub)),
+        "{edge:?}"
+    );
+    assert!(select_text(&page, "dd.online")
+        .join("")
+        .contains("online since"));
+
+    // "Who had IP X at time T", and "where was login L at T".
+    let now = urlencoding::encode(&chrono::Utc::now().to_rfc3339()).into_owned();
+    let r = tech
+        .get(&format!("/api/v1/sessions?ip={}&at={now}", sub.ip))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["sessions"][0]["login"], long, "{body}");
+    assert_eq!(body["sessions"][0]["mac"], sub.mac.as_str());
+    let r = tech
+        .get(&format!(
+            "/api/v1/locate?login={}&at={now}",
+            urlencoding::encode(long)
+        ))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["location"]["port"],
+        w.population().port_name(&sub),
+        "{body}"
+    );
+    let r = tech
+        .get(&format!("/api/v1/sessions?ip=not-an-ip&at={now}"))
+        .await;
+    assert_eq!(r.status().as_u16(), 400);
+
+    // The subscriber hangs up: offline, last seen, and the IP is nobody's.
+    w.live.drop_session(long).unwrap();
+    w.poll_nas().await;
+    let (_, page) = tech
+        .get_text(&format!("/search?q={}", urlencoding::encode(long)))
+        .await;
+    assert!(
+        select_text(&page, "dd.online").join("").contains("offline"),
+        "{page}"
+    );
+    let later =
+        urlencoding::encode(&(chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339())
+            .into_owned();
+    let r = tech
+        .get(&format!("/api/v1/sessions?ip={}&at={later}", sub.ip))
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 0, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_nas_down_leaves_the_search_working() {
+    let w = world().await;
+    w.collect_all().await;
+    w.poll_nas().await;
+    let nas = w.population().nas_devices()[0].name.clone();
+    w.live.state(&nas).unwrap().lock().unwrap().fault = Fault::Garbage;
+    let r = w
+        .app
+        .state
+        .scheduler
+        .run(ispmon_scheduler::nas::job::JOB_NAME, Scope::All, None)
+        .await
+        .unwrap();
+    assert!(r.is_err(), "the only NAS failed: {r:?}");
+    let sub = w
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.online && s.in_fdb)
+        .cloned()
+        .unwrap();
+    let tech = w.app.login_as(Role::Technician).await;
+    let (_, page) = tech
+        .get_text(&format!("/search?q={}", urlencoding::encode(&sub.login)))
+        .await;
+    let edge = select_text(&page, "#edge dd");
+    assert_eq!(
+        edge.get(1).map(String::as_str),
+        Some(w.population().port_name(&sub)),
+        "searched from the sessions last seen: {edge:?}"
+    );
 }

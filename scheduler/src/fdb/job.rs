@@ -23,32 +23,35 @@ impl FdbJob {
     pub fn new(collector: Arc<Collector>) -> Self {
         Self { collector }
     }
+}
 
-    /// The switches due now: never read, or read longer ago than the
-    /// interval (by the last recorded collection, whoever made it).
-    async fn due(&self, switches: Vec<FdbTarget>) -> Result<Vec<FdbTarget>, String> {
-        let last: HashMap<String, String> = self
-            .collector
-            .telemetry
-            .blocking(|t| t.last_fdb_collections_blocking())
-            .await
-            .map_err(|e| format!("reading the last collections: {e}"))?
-            .into_iter()
-            .map(|c| (c.device_id, c.at))
-            .collect();
-        let interval = chrono::Duration::from_std(self.collector.settings.interval)
-            .map_err(|e| e.to_string())?;
-        let cutoff = chrono::Utc::now() - interval;
-        Ok(switches
-            .into_iter()
-            .filter(|s| match last.get(&s.device.device_id) {
-                None => true,
-                Some(at) => chrono::DateTime::parse_from_rfc3339(at)
-                    .map(|t| t <= cutoff)
-                    .unwrap_or(true),
-            })
-            .collect())
-    }
+/// The items due now: never collected (of `kind`), or collected longer ago
+/// than `interval` (by the last recorded collection, whoever made it).
+pub(crate) async fn due<T>(
+    telemetry: &crate::telemetry::Telemetry,
+    kind: &'static str,
+    interval: Duration,
+    items: Vec<T>,
+    id: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, String> {
+    let last: HashMap<String, String> = telemetry
+        .blocking(move |t| t.last_fdb_collections_blocking(kind))
+        .await
+        .map_err(|e| format!("reading the last collections: {e}"))?
+        .into_iter()
+        .map(|c| (c.device_id, c.at))
+        .collect();
+    let interval = chrono::Duration::from_std(interval).map_err(|e| e.to_string())?;
+    let cutoff = chrono::Utc::now() - interval;
+    Ok(items
+        .into_iter()
+        .filter(|s| match last.get(id(s)) {
+            None => true,
+            Some(at) => chrono::DateTime::parse_from_rfc3339(at)
+                .map(|t| t <= cutoff)
+                .unwrap_or(true),
+        })
+        .collect())
 }
 
 /// Totals of a run over several switches.
@@ -123,7 +126,13 @@ impl Job for FdbJob {
                 .await
                 .map_err(|e| format!("reading switches: {e}"))?;
             let picked = match &scope {
-                Scope::Due => self.due(switches).await?,
+                Scope::Due => {
+                    let c = &self.collector;
+                    due(&c.telemetry, "fdb", c.settings.interval, switches, |s| {
+                        &s.device.device_id
+                    })
+                    .await?
+                }
                 other => crate::jobs::pick(switches, other, "switch", |s| {
                     (&s.device.device_id, &s.device.tags)
                 })?,

@@ -192,17 +192,27 @@ pub fn port_statuses(
 
 /// A MAC's edge among its sightings: on an access port, seen in the
 /// latest collection (fewest misses), on the port with the fewest MACs,
-/// then the most recent; ties by device and port, so the answer is stable.
-pub fn edge_of(sightings: &[Sighting]) -> Option<&Sighting> {
+/// then the most recent, then the one it arrived at last, then the one on
+/// `fresh` (the switch just read: a MAC that just moved is seen in both
+/// places within the same second); ties by device and port, so the answer
+/// is stable.
+pub fn edge_of<'a>(sightings: &'a [Sighting], fresh: Option<&str>) -> Option<&'a Sighting> {
+    use std::cmp::Reverse;
+    let rank = |s: &'a Sighting| {
+        (
+            s.misses,
+            s.port_macs,
+            Reverse(s.last_seen),
+            Reverse(s.first_seen),
+            Some(s.device_id.as_str()) != fresh,
+            s.device_id.as_str(),
+            s.port.as_str(),
+        )
+    };
     sightings
         .iter()
         .filter(|s| s.uplink.is_none())
-        .min_by(|a, b| {
-            (a.misses, a.port_macs, std::cmp::Reverse(a.last_seen))
-                .cmp(&(b.misses, b.port_macs, std::cmp::Reverse(b.last_seen)))
-                .then_with(|| a.device_id.cmp(&b.device_id))
-                .then_with(|| a.port.cmp(&b.port))
-        })
+        .min_by_key(|s| rank(s))
 }
 
 /// The command that brings a MAC's edge from `current` to what its
@@ -211,8 +221,9 @@ pub fn decide(
     mac_sightings: &[Sighting],
     current: Option<&EdgePort>,
     names: &HashMap<String, String>,
+    fresh: Option<&str>,
 ) -> Option<MacCommand> {
-    match (edge_of(mac_sightings), current) {
+    match (edge_of(mac_sightings, fresh), current) {
         (Some(s), cur) => {
             let at = EdgePort {
                 device_id: s.device_id.clone(),
@@ -285,6 +296,7 @@ impl Collector {
             Outcome::Busy => (0, 0),
         };
         let row = CollectionRow {
+            kind: "fdb".into(),
             device_id: t.device.device_id.clone(),
             at: ispmon_events::store::now_rfc3339(),
             duration_ms: started.elapsed().as_millis() as u64,
@@ -336,15 +348,22 @@ impl Collector {
             Ok(delta) => delta,
             Err(e) => return Outcome::Failed(format!("keeping the sightings: {e}")),
         };
-        match self.settle(delta.changed.into_iter().collect(), meta).await {
+        let changed = delta.changed.into_iter().collect();
+        match self.settle(changed, Some(&d.device_id), meta).await {
             Ok(moved) => Outcome::Collected { rows, moved },
             Err(e) => Outcome::Failed(format!("recording moves: {e}")),
         }
     }
 
-    /// Brings the edge of each of `macs` in line with its sightings;
-    /// returns how many commands changed something.
-    pub async fn settle(&self, macs: Vec<String>, meta: &Metadata) -> Result<usize, String> {
+    /// Brings the edge of each of `macs` in line with its sightings (those
+    /// on `fresh`, the switch just read, win a tie); returns how many
+    /// commands were issued.
+    pub async fn settle(
+        &self,
+        macs: Vec<String>,
+        fresh: Option<&str>,
+        meta: &Metadata,
+    ) -> Result<usize, String> {
         if macs.is_empty() {
             return Ok(0);
         }
@@ -362,7 +381,7 @@ impl Collector {
             let edges = self.world.edges(chunk.clone()).await?;
             for mac in chunk {
                 let found = sightings.get(&mac).map(Vec::as_slice).unwrap_or(&[]);
-                if let Some(cmd) = decide(found, edges.get(&mac), &names) {
+                if let Some(cmd) = decide(found, edges.get(&mac), &names, fresh) {
                     // One MAC's failure does not keep the others unsettled.
                     match self.world.mac_command(mac.clone(), cmd, meta.clone()).await {
                         Ok(()) => moved += 1,

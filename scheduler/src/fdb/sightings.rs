@@ -54,6 +54,8 @@ pub struct Sighting {
 /// A collection as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionRow {
+    /// `fdb` (a MAC table) or `nas` (a NAS's sessions).
+    pub kind: String,
     pub device_id: String,
     pub at: String,
     pub duration_ms: u64,
@@ -128,6 +130,11 @@ impl Telemetry {
                     delta.changed.insert(mac);
                 } else {
                     miss.execute(params![device_id, mac, vlan])?;
+                    // A first miss ranks the sighting below one seen in the
+                    // latest collection (a MAC that moved): look again.
+                    if misses == 0 {
+                        delta.changed.insert(mac);
+                    }
                 }
             }
 
@@ -201,8 +208,8 @@ impl Telemetry {
     pub fn save_fdb_collection_blocking(&self, c: &CollectionRow) -> rusqlite::Result<()> {
         let conn = self.conn();
         conn.prepare_cached(
-            "INSERT INTO fdb_collections (device_id, at, duration_ms, rows, outcome, moved)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO fdb_collections (kind, device_id, at, duration_ms, rows, outcome, moved)
+             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             c.device_id,
@@ -210,7 +217,8 @@ impl Telemetry {
             c.duration_ms as i64,
             c.rows as i64,
             c.outcome,
-            c.moved as i64
+            c.moved as i64,
+            c.kind
         ])?;
         let cutoff = chrono::Utc::now().timestamp() - KEEP_COLLECTIONS_S;
         let cutoff = chrono::DateTime::from_timestamp(cutoff, 0)
@@ -229,21 +237,24 @@ impl Telemetry {
     ) -> rusqlite::Result<Vec<CollectionRow>> {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
-            "SELECT device_id, at, duration_ms, rows, outcome, moved FROM fdb_collections
+            "SELECT device_id, at, duration_ms, rows, outcome, moved, kind FROM fdb_collections
              WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = q.query_map(params![device_id, limit as i64], collection_row)?;
         rows.collect()
     }
 
-    /// Every device's last collection.
-    pub fn last_fdb_collections_blocking(&self) -> rusqlite::Result<Vec<CollectionRow>> {
+    /// Every device's last collection of `kind`.
+    pub fn last_fdb_collections_blocking(
+        &self,
+        kind: &str,
+    ) -> rusqlite::Result<Vec<CollectionRow>> {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
-            "SELECT device_id, at, duration_ms, rows, outcome, moved FROM fdb_collections
-             WHERE id IN (SELECT MAX(id) FROM fdb_collections GROUP BY device_id)",
+            "SELECT device_id, at, duration_ms, rows, outcome, moved, kind FROM fdb_collections
+             WHERE id IN (SELECT MAX(id) FROM fdb_collections WHERE kind = ?1 GROUP BY device_id)",
         )?;
-        let rows = q.query_map([], collection_row)?;
+        let rows = q.query_map([kind], collection_row)?;
         rows.collect()
     }
 
@@ -294,8 +305,12 @@ impl Telemetry {
             .await
     }
 
-    pub async fn last_fdb_collections(&self) -> rusqlite::Result<Vec<CollectionRow>> {
-        self.blocking(|t| t.last_fdb_collections_blocking()).await
+    pub async fn last_fdb_collections(
+        &self,
+        kind: &'static str,
+    ) -> rusqlite::Result<Vec<CollectionRow>> {
+        self.blocking(move |t| t.last_fdb_collections_blocking(kind))
+            .await
     }
 
     pub async fn fdb_ports(&self, device_id: String) -> rusqlite::Result<Vec<PortStatus>> {
@@ -312,5 +327,6 @@ fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
         rows: r.get::<_, i64>(3)? as usize,
         outcome: r.get(4)?,
         moved: r.get::<_, i64>(5)? as usize,
+        kind: r.get(6)?,
     })
 }

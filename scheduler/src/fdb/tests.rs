@@ -32,15 +32,15 @@ fn the_edge_is_the_access_port_with_the_fewest_macs_seen_last() {
     let uplink = sighting("agg", "Gi0/24", 40, Some("trunk in config"));
     let shared = sighting("acc2", "3", 4, None);
     let found = [uplink.clone(), shared.clone(), access.clone()];
-    assert_eq!(edge_of(&found), Some(&access));
+    assert_eq!(edge_of(&found, None), Some(&access));
     let mut missed = access.clone();
     missed.misses = 1;
     assert_eq!(
-        edge_of(&[missed, shared.clone()]),
+        edge_of(&[missed, shared.clone()], None),
         Some(&shared),
         "a sighting missing from the last collection ranks below one seen in it"
     );
-    assert_eq!(edge_of(&[uplink]), None, "uplinks are never the edge");
+    assert_eq!(edge_of(&[uplink], None), None, "uplinks are never the edge");
 }
 
 #[test]
@@ -53,19 +53,19 @@ fn a_command_only_when_the_edge_differs() {
         port: "Gi0/5".into(),
         vlan: 100,
     };
-    assert!(decide(&s, Some(&here), &names).is_none());
-    match decide(&s, None, &names) {
+    assert!(decide(&s, Some(&here), &names, None).is_none());
+    match decide(&s, None, &names, None) {
         Some(MacCommand::Locate { at }) => assert_eq!(at, here),
         other => panic!("{other:?}"),
     }
     let uplink_only = [sighting("agg", "Gi0/24", 40, Some("40 MACs"))];
-    match decide(&uplink_only, Some(&here), &names) {
+    match decide(&uplink_only, Some(&here), &names, None) {
         Some(MacCommand::Leave { device_id, port }) => {
             assert_eq!((device_id.as_str(), port.as_str()), ("acc", "Gi0/5"))
         }
         other => panic!("{other:?}"),
     }
-    assert!(decide(&uplink_only, None, &names).is_none());
+    assert!(decide(&uplink_only, None, &names, None).is_none());
 }
 
 fn target(trunks: &[(&str, &str)], marks: &[(&str, PortRole)]) -> FdbTarget {
@@ -410,4 +410,42 @@ async fn a_port_that_crosses_the_threshold_stops_being_an_edge() {
         "10 MACs: an uplink (an unmanaged switch), no longer anyone's edge"
     );
     assert_eq!(r.edge("00:11:22:33:55:09"), None);
+}
+
+#[test]
+fn a_mac_seen_in_two_places_in_the_same_second_is_where_it_arrived_last() {
+    let mut old = sighting("acc1", "Gi0/5", 1, None);
+    old.first_seen = 1;
+    let mut new = sighting("acc2", "Fa0/3", 1, None);
+    new.first_seen = 10;
+    assert_eq!(edge_of(&[old.clone(), new.clone()], None), Some(&new));
+    assert_eq!(edge_of(&[new.clone(), old.clone()], None), Some(&new));
+    // Arrived in the same second: the switch just read wins the tie.
+    let mut same = old.clone();
+    same.first_seen = 10;
+    assert_eq!(
+        edge_of(&[same.clone(), new.clone()], Some("acc2")),
+        Some(&new)
+    );
+    assert_eq!(edge_of(&[same.clone(), new], Some("acc1")), Some(&same));
+}
+
+#[tokio::test]
+async fn a_move_between_switches_is_one_command_whichever_is_read_first() {
+    let a = target(&[], &[]);
+    let mut b = target(&[], &[]);
+    b.device.device_id = "d2".into();
+    b.device.name = "sw-2".into();
+    let r = rig(vec![a.clone(), b.clone()]);
+    r.collect(&a, Ok(cisco_table(&[(A, "Gi0/1"), (B, "Gi0/2")])))
+        .await;
+    r.collect(&b, Ok(cisco_table(&[(C, "Fa0/9")]))).await;
+    let before = r.commands();
+    // A moves to sw-2; sw-2 is read first, then sw-1 (without it).
+    r.collect(&b, Ok(cisco_table(&[(C, "Fa0/9"), (A, "Fa0/4")])))
+        .await;
+    assert_eq!(r.edge(A_MAC), Some(("sw-2".into(), "Fa0/4".into())));
+    r.collect(&a, Ok(cisco_table(&[(B, "Gi0/2")]))).await;
+    assert_eq!(r.edge(A_MAC), Some(("sw-2".into(), "Fa0/4".into())));
+    assert_eq!(r.commands(), before + 1, "one move, one command");
 }

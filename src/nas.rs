@@ -1,0 +1,94 @@
+//! The NAS poller's world: how the engine in `ispmon_scheduler::nas` sees
+//! the application — NAS devices from the devices read model, login
+//! bindings from the logins read model, and Login commands. The engine, its
+//! job and its rules live in the scheduler crate; this is the thin adapter.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ispmon_events::login::{Binding, Login, LoginCommand};
+use ispmon_events::Metadata;
+use ispmon_projections::devices as device_views;
+use ispmon_projections::logins;
+use ispmon_scheduler::config_pull::{PullTarget, Puller, WorldFuture};
+use ispmon_scheduler::nas::NasWorld;
+pub use ispmon_scheduler::nas::{Outcome, Poller};
+
+use crate::commands::CommandError;
+use crate::core::Core;
+
+/// How often each NAS is polled.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+
+pub struct AppNasWorld {
+    core: Core,
+}
+
+/// The poller over this application, through `puller`'s CLI sessions.
+pub fn poller(core: &Core, puller: Arc<Puller>) -> Arc<Poller> {
+    let world = Arc::new(AppNasWorld { core: core.clone() });
+    Arc::new(Poller::new(world, puller, core.telemetry.clone(), INTERVAL))
+}
+
+impl NasWorld for AppNasWorld {
+    fn nas_devices(&self) -> WorldFuture<'_, Vec<PullTarget>> {
+        Box::pin(async move {
+            let rows = self
+                .core
+                .views
+                .read(device_views::all_live)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(rows
+                .iter()
+                .filter(|d| d.roles.iter().any(|r| r == "nas"))
+                .filter_map(|d| match crate::devices::pull::target(d) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        tracing::warn!(device = %d.name, error = %e, "NAS skipped by the session poll");
+                        None
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn bindings(&self, names: Vec<String>) -> WorldFuture<'_, HashMap<String, Binding>> {
+        Box::pin(async move {
+            let found = self
+                .core
+                .views
+                .read(move |c| logins::many(c, &names))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(found.into_iter().map(|(l, r)| (l, r.binding())).collect())
+        })
+    }
+
+    fn login_command(
+        &self,
+        login: String,
+        command: LoginCommand,
+        meta: Metadata,
+    ) -> WorldFuture<'_, ()> {
+        Box::pin(async move {
+            // Two NAS may show the same login at once: a conflict is tried
+            // again against the new state.
+            for _ in 0..3 {
+                match self
+                    .core
+                    .commands
+                    .execute::<Login>(&login, command.clone(), &meta)
+                    .await
+                {
+                    Ok(_) => return Ok(()),
+                    Err(e) if e.is_unchanged() => return Ok(()),
+                    Err(CommandError::Conflict) => continue,
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Err(format!("login {login} kept changing under three tries"))
+        })
+    }
+}
