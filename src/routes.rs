@@ -224,6 +224,8 @@ fn search() -> Vec<Route> {
     vec![
         get("/search", DEVICES, search::page),
         post("/search/recheck", OPS, search::recheck),
+        post("/devices/{id}/fdb", OPS, pages::device_fdb::collect),
+        post("/devices/{id}/sessions", OPS, pages::device_fdb::poll),
         get("/api/v1/search", DEVICES, api_search::search),
         get("/api/v1/macs/{mac}", DEVICES, api_search::mac),
         get("/api/v1/locate", DEVICES, api_search::locate),

@@ -424,6 +424,7 @@ async fn device_page(
         .unwrap_or_else(|| st.settings.config_pull_cron.clone());
     let base = format!("/devices/{}", d.device_id);
     let ps = PullStatus::one(st, &d.device_id).await;
+    let search_port = super::device_fdb::section(st, ctx, d).await?;
     Ok(html! {
         div id="device" {
             p { a href="/devices" { "← " (t(l, "devices.title")) } }
@@ -476,6 +477,7 @@ async fn device_page(
                 }
             }
             div id="test-result" {}
+            (search_port)
             h2 { (t(l, "configs.versions")) }
             (versions_table(ctx, d, &versions))
             @if let Some(a) = ps.attempts.get(&d.device_id) {

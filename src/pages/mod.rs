@@ -6,6 +6,7 @@ pub mod audit;
 pub mod charts;
 pub mod components;
 pub mod configs;
+pub mod device_fdb;
 pub mod devices;
 pub mod devices_csv;
 pub mod firmware;

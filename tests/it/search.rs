@@ -130,6 +130,36 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
         "seen through the aggregation's downlink, an uplink: {also}"
     );
 
+    // Re-check live: the switch is asked now.
+    let device = {
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse(r#"input[name="device"]"#).unwrap();
+        doc.select(&sel)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_string()
+    };
+    let recheck = |mac: String, device: String| {
+        let tech = &tech;
+        async move {
+            let r = tech
+                .post_htmx("/search/recheck", &[("mac", &mac), ("device", &device)])
+                .await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, said) = recheck(sub.mac.clone(), device.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        said.contains("lists it now on") && said.contains(&port),
+        "{said}"
+    );
+    let (status, said) = recheck("aa:bb:cc".into(), device.clone()).await;
+    assert_eq!(status, 400, "{said}");
+
     // A steady recollection writes nothing.
     let before = w.mac_events();
     assert!(before > 0);
@@ -160,6 +190,11 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
     assert_eq!(edge[1], w.population().port_name(&moved));
     let history = select_text(&page, "#mac-history tr");
     assert_eq!(history.len(), 2, "{history:?}");
+    let (_, said) = recheck(sub.mac.clone(), device).await;
+    assert!(
+        said.contains("does not list this MAC"),
+        "the old switch: {said}"
+    );
 
     // The API says the same, edge first.
     let r = tech
@@ -342,6 +377,17 @@ async fn an_admins_port_mark_beats_the_rules_and_bad_marks_change_nothing() {
     assert_eq!(r.status().as_u16(), 200);
     w.recollect().await;
     assert_eq!(edge_port().await, None);
+    // The device page lists the port with the admin's mark and why.
+    let (_, page) = admin.get_text(&format!("/devices/{id}")).await;
+    let row = select_text(&page, "#fdb-ports tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with(&port))
+        .unwrap_or_default();
+    assert!(
+        row.contains("marked uplink by an admin") && row.ends_with("uplink"),
+        "{row}"
+    );
+    assert!(select_text(&page, "table.collections td").iter().any(|c| c == "ok"));
     // Back to auto: the rules decide again, and it is the edge.
     let r = put(&id, &port, r#"{"role":"auto"}"#).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
