@@ -104,6 +104,32 @@ impl Commands {
         Self { store, views }
     }
 
+    /// Executes a command that may race another writer of the same
+    /// aggregate (two collectors settling one MAC or login): a conflict is
+    /// tried again against the new state, up to three times, and a command
+    /// that changes nothing is done.
+    pub async fn execute_settled<A>(
+        &self,
+        id: &str,
+        command: A::Command,
+        meta: &Metadata,
+    ) -> Result<(), String>
+    where
+        A: Aggregate<Services = ()>,
+        A::Error: DomainError,
+        A::Command: Clone,
+    {
+        for _ in 0..3 {
+            match self.execute::<A>(id, command.clone(), meta).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_unchanged() => return Ok(()),
+                Err(CommandError::Conflict) => continue,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err(format!("{} {id} kept changing under three tries", A::TYPE))
+    }
+
     /// Executes a command on aggregate `A` with id `id`; returns the log
     /// position after it, once the read models have reached it (or the wait
     /// timed out). A framework is a thin handle on the one store, so one is

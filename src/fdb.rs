@@ -16,7 +16,6 @@ use ispmon_scheduler::config_pull::{Puller, WorldFuture};
 use ispmon_scheduler::fdb::FdbWorld;
 pub use ispmon_scheduler::fdb::{Collector, FdbTarget, Outcome, PortRole, Settings};
 
-use crate::commands::CommandError;
 use crate::core::Core;
 use crate::devices::ConfigCache;
 
@@ -143,24 +142,10 @@ impl FdbWorld for AppFdbWorld {
 
     fn mac_command(&self, mac: String, command: MacCommand, meta: Metadata) -> WorldFuture<'_, ()> {
         Box::pin(async move {
-            // Two switches' collections may settle the same MAC at once: a
-            // conflict is tried again against the new state (where the
-            // command is then done or has nothing to change).
-            for _ in 0..3 {
-                let cmd = command.clone();
-                match self
-                    .core
-                    .commands
-                    .execute::<ispmon_events::mac::Mac>(&mac, cmd, &meta)
-                    .await
-                {
-                    Ok(_) => return Ok(()),
-                    Err(e) if e.is_unchanged() => return Ok(()),
-                    Err(CommandError::Conflict) => continue,
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            Err(format!("MAC {mac} kept changing under three tries"))
+            self.core
+                .commands
+                .execute_settled::<ispmon_events::mac::Mac>(&mac, command, &meta)
+                .await
         })
     }
 }

@@ -15,7 +15,6 @@ use ispmon_scheduler::config_pull::{PullTarget, Puller, WorldFuture};
 use ispmon_scheduler::nas::NasWorld;
 pub use ispmon_scheduler::nas::{Outcome, Poller};
 
-use crate::commands::CommandError;
 use crate::core::Core;
 
 /// How often each NAS is polled.
@@ -73,22 +72,10 @@ impl NasWorld for AppNasWorld {
         meta: Metadata,
     ) -> WorldFuture<'_, ()> {
         Box::pin(async move {
-            // Two NAS may show the same login at once: a conflict is tried
-            // again against the new state.
-            for _ in 0..3 {
-                match self
-                    .core
-                    .commands
-                    .execute::<Login>(&login, command.clone(), &meta)
-                    .await
-                {
-                    Ok(_) => return Ok(()),
-                    Err(e) if e.is_unchanged() => return Ok(()),
-                    Err(CommandError::Conflict) => continue,
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            Err(format!("login {login} kept changing under three tries"))
+            self.core
+                .commands
+                .execute_settled::<Login>(&login, command, &meta)
+                .await
         })
     }
 }

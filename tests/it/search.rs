@@ -387,7 +387,9 @@ async fn an_admins_port_mark_beats_the_rules_and_bad_marks_change_nothing() {
         row.contains("marked uplink by an admin") && row.ends_with("uplink"),
         "{row}"
     );
-    assert!(select_text(&page, "table.collections td").iter().any(|c| c == "ok"));
+    assert!(select_text(&page, "table.collections td")
+        .iter()
+        .any(|c| c == "ok"));
     // Back to auto: the rules decide again, and it is the edge.
     let r = put(&id, &port, r#"{"role":"auto"}"#).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);

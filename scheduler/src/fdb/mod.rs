@@ -28,7 +28,7 @@ pub mod sightings;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
@@ -37,7 +37,7 @@ use crate::cli::{canonical_port, MacEntry};
 use crate::config_pull::{PullTarget, Puller, WorldFuture};
 use crate::lease::Leases;
 use crate::telemetry::Telemetry;
-use sightings::{CollectionRow, PortStatus, Seen, Sighting};
+use sightings::{PortStatus, Seen, Sighting};
 
 /// An admin's mark on a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,14 +107,25 @@ pub enum Outcome {
     Busy,
 }
 
-impl Outcome {
-    /// How `fdb_collections.outcome` keeps it.
-    pub fn encode(&self) -> String {
+impl sightings::Recorded for Outcome {
+    fn counts(&self) -> Option<(usize, usize)> {
+        match self {
+            Outcome::Collected { rows, moved } => Some((*rows, *moved)),
+            _ => None,
+        }
+    }
+    fn encode(&self) -> String {
         match self {
             Outcome::Collected { .. } => "ok".into(),
             Outcome::Failed(reason) => format!("failed {reason}"),
             Outcome::Busy => "busy".into(),
         }
+    }
+    fn busy() -> Self {
+        Outcome::Busy
+    }
+    fn failed(reason: String) -> Self {
+        Outcome::Failed(reason)
     }
 }
 
@@ -275,46 +286,23 @@ impl Collector {
     /// Collects one switch under its lease, and records the collection.
     #[tracing::instrument(name = "fdb_collect", skip(self, t, meta), fields(device = %t.device.name))]
     pub async fn collect(&self, t: &FdbTarget, meta: &Metadata) -> Outcome {
-        let lease = format!("{LEASE_PREFIX}{}", t.device.device_id);
+        let id = &t.device.device_id;
+        let lease = format!("{LEASE_PREFIX}{id}");
         let ttl = Duration::from_secs(300);
-        match self.leases.claim(lease.clone(), ttl).await {
-            Ok(true) => {}
-            Ok(false) => return Outcome::Busy,
-            Err(e) => return Outcome::Failed(format!("taking the device's lease: {e}")),
-        }
-        let started = Instant::now();
-        let outcome = self.collect_inner(t, meta).await;
-        let (rows, moved) = match &outcome {
-            Outcome::Collected { rows, moved } => {
-                tracing::info!(rows, moved, "MAC table collected");
-                (*rows, *moved)
+        let run = async {
+            let outcome = self.collect_inner(t, meta).await;
+            match &outcome {
+                Outcome::Collected { rows, moved } => {
+                    tracing::info!(rows, moved, "MAC table collected")
+                }
+                Outcome::Failed(reason) => {
+                    tracing::warn!(address = %t.device.address, %reason, "MAC table collection failed; nothing changed")
+                }
+                Outcome::Busy => {}
             }
-            Outcome::Failed(reason) => {
-                tracing::warn!(address = %t.device.address, %reason, "MAC table collection failed; nothing changed");
-                (0, 0)
-            }
-            Outcome::Busy => (0, 0),
+            outcome
         };
-        let row = CollectionRow {
-            kind: "fdb".into(),
-            device_id: t.device.device_id.clone(),
-            at: ispmon_events::store::now_rfc3339(),
-            duration_ms: started.elapsed().as_millis() as u64,
-            rows,
-            outcome: outcome.encode(),
-            moved,
-        };
-        if let Err(e) = self
-            .telemetry
-            .blocking(move |tel| tel.save_fdb_collection_blocking(&row))
-            .await
-        {
-            tracing::warn!(error = %e, "keeping the collection's record failed");
-        }
-        if let Err(e) = self.leases.release(lease).await {
-            tracing::warn!(error = %e, "giving the lease back failed; it expires");
-        }
-        outcome
+        sightings::recorded(&self.leases, &self.telemetry, "fdb", id, lease, ttl, run).await
     }
 
     async fn collect_inner(&self, t: &FdbTarget, meta: &Metadata) -> Outcome {

@@ -330,3 +330,58 @@ fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
         kind: r.get(6)?,
     })
 }
+
+/// What a collection run tells its record: rows read and places changed
+/// (`None`: it did not run, a lease was held elsewhere), and its outcome as
+/// `fdb_collections.outcome` keeps it.
+pub(crate) trait Recorded {
+    fn counts(&self) -> Option<(usize, usize)>;
+    fn encode(&self) -> String;
+    fn busy() -> Self;
+    fn failed(reason: String) -> Self;
+}
+
+/// Runs one collection of `device_id` (of `kind`) under the lease
+/// `lease` and records it in `fdb_collections`, whatever its outcome: the
+/// FDB collector's and the NAS poller's common frame.
+pub(crate) async fn recorded<O, F>(
+    leases: &crate::lease::Leases,
+    telemetry: &Telemetry,
+    kind: &'static str,
+    device_id: &str,
+    lease: String,
+    ttl: std::time::Duration,
+    run: F,
+) -> O
+where
+    O: Recorded,
+    F: std::future::Future<Output = O>,
+{
+    match leases.claim(lease.clone(), ttl).await {
+        Ok(true) => {}
+        Ok(false) => return O::busy(),
+        Err(e) => return O::failed(format!("taking the device's lease: {e}")),
+    }
+    let started = std::time::Instant::now();
+    let outcome = run.await;
+    let (rows, moved) = outcome.counts().unwrap_or((0, 0));
+    let row = CollectionRow {
+        kind: kind.into(),
+        device_id: device_id.to_string(),
+        at: ispmon_events::store::now_rfc3339(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        rows,
+        outcome: outcome.encode(),
+        moved,
+    };
+    if let Err(e) = telemetry
+        .blocking(move |t| t.save_fdb_collection_blocking(&row))
+        .await
+    {
+        tracing::warn!(error = %e, "keeping the collection's record failed");
+    }
+    if let Err(e) = leases.release(lease).await {
+        tracing::warn!(error = %e, "giving the lease back failed; it expires");
+    }
+    outcome
+}

@@ -17,14 +17,14 @@ pub mod sessions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ispmon_events::login::{Binding, LoginCommand};
 use ispmon_events::Metadata;
 
 use crate::cli::PppSession;
 use crate::config_pull::{PullTarget, Puller, WorldFuture};
-use crate::fdb::sightings::CollectionRow;
+use crate::fdb::sightings::{recorded, Recorded};
 use crate::lease::Leases;
 use crate::telemetry::Telemetry;
 
@@ -56,13 +56,25 @@ pub enum Outcome {
     Busy,
 }
 
-impl Outcome {
-    pub fn encode(&self) -> String {
+impl Recorded for Outcome {
+    fn counts(&self) -> Option<(usize, usize)> {
+        match self {
+            Outcome::Polled { sessions, rebound } => Some((*sessions, *rebound)),
+            _ => None,
+        }
+    }
+    fn encode(&self) -> String {
         match self {
             Outcome::Polled { .. } => "ok".into(),
             Outcome::Failed(reason) => format!("failed {reason}"),
             Outcome::Busy => "busy".into(),
         }
+    }
+    fn busy() -> Self {
+        Outcome::Busy
+    }
+    fn failed(reason: String) -> Self {
+        Outcome::Failed(reason)
     }
 }
 
@@ -101,45 +113,24 @@ impl Poller {
     #[tracing::instrument(name = "nas_poll", skip(self, d, meta), fields(device = %d.name))]
     pub async fn poll(&self, d: &PullTarget, meta: &Metadata) -> Outcome {
         let lease = format!("{LEASE_PREFIX}{}", d.device_id);
-        match self
-            .leases
-            .claim(lease.clone(), Duration::from_secs(120))
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return Outcome::Busy,
-            Err(e) => return Outcome::Failed(format!("taking the device's lease: {e}")),
-        }
-        let started = Instant::now();
-        let outcome = self.poll_inner(d, meta).await;
-        let (rows, moved) = match &outcome {
-            Outcome::Polled { sessions, rebound } => (*sessions, *rebound),
-            Outcome::Failed(reason) => {
+        let run = async {
+            let outcome = self.poll_inner(d, meta).await;
+            if let Outcome::Failed(reason) = &outcome {
                 tracing::warn!(address = %d.address, %reason, "NAS poll failed; its sessions stay as last seen");
-                (0, 0)
             }
-            Outcome::Busy => (0, 0),
+            outcome
         };
-        let row = CollectionRow {
-            kind: "nas".into(),
-            device_id: d.device_id.clone(),
-            at: ispmon_events::store::now_rfc3339(),
-            duration_ms: started.elapsed().as_millis() as u64,
-            rows,
-            outcome: outcome.encode(),
-            moved,
-        };
-        if let Err(e) = self
-            .telemetry
-            .blocking(move |t| t.save_fdb_collection_blocking(&row))
-            .await
-        {
-            tracing::warn!(error = %e, "keeping the poll's record failed");
-        }
-        if let Err(e) = self.leases.release(lease).await {
-            tracing::warn!(error = %e, "giving the lease back failed; it expires");
-        }
-        outcome
+        let ttl = Duration::from_secs(120);
+        recorded(
+            &self.leases,
+            &self.telemetry,
+            "nas",
+            &d.device_id,
+            lease,
+            ttl,
+            run,
+        )
+        .await
     }
 
     async fn poll_inner(&self, d: &PullTarget, meta: &Metadata) -> Outcome {
