@@ -507,3 +507,59 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
     .await;
     drop(fleet);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_port_finds_a_login_as_you_type_shows_the_edge_port_first_and_rechecks_it() {
+    use ispmon_scheduler::Scope;
+    let app = std::sync::Arc::new(spawn_app().await);
+    let (fleet, live) = ispmon_sim::LivePopulation::start(ispmon::demo::demo_population())
+        .await
+        .unwrap();
+    ispmon::demo::seed_population(&app.state.core, live.population(), &fleet)
+        .await
+        .unwrap();
+    let s = &app.state.scheduler;
+    for job in [
+        ispmon_scheduler::config_pull::job::JOB_NAME,
+        ispmon_scheduler::fdb::job::JOB_NAME,
+        ispmon_scheduler::nas::job::JOB_NAME,
+    ] {
+        s.run(job, Scope::All, None).await.unwrap().unwrap();
+    }
+    let sub = live
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.online && s.in_fdb && s.devices.is_empty())
+        .cloned()
+        .unwrap();
+    let port = live.population().port_name(&sub).to_string();
+    let switch = live.population().access_switches()[sub.access].name.clone();
+    let base = app.base.clone();
+    in_browser("browser-search", move |c| async move {
+        log_in_and_open(&c, &base, "/search").await;
+        c.execute("window.__marker = 7;", vec![])
+            .await
+            .expect("script runs");
+        fill(&c, "#q", &sub.login).await;
+        wait_for(&c, "#edge dd.port").await;
+        assert_eq!(text_of(&c, "h2.login").await, sub.login);
+        assert_eq!(
+            text_of(&c, "#edge dd.port").await,
+            port,
+            "the edge port first"
+        );
+        assert!(text_of(&c, "#edge dd").await.starts_with(&switch));
+        assert_eq!(marker(&c).await, json!(7), "answered in place, as typed");
+        click(&c, r#"form[action="/search/recheck"] button"#).await;
+        wait_for(&c, "#recheck .notice").await;
+        let said = text_of(&c, "#recheck .notice").await;
+        assert!(
+            said.contains("lists it now on") && said.contains(&port),
+            "{said}"
+        );
+        save_screenshot(&c, "browser-search.png").await;
+    })
+    .await;
+    drop(fleet);
+}
