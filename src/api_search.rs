@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use ispmon_projections::macs;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -127,40 +126,21 @@ pub async fn locate(
     Query(p): Query<LocateParams>,
 ) -> ApiResult<Json<Value>> {
     let at = parse_at(&p.at)?;
-    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let (mac, session) = match (&p.mac, &p.login) {
-        (Some(m), None) => (Some(mac_param(m)?), None),
-        (None, Some(login)) => {
-            let s = st
-                .core
-                .telemetry
-                .session_of_login_at(login.trim().to_string(), at.timestamp())
-                .await
-                .map_err(AppError::from)?;
-            (s.as_ref().and_then(|s| s.mac.clone()), s)
-        }
+    let who = match (&p.mac, &p.login) {
+        (Some(m), None) => Ok(mac_param(m)?),
+        (None, Some(login)) => Err(login.trim().to_string()),
         _ => return Err(AppError::BadRequest("give exactly one of mac= or login=".into()).into()),
     };
-    let found = match &mac {
-        Some(m) => {
-            let (m, t) = (m.clone(), at_text.clone());
-            st.core
-                .views
-                .read(move |c| macs::at_time(c, &m, &t))
-                .await
-                .map_err(AppError::from)?
-        }
-        None => None,
-    };
+    let found = search::locate(&st, who, at).await?;
     Ok(Json(json!({
         "login": p.login,
-        "mac": mac,
-        "at": at_text,
-        "session": session.map(|s| json!({
+        "mac": found.mac,
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "session": found.session.map(|s| json!({
             "nas_id": s.nas_id, "ip": s.ip, "started_at": unix(s.started_at),
             "last_seen": unix(s.last_seen), "ended_at": s.ended_at.map(unix),
         })),
-        "location": found.and_then(|mv| mv.to),
+        "location": found.location,
     })))
 }
 

@@ -377,3 +377,52 @@ mod tests {
         assert!(matches!(Query::parse(&long), Err(AppError::BadRequest(_))));
     }
 }
+
+/// Where a MAC (or the MAC a login dialled from then) sat at the edge at
+/// a time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    pub mac: Option<String>,
+    /// The login's session at that time, or the last one before it.
+    pub session: Option<SessionRow>,
+    /// `None`: not seen at any edge port then (or had left).
+    pub location: Option<ispmon_events::mac::EdgePort>,
+}
+
+/// What the MAC (`Ok`) or the login (`Err`) is, located at `at`.
+pub async fn locate(
+    st: &AppState,
+    who: Result<String, String>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Located> {
+    let (mac, session) = match who {
+        Ok(mac) => (Some(mac), None),
+        Err(login) => {
+            let s = st
+                .core
+                .telemetry
+                .session_of_login_at(login, at.timestamp())
+                .await?;
+            (s.as_ref().and_then(|s| s.mac.clone()), s)
+        }
+    };
+    let location = match &mac {
+        Some(m) => {
+            let (m, t) = (
+                m.clone(),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            );
+            st.core
+                .views
+                .read(move |c| macs::at_time(c, &m, &t))
+                .await?
+                .and_then(|mv| mv.to)
+        }
+        None => None,
+    };
+    Ok(Located {
+        mac,
+        session,
+        location,
+    })
+}

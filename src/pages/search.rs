@@ -20,9 +20,76 @@ use crate::state::AppState;
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// "Where was it at": a time (`2026-12-01T10:00`, UTC, as a
+    /// datetime-local field sends it, or RFC 3339).
+    #[serde(default)]
+    at: String,
 }
 
-fn search_box(l: Locale, q: &str) -> Markup {
+/// A time from the "at" field: RFC 3339, or a datetime-local value (UTC).
+fn parse_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = text.trim();
+    if let Ok(x) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(x.with_timezone(&chrono::Utc));
+    }
+    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(x) = chrono::NaiveDateTime::parse_from_str(t, f) {
+            return Ok(x.and_utc());
+        }
+    }
+    Err(format!("“{t}” is not a time: use 2026-12-01T10:00 (UTC)"))
+}
+
+/// "Where was it at T": the MAC's (or the login's MAC's) edge then.
+async fn located(st: &AppState, ctx: &Ctx, q: &SearchQuery) -> AppResult<Markup> {
+    let l = ctx.locale;
+    let at = match parse_at(&q.at) {
+        Ok(at) => at,
+        Err(reason) => return Ok(error_box(&reason)),
+    };
+    let who = match search::Query::parse(&q.q) {
+        Ok(search::Query::Mac { mac }) => Ok(mac),
+        Ok(search::Query::Name { text }) => Err(text),
+        Ok(search::Query::Ip { ip }) => {
+            // Who had the IP then.
+            let had = st
+                .core
+                .telemetry
+                .sessions_with_ip_at(ip.clone(), at.timestamp())
+                .await?;
+            return Ok(html! {
+                div.card #located {
+                    h2 { (t(l, "search.at_ip")) " " code { (ip) } " · " (at.format("%Y-%m-%d %H:%M")) }
+                    @if had.is_empty() { p.muted { (t(l, "search.at_nobody")) } }
+                    ul {
+                        @for s in &had {
+                            li { strong.login { (s.login) } @if let Some(m) = &s.mac { " · " code { (m) } }
+                                " · " (unix(s.started_at)) " – " (s.ended_at.map(unix).unwrap_or_else(|| t(l, "search.still_online").to_string())) }
+                        }
+                    }
+                }
+            });
+        }
+        Err(AppError::BadRequest(reason)) => return Ok(error_box(&reason)),
+        Err(e) => return Err(e),
+    };
+    let found = search::locate(st, who, at).await?;
+    let when_text = at.format("%Y-%m-%d %H:%M").to_string();
+    Ok(html! {
+        div.card #located {
+            h2 { (t(l, "search.at_title")) " " (when_text) }
+            @match &found.location {
+                Some(p) => {
+                    p { a href={ "/devices/" (p.device_id) } { (p.device) } " · " strong.port { (p.port) } " · VLAN " (p.vlan)
+                        @if let Some(m) = &found.mac { " · " code { (m) } } }
+                }
+                None => { p.muted { (t(l, "search.at_nowhere")) } }
+            }
+        }
+    })
+}
+
+fn search_box(l: Locale, q: &str, at: &str) -> Markup {
     html! {
         form.search-port method="get" action="/search" role="search"
             hx-get="/search" hx-trigger="input changed delay:300ms from:#q, submit"
@@ -30,6 +97,12 @@ fn search_box(l: Locale, q: &str) -> Markup {
             input #q type="search" name="q" value=(q) maxlength=(MAX_QUERY) autofocus
                 placeholder=(t(l, "search.hint")) aria-label=(t(l, "search.hint"));
             button type="submit" { (t(l, "search.go")) }
+        }
+        form.search-at method="get" action="/search" {
+            input type="hidden" name="q" value=(q);
+            label { (t(l, "search.at_label")) " "
+                input type="datetime-local" name="at" value=(at) aria-label=(t(l, "search.at_label")); }
+            " " button.small type="submit" { (t(l, "search.at_go")) }
         }
     }
 }
@@ -52,11 +125,19 @@ pub async fn page(
             Err(e) => return Err(e),
         }
     };
+    let at = if q.at.trim().is_empty() || q.q.trim().is_empty() {
+        html! {}
+    } else {
+        located(&st, &ctx, &q).await?
+    };
     let body = html! {
         section #search {
             h1 { (t(l, "search.title")) }
-            (search_box(l, &q.q))
-            (results)
+            (search_box(l, &q.q, &q.at))
+            div #search-results-wrap {
+                (at)
+                (results)
+            }
         }
     };
     Ok(respond(&ctx, t(l, "search.title"), body))

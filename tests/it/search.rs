@@ -456,6 +456,29 @@ async fn a_login_of_any_length_leads_to_its_port_and_who_had_an_ip_is_one_query(
         .await;
     assert_eq!(r.status().as_u16(), 400);
 
+    // The same on the page, at a time.
+    // A second on, as the field has whole seconds (the MAC was located a
+    // fraction of this second ago).
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(1))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let (_, page) = tech
+        .get_text(&format!("/search?q={}&at={at}", urlencoding::encode(long)))
+        .await;
+    assert_eq!(
+        select_text(&page, "#located strong.port"),
+        [w.population().port_name(&sub)],
+        "{page}"
+    );
+    let (_, page) = tech
+        .get_text(&format!("/search?q={}&at={at}", sub.ip))
+        .await;
+    assert_eq!(select_text(&page, "#located strong.login"), [long]);
+    let (_, page) = tech.get_text(&format!("/search?q={long}&at=soon")).await;
+    assert!(select_text(&page, "#search-results-wrap .error-box")
+        .join("")
+        .contains("is not a time"));
+
     // The subscriber hangs up: offline, last seen, and the IP is nobody's.
     w.live.drop_session(long).unwrap();
     w.poll_nas().await;

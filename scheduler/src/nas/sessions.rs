@@ -98,7 +98,8 @@ impl Telemetry {
         tx.commit()
     }
 
-    /// The sessions that had `ip` at `at` (unix seconds), newest first.
+    /// The sessions that had `ip` at `at` (unix seconds), newest first; a
+    /// session still open (as its NAS last showed it) had it until now.
     pub fn sessions_with_ip_at_blocking(
         &self,
         ip: &str,
@@ -107,7 +108,7 @@ impl Telemetry {
         let conn = self.conn();
         let mut q = conn.prepare_cached(&format!(
             "SELECT {COLS} FROM ppp_sessions
-             WHERE ip = ?1 AND started_at <= ?2 AND COALESCE(ended_at, last_seen) >= ?2
+             WHERE ip = ?1 AND started_at <= ?2 AND (ended_at IS NULL OR ended_at >= ?2)
              ORDER BY started_at DESC"
         ))?;
         let rows = q.query_map(params![ip, at], row)?;
