@@ -305,7 +305,7 @@ pub async fn mac_answer(st: &AppState, mac: &str) -> AppResult<MacAnswer> {
             port: s.port.clone(),
             vlan: s.vlan,
             uplink: s.uplink.clone(),
-            last_seen: unix_rfc3339(s.last_seen),
+            last_seen: unix_rfc3339(s.last_seen / 1000),
         })
         .collect();
     // Access ports before uplinks, then the nearest (fewest MACs… unknown

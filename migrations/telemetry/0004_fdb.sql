@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS fdb_sightings (
     mac        TEXT NOT NULL,     -- "aa:bb:cc:dd:ee:ff"
     vlan       INTEGER NOT NULL,
     port       TEXT NOT NULL,     -- as the device names it
-    first_seen INTEGER NOT NULL,  -- unix seconds, on this port
-    last_seen  INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL,  -- unix milliseconds, on this port
+    last_seen  INTEGER NOT NULL,  -- unix milliseconds
     misses     INTEGER NOT NULL DEFAULT 0, -- successful collections in a row without it
     PRIMARY KEY (device_id, mac, vlan)
 ) WITHOUT ROWID;

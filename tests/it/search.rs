@@ -98,6 +98,21 @@ impl World {
     fn mac_events(&self) -> u64 {
         self.events_of("Mac")
     }
+
+    /// The Mac events after the first `skip`: (MAC, payload).
+    fn mac_events_after(&self, skip: u64) -> Vec<(String, String)> {
+        let conn = rusqlite::Connection::open(self.app.events_path()).unwrap();
+        let mut q = conn
+            .prepare(
+                "SELECT aggregate_id, payload FROM events WHERE aggregate_type = 'Mac'
+                 ORDER BY seq LIMIT -1 OFFSET ?1",
+            )
+            .unwrap();
+        q.query_map([skip as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
 }
 
 /// The MAC in Cisco's dotted notation, as a technician might paste it.
@@ -179,7 +194,13 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
     let free = (1..=20u16).find(|p| !taken.contains(p)).unwrap();
     w.live.move_subscriber(&sub.login, to, free).unwrap();
     w.recollect().await;
-    assert_eq!(w.mac_events(), before + 1, "one move, one event");
+    assert_eq!(
+        w.mac_events(),
+        before + 1,
+        "one move ({} to access {to} port {free}), one event; written: {:?}",
+        sub.mac,
+        w.mac_events_after(before)
+    );
     let moved = w.population().subscriber(&sub.login).unwrap().clone();
     let (_, page) = tech.get_text(&format!("/search?q={}", sub.mac)).await;
     let edge = select_text(&page, "#edge dd");

@@ -327,7 +327,9 @@ impl Collector {
         };
         let ports = port_statuses(&seen, t, &known, self.settings.uplink_threshold);
         let (id, limit) = (d.device_id.clone(), self.settings.miss_limit);
-        let now = chrono::Utc::now().timestamp();
+        // Milliseconds: a MAC that moves is seen in both places within the
+        // same second, and the later sighting must rank first.
+        let now = chrono::Utc::now().timestamp_millis();
         let delta = match self
             .telemetry
             .blocking(move |tel| tel.record_fdb_blocking(&id, now, &seen, &ports, limit))

@@ -42,6 +42,7 @@ pub struct Sighting {
     pub mac: String,
     pub vlan: u16,
     pub port: String,
+    /// Unix milliseconds, on this port.
     pub first_seen: i64,
     pub last_seen: i64,
     pub misses: u32,
@@ -68,7 +69,7 @@ const KEEP_COLLECTIONS_S: i64 = 30 * 24 * 3600;
 
 impl Telemetry {
     /// Folds one successful collection of `device_id` at `now` (unix
-    /// seconds) into its sightings and port statuses, in one transaction: a
+    /// milliseconds) into its sightings and port statuses, in one transaction: a
     /// row seen again keeps its first sighting, a row not seen counts a
     /// miss and goes after `miss_limit` misses in a row.
     pub fn record_fdb_blocking(
