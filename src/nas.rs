@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use ispmon_events::login::{Binding, Login, LoginCommand};
 use ispmon_events::Metadata;
-use ispmon_projections::devices as device_views;
 use ispmon_projections::logins;
 use ispmon_scheduler::config_pull::{PullTarget, Puller, WorldFuture};
 use ispmon_scheduler::nas::NasWorld;
@@ -32,25 +31,11 @@ pub fn poller(core: &Core, puller: Arc<Puller>) -> Arc<Poller> {
 
 impl NasWorld for AppNasWorld {
     fn nas_devices(&self) -> WorldFuture<'_, Vec<PullTarget>> {
-        Box::pin(async move {
-            let rows = self
-                .core
-                .views
-                .read(device_views::all_live)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(rows
-                .iter()
-                .filter(|d| d.roles.iter().any(|r| r == "nas"))
-                .filter_map(|d| match crate::devices::pull::target(d) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        tracing::warn!(device = %d.name, error = %e, "NAS skipped by the session poll");
-                        None
-                    }
-                })
-                .collect())
-        })
+        Box::pin(crate::devices::pull::live_targets(
+            &self.core,
+            |d| d.roles.iter().any(|r| r == "nas"),
+            "NAS session poll",
+        ))
     }
 
     fn bindings(&self, names: Vec<String>) -> WorldFuture<'_, HashMap<String, Binding>> {

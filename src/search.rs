@@ -348,9 +348,9 @@ mod tests {
             assert_eq!(mac(t), "aa:bb:cc:dd:ee:ff", "{t}");
         }
         assert_eq!(
-            Query::parse("10.0.0.1").unwrap(),
+            Query::parse("127.0.0.1").unwrap(),
             Query::Ip {
-                ip: "10.0.0.1".into()
+                ip: "127.0.0.1".into()
             }
         );
         assert_eq!(

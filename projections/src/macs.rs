@@ -124,16 +124,6 @@ pub fn edges(c: &Connection, macs: &[String]) -> rusqlite::Result<HashMap<String
     Ok(out)
 }
 
-/// The MACs whose edge is on this device's port.
-pub fn on_port(c: &Connection, device_id: &str, port: &str) -> rusqlite::Result<Vec<MacEdge>> {
-    let mut q = c.prepare_cached(
-        "SELECT mac, device_id, device, port, vlan, since FROM mac_edges
-         WHERE device_id = ?1 AND port = ?2 ORDER BY mac",
-    )?;
-    let rows = q.query_map(params![device_id, port], edge_row)?;
-    rows.collect()
-}
-
 /// How many MACs have their edge on each port of a device.
 pub fn edge_counts(c: &Connection, device_id: &str) -> rusqlite::Result<HashMap<String, usize>> {
     let mut q = c.prepare_cached(
@@ -188,15 +178,4 @@ pub fn at_time(c: &Connection, mac: &str, at: &str) -> rusqlite::Result<Option<M
         )?
         .query_row(params![mac, at], move_row),
     )
-}
-
-/// MACs whose text starts with `prefix` (a partial MAC typed in the search
-/// box), at most `limit`.
-pub fn with_prefix(c: &Connection, prefix: &str, limit: usize) -> rusqlite::Result<Vec<MacEdge>> {
-    let mut q = c.prepare_cached(
-        "SELECT mac, device_id, device, port, vlan, since FROM mac_edges
-         WHERE mac >= ?1 AND mac < ?1 || '~' ORDER BY mac LIMIT ?2",
-    )?;
-    let rows = q.query_map(params![prefix, limit as i64], edge_row)?;
-    rows.collect()
 }

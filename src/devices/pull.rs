@@ -49,6 +49,32 @@ pub fn target(d: &DeviceRow) -> Result<PullTarget, String> {
     })
 }
 
+/// Every live device that `keep` admits, as the CLI engines take it; a
+/// device whose row cannot be read is left out with a warning naming the
+/// engine (`what`).
+pub async fn live_targets(
+    core: &Core,
+    keep: impl Fn(&DeviceRow) -> bool,
+    what: &str,
+) -> Result<Vec<PullTarget>, String> {
+    let rows = core
+        .views
+        .read(device_views::all_live)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .iter()
+        .filter(|d| keep(d))
+        .filter_map(|d| match target(d) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(device = %d.name, error = %e, "device skipped by the {what}");
+                None
+            }
+        })
+        .collect())
+}
+
 /// The application as the config pull sees it.
 pub struct AppPullWorld {
     core: Core,
@@ -78,24 +104,7 @@ pub fn puller(
 
 impl PullWorld for AppPullWorld {
     fn devices(&self) -> WorldFuture<'_, Vec<PullTarget>> {
-        Box::pin(async move {
-            let rows = self
-                .core
-                .views
-                .read(device_views::all_live)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(rows
-                .iter()
-                .filter_map(|d| match target(d) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        tracing::warn!(device = %d.name, error = %e, "device skipped by the config pull");
-                        None
-                    }
-                })
-                .collect())
-        })
+        Box::pin(live_targets(&self.core, |_| true, "config pull"))
     }
 
     fn secret(&self, reference: String) -> WorldFuture<'_, Option<String>> {

@@ -3,7 +3,6 @@
 //! was never read). On command it reads every switch, those with a tag, or
 //! one. Switches are read side by side, within the CLI session limits.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,35 +22,6 @@ impl FdbJob {
     pub fn new(collector: Arc<Collector>) -> Self {
         Self { collector }
     }
-}
-
-/// The items due now: never collected (of `kind`), or collected longer ago
-/// than `interval` (by the last recorded collection, whoever made it).
-pub(crate) async fn due<T>(
-    telemetry: &crate::telemetry::Telemetry,
-    kind: &'static str,
-    interval: Duration,
-    items: Vec<T>,
-    id: impl Fn(&T) -> &str,
-) -> Result<Vec<T>, String> {
-    let last: HashMap<String, String> = telemetry
-        .blocking(move |t| t.last_fdb_collections_blocking(kind))
-        .await
-        .map_err(|e| format!("reading the last collections: {e}"))?
-        .into_iter()
-        .map(|c| (c.device_id, c.at))
-        .collect();
-    let interval = chrono::Duration::from_std(interval).map_err(|e| e.to_string())?;
-    let cutoff = chrono::Utc::now() - interval;
-    Ok(items
-        .into_iter()
-        .filter(|s| match last.get(id(s)) {
-            None => true,
-            Some(at) => chrono::DateTime::parse_from_rfc3339(at)
-                .map(|t| t <= cutoff)
-                .unwrap_or(true),
-        })
-        .collect())
 }
 
 /// Totals of a run over several switches.
@@ -128,7 +98,7 @@ impl Job for FdbJob {
             let picked = match &scope {
                 Scope::Due => {
                     let c = &self.collector;
-                    due(&c.telemetry, "fdb", c.settings.interval, switches, |s| {
+                    super::sightings::due(&c.telemetry, "fdb", c.settings.interval, switches, |s| {
                         &s.device.device_id
                     })
                     .await?

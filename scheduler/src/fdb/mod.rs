@@ -114,11 +114,10 @@ impl sightings::Recorded for Outcome {
             _ => None,
         }
     }
-    fn encode(&self) -> String {
+    fn failure(&self) -> Option<&str> {
         match self {
-            Outcome::Collected { .. } => "ok".into(),
-            Outcome::Failed(reason) => format!("failed {reason}"),
-            Outcome::Busy => "busy".into(),
+            Outcome::Failed(reason) => Some(reason),
+            _ => None,
         }
     }
     fn busy() -> Self {
@@ -272,10 +271,6 @@ impl Collector {
             telemetry,
             settings,
         }
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.settings
     }
 
     /// Every switch.

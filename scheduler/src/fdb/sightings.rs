@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use crate::telemetry::Telemetry;
 
@@ -276,16 +276,6 @@ impl Telemetry {
         })?;
         rows.collect()
     }
-
-    /// The MACs a port carried at its device's last collection.
-    pub fn macs_on_port_blocking(&self, device_id: &str, port: &str) -> rusqlite::Result<usize> {
-        let conn = self.conn();
-        let n: Option<i64> = conn
-            .prepare_cached("SELECT macs FROM fdb_ports WHERE device_id = ?1 AND port = ?2")?
-            .query_row(params![device_id, port], |r| r.get(0))
-            .optional()?;
-        Ok(n.unwrap_or(0) as usize)
-    }
 }
 
 /// The same reads on a blocking thread, for callers outside the crate.
@@ -336,10 +326,20 @@ fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
 /// (`None`: it did not run, a lease was held elsewhere), and its outcome as
 /// `fdb_collections.outcome` keeps it.
 pub(crate) trait Recorded {
+    /// Rows read and places changed, when it ran to the end.
     fn counts(&self) -> Option<(usize, usize)>;
-    fn encode(&self) -> String;
+    /// Why it failed, when it did.
+    fn failure(&self) -> Option<&str>;
     fn busy() -> Self;
     fn failed(reason: String) -> Self;
+    /// `"ok"`, `"failed <reason>"` or `"busy"`.
+    fn encode(&self) -> String {
+        match (self.counts(), self.failure()) {
+            (Some(_), _) => "ok".into(),
+            (None, Some(reason)) => format!("failed {reason}"),
+            (None, None) => "busy".into(),
+        }
+    }
 }
 
 /// Runs one collection of `device_id` (of `kind`) under the lease
@@ -385,4 +385,33 @@ where
         tracing::warn!(error = %e, "giving the lease back failed; it expires");
     }
     outcome
+}
+
+/// The items due now: never collected (of `kind`), or collected longer ago
+/// than `interval` (by the last recorded collection, whoever made it).
+pub(crate) async fn due<T>(
+    telemetry: &Telemetry,
+    kind: &'static str,
+    interval: std::time::Duration,
+    items: Vec<T>,
+    id: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, String> {
+    let last: HashMap<String, String> = telemetry
+        .blocking(move |t| t.last_fdb_collections_blocking(kind))
+        .await
+        .map_err(|e| format!("reading the last collections: {e}"))?
+        .into_iter()
+        .map(|c| (c.device_id, c.at))
+        .collect();
+    let interval = chrono::Duration::from_std(interval).map_err(|e| e.to_string())?;
+    let cutoff = chrono::Utc::now() - interval;
+    Ok(items
+        .into_iter()
+        .filter(|s| match last.get(id(s)) {
+            None => true,
+            Some(at) => chrono::DateTime::parse_from_rfc3339(at)
+                .map(|t| t <= cutoff)
+                .unwrap_or(true),
+        })
+        .collect())
 }

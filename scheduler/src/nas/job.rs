@@ -42,8 +42,10 @@ impl Job for NasJob {
                 .map_err(|e| format!("reading NAS devices: {e}"))?;
             let picked = match &scope {
                 Scope::Due => {
-                    crate::fdb::job::due(&p.telemetry, "nas", p.interval, all, |d| &d.device_id)
-                        .await?
+                    crate::fdb::sightings::due(&p.telemetry, "nas", p.interval, all, |d| {
+                        &d.device_id
+                    })
+                    .await?
                 }
                 other => crate::jobs::pick(all, other, "NAS", |d| (&d.device_id, &d.tags))?,
             };

@@ -63,11 +63,10 @@ impl Recorded for Outcome {
             _ => None,
         }
     }
-    fn encode(&self) -> String {
+    fn failure(&self) -> Option<&str> {
         match self {
-            Outcome::Polled { .. } => "ok".into(),
-            Outcome::Failed(reason) => format!("failed {reason}"),
-            Outcome::Busy => "busy".into(),
+            Outcome::Failed(reason) => Some(reason),
+            _ => None,
         }
     }
     fn busy() -> Self {

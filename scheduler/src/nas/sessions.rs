@@ -143,22 +143,6 @@ impl Telemetry {
         let rows = q.query_map(params![login, limit as i64], row)?;
         rows.collect()
     }
-
-    /// Logins whose text starts with `prefix` (the search box), at most
-    /// `limit`, each once.
-    pub fn logins_with_prefix_blocking(
-        &self,
-        prefix: &str,
-        limit: usize,
-    ) -> rusqlite::Result<Vec<String>> {
-        let conn = self.conn();
-        let mut q = conn.prepare_cached(
-            "SELECT DISTINCT login FROM ppp_sessions
-             WHERE login >= ?1 AND login < ?1 || char(1114111) ORDER BY login LIMIT ?2",
-        )?;
-        let rows = q.query_map(params![prefix, limit as i64], |r| r.get(0))?;
-        rows.collect()
-    }
 }
 
 /// The same reads on a blocking thread, for callers outside the crate.
@@ -187,15 +171,6 @@ impl Telemetry {
         limit: usize,
     ) -> rusqlite::Result<Vec<SessionRow>> {
         self.blocking(move |t| t.sessions_of_login_blocking(&login, limit))
-            .await
-    }
-
-    pub async fn logins_with_prefix(
-        &self,
-        prefix: String,
-        limit: usize,
-    ) -> rusqlite::Result<Vec<String>> {
-        self.blocking(move |t| t.logins_with_prefix_blocking(&prefix, limit))
             .await
     }
 }
