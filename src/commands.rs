@@ -107,13 +107,13 @@ impl Commands {
     /// Executes a command that may race another writer of the same
     /// aggregate (two collectors settling one MAC or login): a conflict is
     /// tried again against the new state, up to three times, and a command
-    /// that changes nothing is done.
+    /// that changes nothing is done. Whether an event was recorded.
     pub async fn execute_settled<A>(
         &self,
         id: &str,
         command: A::Command,
         meta: &Metadata,
-    ) -> Result<(), String>
+    ) -> Result<bool, String>
     where
         A: Aggregate<Services = ()>,
         A::Error: DomainError,
@@ -121,8 +121,8 @@ impl Commands {
     {
         for _ in 0..3 {
             match self.execute::<A>(id, command.clone(), meta).await {
-                Ok(_) => return Ok(()),
-                Err(e) if e.is_unchanged() => return Ok(()),
+                Ok(_) => return Ok(true),
+                Err(e) if e.is_unchanged() => return Ok(false),
                 Err(CommandError::Conflict) => continue,
                 Err(e) => return Err(e.to_string()),
             }

@@ -33,6 +33,7 @@ impl Core {
     /// migrations and may rebuild a read model from the whole log (after a
     /// schema change), which must not hold an async worker thread.
     pub async fn start(settings: &Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
+        crate::allocator::tune();
         let settings = settings.clone();
         tokio::task::spawn_blocking(move || Self::open(&settings, cancel))
             .await

@@ -112,12 +112,21 @@ const DEMO_DEVICES: usize = 14;
 /// The device form for an emulated device: its address, transport,
 /// dialect and credentials (callers add roles, tags, schedule).
 pub fn device_form(dev: &ispmon_sim::SimDevice, name: &str) -> crate::devices::DeviceForm {
-    let spec = &dev.spec;
+    spec_form(&dev.spec, dev.addr, name)
+}
+
+/// The device form for an emulated device described by `spec` listening
+/// on `addr` (for emulators started in another process).
+pub fn spec_form(
+    spec: &ispmon_sim::DeviceSpec,
+    addr: std::net::SocketAddr,
+    name: &str,
+) -> crate::devices::DeviceForm {
     crate::devices::DeviceForm {
         profile: ispmon_events::device::ProfileInput {
             name: name.into(),
-            address: dev.addr.ip().to_string(),
-            port: dev.addr.port().to_string(),
+            address: addr.ip().to_string(),
+            port: addr.port().to_string(),
             transport: match spec.transport {
                 ispmon_sim::Transport::Ssh => "ssh".into(),
                 ispmon_sim::Transport::Telnet => "telnet".into(),

@@ -140,7 +140,12 @@ impl FdbWorld for AppFdbWorld {
         })
     }
 
-    fn mac_command(&self, mac: String, command: MacCommand, meta: Metadata) -> WorldFuture<'_, ()> {
+    fn mac_command(
+        &self,
+        mac: String,
+        command: MacCommand,
+        meta: Metadata,
+    ) -> WorldFuture<'_, bool> {
         Box::pin(async move {
             self.core
                 .commands

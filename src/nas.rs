@@ -55,7 +55,7 @@ impl NasWorld for AppNasWorld {
         login: String,
         command: LoginCommand,
         meta: Metadata,
-    ) -> WorldFuture<'_, ()> {
+    ) -> WorldFuture<'_, bool> {
         Box::pin(async move {
             self.core
                 .commands

@@ -13,3 +13,10 @@ pub fn rss_mb() -> (f64, f64) {
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
+
+/// Resets this process's peak RSS (`VmHWM`) to its current RSS, so a peak
+/// read later covers only what ran since; false where the kernel refuses.
+#[allow(dead_code)]
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

@@ -60,15 +60,37 @@ pub struct Pool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: tokio::sync::Semaphore,
+    /// Each connection's page cache, when not SQLite's default (2 MiB).
+    page_cache_kib: Option<i64>,
 }
 
 impl Pool {
     pub fn new(path: &Path) -> Arc<Self> {
+        Self::build(path, None)
+    }
+
+    /// A pool whose connections keep at most `kib` KiB of pages each: for
+    /// reads that rarely touch a page twice (the event store's loads of one
+    /// aggregate's events), where up to 16 full default caches are only RSS.
+    pub fn with_page_cache(path: &Path, kib: i64) -> Arc<Self> {
+        Self::build(path, Some(kib))
+    }
+
+    fn build(path: &Path, page_cache_kib: Option<i64>) -> Arc<Self> {
         Arc::new(Self {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
             permits: tokio::sync::Semaphore::new(MAX_CONCURRENT_READS),
+            page_cache_kib,
         })
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = open_ro(&self.path)?;
+        if let Some(kib) = self.page_cache_kib {
+            conn.pragma_update(None, "cache_size", -kib)?;
+        }
+        Ok(conn)
     }
 
     pub fn path(&self) -> &Path {
@@ -82,7 +104,7 @@ impl Pool {
     ) -> rusqlite::Result<R> {
         let conn = match self.idle.lock().expect("pool lock").pop() {
             Some(c) => c,
-            None => open_ro(&self.path)?,
+            None => self.open()?,
         };
         let out = f(&conn);
         let mut idle = self.idle.lock().expect("pool lock");

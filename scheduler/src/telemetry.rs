@@ -45,6 +45,11 @@ pub struct PullAttemptRow {
 #[derive(Clone)]
 pub struct Telemetry {
     conn: Arc<Mutex<Connection>>,
+    /// One async caller at a time hands work to a blocking thread: the rest
+    /// wait here as tasks, not as parked blocking threads (hundreds of
+    /// collections at once would otherwise grow the blocking pool, and the
+    /// memory with it, only to queue on `conn`).
+    turn: Arc<tokio::sync::Semaphore>,
     last_prune: Arc<Mutex<i64>>,
     /// Rounds recorded through this handle (and its clones): what caches of
     /// pages showing the latest figures compare.
@@ -70,6 +75,7 @@ impl Telemetry {
         conn.execute_batch(include_str!("../../migrations/telemetry/0004_fdb.sql"))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            turn: Arc::new(tokio::sync::Semaphore::new(1)),
             last_prune: Arc::new(Mutex::new(0)),
             generation: Arc::new(AtomicU64::new(0)),
         })
@@ -306,6 +312,11 @@ impl Telemetry {
         f: impl FnOnce(&Telemetry) -> rusqlite::Result<T> + Send + 'static,
     ) -> rusqlite::Result<T> {
         let t = self.clone();
+        let _turn = self
+            .turn
+            .acquire()
+            .await
+            .expect("the telemetry turn is never closed");
         tokio::task::spawn_blocking(move || f(&t))
             .await
             .unwrap_or_else(|e| {

@@ -156,7 +156,9 @@ impl EventStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 tx,
-                readers: Pool::new(path),
+                // Aggregates load from the snapshot cache first; what
+                // reaches SQLite is one aggregate's few rows.
+                readers: Pool::with_page_cache(path, 256),
                 head,
                 appended: AtomicU64::new(0),
                 snapshots,

@@ -30,6 +30,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
 
@@ -70,8 +72,15 @@ pub trait FdbWorld: Send + Sync {
     fn edges(&self, macs: Vec<String>) -> WorldFuture<'_, HashMap<String, EdgePort>>;
     /// The name of every live device by id (for edges on other switches).
     fn device_names(&self) -> WorldFuture<'_, HashMap<String, String>>;
-    /// Issues a Mac command; one that changes nothing is not an error.
-    fn mac_command(&self, mac: String, command: MacCommand, meta: Metadata) -> WorldFuture<'_, ()>;
+    /// Issues a Mac command: whether it recorded an event (one that changes
+    /// nothing, e.g. another switch's collection settled the MAC first, is
+    /// not an error).
+    fn mac_command(
+        &self,
+        mac: String,
+        command: MacCommand,
+        meta: Metadata,
+    ) -> WorldFuture<'_, bool>;
 }
 
 /// The collector's rules.
@@ -130,6 +139,9 @@ impl sightings::Recorded for Outcome {
 
 const LEASE_PREFIX: &str = "fdb/";
 
+/// Mac commands of one settle in flight at once.
+const SETTLE_AT_ONCE: usize = 16;
+
 /// Collects MAC tables; one per process, shared by the job and the buttons.
 pub struct Collector {
     world: Arc<dyn FdbWorld>,
@@ -137,6 +149,11 @@ pub struct Collector {
     telemetry: Telemetry,
     leases: Leases,
     settings: Settings,
+    /// Tables being read, matched and settled at once. Fetching waits on the
+    /// CLI session limits; what comes after is CPU and the one writer, so
+    /// more at once only holds more tables in memory (hundreds of switches
+    /// answer within the same seconds).
+    work: Arc<tokio::sync::Semaphore>,
 }
 
 /// The dynamic entries of a table, one per MAC and VLAN (a MAC listed twice
@@ -270,6 +287,9 @@ impl Collector {
             leases: Leases::new(telemetry.clone()),
             telemetry,
             settings,
+            work: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
@@ -310,6 +330,7 @@ impl Collector {
             Ok(o) => o,
             Err(reason) => return Outcome::Failed(reason),
         };
+        let _work = self.work.acquire().await.expect("never closed");
         let entries = match d.dialect.parse_mac_table(&output) {
             Ok(e) => e,
             Err(e) => return Outcome::Failed(format!("the MAC table could not be read: {e}")),
@@ -342,7 +363,7 @@ impl Collector {
 
     /// Brings the edge of each of `macs` in line with its sightings (those
     /// on `fresh`, the switch just read, win a tie); returns how many
-    /// commands were issued.
+    /// events were recorded.
     pub async fn settle(
         &self,
         macs: Vec<String>,
@@ -364,16 +385,24 @@ impl Collector {
                 .await
                 .map_err(|e| e.to_string())?;
             let edges = self.world.edges(chunk.clone()).await?;
-            for mac in chunk {
+            let commands = chunk.into_iter().filter_map(|mac| {
                 let found = sightings.get(&mac).map(Vec::as_slice).unwrap_or(&[]);
-                if let Some(cmd) = decide(found, edges.get(&mac), &names, fresh) {
-                    // One MAC's failure does not keep the others unsettled.
-                    match self.world.mac_command(mac.clone(), cmd, meta.clone()).await {
-                        Ok(()) => moved += 1,
-                        Err(e) => {
-                            tracing::warn!(%mac, error = %e, "recording a MAC's move failed");
-                            failed.push(mac);
-                        }
+                let cmd = decide(found, edges.get(&mac), &names, fresh)?;
+                Some(async move {
+                    let done = self.world.mac_command(mac.clone(), cmd, meta.clone()).await;
+                    (mac, done)
+                })
+            });
+            // Several at once: the writer commits concurrent commands
+            // together, one at a time would wait a commit each.
+            let mut done = futures::stream::iter(commands).buffer_unordered(SETTLE_AT_ONCE);
+            while let Some((mac, result)) = done.next().await {
+                // One MAC's failure does not keep the others unsettled.
+                match result {
+                    Ok(recorded) => moved += usize::from(recorded),
+                    Err(e) => {
+                        tracing::warn!(%mac, error = %e, "recording a MAC's move failed");
+                        failed.push(mac);
                     }
                 }
             }

@@ -182,7 +182,7 @@ impl FdbWorld for World {
         mac: String,
         command: MacCommand,
         _meta: Metadata,
-    ) -> WorldFuture<'_, ()> {
+    ) -> WorldFuture<'_, bool> {
         Box::pin(async move {
             let mut e = self.edges.lock().unwrap();
             match &command {
@@ -194,7 +194,7 @@ impl FdbWorld for World {
                 }
             }
             self.commands.lock().unwrap().push((mac, command));
-            Ok(())
+            Ok(true)
         })
     }
 }

@@ -35,13 +35,14 @@ pub trait NasWorld: Send + Sync {
     /// Each login's binding as the read model has it (logins without one
     /// are left out).
     fn bindings(&self, logins: Vec<String>) -> WorldFuture<'_, HashMap<String, Binding>>;
-    /// Issues a Login command; one that changes nothing is not an error.
+    /// Issues a Login command: whether it recorded an event (one that
+    /// changes nothing is not an error).
     fn login_command(
         &self,
         login: String,
         command: LoginCommand,
         meta: Metadata,
-    ) -> WorldFuture<'_, ()>;
+    ) -> WorldFuture<'_, bool>;
 }
 
 /// What one poll did.
@@ -197,7 +198,7 @@ impl Poller {
                     .login_command(s.name.clone(), cmd, meta.clone())
                     .await
                 {
-                    Ok(()) => rebound += 1,
+                    Ok(recorded) => rebound += usize::from(recorded),
                     Err(e) => {
                         tracing::warn!(login = %s.name, error = %e, "recording a login's binding failed");
                         failed.push(s.name.clone());

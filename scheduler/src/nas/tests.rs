@@ -37,12 +37,12 @@ impl NasWorld for World {
         login: String,
         command: LoginCommand,
         _meta: Metadata,
-    ) -> WorldFuture<'_, ()> {
+    ) -> WorldFuture<'_, bool> {
         Box::pin(async move {
             let LoginCommand::Bind { binding } = command;
             self.bindings.lock().unwrap().insert(login, binding);
             *self.commands.lock().unwrap() += 1;
-            Ok(())
+            Ok(true)
         })
     }
 }
