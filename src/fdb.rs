@@ -1,7 +1,8 @@
 //! The FDB collector's world: how the engine in `ispmon_scheduler::fdb` sees
 //! the application — switches from the devices read model (with the trunk
-//! ports of their latest stored config and the admins' port marks), MAC
-//! edges from the macs read model, and Mac commands. The engine, its job and
+//! ports of their latest stored config and the admins' port marks), our
+//! devices' management MACs, MAC edges from the macs read model, and Mac
+//! commands. The engine, its job and
 //! its rules live in the scheduler crate; this is the thin adapter.
 
 use std::collections::HashMap;
@@ -110,10 +111,18 @@ impl FdbWorld for AppFdbWorld {
     }
 
     fn known_macs(&self) -> WorldFuture<'_, HashMap<String, String>> {
-        // Devices carry no MAC address yet (the device form has no field
-        // for it), so the "another known device is seen here" rule has no
-        // input in the application; the engine's rule is tested on its own.
-        Box::pin(async { Ok(HashMap::new()) })
+        Box::pin(async move {
+            let rows = self
+                .core
+                .views
+                .read(device_views::all_live)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|d| Some((d.mgmt_mac?, d.name)))
+                .collect())
+        })
     }
 
     fn edges(&self, macs: Vec<String>) -> WorldFuture<'_, HashMap<String, EdgePort>> {

@@ -390,6 +390,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("devices.history", "History of changes", "История изменений"),
     ("devices.host", "ICMP host id", "ID узла ICMP"),
     ("devices.host_hint", "optional", "необязательно"),
+    ("devices.mgmt_mac", "Management MAC", "MAC управления"),
+    ("devices.mgmt_mac_hint", "aa:bb:cc:dd:ee:ff, any notation; optional", "aa:bb:cc:dd:ee:ff, в любой записи; необязательно"),
     ("devices.host_key", "SSH host key", "SSH-ключ узла"),
     ("devices.host_key_changed", "The device presented a different SSH host key; pulls are refused until an admin accepts it:", "Устройство предъявило другой SSH-ключ; снятие конфигурации запрещено, пока администратор его не примет:"),
     ("devices.icmp_host", "on the ICMP board", "на доске ICMP"),

@@ -12,6 +12,7 @@ CREATE TABLE devices (
     host_id         TEXT,
     pull_schedule   TEXT,
     mask_secrets    INTEGER NOT NULL,
+    mgmt_mac        TEXT,          -- "aa:bb:cc:dd:ee:ff"
     password_ref    TEXT NOT NULL,
     enable_ref      TEXT,
     key_ref         TEXT,

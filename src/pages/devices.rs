@@ -272,6 +272,7 @@ fn device_form(ctx: &Ctx, id: Option<&str>, f: &DeviceForm, errors: &FormErrors)
             }
             label { (t(l, "devices.tags")) input type="text" name="tags" value=(p.tags) placeholder="core, north"; (errors.show("tags")) }
             label { (t(l, "devices.host")) input type="text" name="host" value=(p.host.clone().unwrap_or_default()) placeholder=(t(l, "devices.host_hint")); (errors.show("host")) }
+            label { (t(l, "devices.mgmt_mac")) input type="text" name="mgmt_mac" value=(p.mgmt_mac.clone().unwrap_or_default()) placeholder=(t(l, "devices.mgmt_mac_hint")) autocomplete="off" spellcheck="false"; (errors.show("mgmt_mac")) }
             label { (t(l, "devices.schedule")) input type="text" name="pull_schedule" value=(p.pull_schedule.clone().unwrap_or_default()) placeholder=(t(l, "devices.schedule_hint")); (errors.show("pull_schedule")) }
             label { input type="checkbox" name="legacy_ssh" value="true" checked[p.legacy_ssh]; " " (t(l, "devices.legacy_ssh")) }
             label { input type="checkbox" name="mask_secrets" value="true" checked[p.mask_secrets]; " " (t(l, "devices.mask_secrets")) }
@@ -300,6 +301,7 @@ pub(crate) fn parse_form(body: &[u8]) -> DeviceForm {
             "host" => p.host = Some(v),
             "pull_schedule" => p.pull_schedule = Some(v),
             "mask_secrets" => p.mask_secrets = v == "true" || v == "on",
+            "mgmt_mac" => p.mgmt_mac = Some(v),
             "password" => f.password = v,
             "enable_password" => f.enable_password = v,
             "clear_enable" => f.clear_enable = v == "true" || v == "on",
@@ -357,6 +359,7 @@ fn to_form(d: &DeviceRow) -> DeviceForm {
             host: d.host_id.clone(),
             pull_schedule: d.pull_schedule.clone(),
             mask_secrets: d.mask_secrets,
+            mgmt_mac: d.mgmt_mac.clone(),
         },
         ..Default::default()
     }
@@ -434,6 +437,7 @@ async fn device_page(
                 dt { (t(l, "devices.address")) } dd { (d.address) ":" (d.port) " (" (d.transport) @if d.legacy_ssh { ", " (t(l, "devices.legacy_ssh")) } ")" }
                 dt { (t(l, "devices.dialect")) } dd { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
                 dt { (t(l, "devices.roles")) } dd { (dash(&d.roles)) }
+                @if let Some(mac) = &d.mgmt_mac { dt { (t(l, "devices.mgmt_mac")) } dd.mgmt-mac { code { (mac) } } }
                 dt { (t(l, "devices.login")) } dd { (d.login) " · " (t(l, "devices.password")) " •••" @if d.has_enable { " · enable •••" } " " span.muted.small { (t(l, "devices.password_changed")) " " (when(&d.password_changed_at)) } }
                 @if let Some(fp) = &d.key_fingerprint { dt { (t(l, "devices.ssh_key")) } dd { code { (fp) } } }
                 dt { (t(l, "devices.tags")) } dd { (dash(&d.tags)) }

@@ -553,3 +553,73 @@ async fn one_nas_down_leaves_the_search_working() {
         "searched from the sessions last seen: {edge:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_without_trunks_in_its_config_knows_its_uplink_by_the_devices_seen_there() {
+    let w = world().await;
+    w.collect_all().await;
+    let p = w.population();
+    let sw = p
+        .access_switches()
+        .iter()
+        .find(|a| !a.trunks_marked)
+        .cloned()
+        .expect("the population has one access switch with unmarked trunks");
+    let names: Vec<String> = p
+        .devices
+        .iter()
+        .filter(|d| d.name != sw.name)
+        .map(|d| d.name.clone())
+        .collect();
+    let name = sw.name.clone();
+    let d = w
+        .app
+        .state
+        .core
+        .views
+        .read(move |c| ispmon_projections::devices::by_name(c, &name))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.mgmt_mac.as_deref(), Some(sw.mgmt_mac.as_str()));
+
+    // The device page: each uplink with the neighbour seen through it.
+    let admin = w.app.login_as(Role::Admin).await;
+    let (_, page) = admin.get_text(&format!("/devices/{}", d.device_id)).await;
+    assert_eq!(
+        select_text(&page, "dd.mgmt-mac"),
+        [sw.mgmt_mac.as_str()],
+        "the page shows the switch's own MAC"
+    );
+    let rows = select_text(&page, "#fdb-ports tbody tr");
+    for up in &sw.uplinks {
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(up.as_str()))
+            .unwrap_or_else(|| panic!("{up} listed: {rows:?}"));
+        assert!(
+            names
+                .iter()
+                .any(|n| row.contains(&format!("{n} seen here"))),
+            "{up} is an uplink because a known device is seen there: {row}"
+        );
+    }
+
+    // The NAS's MAC, seen on that uplink, is not placed at it.
+    let nas_mac = &p.nas_devices()[0].mgmt_mac;
+    let body: Value = admin
+        .get(&format!("/api/v1/macs/{nas_mac}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let here = body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["device_id"] == d.device_id.as_str() && l["port"] == sw.uplinks[0].as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("seen on {}'s uplink: {body}", sw.name));
+    assert_eq!(here["edge"], false, "{here}");
+    assert!(!here["uplink"].is_null(), "{here}");
+}
