@@ -1,13 +1,14 @@
 //! The FDB collector's world: how the engine in `ispmon_scheduler::fdb` sees
 //! the application — switches from the devices read model (with the trunk
 //! ports of their latest stored config and the admins' port marks), our
-//! devices' management MACs, MAC edges from the macs read model, and Mac
-//! commands. The engine, its job and
+//! devices' management MACs, MAC edges from the macs read model, the
+//! Search Port settings in force, and Mac commands. The engine, its job and
 //! its rules live in the scheduler crate; this is the thin adapter.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceRow};
@@ -15,7 +16,7 @@ use ispmon_projections::macs;
 use ispmon_scheduler::cli::canonical_port;
 use ispmon_scheduler::config_pull::{Puller, WorldFuture};
 use ispmon_scheduler::fdb::FdbWorld;
-pub use ispmon_scheduler::fdb::{Collector, FdbTarget, Outcome, PortRole, Settings};
+pub use ispmon_scheduler::fdb::{Collector, FdbTarget, Outcome, PortRole};
 
 use crate::core::Core;
 use crate::devices::ConfigCache;
@@ -27,23 +28,21 @@ pub struct AppFdbWorld {
 }
 
 /// The collector over this application, reading switches through `puller`'s
-/// CLI sessions and limits.
-pub fn collector(
-    core: &Core,
-    cache: ConfigCache,
-    puller: Arc<Puller>,
-    settings: Settings,
-) -> Arc<Collector> {
+/// CLI sessions and limits, under the Search Port settings in force.
+pub fn collector(core: &Core, cache: ConfigCache, puller: Arc<Puller>) -> Arc<Collector> {
     let world = Arc::new(AppFdbWorld {
         core: core.clone(),
         cache,
     });
-    Arc::new(Collector::new(
-        world,
-        puller,
-        core.telemetry.clone(),
-        settings,
-    ))
+    Arc::new(Collector::new(world, puller, core.telemetry.clone()))
+}
+
+/// The Search Port settings in force, from the read model.
+pub(crate) async fn settings(core: &Core) -> Result<FdbSettingsValues, String> {
+    core.views
+        .read(ispmon_projections::fdb_settings::values)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn is_switch(d: &DeviceRow) -> bool {
@@ -156,6 +155,10 @@ impl FdbWorld for AppFdbWorld {
                 .execute_settled::<ispmon_events::mac::Mac>(&mac, command, &meta)
                 .await
         })
+    }
+
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues> {
+        Box::pin(settings(&self.core))
     }
 }
 

@@ -623,3 +623,137 @@ async fn a_switch_without_trunks_in_its_config_knows_its_uplink_by_the_devices_s
     assert_eq!(here["edge"], false, "{here}");
     assert!(!here["uplink"].is_null(), "{here}");
 }
+
+/// The Search Port settings form's fields with every value in range.
+const GOOD_SETTINGS: [(&str, &str); 5] = [
+    ("fdb_interval_min", "10"),
+    ("miss_limit", "3"),
+    ("uplink_threshold", "20"),
+    ("nas_interval_s", "30"),
+    ("sightings_keep_days", "14"),
+];
+
+#[tokio::test]
+async fn search_port_settings_are_validated_per_field_and_bad_input_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let (status, page) = admin.get_text("/admin/search/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"name="fdb_interval_min" value="15""#),
+        "defaults shown: {page}"
+    );
+    let (_, home) = admin.get_text("/").await;
+    assert!(
+        home.contains(r#"href="/admin/search/settings""#),
+        "in the admin's menu"
+    );
+    let noc = app.login_as(Role::Noc).await;
+    assert_eq!(
+        noc.get("/admin/search/settings").await.status().as_u16(),
+        403
+    );
+
+    let before = app.event_count();
+    let mut bad = GOOD_SETTINGS.to_vec();
+    bad[0].1 = "0";
+    bad[4].1 = "a month";
+    let r = admin.post_form("/admin/search/settings", &bad).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "sightings_keep_days").as_deref(),
+        Some("enter a whole number")
+    );
+    let mut range = GOOD_SETTINGS.to_vec();
+    range[3].1 = "5";
+    let r = admin.post_form("/admin/search/settings", &range).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "nas_interval_s").as_deref(),
+        Some("must be a whole number from 15 to 3600 s")
+    );
+    assert_eq!(field_error(&html, "fdb_interval_min"), None);
+    assert!(
+        html.contains(r#"value="5""#),
+        "what was typed is shown again"
+    );
+    let r = noc
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(app.event_count(), before, "refused input changed nothing");
+
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("Saved."));
+    assert_eq!(app.event_count(), before + 1, "one FdbSettingsChanged");
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert!(r.text().await.unwrap().contains("Nothing changed."));
+    assert_eq!(app.event_count(), before + 1);
+    let (_, page) = admin.get_text("/admin/search/settings").await;
+    assert!(page.contains(r#"name="uplink_threshold" value="20""#));
+    assert!(page.contains("Last changed"), "{page}");
+    let (_, audit) = admin.get_text("/audit/entity/FdbSettings/fdb").await;
+    assert!(audit.contains("FdbSettingsChanged"), "audited: {audit}");
+
+    // The poller and the collector read what is in force now.
+    let nas = app.state.nas.settings().await.unwrap();
+    assert_eq!((nas.nas_interval_s, nas.sightings_keep_days), (30, 14));
+    let fdb = app.state.fdb.settings().await.unwrap();
+    assert_eq!((fdb.fdb_interval_min, fdb.uplink_threshold), (10, 20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raised_uplink_threshold_makes_a_busy_access_port_an_edge_at_the_next_collection() {
+    let w = world().await;
+    w.collect_all().await;
+    let p = w.population();
+    let tables = p.mac_tables();
+    let macs_on = |s: &Subscriber| {
+        let t = &tables[p.access_device_index(s.access)];
+        t.iter()
+            .filter(|r| r.port == p.port_name(s))
+            .map(|r| r.mac.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let busy = p
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && (9..=20).contains(&macs_on(s)))
+        .cloned()
+        .expect("a basement switch behind one access port");
+    let n = macs_on(&busy);
+    let admin = w.app.login_as(Role::Admin).await;
+    let edge_port = || async {
+        let body: Value = admin
+            .get(&format!("/api/v1/macs/{}", busy.mac))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["edge"] == true)
+            .map(|l| l["port"].as_str().unwrap().to_string())
+    };
+    assert_eq!(edge_port().await, None, "more than 8 MACs: an uplink");
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    w.recollect().await;
+    assert_eq!(
+        edge_port().await.as_deref(),
+        Some(w.population().port_name(&busy)),
+        "{n} MACs are under the new threshold of 20"
+    );
+}

@@ -6,7 +6,7 @@
 //! sightings on every switch, those on ports that are not uplinks, the one
 //! seen in the latest collection, on the port with the fewest MACs. Only MACs
 //! whose sightings changed in a collection (new, on another port, gone
-//! after [`Settings::miss_limit`] successful collections without it, or on a
+//! after the settings' `miss_limit` successful collections without it, or on a
 //! port that became or stopped being an uplink) are looked at again, so a
 //! steady recollection writes no events and one where k MACs moved writes
 //! O(k), whatever the table sizes. A failed collection changes nothing.
@@ -14,11 +14,13 @@
 //! A port is an uplink when an admin marked it so (an admin's "access" mark
 //! wins over every other rule), when the device's stored config makes it a
 //! trunk, when a MAC of another known device is seen on it, or when it
-//! carries more MACs than [`Settings::uplink_threshold`]. The reason is kept
-//! with the port.
+//! carries more MACs than the settings' `uplink_threshold`. The reason is
+//! kept with the port.
 //!
-//! The engine sees the application through [`FdbWorld`] and the devices
-//! through the config puller's CLI sessions and limits ([`Puller`]).
+//! The engine sees the application through [`FdbWorld`] (the settings in
+//! force are read from it at every collection, so an admin's change applies
+//! from the next one) and the devices through the config puller's CLI
+//! sessions and limits ([`Puller`]).
 //!
 //! - [`sightings`]: the telemetry tables.
 //! - [`job`]: the scheduled collection and its scopes.
@@ -30,6 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
 
@@ -72,27 +75,9 @@ pub trait FdbWorld: Send + Sync {
     fn device_names(&self) -> WorldFuture<'_, HashMap<String, String>>;
     /// Issues a Mac command; one that changes nothing is not an error.
     fn mac_command(&self, mac: String, command: MacCommand, meta: Metadata) -> WorldFuture<'_, ()>;
-}
-
-/// The collector's rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    /// Successful collections in a row without a MAC before it leaves a port.
-    pub miss_limit: u32,
-    /// A port with more MACs than this is an uplink.
-    pub uplink_threshold: usize,
-    /// How often a switch is read.
-    pub interval: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            miss_limit: 3,
-            uplink_threshold: 8,
-            interval: Duration::from_secs(15 * 60),
-        }
-    }
+    /// The Search Port settings in force now (the collector's rules, how
+    /// often switches are read, how long sightings are kept).
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues>;
 }
 
 /// What one collection did.
@@ -136,7 +121,6 @@ pub struct Collector {
     puller: Arc<Puller>,
     telemetry: Telemetry,
     leases: Leases,
-    settings: Settings,
 }
 
 /// The dynamic entries of a table, one per MAC and VLAN (a MAC listed twice
@@ -258,24 +242,23 @@ pub fn decide(
 }
 
 impl Collector {
-    pub fn new(
-        world: Arc<dyn FdbWorld>,
-        puller: Arc<Puller>,
-        telemetry: Telemetry,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(world: Arc<dyn FdbWorld>, puller: Arc<Puller>, telemetry: Telemetry) -> Self {
         Self {
             world,
             puller,
             leases: Leases::new(telemetry.clone()),
             telemetry,
-            settings,
         }
     }
 
     /// Every switch.
     pub async fn switches(&self) -> Result<Vec<FdbTarget>, String> {
         self.world.switches().await
+    }
+
+    /// The settings in force now.
+    pub async fn settings(&self) -> Result<FdbSettingsValues, String> {
+        self.world.settings().await
     }
 
     /// Collects one switch under its lease, and records the collection.
@@ -320,8 +303,12 @@ impl Collector {
             Ok(k) => k,
             Err(e) => return Outcome::Failed(format!("reading known device MACs: {e}")),
         };
-        let ports = port_statuses(&seen, t, &known, self.settings.uplink_threshold);
-        let (id, limit) = (d.device_id.clone(), self.settings.miss_limit);
+        let settings = match self.world.settings().await {
+            Ok(s) => s,
+            Err(e) => return Outcome::Failed(format!("reading the Search Port settings: {e}")),
+        };
+        let ports = port_statuses(&seen, t, &known, settings.uplink_threshold as usize);
+        let (id, limit) = (d.device_id.clone(), settings.miss_limit);
         // Milliseconds: a MAC that moves is seen in both places within the
         // same second, and the later sighting must rank first.
         let now = chrono::Utc::now().timestamp_millis();

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::{Metadata, Source};
 
@@ -144,12 +145,13 @@ fn only_dynamic_entries_count_once_per_mac_and_vlan() {
 }
 
 /// The read model of edges, kept by applying commands as the Mac
-/// aggregate decides them.
+/// aggregate decides them, and the settings an admin can change.
 #[derive(Default)]
 struct World {
     switches: Vec<FdbTarget>,
     edges: Mutex<HashMap<String, EdgePort>>,
     commands: Mutex<Vec<(String, MacCommand)>>,
+    settings: Mutex<FdbSettingsValues>,
 }
 
 impl FdbWorld for World {
@@ -197,6 +199,9 @@ impl FdbWorld for World {
             Ok(())
         })
     }
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues> {
+        Box::pin(async { Ok(*self.settings.lock().unwrap()) })
+    }
 }
 
 /// A Cisco table with `rows` (VLAN 100), as the switch prints it (with a
@@ -239,12 +244,7 @@ fn rig(switches: Vec<FdbTarget>) -> Rig {
         Timeouts::default(),
         telemetry.clone(),
     ));
-    let collector = Arc::new(Collector::new(
-        world.clone(),
-        puller,
-        telemetry,
-        Settings::default(),
-    ));
+    let collector = Arc::new(Collector::new(world.clone(), puller, telemetry));
     Rig {
         _dir: dir,
         world,
@@ -448,4 +448,34 @@ async fn a_move_between_switches_is_one_command_whichever_is_read_first() {
     r.collect(&a, Ok(cisco_table(&[(B, "Gi0/2")]))).await;
     assert_eq!(r.edge(A_MAC), Some(("sw-2".into(), "Fa0/4".into())));
     assert_eq!(r.commands(), before + 1, "one move, one command");
+}
+
+#[tokio::test]
+async fn changed_settings_apply_from_the_next_collection() {
+    let t = target(&[], &[]);
+    let r = rig(vec![t.clone()]);
+    let five: Vec<(String, &str)> = (0..5)
+        .map(|i| (format!("0011.2233.66{i:02x}"), "Gi0/9"))
+        .collect();
+    let five: Vec<(&str, &str)> = five.iter().map(|(m, p)| (m.as_str(), *p)).collect();
+    let mut table = five.clone();
+    table.push((A, "Gi0/1"));
+    r.collect(&t, Ok(cisco_table(&table))).await;
+    assert_eq!(
+        r.edge("00:11:22:33:66:00"),
+        Some(("sw-1".into(), "Gi0/9".into())),
+        "5 MACs: under the default threshold of 8"
+    );
+    *r.world.settings.lock().unwrap() = FdbSettingsValues {
+        uplink_threshold: 4,
+        miss_limit: 1,
+        ..Default::default()
+    };
+    r.collect(&t, Ok(cisco_table(&five))).await;
+    assert_eq!(
+        r.edge("00:11:22:33:66:00"),
+        None,
+        "more than 4 MACs: an uplink now"
+    );
+    assert_eq!(r.edge(A_MAC), None, "gone after one miss with a limit of 1");
 }
