@@ -81,6 +81,9 @@ impl AppFdbWorld {
             device,
             trunks,
             marks,
+            interval: d
+                .fdb_interval_min
+                .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
         })
     }
 }

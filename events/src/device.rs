@@ -10,6 +10,8 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
+use crate::fdb_settings::FDB_INTERVAL_MIN;
+
 /// How ispmon reaches a device's CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -105,6 +107,10 @@ pub struct DeviceProfile {
     /// Absent from events recorded before devices had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mgmt_mac: Option<String>,
+    /// A switch's own FDB collection interval in minutes; `None` follows
+    /// the Search Port settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fdb_interval_min: Option<u32>,
 }
 
 /// Raw form fields for a device profile.
@@ -124,6 +130,8 @@ pub struct ProfileInput {
     pub mask_secrets: bool,
     /// In any notation the edge's MAC reader takes; blank = none.
     pub mgmt_mac: Option<String>,
+    /// Whole minutes; blank = the Search Port setting.
+    pub fdb_interval_min: Option<String>,
 }
 
 /// A field error: (field name, message).
@@ -255,6 +263,23 @@ impl DeviceProfile {
                 )
             })?),
         };
+        let fdb_interval_min = match input.fdb_interval_min.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => match m.parse::<u32>() {
+                Ok(n) if FDB_INTERVAL_MIN.contains(&n) => Some(n),
+                _ => {
+                    return Err(field_err(
+                        "fdb_interval_min",
+                        format!(
+                            "the FDB interval is a whole number of minutes from {} to {}, \
+                             or empty for the Search Port setting",
+                            FDB_INTERVAL_MIN.start(),
+                            FDB_INTERVAL_MIN.end()
+                        ),
+                    ))
+                }
+            },
+        };
         Ok(DeviceProfile {
             name: name.to_string(),
             address,
@@ -269,6 +294,7 @@ impl DeviceProfile {
             pull_schedule,
             mask_secrets: input.mask_secrets,
             mgmt_mac,
+            fdb_interval_min,
         })
     }
 }
@@ -771,6 +797,20 @@ mod tests {
             "“aabb.ccdd.eef” is not a MAC address: a MAC has 12 hex digits, as \
              aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or aabbccddeeff",
         );
+        for interval in ["0", "1441", "15.5", "soon"] {
+            let mut i = input();
+            i.fdb_interval_min = Some(interval.into());
+            let e = DeviceProfile::parse(&i, ok, ok, mac).unwrap_err();
+            assert_eq!(
+                (e.0, e.1.as_str()),
+                (
+                    "fdb_interval_min",
+                    "the FDB interval is a whole number of minutes from 1 to 1440, \
+                     or empty for the Search Port setting"
+                ),
+                "{interval}"
+            );
+        }
         let e =
             DeviceProfile::parse(&input(), |_| Err("unknown dialect".into()), ok, mac).unwrap_err();
         assert_eq!(e, ("dialect", "unknown dialect".to_string()));
@@ -792,6 +832,10 @@ mod tests {
             DeviceProfile::parse(&i, ok, ok, mac).unwrap().mgmt_mac,
             None
         );
+        assert_eq!(p.fdb_interval_min, None);
+        i.fdb_interval_min = Some(" 5 ".into());
+        let p = DeviceProfile::parse(&i, ok, ok, mac).unwrap();
+        assert_eq!(p.fdb_interval_min, Some(5));
     }
 
     #[test]
@@ -804,11 +848,14 @@ mod tests {
         let DeviceEvent::DeviceRegistered { profile, .. } = &e else {
             panic!("{e:?}")
         };
-        assert_eq!(profile.mgmt_mac, None);
+        assert_eq!((&profile.mgmt_mac, profile.fdb_interval_min), (&None, None));
         assert_eq!(profile.name, "sw-1");
-        // A profile without a MAC is written as before.
+        // A profile without a MAC or an interval is written as before.
         let again = serde_json::to_string(profile).unwrap();
-        assert!(!again.contains("mgmt_mac"), "{again}");
+        assert!(
+            !again.contains("mgmt_mac") && !again.contains("fdb_interval"),
+            "{again}"
+        );
     }
 
     #[test]

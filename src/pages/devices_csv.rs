@@ -35,6 +35,7 @@ pub const HEADER: &[&str] = &[
     "mask_secrets",
     "pull_schedule",
     "mgmt_mac",
+    "fdb_interval_min",
 ];
 
 /// One checked row.
@@ -122,6 +123,7 @@ pub fn check(
                 pull_schedule: Some(get("pull_schedule")),
                 mask_secrets,
                 mgmt_mac: Some(get("mgmt_mac")),
+                fdb_interval_min: Some(get("fdb_interval_min")),
             },
             password: get("password"),
             enable_password: get("enable_password"),

@@ -550,3 +550,67 @@ async fn a_management_mac_is_taken_in_any_notation_and_a_bad_or_taken_one_change
     let got: Value = serde_json::from_str(&got).unwrap();
     assert!(got["mgmt_mac"].is_null());
 }
+
+#[tokio::test]
+async fn a_switch_may_have_its_own_fdb_interval_and_empty_follows_the_setting() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let shown = |page: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(page);
+        let sel = scraper::Selector::parse("dd.fdb-interval").unwrap();
+        doc.select(&sel)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .collect()
+    };
+    let before = app.event_count();
+    let mut fields = device_fields("sw-fdb-1", "cisco-ios", SECRET);
+    fields.push(("fdb_interval_min", "0"));
+    let r = admin.post_htmx("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let error = field_error(&r.text().await.unwrap(), "fdb_interval_min");
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "the FDB interval is a whole number of minutes from 1 to 1440, \
+             or empty for the Search Port setting"
+        )
+    );
+    assert_eq!(app.event_count(), before, "nothing registered");
+
+    fields.pop();
+    fields.push(("fdb_interval_min", "5"));
+    let r = admin.post_form("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = admin.get_text(&location).await;
+    assert_eq!(shown(&page), ["5 min"]);
+    fields.pop();
+    fields.retain(|(k, _)| *k != "password" && *k != "enable_password");
+    let r = admin.post_form(&location, &fields).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&location).await;
+    assert_eq!(shown(&page), ["15 min (the Search Port setting)"]);
+
+    let path = location.replacen("/devices/", "/api/v1/devices/", 1);
+    let patch = |body: Value| {
+        admin
+            .client
+            .patch(format!("{}{path}", admin.base))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&body)
+            .send()
+    };
+    let r = patch(json!({"fdb_interval_min": 30})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["fdb_interval_min"], 30);
+    let r = patch(json!({"name": "sw-fdb-one"})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["fdb_interval_min"], 30, "kept when not given");
+    let before = app.event_count();
+    let r = patch(json!({"fdb_interval_min": 2000})).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(app.event_count(), before);
+    let r = patch(json!({"fdb_interval_min": null})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(body["fdb_interval_min"].is_null(), "{body}");
+}

@@ -59,6 +59,8 @@ pub struct FdbTarget {
     pub trunks: HashMap<String, String>,
     /// Admins' marks by [`canonical_port`].
     pub marks: HashMap<String, PortRole>,
+    /// Its own collection interval; `None` follows the settings.
+    pub interval: Option<Duration>,
 }
 
 /// What the collector needs from the application.

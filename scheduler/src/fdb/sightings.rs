@@ -388,11 +388,12 @@ where
 }
 
 /// The items due now: never collected (of `kind`), or collected longer ago
-/// than `interval` (by the last recorded collection, whoever made it).
+/// than their `interval` (by the last recorded collection, whoever made
+/// it).
 pub(crate) async fn due<T>(
     telemetry: &Telemetry,
     kind: &'static str,
-    interval: std::time::Duration,
+    interval: impl Fn(&T) -> std::time::Duration,
     items: Vec<T>,
     id: impl Fn(&T) -> &str,
 ) -> Result<Vec<T>, String> {
@@ -403,15 +404,25 @@ pub(crate) async fn due<T>(
         .into_iter()
         .map(|c| (c.device_id, c.at))
         .collect();
-    let interval = chrono::Duration::from_std(interval).map_err(|e| e.to_string())?;
-    let cutoff = chrono::Utc::now() - interval;
+    let now = chrono::Utc::now();
     Ok(items
         .into_iter()
-        .filter(|s| match last.get(id(s)) {
-            None => true,
-            Some(at) => chrono::DateTime::parse_from_rfc3339(at)
-                .map(|t| t <= cutoff)
-                .unwrap_or(true),
-        })
+        .filter(|s| is_due(last.get(id(s)).map(String::as_str), interval(s), now))
         .collect())
+}
+
+/// Whether an item last collected at `last` (RFC 3339; `None`: never, or
+/// unreadable) is due at `now` with `interval`.
+pub(crate) fn is_due(
+    last: Option<&str>,
+    interval: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let Some(at) = last.and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok()) else {
+        return true;
+    };
+    match chrono::Duration::from_std(interval) {
+        Ok(every) => at <= now - every,
+        Err(_) => false,
+    }
 }

@@ -77,6 +77,7 @@ fn target(trunks: &[(&str, &str)], marks: &[(&str, PortRole)]) -> FdbTarget {
             .map(|(p, m)| (canonical_port(p), m.to_string()))
             .collect(),
         marks: marks.iter().map(|(p, r)| (canonical_port(p), *r)).collect(),
+        interval: None,
     }
 }
 
@@ -478,4 +479,77 @@ async fn changed_settings_apply_from_the_next_collection() {
         "more than 4 MACs: an uplink now"
     );
     assert_eq!(r.edge(A_MAC), None, "gone after one miss with a limit of 1");
+}
+
+#[test]
+fn a_switch_is_due_after_its_own_interval_or_the_setting() {
+    let now = chrono::Utc::now();
+    let ago = |min: i64| (now - chrono::Duration::minutes(min)).to_rfc3339();
+    let min = |m: u64| Duration::from_secs(m * 60);
+    let ten = ago(10);
+    assert!(sightings::is_due(None, min(15), now), "never read");
+    assert!(!sightings::is_due(Some(&ten), min(15), now));
+    assert!(sightings::is_due(Some(&ten), min(5), now));
+    assert!(
+        sightings::is_due(Some(&ago(15)), min(15), now),
+        "exactly one interval ago"
+    );
+    assert!(
+        sightings::is_due(Some("garbage"), min(15), now),
+        "an unreadable time: read it"
+    );
+}
+
+#[tokio::test]
+async fn the_job_reads_a_switch_with_its_own_interval_sooner() {
+    let own = FdbTarget {
+        interval: Some(Duration::from_secs(5 * 60)),
+        ..target(&[], &[])
+    };
+    let mut global = target(&[], &[]);
+    global.device.device_id = "d2".into();
+    global.device.name = "sw-2".into();
+    let r = rig(vec![own.clone(), global.clone()]);
+    let ten_ago = (chrono::Utc::now() - chrono::Duration::minutes(10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for id in ["d1", "d2"] {
+        r.collector
+            .telemetry
+            .save_fdb_collection_blocking(&sightings::CollectionRow {
+                kind: "fdb".into(),
+                device_id: id.into(),
+                at: ten_ago.clone(),
+                duration_ms: 5,
+                rows: 0,
+                outcome: "ok".into(),
+                moved: 0,
+            })
+            .unwrap();
+    }
+    // Both read 10 minutes ago: the one with 5 minutes is due, the one
+    // following the 15-minute setting is not.
+    r.cli.push(Ok(cisco_table(&[(A, "Gi0/1")])));
+    let job = job::FdbJob::new(Arc::clone(&r.collector));
+    let said = crate::Job::run(&job, crate::Scope::Due, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        said, "1 switches: 1 read (1 rows, 1 moved), 0 failed",
+        "{said}"
+    );
+    assert_eq!(r.edge(A_MAC), Some(("sw-1".into(), "Gi0/1".into())));
+    // The setting down to 5 minutes: the other is due too.
+    *r.world.settings.lock().unwrap() = FdbSettingsValues {
+        fdb_interval_min: 5,
+        ..Default::default()
+    };
+    r.cli.push(Ok(cisco_table(&[(B, "Gi0/2")])));
+    let said = crate::Job::run(&job, crate::Scope::Due, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        said, "1 switches: 1 read (1 rows, 1 moved), 0 failed",
+        "{said}"
+    );
+    assert_eq!(r.edge(B_MAC), Some(("sw-2".into(), "Gi0/2".into())));
 }

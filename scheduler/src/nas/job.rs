@@ -48,8 +48,14 @@ impl Job for NasJob {
                         .await
                         .map_err(|e| format!("reading the Search Port settings: {e}"))?
                         .nas_interval();
-                    crate::fdb::sightings::due(&p.telemetry, "nas", interval, all, |d| &d.device_id)
-                        .await?
+                    crate::fdb::sightings::due(
+                        &p.telemetry,
+                        "nas",
+                        |_| interval,
+                        all,
+                        |d| &d.device_id,
+                    )
+                    .await?
                 }
                 other => crate::jobs::pick(all, other, "NAS", |d| (&d.device_id, &d.tags))?,
             };
