@@ -24,8 +24,9 @@ pub const MISS_LIMIT: RangeInclusive<u32> = 1..=20;
 pub const UPLINK_THRESHOLD: RangeInclusive<u32> = 1..=10_000;
 /// Seconds between polls of a NAS (the NAS job wakes every 15 s).
 pub const NAS_INTERVAL_S: RangeInclusive<u32> = 15..=3600;
-/// Days a sighting is kept after it was last seen.
-pub const SIGHTINGS_KEEP_DAYS: RangeInclusive<u32> = 1..=365;
+/// Days a sighting is kept after it was last seen: always longer than the
+/// longest FDB interval (a day), so a switch still read keeps its table.
+pub const SIGHTINGS_KEEP_DAYS: RangeInclusive<u32> = 2..=365;
 
 /// The values; fields missing from a recorded event take their defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub struct FdbSettingsValues {
     pub uplink_threshold: u32,
     /// Seconds between polls of each NAS (15–3,600).
     pub nas_interval_s: u32,
-    /// Days a sighting not seen again is kept (1–365): a retired or
+    /// Days a sighting not seen again is kept (2–365): a retired or
     /// removed switch's table, a MAC that aged out while its switch was
     /// not read.
     pub sightings_keep_days: u32,
@@ -226,7 +227,7 @@ mod tests {
                 ),
                 (
                     "sightings_keep_days",
-                    "must be a whole number from 1 to 365 days".into()
+                    "must be a whole number from 2 to 365 days".into()
                 ),
             ])
         );

@@ -757,3 +757,82 @@ async fn a_raised_uplink_threshold_makes_a_busy_access_port_an_edge_at_the_next_
         "{n} MACs are under the new threshold of 20"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sightings_past_their_retention_are_pruned_and_the_macs_stay_where_they_were() {
+    let w = world().await;
+    w.collect_all().await;
+    let sub = w.lone(0);
+    let other = w
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && s.devices.is_empty() && s.access != sub.access)
+        .cloned()
+        .unwrap();
+    let access = w.population().access_switches()[sub.access].name.clone();
+    let id = w
+        .app
+        .state
+        .core
+        .views
+        .read(move |c| ispmon_projections::devices::by_name(c, &access))
+        .await
+        .unwrap()
+        .unwrap()
+        .device_id;
+    // The access switch was last read 31 days ago (the default keeps 30).
+    let telemetry = rusqlite::Connection::open(w.app.data.path().join("telemetry.db")).unwrap();
+    let month_ago = chrono::Utc::now().timestamp_millis() - 31 * 24 * 3600 * 1000;
+    let aged = telemetry
+        .execute(
+            "UPDATE fdb_sightings SET last_seen = ?1 WHERE device_id = ?2",
+            rusqlite::params![month_ago, id],
+        )
+        .unwrap();
+    assert!(aged > 0);
+    let events = w.app.event_count();
+
+    let said = w
+        .app
+        .state
+        .scheduler
+        .run(ispmon_scheduler::fdb::prune::JOB_NAME, Scope::Due, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(said.starts_with(&format!("{aged} sightings")), "{said}");
+    assert_eq!(w.app.event_count(), events, "the prune writes no events");
+
+    let tech = w.app.login_as(Role::Technician).await;
+    let locations = |mac: String| {
+        let tech = &tech;
+        async move {
+            let body: Value = tech
+                .get(&format!("/api/v1/macs/{mac}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            body["locations"].as_array().unwrap().clone()
+        }
+    };
+    let found = locations(sub.mac.clone()).await;
+    assert_eq!(found[0]["edge"], true, "still where it was: {found:?}");
+    assert_eq!(found[0]["port"], w.population().port_name(&sub));
+    assert!(
+        !found[1..].iter().any(|l| l["device_id"] == id.as_str()),
+        "its pruned sighting is gone: {found:?}"
+    );
+    assert!(found.len() > 1, "the uplinks' sightings stay: {found:?}");
+    let fresh = locations(other.mac.clone()).await;
+    assert!(
+        fresh.len() > 1 && fresh[0]["edge"] == true,
+        "another switch's fresh sightings stay: {fresh:?}"
+    );
+    let (_, page) = tech.get_text(&format!("/devices/{id}")).await;
+    assert!(
+        select_text(&page, "#fdb-ports").is_empty(),
+        "no port statuses left for the switch"
+    );
+}

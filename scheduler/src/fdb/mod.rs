@@ -24,8 +24,10 @@
 //!
 //! - [`sightings`]: the telemetry tables.
 //! - [`job`]: the scheduled collection and its scopes.
+//! - [`prune`]: the hourly time-based retention of sightings and sessions.
 
 pub mod job;
+pub mod prune;
 pub mod sightings;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -278,6 +278,27 @@ impl Telemetry {
     }
 }
 
+impl Telemetry {
+    /// Deletes the sightings last seen before `before` (unix milliseconds),
+    /// then the port statuses of devices left without any; returns how
+    /// many of each went.
+    pub fn prune_sightings_blocking(&self, before: i64) -> rusqlite::Result<(usize, usize)> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let sightings = tx
+            .prepare_cached("DELETE FROM fdb_sightings WHERE last_seen < ?1")?
+            .execute([before])?;
+        let ports = tx
+            .prepare_cached(
+                "DELETE FROM fdb_ports WHERE NOT EXISTS
+                   (SELECT 1 FROM fdb_sightings s WHERE s.device_id = fdb_ports.device_id)",
+            )?
+            .execute([])?;
+        tx.commit()?;
+        Ok((sightings, ports))
+    }
+}
+
 /// The same reads on a blocking thread, for callers outside the crate.
 impl Telemetry {
     pub async fn sightings_of(

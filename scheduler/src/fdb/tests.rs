@@ -553,3 +553,88 @@ async fn the_job_reads_a_switch_with_its_own_interval_sooner() {
     );
     assert_eq!(r.edge(B_MAC), Some(("sw-2".into(), "Gi0/2".into())));
 }
+
+fn session(login: &str, id: &str) -> crate::cli::PppSession {
+    crate::cli::PppSession {
+        name: login.into(),
+        service: Some("pppoe".into()),
+        caller_id: None,
+        mac: None,
+        address: Some("100.64.0.9".into()),
+        uptime: None,
+        uptime_secs: Some(60),
+        session_id: Some(id.into()),
+        encoding: None,
+        limit_bytes_in: None,
+        limit_bytes_out: None,
+        radius: false,
+        fields: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn the_prune_drops_old_sightings_and_sessions_and_leaves_the_edges() {
+    let a = target(&[], &[]);
+    let mut b = target(&[], &[]);
+    b.device.device_id = "d2".into();
+    b.device.name = "sw-2".into();
+    let r = rig(vec![a.clone(), b.clone()]);
+    r.collect(&a, Ok(cisco_table(&[(A, "Gi0/1"), (B, "Gi0/2")])))
+        .await;
+    r.collect(&b, Ok(cisco_table(&[(C, "Fa0/9")]))).await;
+    let tel = r.collector.telemetry.clone();
+    let day_ms = 24 * 3600 * 1000;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    // sw-1 was last read 31 days ago (retired, say), past the 30-day default.
+    tel.conn()
+        .execute(
+            "UPDATE fdb_sightings SET last_seen = ?1 WHERE device_id = 'd1'",
+            [now_ms - 31 * day_ms],
+        )
+        .unwrap();
+    // Sessions: one that ended 401 days ago, one still open on a NAS last
+    // polled 401 days ago, one of today.
+    let now_s = now_ms / 1000;
+    let old = now_s - 401 * 24 * 3600;
+    tel.record_sessions_blocking("nas-old", old, &[session("gone", "0x1")])
+        .unwrap();
+    tel.record_sessions_blocking("nas-old", old + 60, &[])
+        .unwrap();
+    tel.record_sessions_blocking("nas-gone", old, &[session("stale", "0x2")])
+        .unwrap();
+    tel.record_sessions_blocking("nas-1", now_s, &[session("today", "0x3")])
+        .unwrap();
+    let (commands, edges) = (r.commands(), r.world.edges.lock().unwrap().clone());
+
+    let job = prune::PruneJob::new(Arc::clone(&r.collector));
+    let said = crate::Job::run(&job, crate::Scope::Due, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        said,
+        "2 sightings, 2 port statuses and 2 sessions past their retention deleted"
+    );
+    let left = tel
+        .sightings_of_blocking(&[A_MAC.into(), B_MAC.into(), "00:11:22:33:44:03".into()])
+        .unwrap();
+    assert!(left[A_MAC].is_empty() && left[B_MAC].is_empty(), "{left:?}");
+    assert_eq!(left["00:11:22:33:44:03"].len(), 1, "a fresh sighting stays");
+    assert!(tel.fdb_ports_blocking("d1").unwrap().is_empty());
+    assert_eq!(tel.fdb_ports_blocking("d2").unwrap().len(), 1);
+    for (login, kept) in [("gone", false), ("stale", false), ("today", true)] {
+        let found = tel.sessions_of_login_blocking(login, 5).unwrap();
+        assert_eq!(!found.is_empty(), kept, "{login}: {found:?}");
+    }
+    assert_eq!(r.commands(), commands, "the prune issues no Mac commands");
+    assert_eq!(*r.world.edges.lock().unwrap(), edges, "edges untouched");
+    assert_eq!(r.edge(A_MAC), Some(("sw-1".into(), "Gi0/1".into())));
+
+    // Run again: nothing is past its retention; other scopes are refused.
+    let said = crate::Job::run(&job, crate::Scope::All, None)
+        .await
+        .unwrap();
+    assert!(said.starts_with("0 sightings"), "{said}");
+    assert!(crate::Job::run(&job, crate::Scope::One("d2".into()), None)
+        .await
+        .is_err());
+}
