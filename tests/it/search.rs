@@ -141,9 +141,10 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
     assert_eq!(edge[4], "the only MAC", "{edge:?}");
     let also = select_text(&page, "#also-seen li").join("\n");
     assert!(
-        also.contains("uplink") && also.contains("agg-"),
-        "seen through the aggregation's downlink, an uplink: {also}"
+        also.contains("agg-") && also.contains(" in config)"),
+        "seen through the aggregation's downlink, a trunk in its config: {also}"
     );
+    assert!(also.contains("(uplink: "), "{also}");
 
     // Re-check live: the switch is asked now.
     let device = {
@@ -230,6 +231,16 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
         w.population().port_name(&moved)
     );
     assert_eq!(body["history"].as_array().unwrap().len(), 2);
+    let trunk = body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["uplink"]["reason"] == "trunk")
+        .unwrap_or_else(|| panic!("seen through a trunk: {body}"));
+    assert!(
+        ["trunk", "hybrid"].contains(&trunk["uplink"]["detail"].as_str().unwrap()),
+        "the mode the config gives: {trunk}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -621,7 +632,21 @@ async fn a_switch_without_trunks_in_its_config_knows_its_uplink_by_the_devices_s
         .cloned()
         .unwrap_or_else(|| panic!("seen on {}'s uplink: {body}", sw.name));
     assert_eq!(here["edge"], false, "{here}");
-    assert!(!here["uplink"].is_null(), "{here}");
+    assert_eq!(here["uplink"]["reason"], "known_device", "{here}");
+    let seen = here["uplink"]["detail"].as_str().unwrap();
+    assert!(names.iter().any(|n| n == seen), "{here}");
+    // The Russian page says the same with the same name.
+    let r = admin
+        .post_form("/account/locale", &[("locale", "ru")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&format!("/devices/{}", d.device_id)).await;
+    let rows = select_text(&page, "#fdb-ports tbody tr");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(&format!("{seen} виден здесь"))),
+        "{rows:?}"
+    );
 }
 
 /// The Search Port settings form's fields with every value in range.

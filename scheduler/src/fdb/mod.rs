@@ -25,10 +25,12 @@
 //! - [`sightings`]: the telemetry tables.
 //! - [`job`]: the scheduled collection and its scopes.
 //! - [`prune`]: the hourly time-based retention of sightings and sessions.
+//! - [`uplink`]: why a port is an uplink, typed.
 
 pub mod job;
 pub mod prune;
 pub mod sightings;
+pub mod uplink;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -43,6 +45,7 @@ use crate::config_pull::{PullTarget, Puller, WorldFuture};
 use crate::lease::Leases;
 use crate::telemetry::Telemetry;
 use sightings::{PortStatus, Seen, Sighting};
+pub use uplink::UplinkReason;
 
 /// An admin's mark on a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,18 +165,24 @@ pub fn port_statuses(
             let canon = canonical_port(port);
             let uplink = match target.marks.get(&canon) {
                 Some(PortRole::Access) => None,
-                Some(PortRole::Uplink) => Some("marked uplink by an admin".to_string()),
+                Some(PortRole::Uplink) => Some(UplinkReason::Marked),
                 None => {
+                    // The first by name, so the reason is stable when
+                    // several of our devices are seen on one port.
                     let device = macs
                         .iter()
                         .filter_map(|m| known.get(*m))
-                        .find(|name| *name != own_name);
+                        .filter(|name| *name != own_name)
+                        .min();
                     if let Some(mode) = target.trunks.get(&canon) {
-                        Some(format!("{mode} in config"))
+                        Some(UplinkReason::Trunk { mode: mode.clone() })
                     } else if let Some(name) = device {
-                        Some(format!("{name} seen here"))
+                        Some(UplinkReason::KnownDevice { name: name.clone() })
                     } else if macs.len() > threshold {
-                        Some(format!("{} MACs", macs.len()))
+                        Some(UplinkReason::Threshold {
+                            count: macs.len(),
+                            limit: threshold,
+                        })
                     } else {
                         None
                     }

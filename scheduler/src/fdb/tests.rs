@@ -13,7 +13,7 @@ use super::*;
 use crate::cli::session::{CliError, Timeouts};
 use crate::test_kit::{device, FakePullWorld, Scripted};
 
-fn sighting(device: &str, port: &str, macs: usize, uplink: Option<&str>) -> Sighting {
+fn sighting(device: &str, port: &str, macs: usize, uplink: Option<UplinkReason>) -> Sighting {
     Sighting {
         device_id: device.into(),
         mac: "00:11:22:33:44:01".into(),
@@ -23,14 +23,17 @@ fn sighting(device: &str, port: &str, macs: usize, uplink: Option<&str>) -> Sigh
         last_seen: 10,
         misses: 0,
         port_macs: macs,
-        uplink: uplink.map(String::from),
+        uplink,
     }
 }
 
 #[test]
 fn the_edge_is_the_access_port_with_the_fewest_macs_seen_last() {
     let access = sighting("acc", "Gi0/5", 1, None);
-    let uplink = sighting("agg", "Gi0/24", 40, Some("trunk in config"));
+    let trunk = UplinkReason::Trunk {
+        mode: "trunk".into(),
+    };
+    let uplink = sighting("agg", "Gi0/24", 40, Some(trunk));
     let shared = sighting("acc2", "3", 4, None);
     let found = [uplink.clone(), shared.clone(), access.clone()];
     assert_eq!(edge_of(&found, None), Some(&access));
@@ -59,7 +62,11 @@ fn a_command_only_when_the_edge_differs() {
         Some(MacCommand::Locate { at }) => assert_eq!(at, here),
         other => panic!("{other:?}"),
     }
-    let uplink_only = [sighting("agg", "Gi0/24", 40, Some("40 MACs"))];
+    let many = UplinkReason::Threshold {
+        count: 40,
+        limit: 8,
+    };
+    let uplink_only = [sighting("agg", "Gi0/24", 40, Some(many))];
     match decide(&uplink_only, Some(&here), &names, None) {
         Some(MacCommand::Leave { device_id, port }) => {
             assert_eq!((device_id.as_str(), port.as_str()), ("acc", "Gi0/5"))
@@ -99,7 +106,14 @@ fn each_uplink_rule_gives_its_reason_and_an_admin_access_mark_wins() {
     rows.extend(seen("Gi0/4", 1, 40));
     rows.extend(seen("Gi0/5", 12, 60));
     rows.extend(seen("Gi0/6", 1, 90));
-    let known = HashMap::from([("00:11:22:33:00:28".to_string(), "agg-1".to_string())]);
+    rows.extend(seen("Gi0/7", 2, 100));
+    let known = HashMap::from([
+        ("00:11:22:33:00:28".to_string(), "agg-1".to_string()),
+        // The switch's own MAC on a port says nothing.
+        ("00:11:22:33:00:00".to_string(), "sw-1".to_string()),
+        ("00:11:22:33:00:64".to_string(), "core-1".to_string()),
+        ("00:11:22:33:00:65".to_string(), "agg-2".to_string()),
+    ]);
     let t = target(
         &[("GigabitEthernet0/2", "trunk")],
         &[
@@ -116,13 +130,30 @@ fn each_uplink_rule_gives_its_reason_and_an_admin_access_mark_wins() {
             .unwrap()
     };
     assert_eq!(reason("Gi0/1"), None);
-    assert_eq!(reason("Gi0/2").as_deref(), Some("trunk in config"));
-    assert_eq!(reason("Gi0/3").as_deref(), Some("9 MACs"));
-    assert_eq!(reason("Gi0/4").as_deref(), Some("agg-1 seen here"));
-    assert_eq!(reason("Gi0/5"), None, "the admin's access mark wins");
     assert_eq!(
-        reason("Gi0/6").as_deref(),
-        Some("marked uplink by an admin")
+        reason("Gi0/2"),
+        Some(UplinkReason::Trunk {
+            mode: "trunk".into()
+        })
+    );
+    assert_eq!(
+        reason("Gi0/3"),
+        Some(UplinkReason::Threshold { count: 9, limit: 8 })
+    );
+    assert_eq!(
+        reason("Gi0/4"),
+        Some(UplinkReason::KnownDevice {
+            name: "agg-1".into()
+        })
+    );
+    assert_eq!(reason("Gi0/5"), None, "the admin's access mark wins");
+    assert_eq!(reason("Gi0/6"), Some(UplinkReason::Marked));
+    assert_eq!(
+        reason("Gi0/7"),
+        Some(UplinkReason::KnownDevice {
+            name: "agg-2".into()
+        }),
+        "of two devices seen, the first by name"
     );
     assert_eq!(ports.iter().find(|p| p.port == "Gi0/5").unwrap().macs, 12);
 }
@@ -637,4 +668,66 @@ async fn the_prune_drops_old_sightings_and_sessions_and_leaves_the_edges() {
     assert!(crate::Job::run(&job, crate::Scope::One("d2".into()), None)
         .await
         .is_err());
+}
+
+#[test]
+fn ports_an_earlier_version_kept_as_text_read_as_typed_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("telemetry.db");
+    {
+        // A file as the version before 0005 left it.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../../../migrations/telemetry/0004_fdb.sql"))
+            .unwrap();
+        for (port, macs, uplink) in [
+            ("Gi0/1", 1, None),
+            ("Gi0/2", 3, Some("marked uplink by an admin")),
+            ("Gi0/3", 40, Some("hybrid in config")),
+            ("Gi0/4", 2, Some("agg-2 seen here")),
+            ("Gi0/5", 12, Some("12 MACs")),
+        ] {
+            c.execute(
+                "INSERT INTO fdb_ports (device_id, port, macs, uplink) VALUES ('d1', ?1, ?2, ?3)",
+                rusqlite::params![port, macs, uplink],
+            )
+            .unwrap();
+        }
+    }
+    let t = Telemetry::open(&path).unwrap();
+    let reasons: Vec<(String, Option<UplinkReason>)> = t
+        .fdb_ports_blocking("d1")
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.port, p.uplink))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("Gi0/2".into(), Some(UplinkReason::Marked)),
+            (
+                "Gi0/3".into(),
+                Some(UplinkReason::Trunk {
+                    mode: "hybrid".into()
+                })
+            ),
+            (
+                "Gi0/4".into(),
+                Some(UplinkReason::KnownDevice {
+                    name: "agg-2".into()
+                })
+            ),
+            (
+                "Gi0/5".into(),
+                Some(UplinkReason::Threshold {
+                    count: 12,
+                    limit: 8
+                })
+            ),
+            ("Gi0/1".into(), None),
+        ]
+    );
+    drop(t);
+    // Opened again, the change is not applied twice.
+    let t = Telemetry::open(&path).unwrap();
+    assert_eq!(t.fdb_ports_blocking("d1").unwrap().len(), 5);
 }
