@@ -28,7 +28,8 @@ fn device_json(d: &DeviceRow) -> Value {
         "id": d.device_id, "name": d.name, "address": d.address, "port": d.port,
         "transport": d.transport, "dialect": d.dialect, "roles": d.roles, "login": d.login,
         "legacy_ssh": d.legacy_ssh, "tags": d.tags, "host_id": d.host_id,
-        "pull_schedule": d.pull_schedule, "mask_secrets": d.mask_secrets,
+        "pull_schedule": d.pull_schedule, "mask_secrets": d.mask_secrets, "mgmt_mac": d.mgmt_mac,
+        "fdb_interval_min": d.fdb_interval_min,
         "has_enable_password": d.has_enable, "ssh_key_fingerprint": d.key_fingerprint, "retired": d.retired, "host_key": d.host_key,
         "pending_host_key": d.pending_host_key, "versions": d.versions,
         "last_version_at": d.last_version_at, "last_failure": d.last_failure,
@@ -90,6 +91,21 @@ pub struct DeviceBody {
     host_id: Option<String>,
     pull_schedule: Option<String>,
     mask_secrets: Option<bool>,
+    /// Any notation; `""` clears it.
+    mgmt_mac: Option<String>,
+    /// Minutes; `null` clears it (the Search Port setting applies).
+    #[serde(default, deserialize_with = "present")]
+    fdb_interval_min: Option<Option<u32>>,
+}
+
+/// A field that may be given as `null`: absent → `None` (keep), `null` →
+/// `Some(None)` (clear), a value → `Some(Some(v))`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 fn merge(b: DeviceBody, current: Option<&DeviceRow>) -> DeviceForm {
@@ -128,6 +144,11 @@ fn merge(b: DeviceBody, current: Option<&DeviceRow>) -> DeviceForm {
                 .mask_secrets
                 .or(c.map(|c| c.mask_secrets))
                 .unwrap_or(false),
+            mgmt_mac: b.mgmt_mac.or(c.and_then(|c| c.mgmt_mac.clone())),
+            fdb_interval_min: b
+                .fdb_interval_min
+                .unwrap_or(c.and_then(|c| c.fdb_interval_min))
+                .map(|m| m.to_string()),
         },
         password: b.password.unwrap_or_default(),
         enable_password: b.enable_password.unwrap_or_default(),

@@ -75,7 +75,10 @@ fn mac_param(text: &str) -> Result<String, ApiError> {
     })
 }
 
-/// `GET /api/v1/macs/{mac}`: every place the MAC is seen, the edge first.
+/// `GET /api/v1/macs/{mac}`: every place the MAC is seen, the edge first;
+/// a location on an uplink says why as `"uplink": {"reason": "marked" |
+/// "trunk" | "known_device" | "threshold", "detail": the trunk's mode, the
+/// device seen there, "<MACs>/<threshold>", or null}`.
 pub async fn mac(State(st): State<AppState>, Path(text): Path<String>) -> ApiResult<Json<Value>> {
     let mac = mac_param(&text)?;
     let m = search::mac_answer(&st, &mac).await?;

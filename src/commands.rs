@@ -214,6 +214,17 @@ impl Commands {
         self.execute::<NotifySettings>(id, command, meta).await
     }
 
+    /// Changes the Search Port settings (a single aggregate).
+    pub async fn fdb_settings(
+        &self,
+        command: ispmon_events::fdb_settings::FdbSettingsCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        let id = ispmon_events::fdb_settings::SETTINGS_ID;
+        self.execute::<ispmon_events::fdb_settings::FdbSettings>(id, command, meta)
+            .await
+    }
+
     /// Executes a User command; returns the log position after it, once the
     /// read models have reached it (or the wait timed out).
     #[tracing::instrument(skip(self, command, meta), fields(request_id = %meta.request_id))]

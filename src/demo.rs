@@ -160,9 +160,10 @@ pub fn demo_population() -> ispmon_sim::Population {
     ispmon_sim::Population::generate(7, ispmon_sim::PopulationSize::demo())
 }
 
-/// Registers `dev` under `name` with `role` and `tags`, or points the
-/// device already registered under that name at it (a new start has new
-/// ports and new SSH host keys). Returns whether it was newly registered.
+/// Registers `dev` under `name` with `role`, `tags` and its management MAC
+/// (lower-case colon form), or points the device already registered under
+/// that name at it (a new start has new ports and new SSH host keys).
+/// Returns whether it was newly registered.
 async fn seed_one(
     core: &Core,
     dev: &ispmon_sim::SimDevice,
@@ -170,6 +171,7 @@ async fn seed_one(
     role: &str,
     tags: &str,
     mask_secrets: bool,
+    mgmt_mac: Option<&str>,
 ) -> anyhow::Result<bool> {
     use ispmon_events::device::DeviceCommand;
     let meta = Metadata::system(Source::Cli, "demo");
@@ -177,6 +179,7 @@ async fn seed_one(
     form.profile.roles = vec![role.into()];
     form.profile.tags = tags.into();
     form.profile.mask_secrets = mask_secrets;
+    form.profile.mgmt_mac = mgmt_mac.map(str::to_string);
     let lookup = name.to_string();
     let existing = core
         .views
@@ -189,7 +192,7 @@ async fn seed_one(
                 .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
             return Ok(true);
         }
-        Some(d) if d.port != dev.addr.port() => {
+        Some(d) if d.port != dev.addr.port() || d.mgmt_mac.as_deref() != mgmt_mac => {
             let profile = crate::devices::parse_profile(core, Some(&d.device_id), &form)
                 .await?
                 .map_err(|e| anyhow::anyhow!("seeding devices: {e:?}"))?;
@@ -214,7 +217,9 @@ async fn seed_one(
 }
 
 /// Registers a population's devices: switches with the `switch` role and a
-/// tag for their place (`core`, `aggregation`, `access`), NAS with `nas`.
+/// tag for their place (`core`, `aggregation`, `access`), NAS with `nas`,
+/// each with its management MAC (so a port that shows a neighbour's MAC
+/// is known to lead to it).
 pub async fn seed_population(
     core: &Core,
     population: &ispmon_sim::Population,
@@ -229,7 +234,8 @@ pub async fn seed_population(
             Role::Access => ("switch", "access"),
             Role::Nas => ("nas", "nas"),
         };
-        added += usize::from(seed_one(core, dev, &pd.name, role, tag, false).await?);
+        let mac = Some(pd.mgmt_mac.as_str());
+        added += usize::from(seed_one(core, dev, &pd.name, role, tag, false, mac).await?);
     }
     Ok(added)
 }
@@ -247,7 +253,7 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
             _ => "switch",
         };
         let name = demo_name(spec, i);
-        added += usize::from(seed_one(core, dev, &name, role, "demo", i % 3 == 0).await?);
+        added += usize::from(seed_one(core, dev, &name, role, "demo", i % 3 == 0, None).await?);
     }
     println!(
         "ispmon demo: {} emulated devices on 127.0.0.1:{}-{} ({added} newly registered)",

@@ -1,12 +1,14 @@
 //! The FDB collector's world: how the engine in `ispmon_scheduler::fdb` sees
 //! the application — switches from the devices read model (with the trunk
-//! ports of their latest stored config and the admins' port marks), MAC
-//! edges from the macs read model, and Mac commands. The engine, its job and
+//! ports of their latest stored config and the admins' port marks), our
+//! devices' management MACs, MAC edges from the macs read model, the
+//! Search Port settings in force, and Mac commands. The engine, its job and
 //! its rules live in the scheduler crate; this is the thin adapter.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceRow};
@@ -14,7 +16,7 @@ use ispmon_projections::macs;
 use ispmon_scheduler::cli::canonical_port;
 use ispmon_scheduler::config_pull::{Puller, WorldFuture};
 use ispmon_scheduler::fdb::FdbWorld;
-pub use ispmon_scheduler::fdb::{Collector, FdbTarget, Outcome, PortRole, Settings};
+pub use ispmon_scheduler::fdb::{Collector, FdbTarget, Outcome, PortRole};
 
 use crate::core::Core;
 use crate::devices::ConfigCache;
@@ -26,23 +28,21 @@ pub struct AppFdbWorld {
 }
 
 /// The collector over this application, reading switches through `puller`'s
-/// CLI sessions and limits.
-pub fn collector(
-    core: &Core,
-    cache: ConfigCache,
-    puller: Arc<Puller>,
-    settings: Settings,
-) -> Arc<Collector> {
+/// CLI sessions and limits, under the Search Port settings in force.
+pub fn collector(core: &Core, cache: ConfigCache, puller: Arc<Puller>) -> Arc<Collector> {
     let world = Arc::new(AppFdbWorld {
         core: core.clone(),
         cache,
     });
-    Arc::new(Collector::new(
-        world,
-        puller,
-        core.telemetry.clone(),
-        settings,
-    ))
+    Arc::new(Collector::new(world, puller, core.telemetry.clone()))
+}
+
+/// The Search Port settings in force, from the read model.
+pub(crate) async fn settings(core: &Core) -> Result<FdbSettingsValues, String> {
+    core.views
+        .read(ispmon_projections::fdb_settings::values)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn is_switch(d: &DeviceRow) -> bool {
@@ -81,6 +81,9 @@ impl AppFdbWorld {
             device,
             trunks,
             marks,
+            interval: d
+                .fdb_interval_min
+                .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
         })
     }
 }
@@ -110,10 +113,18 @@ impl FdbWorld for AppFdbWorld {
     }
 
     fn known_macs(&self) -> WorldFuture<'_, HashMap<String, String>> {
-        // Devices carry no MAC address yet (the device form has no field
-        // for it), so the "another known device is seen here" rule has no
-        // input in the application; the engine's rule is tested on its own.
-        Box::pin(async { Ok(HashMap::new()) })
+        Box::pin(async move {
+            let rows = self
+                .core
+                .views
+                .read(device_views::all_live)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|d| Some((d.mgmt_mac?, d.name)))
+                .collect())
+        })
     }
 
     fn edges(&self, macs: Vec<String>) -> WorldFuture<'_, HashMap<String, EdgePort>> {
@@ -152,6 +163,10 @@ impl FdbWorld for AppFdbWorld {
                 .execute_settled::<ispmon_events::mac::Mac>(&mac, command, &meta)
                 .await
         })
+    }
+
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues> {
+        Box::pin(settings(&self.core))
     }
 }
 

@@ -1,11 +1,11 @@
 //! The NAS poller's world: how the engine in `ispmon_scheduler::nas` sees
 //! the application — NAS devices from the devices read model, login
-//! bindings from the logins read model, and Login commands. The engine, its
+//! bindings from the logins read model, the Search Port settings in force,
+//! and Login commands. The engine, its
 //! job and its rules live in the scheduler crate; this is the thin adapter.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use ispmon_events::login::{Binding, Login, LoginCommand};
 use ispmon_events::Metadata;
@@ -16,17 +16,15 @@ pub use ispmon_scheduler::nas::{Outcome, Poller};
 
 use crate::core::Core;
 
-/// How often each NAS is polled.
-pub const INTERVAL: Duration = Duration::from_secs(60);
-
 pub struct AppNasWorld {
     core: Core,
 }
 
-/// The poller over this application, through `puller`'s CLI sessions.
+/// The poller over this application, through `puller`'s CLI sessions,
+/// polling each NAS as often as the Search Port settings in force say.
 pub fn poller(core: &Core, puller: Arc<Puller>) -> Arc<Poller> {
     let world = Arc::new(AppNasWorld { core: core.clone() });
-    Arc::new(Poller::new(world, puller, core.telemetry.clone(), INTERVAL))
+    Arc::new(Poller::new(world, puller, core.telemetry.clone()))
 }
 
 impl NasWorld for AppNasWorld {
@@ -62,5 +60,9 @@ impl NasWorld for AppNasWorld {
                 .execute_settled::<Login>(&login, command, &meta)
                 .await
         })
+    }
+
+    fn settings(&self) -> WorldFuture<'_, ispmon_events::fdb_settings::FdbSettingsValues> {
+        Box::pin(crate::fdb::settings(&self.core))
     }
 }

@@ -218,11 +218,14 @@ fn devices(firmware_max_bytes: u64) -> Vec<Route> {
     ]
 }
 
-/// Search Port: the search page, the live re-check, and the API.
+/// Search Port: the search page, the live re-check, the settings, and the
+/// API.
 fn search() -> Vec<Route> {
-    use pages::search;
+    use pages::{fdb_settings, search};
     vec![
         get("/search", DEVICES, search::page),
+        get(fdb_settings::PATH, ADMIN, fdb_settings::show),
+        post(fdb_settings::PATH, ADMIN, fdb_settings::save),
         post("/search/recheck", OPS, search::recheck),
         post("/devices/{id}/fdb", OPS, pages::device_fdb::collect),
         post("/devices/{id}/sessions", OPS, pages::device_fdb::poll),

@@ -15,6 +15,7 @@ use ispmon_projections::logins::{self, LoginRow};
 use ispmon_projections::macs::{self, MacEdge, MacMove};
 use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
 use ispmon_scheduler::fdb::sightings::Sighting;
+use ispmon_scheduler::fdb::UplinkReason;
 use ispmon_scheduler::nas::sessions::SessionRow;
 use serde::Serialize;
 
@@ -99,9 +100,10 @@ pub struct AlsoSeen {
     pub device: String,
     pub port: String,
     pub vlan: u16,
-    /// Why the port is an uplink; `None`: an access port (a second edge
-    /// sighting, e.g. the MAC moved and the old switch still lists it).
-    pub uplink: Option<String>,
+    /// Why the port is an uplink (`{"reason", "detail"}` in JSON); `None`:
+    /// an access port (a second edge sighting, e.g. the MAC moved and the
+    /// old switch still lists it).
+    pub uplink: Option<UplinkReason>,
     pub last_seen: String,
 }
 

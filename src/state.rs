@@ -77,12 +77,7 @@ impl AppState {
             settings.cli_sessions,
             settings.cli_timeouts,
         );
-        let fdb = crate::fdb::collector(
-            &core,
-            config_cache.clone(),
-            Arc::clone(&puller),
-            crate::fdb::Settings::default(),
-        );
+        let fdb = crate::fdb::collector(&core, config_cache.clone(), Arc::clone(&puller));
         let nas = crate::nas::poller(&core, Arc::clone(&puller));
         Self {
             fdb,

@@ -10,6 +10,8 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
+use crate::fdb_settings::FDB_INTERVAL_MIN;
+
 /// How ispmon reaches a device's CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -100,6 +102,15 @@ pub struct DeviceProfile {
     pub pull_schedule: Option<String>,
     /// Replace passwords and keys in stored configs with `<masked>`.
     pub mask_secrets: bool,
+    /// The management interface's MAC, lower-case colon form: a switch
+    /// port that shows it leads to this device (an uplink for Search Port).
+    /// Absent from events recorded before devices had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mgmt_mac: Option<String>,
+    /// A switch's own FDB collection interval in minutes; `None` follows
+    /// the Search Port settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fdb_interval_min: Option<u32>,
 }
 
 /// Raw form fields for a device profile.
@@ -117,6 +128,10 @@ pub struct ProfileInput {
     pub host: Option<String>,
     pub pull_schedule: Option<String>,
     pub mask_secrets: bool,
+    /// In any notation the edge's MAC reader takes; blank = none.
+    pub mgmt_mac: Option<String>,
+    /// Whole minutes; blank = the Search Port setting.
+    pub fdb_interval_min: Option<String>,
 }
 
 /// A field error: (field name, message).
@@ -151,13 +166,16 @@ pub fn parse_address(text: &str) -> Result<String, String> {
 }
 
 impl DeviceProfile {
-    /// Validates the form. `dialect_ok` and `cron_ok` come from the edge
-    /// (the dialect list lives with the parsers, cron parsing with the
-    /// scheduler); they return a message when the value is not acceptable.
+    /// Validates the form. `dialect_ok`, `cron_ok` and `mac_of` come from
+    /// the edge (the dialect list and the MAC notations live with the
+    /// parsers, cron parsing with the scheduler): the first two return a
+    /// message when the value is not acceptable, `mac_of` the MAC in
+    /// lower-case colon form, or `None` when the text is not a MAC.
     pub fn parse(
         input: &ProfileInput,
         dialect_ok: impl Fn(&str) -> Result<(), String>,
         cron_ok: impl Fn(&str) -> Result<(), String>,
+        mac_of: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, FieldError> {
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
@@ -233,6 +251,35 @@ impl DeviceProfile {
                 Some(c.to_string())
             }
         };
+        let mgmt_mac = match input.mgmt_mac.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => Some(mac_of(m).ok_or_else(|| {
+                field_err(
+                    "mgmt_mac",
+                    format!(
+                        "“{m}” is not a MAC address: a MAC has 12 hex digits, as \
+                         aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or aabbccddeeff"
+                    ),
+                )
+            })?),
+        };
+        let fdb_interval_min = match input.fdb_interval_min.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => match m.parse::<u32>() {
+                Ok(n) if FDB_INTERVAL_MIN.contains(&n) => Some(n),
+                _ => {
+                    return Err(field_err(
+                        "fdb_interval_min",
+                        format!(
+                            "the FDB interval is a whole number of minutes from {} to {}, \
+                             or empty for the Search Port setting",
+                            FDB_INTERVAL_MIN.start(),
+                            FDB_INTERVAL_MIN.end()
+                        ),
+                    ))
+                }
+            },
+        };
         Ok(DeviceProfile {
             name: name.to_string(),
             address,
@@ -246,6 +293,8 @@ impl DeviceProfile {
             host,
             pull_schedule,
             mask_secrets: input.mask_secrets,
+            mgmt_mac,
+            fdb_interval_min,
         })
     }
 }
@@ -660,8 +709,13 @@ mod tests {
         Ok(())
     }
 
+    /// The edge's MAC reader, for one notation.
+    fn mac(t: &str) -> Option<String> {
+        (t.eq_ignore_ascii_case("aabb.ccdd.eeff")).then(|| "aa:bb:cc:dd:ee:ff".into())
+    }
+
     fn profile() -> DeviceProfile {
-        DeviceProfile::parse(&input(), ok, ok).unwrap()
+        DeviceProfile::parse(&input(), ok, ok, mac).unwrap()
     }
 
     fn registered() -> DeviceEvent {
@@ -693,7 +747,7 @@ mod tests {
         let bad = |f: fn(&mut ProfileInput), field: &str, message: &str| {
             let mut i = input();
             f(&mut i);
-            let e = DeviceProfile::parse(&i, ok, ok).unwrap_err();
+            let e = DeviceProfile::parse(&i, ok, ok, mac).unwrap_err();
             assert_eq!((e.0, e.1.as_str()), (field, message));
         };
         bad(
@@ -737,15 +791,70 @@ mod tests {
             "login",
             "a login of 1 to 64 characters is required",
         );
-        let e = DeviceProfile::parse(&input(), |_| Err("unknown dialect".into()), ok).unwrap_err();
+        bad(
+            |i| i.mgmt_mac = Some("aabb.ccdd.eef".into()),
+            "mgmt_mac",
+            "“aabb.ccdd.eef” is not a MAC address: a MAC has 12 hex digits, as \
+             aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or aabbccddeeff",
+        );
+        for interval in ["0", "1441", "15.5", "soon"] {
+            let mut i = input();
+            i.fdb_interval_min = Some(interval.into());
+            let e = DeviceProfile::parse(&i, ok, ok, mac).unwrap_err();
+            assert_eq!(
+                (e.0, e.1.as_str()),
+                (
+                    "fdb_interval_min",
+                    "the FDB interval is a whole number of minutes from 1 to 1440, \
+                     or empty for the Search Port setting"
+                ),
+                "{interval}"
+            );
+        }
+        let e =
+            DeviceProfile::parse(&input(), |_| Err("unknown dialect".into()), ok, mac).unwrap_err();
         assert_eq!(e, ("dialect", "unknown dialect".to_string()));
         let mut i = input();
         i.pull_schedule = Some("every day".into());
-        let e = DeviceProfile::parse(&i, ok, |_| Err("bad cron".into())).unwrap_err();
+        let e = DeviceProfile::parse(&i, ok, |_| Err("bad cron".into()), mac).unwrap_err();
         assert_eq!(e, ("pull_schedule", "bad cron".to_string()));
         assert_eq!(
             parse_address(" SW1.Example.NET ").unwrap(),
             "sw1.example.net"
+        );
+        assert_eq!(p.mgmt_mac, None);
+        let mut i = input();
+        i.mgmt_mac = Some(" AABB.CCDD.EEFF ".into());
+        let p = DeviceProfile::parse(&i, ok, ok, mac).unwrap();
+        assert_eq!(p.mgmt_mac.as_deref(), Some("aa:bb:cc:dd:ee:ff"));
+        i.mgmt_mac = Some("  ".into());
+        assert_eq!(
+            DeviceProfile::parse(&i, ok, ok, mac).unwrap().mgmt_mac,
+            None
+        );
+        assert_eq!(p.fdb_interval_min, None);
+        i.fdb_interval_min = Some(" 5 ".into());
+        let p = DeviceProfile::parse(&i, ok, ok, mac).unwrap();
+        assert_eq!(p.fdb_interval_min, Some(5));
+    }
+
+    #[test]
+    fn an_event_recorded_before_devices_had_a_mac_still_loads() {
+        let old = r#"{"DeviceRegistered":{"profile":{"name":"sw-1","address":"127.0.0.1",
+            "port":23,"transport":"telnet","dialect":"cisco-ios","roles":["switch"],
+            "login":"admin","legacy_ssh":false,"tags":[],"host":null,"pull_schedule":null,
+            "mask_secrets":false},"password_ref":"s1","enable_ref":null}}"#;
+        let e: DeviceEvent = serde_json::from_str(old).unwrap();
+        let DeviceEvent::DeviceRegistered { profile, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!((&profile.mgmt_mac, profile.fdb_interval_min), (&None, None));
+        assert_eq!(profile.name, "sw-1");
+        // A profile without a MAC or an interval is written as before.
+        let again = serde_json::to_string(profile).unwrap();
+        assert!(
+            !again.contains("mgmt_mac") && !again.contains("fdb_interval"),
+            "{again}"
         );
     }
 

@@ -19,9 +19,12 @@
 //!   and firmware files.
 //! - [`blobs`]: the content-addressed, compressed blob store (configs, firmware).
 //! - [`notify_settings`]: where host transitions are notified (webhook, Telegram).
+//! - [`mac`], [`login`], [`fdb_settings`]: Search Port — where a MAC sits
+//!   at the edge, a PPPoE login's binding, and the collection settings.
 
 pub mod blobs;
 pub mod device;
+pub mod fdb_settings;
 pub mod firmware;
 pub mod folder;
 pub mod host;

@@ -75,6 +75,7 @@ registry! {
     Firmware => crate::firmware::Firmware;
     Mac => crate::mac::Mac;
     Login => crate::login::Login;
+    FdbSettings => crate::fdb_settings::FdbSettings;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -12,6 +12,8 @@ CREATE TABLE devices (
     host_id         TEXT,
     pull_schedule   TEXT,
     mask_secrets    INTEGER NOT NULL,
+    mgmt_mac        TEXT,          -- "aa:bb:cc:dd:ee:ff"
+    fdb_interval_min INTEGER,      -- NULL: the Search Port setting
     password_ref    TEXT NOT NULL,
     enable_ref      TEXT,
     key_ref         TEXT,

@@ -23,7 +23,8 @@ fn write_profile(c: &Connection, id: &str, p: &DeviceProfile, at: &str) -> rusql
     c.prepare_cached(
         "UPDATE devices SET name = ?2, address = ?3, port = ?4, transport = ?5, dialect = ?6,
            roles = ?7, login = ?8, legacy_ssh = ?9, tags = ?10, host_id = ?11,
-           pull_schedule = ?12, mask_secrets = ?13, updated_at = ?14
+           pull_schedule = ?12, mask_secrets = ?13, updated_at = ?14, mgmt_mac = ?15,
+           fdb_interval_min = ?16
          WHERE device_id = ?1",
     )?
     .execute(params![
@@ -41,6 +42,8 @@ fn write_profile(c: &Connection, id: &str, p: &DeviceProfile, at: &str) -> rusql
         p.pull_schedule,
         p.mask_secrets,
         at,
+        p.mgmt_mac,
+        p.fdb_interval_min,
     ])?;
     Ok(())
 }
@@ -218,6 +221,10 @@ pub struct DeviceRow {
     pub host_id: Option<String>,
     pub pull_schedule: Option<String>,
     pub mask_secrets: bool,
+    /// The management MAC, lower-case colon form.
+    pub mgmt_mac: Option<String>,
+    /// A switch's own FDB interval (minutes); `None`: the Search Port setting.
+    pub fdb_interval_min: Option<u32>,
     /// Derived: an enable password is stored.
     pub has_enable: bool,
     /// Secret ids (not secrets) of the login and enable passwords.
@@ -251,7 +258,8 @@ fn split(s: String) -> Vec<String> {
 const DEVICE_COLUMNS: &str = "device_id, name, address, port, transport, dialect, roles, login,
     legacy_ssh, tags, host_id, pull_schedule, mask_secrets, enable_ref IS NOT NULL, retired, host_key,
     pending_host_key, versions, last_hash, last_version_at, last_failure, last_failure_at,
-    password_changed_at, created_at, password_ref, enable_ref, key_ref, key_fingerprint";
+    password_changed_at, created_at, password_ref, enable_ref, key_ref, key_fingerprint, mgmt_mac,
+    fdb_interval_min";
 
 fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
     Ok(DeviceRow {
@@ -283,6 +291,8 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
         enable_ref: r.get(25)?,
         key_ref: r.get(26)?,
         key_fingerprint: r.get(27)?,
+        mgmt_mac: r.get(28)?,
+        fdb_interval_min: r.get(29)?,
     })
 }
 
@@ -364,6 +374,15 @@ pub fn by_name(c: &Connection, name: &str) -> rusqlite::Result<Option<DeviceRow>
         "SELECT {DEVICE_COLUMNS} FROM devices WHERE name = ?1 COLLATE NOCASE AND retired = 0"
     ))?
     .query_row([name], device_row)
+    .optional()
+}
+
+/// The live device with this management MAC (lower-case colon form).
+pub fn by_mac(c: &Connection, mac: &str) -> rusqlite::Result<Option<DeviceRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices WHERE mgmt_mac = ?1 AND retired = 0"
+    ))?
+    .query_row([mac], device_row)
     .optional()
 }
 

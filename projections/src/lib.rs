@@ -13,10 +13,13 @@
 //! - [`hosts`], [`folders`]: the ICMP board, host history, folders, settings.
 //! - [`devices`]: network devices, config versions, firmware files.
 //! - [`notify`]: the notification settings (webhook, Telegram).
+//! - [`macs`], [`logins`], [`fdb_settings`]: Search Port — MAC edges and
+//!   moves, PPPoE logins' bindings, the collection settings.
 
 pub mod api_tokens;
 pub mod decode;
 pub mod devices;
+pub mod fdb_settings;
 pub mod folders;
 pub mod hosts;
 pub mod logins;
@@ -60,6 +63,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(devices::DevicesProjection),
         Box::new(macs::MacsProjection),
         Box::new(logins::LoginsProjection),
+        Box::new(fdb_settings::FdbSettingsProjection),
     ]
 }
 

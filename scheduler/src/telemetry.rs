@@ -66,13 +66,14 @@ fn ms(us: Option<i64>) -> Option<f64> {
 
 impl Telemetry {
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        let conn = ispmon_events::sqlite::open_rw(path, false)?;
+        let mut conn = ispmon_events::sqlite::open_rw(path, false)?;
         conn.execute_batch(include_str!("../../migrations/telemetry/0001_samples.sql"))?;
         conn.execute_batch(include_str!(
             "../../migrations/telemetry/0002_pull_attempts.sql"
         ))?;
         conn.execute_batch(include_str!("../../migrations/telemetry/0003_leases.sql"))?;
         conn.execute_batch(include_str!("../../migrations/telemetry/0004_fdb.sql"))?;
+        apply_changes(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             turn: Arc::new(tokio::sync::Semaphore::new(1)),
@@ -359,6 +360,28 @@ impl Telemetry {
         self.blocking(move |t| t.pull_attempt_blocking(&device_id))
             .await
     }
+}
+
+/// The migrations that change existing tables, by the `user_version` each
+/// brings the file to. The first four only create what is missing and run
+/// at every open; these run once each, in order, in a transaction that
+/// re-reads the version (another process may have opened the file first).
+const CHANGES: &[(i64, &str)] = &[(
+    5,
+    include_str!("../../migrations/telemetry/0005_uplink_reasons.sql"),
+)];
+
+fn apply_changes(conn: &mut Connection) -> rusqlite::Result<()> {
+    for (version, sql) in CHANGES {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let at: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if at < *version {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 /// A `pull_attempts` row (`device_id, at, outcome, duration_ms, transcript`).

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use ispmon_events::device::{DeviceCommand, DeviceProfile, ProfileInput, SshKeyRef};
 use ispmon_events::Metadata;
 use ispmon_projections::devices::{self as device_views, DeviceRow};
-use ispmon_scheduler::cli::Dialect;
+use ispmon_scheduler::cli::{normalise_mac, Dialect};
 
 use crate::commands::CommandError;
 use crate::core::Core;
@@ -72,20 +72,25 @@ fn map_field(errors: &mut FormErrors, (field, msg): (&'static str, String)) {
     errors.add(field, msg);
 }
 
-/// Validates the profile part of a form, with the name uniqueness and ICMP
-/// host link checked against the read models.
+/// Reads a profile's fields, the MAC in any notation the CLI parsers read.
+pub fn parse_input(input: &ProfileInput) -> Result<DeviceProfile, (&'static str, String)> {
+    DeviceProfile::parse(input, dialect_ok, cron_ok, normalise_mac)
+}
+
+/// Validates the profile part of a form, with the name and management MAC
+/// uniqueness and the ICMP host link checked against the read models.
 pub async fn parse_profile(
     core: &Core,
     id: Option<&str>,
     form: &DeviceForm,
 ) -> Result<Result<DeviceProfile, FormErrors>, CommandError> {
     let mut errors = FormErrors::default();
-    let profile = DeviceProfile::parse(&form.profile, dialect_ok, cron_ok)
+    let profile = parse_input(&form.profile)
         .map_err(|e| map_field(&mut errors, e))
         .ok();
     if let Some(p) = &profile {
-        let (name, host) = (p.name.clone(), p.host.clone());
-        let (taken, host_ok) = core
+        let (name, host, mac) = (p.name.clone(), p.host.clone(), p.mgmt_mac.clone());
+        let (taken, host_ok, mac_of) = core
             .views
             .read(move |c| {
                 let taken = device_views::by_name(c, &name)?;
@@ -93,12 +98,22 @@ pub async fn parse_profile(
                     Some(h) => ispmon_projections::hosts::get(c, h)?.is_some(),
                     None => true,
                 };
-                Ok((taken, host_ok))
+                let mac_of = match &mac {
+                    Some(m) => device_views::by_mac(c, m)?,
+                    None => None,
+                };
+                Ok((taken, host_ok, mac_of))
             })
             .await
             .map_err(|e| CommandError::Internal(e.to_string()))?;
         if taken.is_some_and(|t| Some(t.device_id.as_str()) != id) {
             errors.add("name", "a device with this name exists");
+        }
+        if let Some(other) = mac_of.filter(|d| Some(d.device_id.as_str()) != id) {
+            errors.add(
+                "mgmt_mac",
+                format!("{} already has this MAC address", other.name),
+            );
         }
         if !host_ok {
             errors.add("host", "no such ICMP host");

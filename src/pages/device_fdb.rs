@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ispmon_projections::devices::{self as device_views, DeviceRow};
 use ispmon_projections::macs;
 use ispmon_scheduler::fdb::sightings::CollectionRow;
+use ispmon_scheduler::fdb::UplinkReason;
 use maud::{html, Markup};
 
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::i18n::t;
+use crate::i18n::{t, Locale};
 use crate::pages::components::{hidden_csrf, when};
 use crate::state::AppState;
 
@@ -21,6 +22,19 @@ const RECENT: usize = 5;
 
 fn has_role(d: &DeviceRow, role: &str) -> bool {
     d.roles.iter().any(|r| r == role)
+}
+
+/// Why a port is an uplink, in the reader's language ("trunk in config",
+/// "agg-2 seen here", "12 MACs, more than 8").
+pub fn uplink_reason(l: Locale, r: &UplinkReason) -> String {
+    match r {
+        UplinkReason::Marked => t(l, "uplink.marked").to_string(),
+        UplinkReason::Trunk { mode } => format!("{mode} {}", t(l, "uplink.in_config")),
+        UplinkReason::KnownDevice { name } => format!("{name} {}", t(l, "uplink.seen_here")),
+        UplinkReason::Threshold { count, limit } => {
+            format!("{count} {} {limit}", t(l, "uplink.macs_over"))
+        }
+    }
 }
 
 fn outcome(ctx: &Ctx, c: &CollectionRow) -> Markup {
@@ -110,7 +124,7 @@ pub async fn section(st: &AppState, ctx: &Ctx, d: &DeviceRow) -> AppResult<Marku
                                     td { code { (p.port) } }
                                     td.num { (p.macs) }
                                     td.num { (edges.get(&p.port).copied().unwrap_or(0)) }
-                                    td { @if let Some(why) = &p.uplink { (why) } }
+                                    td { @if let Some(why) = &p.uplink { (uplink_reason(l, why)) } }
                                     td { (mark_of(&p.port).unwrap_or("")) }
                                 }
                             }
@@ -190,4 +204,46 @@ pub async fn poll(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     run_one(&st, &ctx, &id, "nas", ispmon_scheduler::nas::job::JOB_NAME).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_uplink_reason_reads_in_both_languages() {
+        let cases = [
+            (
+                UplinkReason::Marked,
+                "marked uplink by an admin",
+                "отмечен аплинком администратором",
+            ),
+            (
+                UplinkReason::Trunk {
+                    mode: "trunk".into(),
+                },
+                "trunk in config",
+                "trunk в конфигурации",
+            ),
+            (
+                UplinkReason::KnownDevice {
+                    name: "agg-2".into(),
+                },
+                "agg-2 seen here",
+                "agg-2 виден здесь",
+            ),
+            (
+                UplinkReason::Threshold {
+                    count: 12,
+                    limit: 8,
+                },
+                "12 MACs, more than 8",
+                "12 MAC, больше 8",
+            ),
+        ];
+        for (r, en, ru) in cases {
+            assert_eq!(uplink_reason(Locale::En, &r), en);
+            assert_eq!(uplink_reason(Locale::Ru, &r), ru);
+        }
+    }
 }

@@ -272,6 +272,8 @@ fn device_form(ctx: &Ctx, id: Option<&str>, f: &DeviceForm, errors: &FormErrors)
             }
             label { (t(l, "devices.tags")) input type="text" name="tags" value=(p.tags) placeholder="core, north"; (errors.show("tags")) }
             label { (t(l, "devices.host")) input type="text" name="host" value=(p.host.clone().unwrap_or_default()) placeholder=(t(l, "devices.host_hint")); (errors.show("host")) }
+            label { (t(l, "devices.fdb_interval")) input type="text" inputmode="numeric" name="fdb_interval_min" value=(p.fdb_interval_min.clone().unwrap_or_default()) placeholder=(t(l, "devices.fdb_interval_hint")) size="6"; (errors.show("fdb_interval_min")) }
+            label { (t(l, "devices.mgmt_mac")) input type="text" name="mgmt_mac" value=(p.mgmt_mac.clone().unwrap_or_default()) placeholder=(t(l, "devices.mgmt_mac_hint")) autocomplete="off" spellcheck="false"; (errors.show("mgmt_mac")) }
             label { (t(l, "devices.schedule")) input type="text" name="pull_schedule" value=(p.pull_schedule.clone().unwrap_or_default()) placeholder=(t(l, "devices.schedule_hint")); (errors.show("pull_schedule")) }
             label { input type="checkbox" name="legacy_ssh" value="true" checked[p.legacy_ssh]; " " (t(l, "devices.legacy_ssh")) }
             label { input type="checkbox" name="mask_secrets" value="true" checked[p.mask_secrets]; " " (t(l, "devices.mask_secrets")) }
@@ -300,6 +302,8 @@ pub(crate) fn parse_form(body: &[u8]) -> DeviceForm {
             "host" => p.host = Some(v),
             "pull_schedule" => p.pull_schedule = Some(v),
             "mask_secrets" => p.mask_secrets = v == "true" || v == "on",
+            "mgmt_mac" => p.mgmt_mac = Some(v),
+            "fdb_interval_min" => p.fdb_interval_min = Some(v),
             "password" => f.password = v,
             "enable_password" => f.enable_password = v,
             "clear_enable" => f.clear_enable = v == "true" || v == "on",
@@ -357,6 +361,8 @@ fn to_form(d: &DeviceRow) -> DeviceForm {
             host: d.host_id.clone(),
             pull_schedule: d.pull_schedule.clone(),
             mask_secrets: d.mask_secrets,
+            mgmt_mac: d.mgmt_mac.clone(),
+            fdb_interval_min: d.fdb_interval_min.map(|m| m.to_string()),
         },
         ..Default::default()
     }
@@ -425,6 +431,9 @@ async fn device_page(
     let base = format!("/devices/{}", d.device_id);
     let ps = PullStatus::one(st, &d.device_id).await;
     let search_port = super::device_fdb::section(st, ctx, d).await?;
+    let fdb_settings = crate::fdb::settings(&st.core)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     Ok(html! {
         div id="device" {
             p { a href="/devices" { "← " (t(l, "devices.title")) } }
@@ -434,10 +443,31 @@ async fn device_page(
                 dt { (t(l, "devices.address")) } dd { (d.address) ":" (d.port) " (" (d.transport) @if d.legacy_ssh { ", " (t(l, "devices.legacy_ssh")) } ")" }
                 dt { (t(l, "devices.dialect")) } dd { (Dialect::parse(&d.dialect).map(|x| x.label()).unwrap_or(&d.dialect)) }
                 dt { (t(l, "devices.roles")) } dd { (dash(&d.roles)) }
+                @if let Some(mac) = &d.mgmt_mac { dt { (t(l, "devices.mgmt_mac")) } dd.mgmt-mac { code { (mac) } } }
                 dt { (t(l, "devices.login")) } dd { (d.login) " · " (t(l, "devices.password")) " •••" @if d.has_enable { " · enable •••" } " " span.muted.small { (t(l, "devices.password_changed")) " " (when(&d.password_changed_at)) } }
                 @if let Some(fp) = &d.key_fingerprint { dt { (t(l, "devices.ssh_key")) } dd { code { (fp) } } }
                 dt { (t(l, "devices.tags")) } dd { (dash(&d.tags)) }
                 @if let Some(h) = &d.host_id { dt { (t(l, "devices.host")) } dd { a href={ "/icmp/hosts/" (h) } { (t(l, "devices.icmp_host")) } } }
+                @if d.roles.iter().any(|r| r == "switch") {
+                    dt { (t(l, "devices.fdb_interval")) }
+                    dd.fdb-interval {
+                        @match d.fdb_interval_min {
+                            Some(m) => { (m) " " (t(l, "unit.min")) },
+                            None => {
+                                (fdb_settings.fdb_interval_min) " " (t(l, "unit.min")) " "
+                                span.muted.small {
+                                    "("
+                                    @if ctx.can_get("/admin/search/settings") {
+                                        a href="/admin/search/settings" { (t(l, "devices.fdb_interval_inherited")) }
+                                    } @else {
+                                        (t(l, "devices.fdb_interval_inherited"))
+                                    }
+                                    ")"
+                                }
+                            },
+                        }
+                    }
+                }
                 dt { (t(l, "devices.schedule")) } dd { code { (schedule) } @if d.pull_schedule.is_none() { " " span.muted.small { (t(l, "devices.inherited")) } } @if let Some(n) = devices::next_run(&schedule) { " · " (t(l, "devices.next_pull")) " " (when(&n)) } }
                 dt { (t(l, "devices.host_key")) } dd { code { (d.host_key.clone().unwrap_or_else(|| "—".into())) } }
                 dt { (t(l, "devices.last_pull")) } dd { (status(ctx, &ps, d)) }

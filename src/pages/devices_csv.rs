@@ -1,13 +1,13 @@
 //! Device CSV import: every row is checked first (line numbers with the
 //! field at fault); nothing is registered unless every row is good.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use ispmon_events::device::{DeviceProfile, ProfileInput};
+use ispmon_events::device::ProfileInput;
 use ispmon_projections::devices as device_views;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -34,6 +34,8 @@ pub const HEADER: &[&str] = &[
     "legacy_ssh",
     "mask_secrets",
     "pull_schedule",
+    "mgmt_mac",
+    "fdb_interval_min",
 ];
 
 /// One checked row.
@@ -52,8 +54,13 @@ fn flag(v: &str) -> Result<bool, String> {
     }
 }
 
-/// Parses and checks the CSV (header required) against the existing names.
-pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String> {
+/// Parses and checks the CSV (header required) against the existing names
+/// (lower-case) and management MACs (MAC → device name).
+pub fn check(
+    text: &str,
+    existing: &HashSet<String>,
+    macs: &HashMap<String, String>,
+) -> Result<Vec<Row>, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -76,6 +83,7 @@ pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String>
         return Err(format!("unknown column “{unknown}”"));
     }
     let mut seen = HashSet::new();
+    let mut seen_macs = HashSet::new();
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
@@ -114,6 +122,8 @@ pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String>
                 host: None,
                 pull_schedule: Some(get("pull_schedule")),
                 mask_secrets,
+                mgmt_mac: Some(get("mgmt_mac")),
+                fdb_interval_min: Some(get("fdb_interval_min")),
             },
             password: get("password"),
             enable_password: get("enable_password"),
@@ -121,7 +131,7 @@ pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String>
             ..Default::default()
         };
         if error.is_none() {
-            match DeviceProfile::parse(&form.profile, devices::dialect_ok, devices::cron_ok) {
+            match devices::parse_input(&form.profile) {
                 Err((field, m)) => error = Some(format!("{field}: {m}")),
                 Ok(p) => {
                     let key = p.name.to_lowercase();
@@ -131,6 +141,12 @@ pub fn check(text: &str, existing: &HashSet<String>) -> Result<Vec<Row>, String>
                         error = Some("name: a device with this name exists".into());
                     } else if !seen.insert(key) {
                         error = Some("name: repeated in this file".into());
+                    } else if let Some(mac) = &p.mgmt_mac {
+                        if let Some(other) = macs.get(mac) {
+                            error = Some(format!("mgmt_mac: {other} already has this MAC address"));
+                        } else if !seen_macs.insert(mac.clone()) {
+                            error = Some("mgmt_mac: repeated in this file".into());
+                        }
                     }
                 }
             }
@@ -201,13 +217,11 @@ pub async fn import(
     Form(f): Form<ImportForm>,
 ) -> AppResult<Response> {
     let l = ctx.locale;
-    let existing: HashSet<String> = st
-        .core
-        .views
-        .read(device_views::all_live)
-        .await?
+    let live = st.core.views.read(device_views::all_live).await?;
+    let existing: HashSet<String> = live.iter().map(|d| d.name.to_lowercase()).collect();
+    let macs: HashMap<String, String> = live
         .into_iter()
-        .map(|d| d.name.to_lowercase())
+        .filter_map(|d| Some((d.mgmt_mac?, d.name)))
         .collect();
     let unprocessable = |body: Markup| {
         (
@@ -216,7 +230,7 @@ pub async fn import(
         )
             .into_response()
     };
-    let rows = match check(&f.csv, &existing) {
+    let rows = match check(&f.csv, &existing, &macs) {
         Ok(rows) => rows,
         Err(e) => return Ok(unprocessable(page(&ctx, &f.csv, &[], Some(&e), None))),
     };
@@ -262,14 +276,19 @@ mod tests {
     #[test]
     fn device_rows_are_checked_with_line_numbers() {
         let existing: HashSet<String> = ["core-1".to_string()].into();
-        let csv = "name,address,dialect,login,password,roles,legacy_ssh\n\
-                   sw-1,127.0.0.1,cisco-ios,admin,pw1,switch,no\n\
-                   core-1,127.0.0.2,cisco-ios,admin,pw,,\n\
-                   sw-2,127.0.0.3,junos,admin,pw,,\n\
-                   sw-3,127.0.0.4,zyxel,admin,,,\n\
-                   sw-1,127.0.0.5,zyxel,admin,pw,,\n\
-                   sw-6,127.0.0.6,zyxel,admin,pw,,maybe\n";
-        let rows = check(csv, &existing).unwrap();
+        let macs: HashMap<String, String> =
+            [("00:00:5e:00:53:01".to_string(), "core-1".to_string())].into();
+        let csv = "name,address,dialect,login,password,roles,legacy_ssh,mgmt_mac\n\
+                   sw-1,127.0.0.1,cisco-ios,admin,pw1,switch,no,AABB.CCDD.EEFF\n\
+                   core-1,127.0.0.2,cisco-ios,admin,pw,,,\n\
+                   sw-2,127.0.0.3,junos,admin,pw,,,\n\
+                   sw-3,127.0.0.4,zyxel,admin,,,,\n\
+                   sw-1,127.0.0.5,zyxel,admin,pw,,,\n\
+                   sw-6,127.0.0.6,zyxel,admin,pw,,maybe,\n\
+                   sw-7,127.0.0.7,zyxel,admin,pw,,,aa:bb:cc:dd:ee\n\
+                   sw-8,127.0.0.8,zyxel,admin,pw,,,aa-bb-cc-dd-ee-ff\n\
+                   sw-9,127.0.0.9,zyxel,admin,pw,,,00005E005301\n";
+        let rows = check(csv, &existing, &macs).unwrap();
         let errs: Vec<(usize, Option<&str>)> =
             rows.iter().map(|r| (r.line, r.error.as_deref())).collect();
         assert_eq!(
@@ -287,10 +306,20 @@ mod tests {
                 (5, Some("password: a password is required")),
                 (6, Some("name: repeated in this file")),
                 (7, Some("legacy_ssh: “maybe” is not yes/no")),
+                (
+                    8,
+                    Some(
+                        "mgmt_mac: “aa:bb:cc:dd:ee” is not a MAC address: a MAC has 12 hex \
+                         digits, as aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or \
+                         aabbccddeeff"
+                    )
+                ),
+                (9, Some("mgmt_mac: repeated in this file")),
+                (10, Some("mgmt_mac: core-1 already has this MAC address")),
             ]
         );
         assert_eq!(rows[0].form.profile.roles, vec!["switch"]);
-        let missing = check("name,address\nx,y\n", &existing).unwrap_err();
+        let missing = check("name,address\nx,y\n", &existing, &macs).unwrap_err();
         assert!(
             missing.starts_with(
                 "the header must name the columns; “dialect” is missing (columns: name,address,"
@@ -298,11 +327,16 @@ mod tests {
             "{missing}"
         );
         assert_eq!(
-            check("name,address,dialect,login,password,colour\n", &existing).unwrap_err(),
+            check(
+                "name,address,dialect,login,password,colour\n",
+                &existing,
+                &macs
+            )
+            .unwrap_err(),
             "unknown column “colour”".to_string()
         );
         assert_eq!(
-            check("name,address,dialect,login,password\n", &existing).unwrap_err(),
+            check("name,address,dialect,login,password\n", &existing, &macs).unwrap_err(),
             "the CSV has no rows".to_string()
         );
     }

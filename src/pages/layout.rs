@@ -23,6 +23,7 @@ const NAV: &[(&str, &str)] = &[
     ("/audit/events", "nav.audit"),
     ("/audit/state", "nav.state"),
     ("/admin/icmp/settings", "nav.icmp_settings"),
+    ("/admin/search/settings", "nav.search_settings"),
     ("/admin/notifications", "nav.notifications"),
     ("/admin/jobs", "nav.jobs"),
 ];

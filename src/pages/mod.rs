@@ -9,6 +9,7 @@ pub mod configs;
 pub mod device_fdb;
 pub mod devices;
 pub mod devices_csv;
+pub mod fdb_settings;
 pub mod firmware;
 pub mod home;
 pub mod icmp;

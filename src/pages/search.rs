@@ -12,6 +12,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{t, Locale};
 use crate::pages::components::{error_box, hidden_csrf, notice, when};
+use crate::pages::device_fdb::uplink_reason;
 use crate::pages::layout::respond;
 use crate::search::{self, Answer, Hit, MacAnswer, MAX_QUERY};
 use crate::state::AppState;
@@ -244,7 +245,7 @@ fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
                         @for s in &m.also_seen {
                             li {
                                 a href={ "/devices/" (s.device_id) } { (s.device) } " " code { (s.port) } " VLAN " (s.vlan)
-                                @if let Some(why) = &s.uplink { " (" (t(l, "search.uplink")) ": " (why) ")" }
+                                @if let Some(why) = &s.uplink { " (" (t(l, "search.uplink")) ": " (uplink_reason(l, why)) ")" }
                                 span.muted { " · " (t(l, "search.last_seen")) " " (when(&s.last_seen)) }
                             }
                         }

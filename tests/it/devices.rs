@@ -449,3 +449,168 @@ async fn an_ssh_key_can_replace_the_password_and_never_shows() {
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("needs its key"));
 }
+
+#[tokio::test]
+async fn a_management_mac_is_taken_in_any_notation_and_a_bad_or_taken_one_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let mut fields = device_fields("sw-mac-1", "cisco-ios", SECRET);
+    fields.push(("mgmt_mac", "AABB.CCDD.EEFF"));
+    let r = admin.post_form("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = admin.get_text(&location).await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("dd.mgmt-mac").unwrap();
+    let shown: Vec<String> = doc.select(&sel).map(|e| e.text().collect()).collect();
+    assert_eq!(
+        shown,
+        ["aa:bb:cc:dd:ee:ff"],
+        "stored in lower-case colon form"
+    );
+
+    let before = app.event_count();
+    let mut bad = device_fields("sw-mac-1", "cisco-ios", "");
+    bad.push(("mgmt_mac", "aa-bb-cc-dd-ee-zz"));
+    let r = admin.post_htmx(&location, &bad).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let shown = field_error(&r.text().await.unwrap(), "mgmt_mac");
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("“aa-bb-cc-dd-ee-zz” is not a MAC address")),
+        "next to the MAC: {shown:?}"
+    );
+    let mut taken = device_fields("sw-mac-2", "cisco-ios", SECRET);
+    taken.push(("mgmt_mac", "aabbccddeeff"));
+    let r = admin.post_htmx("/devices", &taken).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let shown = field_error(&r.text().await.unwrap(), "mgmt_mac");
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.contains("sw-mac-1 already has this MAC address")),
+        "{shown:?}"
+    );
+    assert_eq!(app.event_count(), before, "bad MACs changed nothing");
+
+    // The API: created, kept on a patch of another field, refused, cleared.
+    let send = |method: reqwest::Method, path: String, body: Value| {
+        admin
+            .client
+            .request(method, format!("{}{path}", admin.base))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&body)
+            .send()
+    };
+    let r = send(
+        reqwest::Method::POST,
+        "/api/v1/devices".into(),
+        json!({
+            "name": "nas-mac", "address": "127.0.0.1", "port": 2200, "dialect": "mikrotik",
+            "roles": ["nas"], "login": "admin", "password": SECRET, "mgmt_mac": "00-1A-2B-3C-4D-5E",
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["mgmt_mac"], "00:1a:2b:3c:4d:5e");
+    let path = format!("/api/v1/devices/{}", created["id"].as_str().unwrap());
+    let r = send(
+        reqwest::Method::PATCH,
+        path.clone(),
+        json!({"tags": ["edge"]}),
+    )
+    .await
+    .unwrap();
+    let patched: Value = r.json().await.unwrap();
+    assert_eq!(patched["mgmt_mac"], "00:1a:2b:3c:4d:5e", "kept");
+    let before = app.event_count();
+    let r = send(
+        reqwest::Method::PATCH,
+        path.clone(),
+        json!({"mgmt_mac": "00:1a"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("is not a MAC address"));
+    assert_eq!(app.event_count(), before);
+    let r = send(
+        reqwest::Method::PATCH,
+        path.clone(),
+        json!({"mgmt_mac": ""}),
+    )
+    .await
+    .unwrap();
+    let cleared: Value = r.json().await.unwrap();
+    assert!(cleared["mgmt_mac"].is_null(), "{cleared}");
+    let (_, got) = admin.get_text(&path).await;
+    let got: Value = serde_json::from_str(&got).unwrap();
+    assert!(got["mgmt_mac"].is_null());
+}
+
+#[tokio::test]
+async fn a_switch_may_have_its_own_fdb_interval_and_empty_follows_the_setting() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let shown = |page: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(page);
+        let sel = scraper::Selector::parse("dd.fdb-interval").unwrap();
+        doc.select(&sel)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .collect()
+    };
+    let before = app.event_count();
+    let mut fields = device_fields("sw-fdb-1", "cisco-ios", SECRET);
+    fields.push(("fdb_interval_min", "0"));
+    let r = admin.post_htmx("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let error = field_error(&r.text().await.unwrap(), "fdb_interval_min");
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "the FDB interval is a whole number of minutes from 1 to 1440, \
+             or empty for the Search Port setting"
+        )
+    );
+    assert_eq!(app.event_count(), before, "nothing registered");
+
+    fields.pop();
+    fields.push(("fdb_interval_min", "5"));
+    let r = admin.post_form("/devices", &fields).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = admin.get_text(&location).await;
+    assert_eq!(shown(&page), ["5 min"]);
+    fields.pop();
+    fields.retain(|(k, _)| *k != "password" && *k != "enable_password");
+    let r = admin.post_form(&location, &fields).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&location).await;
+    assert_eq!(shown(&page), ["15 min (the Search Port setting)"]);
+
+    let path = location.replacen("/devices/", "/api/v1/devices/", 1);
+    let patch = |body: Value| {
+        admin
+            .client
+            .patch(format!("{}{path}", admin.base))
+            .header("x-csrf-token", &admin.csrf)
+            .json(&body)
+            .send()
+    };
+    let r = patch(json!({"fdb_interval_min": 30})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["fdb_interval_min"], 30);
+    let r = patch(json!({"name": "sw-fdb-one"})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["fdb_interval_min"], 30, "kept when not given");
+    let before = app.event_count();
+    let r = patch(json!({"fdb_interval_min": 2000})).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(app.event_count(), before);
+    let r = patch(json!({"fdb_interval_min": null})).await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(body["fdb_interval_min"].is_null(), "{body}");
+}

@@ -141,9 +141,10 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
     assert_eq!(edge[4], "the only MAC", "{edge:?}");
     let also = select_text(&page, "#also-seen li").join("\n");
     assert!(
-        also.contains("uplink") && also.contains("agg-"),
-        "seen through the aggregation's downlink, an uplink: {also}"
+        also.contains("agg-") && also.contains(" in config)"),
+        "seen through the aggregation's downlink, a trunk in its config: {also}"
     );
+    assert!(also.contains("(uplink: "), "{also}");
 
     // Re-check live: the switch is asked now.
     let device = {
@@ -230,6 +231,16 @@ async fn a_subscribers_mac_is_found_at_its_access_port_first_and_a_move_is_one_e
         w.population().port_name(&moved)
     );
     assert_eq!(body["history"].as_array().unwrap().len(), 2);
+    let trunk = body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["uplink"]["reason"] == "trunk")
+        .unwrap_or_else(|| panic!("seen through a trunk: {body}"));
+    assert!(
+        ["trunk", "hybrid"].contains(&trunk["uplink"]["detail"].as_str().unwrap()),
+        "the mode the config gives: {trunk}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -551,5 +562,302 @@ async fn one_nas_down_leaves_the_search_working() {
         edge.get(1).map(String::as_str),
         Some(w.population().port_name(&sub)),
         "searched from the sessions last seen: {edge:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_without_trunks_in_its_config_knows_its_uplink_by_the_devices_seen_there() {
+    let w = world().await;
+    w.collect_all().await;
+    let p = w.population();
+    let sw = p
+        .access_switches()
+        .iter()
+        .find(|a| !a.trunks_marked)
+        .cloned()
+        .expect("the population has one access switch with unmarked trunks");
+    let names: Vec<String> = p
+        .devices
+        .iter()
+        .filter(|d| d.name != sw.name)
+        .map(|d| d.name.clone())
+        .collect();
+    let name = sw.name.clone();
+    let d = w
+        .app
+        .state
+        .core
+        .views
+        .read(move |c| ispmon_projections::devices::by_name(c, &name))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.mgmt_mac.as_deref(), Some(sw.mgmt_mac.as_str()));
+
+    // The device page: each uplink with the neighbour seen through it.
+    let admin = w.app.login_as(Role::Admin).await;
+    let (_, page) = admin.get_text(&format!("/devices/{}", d.device_id)).await;
+    assert_eq!(
+        select_text(&page, "dd.mgmt-mac"),
+        [sw.mgmt_mac.as_str()],
+        "the page shows the switch's own MAC"
+    );
+    let rows = select_text(&page, "#fdb-ports tbody tr");
+    for up in &sw.uplinks {
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(up.as_str()))
+            .unwrap_or_else(|| panic!("{up} listed: {rows:?}"));
+        assert!(
+            names
+                .iter()
+                .any(|n| row.contains(&format!("{n} seen here"))),
+            "{up} is an uplink because a known device is seen there: {row}"
+        );
+    }
+
+    // The NAS's MAC, seen on that uplink, is not placed at it.
+    let nas_mac = &p.nas_devices()[0].mgmt_mac;
+    let body: Value = admin
+        .get(&format!("/api/v1/macs/{nas_mac}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let here = body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["device_id"] == d.device_id.as_str() && l["port"] == sw.uplinks[0].as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("seen on {}'s uplink: {body}", sw.name));
+    assert_eq!(here["edge"], false, "{here}");
+    assert_eq!(here["uplink"]["reason"], "known_device", "{here}");
+    let seen = here["uplink"]["detail"].as_str().unwrap();
+    assert!(names.iter().any(|n| n == seen), "{here}");
+    // The Russian page says the same with the same name.
+    let r = admin
+        .post_form("/account/locale", &[("locale", "ru")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = admin.get_text(&format!("/devices/{}", d.device_id)).await;
+    let rows = select_text(&page, "#fdb-ports tbody tr");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(&format!("{seen} виден здесь"))),
+        "{rows:?}"
+    );
+}
+
+/// The Search Port settings form's fields with every value in range.
+const GOOD_SETTINGS: [(&str, &str); 5] = [
+    ("fdb_interval_min", "10"),
+    ("miss_limit", "3"),
+    ("uplink_threshold", "20"),
+    ("nas_interval_s", "30"),
+    ("sightings_keep_days", "14"),
+];
+
+#[tokio::test]
+async fn search_port_settings_are_validated_per_field_and_bad_input_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let (status, page) = admin.get_text("/admin/search/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"name="fdb_interval_min" value="15""#),
+        "defaults shown: {page}"
+    );
+    let (_, home) = admin.get_text("/").await;
+    assert!(
+        home.contains(r#"href="/admin/search/settings""#),
+        "in the admin's menu"
+    );
+    let noc = app.login_as(Role::Noc).await;
+    assert_eq!(
+        noc.get("/admin/search/settings").await.status().as_u16(),
+        403
+    );
+
+    let before = app.event_count();
+    let mut bad = GOOD_SETTINGS.to_vec();
+    bad[0].1 = "0";
+    bad[4].1 = "a month";
+    let r = admin.post_form("/admin/search/settings", &bad).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "sightings_keep_days").as_deref(),
+        Some("enter a whole number")
+    );
+    let mut range = GOOD_SETTINGS.to_vec();
+    range[3].1 = "5";
+    let r = admin.post_form("/admin/search/settings", &range).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        field_error(&html, "nas_interval_s").as_deref(),
+        Some("must be a whole number from 15 to 3600 s")
+    );
+    assert_eq!(field_error(&html, "fdb_interval_min"), None);
+    assert!(
+        html.contains(r#"value="5""#),
+        "what was typed is shown again"
+    );
+    let r = noc
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(app.event_count(), before, "refused input changed nothing");
+
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("Saved."));
+    assert_eq!(app.event_count(), before + 1, "one FdbSettingsChanged");
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert!(r.text().await.unwrap().contains("Nothing changed."));
+    assert_eq!(app.event_count(), before + 1);
+    let (_, page) = admin.get_text("/admin/search/settings").await;
+    assert!(page.contains(r#"name="uplink_threshold" value="20""#));
+    assert!(page.contains("Last changed"), "{page}");
+    let (_, audit) = admin.get_text("/audit/entity/FdbSettings/fdb").await;
+    assert!(audit.contains("FdbSettingsChanged"), "audited: {audit}");
+
+    // The poller and the collector read what is in force now.
+    let nas = app.state.nas.settings().await.unwrap();
+    assert_eq!((nas.nas_interval_s, nas.sightings_keep_days), (30, 14));
+    let fdb = app.state.fdb.settings().await.unwrap();
+    assert_eq!((fdb.fdb_interval_min, fdb.uplink_threshold), (10, 20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raised_uplink_threshold_makes_a_busy_access_port_an_edge_at_the_next_collection() {
+    let w = world().await;
+    w.collect_all().await;
+    let p = w.population();
+    let tables = p.mac_tables();
+    let macs_on = |s: &Subscriber| {
+        let t = &tables[p.access_device_index(s.access)];
+        t.iter()
+            .filter(|r| r.port == p.port_name(s))
+            .map(|r| r.mac.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let busy = p
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && (9..=20).contains(&macs_on(s)))
+        .cloned()
+        .expect("a basement switch behind one access port");
+    let n = macs_on(&busy);
+    let admin = w.app.login_as(Role::Admin).await;
+    let edge_port = || async {
+        let body: Value = admin
+            .get(&format!("/api/v1/macs/{}", busy.mac))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["edge"] == true)
+            .map(|l| l["port"].as_str().unwrap().to_string())
+    };
+    assert_eq!(edge_port().await, None, "more than 8 MACs: an uplink");
+    let r = admin
+        .post_form("/admin/search/settings", &GOOD_SETTINGS)
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    w.recollect().await;
+    assert_eq!(
+        edge_port().await.as_deref(),
+        Some(w.population().port_name(&busy)),
+        "{n} MACs are under the new threshold of 20"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sightings_past_their_retention_are_pruned_and_the_macs_stay_where_they_were() {
+    let w = world().await;
+    w.collect_all().await;
+    let sub = w.lone(0);
+    let other = w
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && s.devices.is_empty() && s.access != sub.access)
+        .cloned()
+        .unwrap();
+    let access = w.population().access_switches()[sub.access].name.clone();
+    let id = w
+        .app
+        .state
+        .core
+        .views
+        .read(move |c| ispmon_projections::devices::by_name(c, &access))
+        .await
+        .unwrap()
+        .unwrap()
+        .device_id;
+    // The access switch was last read 31 days ago (the default keeps 30).
+    let telemetry = rusqlite::Connection::open(w.app.data.path().join("telemetry.db")).unwrap();
+    let month_ago = chrono::Utc::now().timestamp_millis() - 31 * 24 * 3600 * 1000;
+    let aged = telemetry
+        .execute(
+            "UPDATE fdb_sightings SET last_seen = ?1 WHERE device_id = ?2",
+            rusqlite::params![month_ago, id],
+        )
+        .unwrap();
+    assert!(aged > 0);
+    let events = w.app.event_count();
+
+    let said = w
+        .app
+        .state
+        .scheduler
+        .run(ispmon_scheduler::fdb::prune::JOB_NAME, Scope::Due, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(said.starts_with(&format!("{aged} sightings")), "{said}");
+    assert_eq!(w.app.event_count(), events, "the prune writes no events");
+
+    let tech = w.app.login_as(Role::Technician).await;
+    let locations = |mac: String| {
+        let tech = &tech;
+        async move {
+            let body: Value = tech
+                .get(&format!("/api/v1/macs/{mac}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            body["locations"].as_array().unwrap().clone()
+        }
+    };
+    let found = locations(sub.mac.clone()).await;
+    assert_eq!(found[0]["edge"], true, "still where it was: {found:?}");
+    assert_eq!(found[0]["port"], w.population().port_name(&sub));
+    assert!(
+        !found[1..].iter().any(|l| l["device_id"] == id.as_str()),
+        "its pruned sighting is gone: {found:?}"
+    );
+    assert!(found.len() > 1, "the uplinks' sightings stay: {found:?}");
+    let fresh = locations(other.mac.clone()).await;
+    assert!(
+        fresh.len() > 1 && fresh[0]["edge"] == true,
+        "another switch's fresh sightings stay: {fresh:?}"
+    );
+    let (_, page) = tech.get_text(&format!("/devices/{id}")).await;
+    assert!(
+        select_text(&page, "#fdb-ports").is_empty(),
+        "no port statuses left for the switch"
     );
 }

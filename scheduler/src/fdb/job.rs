@@ -1,7 +1,8 @@
 //! The scheduled FDB collection: a job that wakes every minute and reads
-//! every switch whose last collection is older than the interval (or that
-//! was never read). On command it reads every switch, those with a tag, or
-//! one. Switches are read side by side, within the CLI session limits.
+//! every switch whose last collection is older than its own interval, or
+//! the one in the settings in force (or that was never read). On command
+//! it reads every switch, those with a tag, or one. Switches are read side
+//! by side, within the CLI session limits.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +99,13 @@ impl Job for FdbJob {
             let picked = match &scope {
                 Scope::Due => {
                     let c = &self.collector;
-                    super::sightings::due(&c.telemetry, "fdb", c.settings.interval, switches, |s| {
+                    let every = c
+                        .settings()
+                        .await
+                        .map_err(|e| format!("reading the Search Port settings: {e}"))?
+                        .fdb_interval();
+                    let interval = |s: &FdbTarget| s.interval.unwrap_or(every);
+                    super::sightings::due(&c.telemetry, "fdb", interval, switches, |s| {
                         &s.device.device_id
                     })
                     .await?

@@ -6,7 +6,7 @@
 //! sightings on every switch, those on ports that are not uplinks, the one
 //! seen in the latest collection, on the port with the fewest MACs. Only MACs
 //! whose sightings changed in a collection (new, on another port, gone
-//! after [`Settings::miss_limit`] successful collections without it, or on a
+//! after the settings' `miss_limit` successful collections without it, or on a
 //! port that became or stopped being an uplink) are looked at again, so a
 //! steady recollection writes no events and one where k MACs moved writes
 //! O(k), whatever the table sizes. A failed collection changes nothing.
@@ -14,24 +14,30 @@
 //! A port is an uplink when an admin marked it so (an admin's "access" mark
 //! wins over every other rule), when the device's stored config makes it a
 //! trunk, when a MAC of another known device is seen on it, or when it
-//! carries more MACs than [`Settings::uplink_threshold`]. The reason is kept
-//! with the port.
+//! carries more MACs than the settings' `uplink_threshold`. The reason is
+//! kept with the port.
 //!
-//! The engine sees the application through [`FdbWorld`] and the devices
-//! through the config puller's CLI sessions and limits ([`Puller`]).
+//! The engine sees the application through [`FdbWorld`] (the settings in
+//! force are read from it at every collection, so an admin's change applies
+//! from the next one) and the devices through the config puller's CLI
+//! sessions and limits ([`Puller`]).
 //!
 //! - [`sightings`]: the telemetry tables.
 //! - [`job`]: the scheduled collection and its scopes.
+//! - [`prune`]: the hourly time-based retention of sightings and sessions.
+//! - [`uplink`]: why a port is an uplink, typed.
 
 pub mod job;
+pub mod prune;
 pub mod sightings;
+pub mod uplink;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::mac::{EdgePort, MacCommand};
 use ispmon_events::Metadata;
 
@@ -40,6 +46,7 @@ use crate::config_pull::{PullTarget, Puller, WorldFuture};
 use crate::lease::Leases;
 use crate::telemetry::Telemetry;
 use sightings::{PortStatus, Seen, Sighting};
+pub use uplink::UplinkReason;
 
 /// An admin's mark on a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +65,8 @@ pub struct FdbTarget {
     pub trunks: HashMap<String, String>,
     /// Admins' marks by [`canonical_port`].
     pub marks: HashMap<String, PortRole>,
+    /// Its own collection interval; `None` follows the settings.
+    pub interval: Option<Duration>,
 }
 
 /// What the collector needs from the application.
@@ -81,27 +90,9 @@ pub trait FdbWorld: Send + Sync {
         command: MacCommand,
         meta: Metadata,
     ) -> WorldFuture<'_, bool>;
-}
-
-/// The collector's rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    /// Successful collections in a row without a MAC before it leaves a port.
-    pub miss_limit: u32,
-    /// A port with more MACs than this is an uplink.
-    pub uplink_threshold: usize,
-    /// How often a switch is read.
-    pub interval: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            miss_limit: 3,
-            uplink_threshold: 8,
-            interval: Duration::from_secs(15 * 60),
-        }
-    }
+    /// The Search Port settings in force now (the collector's rules, how
+    /// often switches are read, how long sightings are kept).
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues>;
 }
 
 /// What one collection did.
@@ -148,7 +139,6 @@ pub struct Collector {
     puller: Arc<Puller>,
     telemetry: Telemetry,
     leases: Leases,
-    settings: Settings,
     /// Tables being read, matched and settled at once. Fetching waits on the
     /// CLI session limits; what comes after is CPU and the one writer, so
     /// more at once only holds more tables in memory (hundreds of switches
@@ -191,18 +181,24 @@ pub fn port_statuses(
             let canon = canonical_port(port);
             let uplink = match target.marks.get(&canon) {
                 Some(PortRole::Access) => None,
-                Some(PortRole::Uplink) => Some("marked uplink by an admin".to_string()),
+                Some(PortRole::Uplink) => Some(UplinkReason::Marked),
                 None => {
+                    // The first by name, so the reason is stable when
+                    // several of our devices are seen on one port.
                     let device = macs
                         .iter()
                         .filter_map(|m| known.get(*m))
-                        .find(|name| *name != own_name);
+                        .filter(|name| *name != own_name)
+                        .min();
                     if let Some(mode) = target.trunks.get(&canon) {
-                        Some(format!("{mode} in config"))
+                        Some(UplinkReason::Trunk { mode: mode.clone() })
                     } else if let Some(name) = device {
-                        Some(format!("{name} seen here"))
+                        Some(UplinkReason::KnownDevice { name: name.clone() })
                     } else if macs.len() > threshold {
-                        Some(format!("{} MACs", macs.len()))
+                        Some(UplinkReason::Threshold {
+                            count: macs.len(),
+                            limit: threshold,
+                        })
                     } else {
                         None
                     }
@@ -275,18 +271,12 @@ pub fn decide(
 }
 
 impl Collector {
-    pub fn new(
-        world: Arc<dyn FdbWorld>,
-        puller: Arc<Puller>,
-        telemetry: Telemetry,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(world: Arc<dyn FdbWorld>, puller: Arc<Puller>, telemetry: Telemetry) -> Self {
         Self {
             world,
             puller,
             leases: Leases::new(telemetry.clone()),
             telemetry,
-            settings,
             work: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
@@ -296,6 +286,11 @@ impl Collector {
     /// Every switch.
     pub async fn switches(&self) -> Result<Vec<FdbTarget>, String> {
         self.world.switches().await
+    }
+
+    /// The settings in force now.
+    pub async fn settings(&self) -> Result<FdbSettingsValues, String> {
+        self.world.settings().await
     }
 
     /// Collects one switch under its lease, and records the collection.
@@ -341,8 +336,12 @@ impl Collector {
             Ok(k) => k,
             Err(e) => return Outcome::Failed(format!("reading known device MACs: {e}")),
         };
-        let ports = port_statuses(&seen, t, &known, self.settings.uplink_threshold);
-        let (id, limit) = (d.device_id.clone(), self.settings.miss_limit);
+        let settings = match self.world.settings().await {
+            Ok(s) => s,
+            Err(e) => return Outcome::Failed(format!("reading the Search Port settings: {e}")),
+        };
+        let ports = port_statuses(&seen, t, &known, settings.uplink_threshold as usize);
+        let (id, limit) = (d.device_id.clone(), settings.miss_limit);
         // Milliseconds: a MAC that moves is seen in both places within the
         // same second, and the later sighting must rank first.
         let now = chrono::Utc::now().timestamp_millis();

@@ -1,10 +1,12 @@
-//! The FDB tables in `telemetry.db` (`migrations/telemetry/0004_fdb.sql`):
-//! sightings per device, port status, and the record of collections.
+//! The FDB tables in `telemetry.db` (`migrations/telemetry/0004_fdb.sql`,
+//! and `0005_uplink_reasons.sql` for why a port is an uplink): sightings per
+//! device, port status, and the record of collections.
 
 use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::params;
 
+use super::uplink::UplinkReason;
 use crate::telemetry::Telemetry;
 
 /// One row of a switch's table as the collector keeps it.
@@ -21,7 +23,7 @@ pub struct Seen {
 pub struct PortStatus {
     pub port: String,
     pub macs: usize,
-    pub uplink: Option<String>,
+    pub uplink: Option<UplinkReason>,
 }
 
 /// What one collection changed in the sightings.
@@ -49,7 +51,7 @@ pub struct Sighting {
     /// MACs on the port at its last collection.
     pub port_macs: usize,
     /// Why the port is an uplink; `None` for an access port.
-    pub uplink: Option<String>,
+    pub uplink: Option<UplinkReason>,
 }
 
 /// A collection as recorded.
@@ -139,9 +141,10 @@ impl Telemetry {
                 }
             }
 
-            let mut was: HashMap<String, Option<String>> = HashMap::new();
-            let mut q =
-                tx.prepare_cached("SELECT port, uplink FROM fdb_ports WHERE device_id = ?1")?;
+            let mut was: HashMap<String, bool> = HashMap::new();
+            let mut q = tx.prepare_cached(
+                "SELECT port, uplink_kind IS NOT NULL FROM fdb_ports WHERE device_id = ?1",
+            )?;
             for row in q.query_map([device_id], |r| Ok((r.get(0)?, r.get(1)?)))? {
                 let (port, uplink) = row?;
                 was.insert(port, uplink);
@@ -149,12 +152,17 @@ impl Telemetry {
             tx.prepare_cached("DELETE FROM fdb_ports WHERE device_id = ?1")?
                 .execute([device_id])?;
             let mut put = tx.prepare_cached(
-                "INSERT INTO fdb_ports (device_id, port, macs, uplink) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO fdb_ports (device_id, port, macs, uplink_kind, uplink_detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut flipped = BTreeSet::new();
             for p in ports {
-                put.execute(params![device_id, p.port, p.macs as i64, p.uplink])?;
-                let before = was.get(&p.port).map(|u| u.is_some()).unwrap_or(false);
+                let (kind, detail) = match &p.uplink {
+                    Some(r) => (Some(r.kind()), r.detail()),
+                    None => (None, None),
+                };
+                put.execute(params![device_id, p.port, p.macs as i64, kind, detail])?;
+                let before = was.get(&p.port).copied().unwrap_or(false);
                 if before != p.uplink.is_some() {
                     flipped.insert(p.port.as_str());
                 }
@@ -179,7 +187,7 @@ impl Telemetry {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
             "SELECT s.device_id, s.mac, s.vlan, s.port, s.first_seen, s.last_seen, s.misses,
-                    COALESCE(p.macs, 0), p.uplink
+                    COALESCE(p.macs, 0), p.uplink_kind, p.uplink_detail
              FROM fdb_sightings s
              LEFT JOIN fdb_ports p ON p.device_id = s.device_id AND p.port = s.port
              WHERE s.mac = ?1",
@@ -196,7 +204,7 @@ impl Telemetry {
                     last_seen: r.get(5)?,
                     misses: r.get(6)?,
                     port_macs: r.get::<_, i64>(7)? as usize,
-                    uplink: r.get(8)?,
+                    uplink: UplinkReason::from_columns(r.get(8)?, r.get(9)?)?,
                 })
             })?;
             let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -264,17 +272,38 @@ impl Telemetry {
     pub fn fdb_ports_blocking(&self, device_id: &str) -> rusqlite::Result<Vec<PortStatus>> {
         let conn = self.conn();
         let mut q = conn.prepare_cached(
-            "SELECT port, macs, uplink FROM fdb_ports WHERE device_id = ?1
-             ORDER BY uplink IS NULL, port",
+            "SELECT port, macs, uplink_kind, uplink_detail FROM fdb_ports WHERE device_id = ?1
+             ORDER BY uplink_kind IS NULL, port",
         )?;
         let rows = q.query_map([device_id], |r| {
             Ok(PortStatus {
                 port: r.get(0)?,
                 macs: r.get::<_, i64>(1)? as usize,
-                uplink: r.get(2)?,
+                uplink: UplinkReason::from_columns(r.get(2)?, r.get(3)?)?,
             })
         })?;
         rows.collect()
+    }
+}
+
+impl Telemetry {
+    /// Deletes the sightings last seen before `before` (unix milliseconds),
+    /// then the port statuses of devices left without any; returns how
+    /// many of each went.
+    pub fn prune_sightings_blocking(&self, before: i64) -> rusqlite::Result<(usize, usize)> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let sightings = tx
+            .prepare_cached("DELETE FROM fdb_sightings WHERE last_seen < ?1")?
+            .execute([before])?;
+        let ports = tx
+            .prepare_cached(
+                "DELETE FROM fdb_ports WHERE NOT EXISTS
+                   (SELECT 1 FROM fdb_sightings s WHERE s.device_id = fdb_ports.device_id)",
+            )?
+            .execute([])?;
+        tx.commit()?;
+        Ok((sightings, ports))
     }
 }
 
@@ -388,11 +417,12 @@ where
 }
 
 /// The items due now: never collected (of `kind`), or collected longer ago
-/// than `interval` (by the last recorded collection, whoever made it).
+/// than their `interval` (by the last recorded collection, whoever made
+/// it).
 pub(crate) async fn due<T>(
     telemetry: &Telemetry,
     kind: &'static str,
-    interval: std::time::Duration,
+    interval: impl Fn(&T) -> std::time::Duration,
     items: Vec<T>,
     id: impl Fn(&T) -> &str,
 ) -> Result<Vec<T>, String> {
@@ -403,15 +433,25 @@ pub(crate) async fn due<T>(
         .into_iter()
         .map(|c| (c.device_id, c.at))
         .collect();
-    let interval = chrono::Duration::from_std(interval).map_err(|e| e.to_string())?;
-    let cutoff = chrono::Utc::now() - interval;
+    let now = chrono::Utc::now();
     Ok(items
         .into_iter()
-        .filter(|s| match last.get(id(s)) {
-            None => true,
-            Some(at) => chrono::DateTime::parse_from_rfc3339(at)
-                .map(|t| t <= cutoff)
-                .unwrap_or(true),
-        })
+        .filter(|s| is_due(last.get(id(s)).map(String::as_str), interval(s), now))
         .collect())
+}
+
+/// Whether an item last collected at `last` (RFC 3339; `None`: never, or
+/// unreadable) is due at `now` with `interval`.
+pub(crate) fn is_due(
+    last: Option<&str>,
+    interval: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let Some(at) = last.and_then(|a| chrono::DateTime::parse_from_rfc3339(a).ok()) else {
+        return true;
+    };
+    match chrono::Duration::from_std(interval) {
+        Ok(every) => at <= now - every,
+        Err(_) => false,
+    }
 }

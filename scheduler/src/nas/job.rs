@@ -1,7 +1,8 @@
 //! The scheduled NAS poll: a job that wakes every 15 s and polls every NAS
-//! whose last poll is older than the interval (default 60 s). On command it
-//! polls every NAS, those with a tag, or one. Each NAS is polled on its own,
-//! side by side, so one down or slow does not hold up the others.
+//! whose last poll is older than the interval in the settings in force
+//! (default 60 s). On command it polls every NAS, those with a tag, or
+//! one. Each NAS is polled on its own, side by side, so one down or slow
+//! does not hold up the others.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,9 +43,18 @@ impl Job for NasJob {
                 .map_err(|e| format!("reading NAS devices: {e}"))?;
             let picked = match &scope {
                 Scope::Due => {
-                    crate::fdb::sightings::due(&p.telemetry, "nas", p.interval, all, |d| {
-                        &d.device_id
-                    })
+                    let interval = p
+                        .settings()
+                        .await
+                        .map_err(|e| format!("reading the Search Port settings: {e}"))?
+                        .nas_interval();
+                    crate::fdb::sightings::due(
+                        &p.telemetry,
+                        "nas",
+                        |_| interval,
+                        all,
+                        |d| &d.device_id,
+                    )
                     .await?
                 }
                 other => crate::jobs::pick(all, other, "NAS", |d| (&d.device_id, &d.tags))?,

@@ -10,7 +10,8 @@
 //! commanded.
 //!
 //! - [`sessions`]: the telemetry table.
-//! - [`job`]: the scheduled poll (default every 60 s) and its scopes.
+//! - [`job`]: the scheduled poll (every `nas_interval_s` of the settings
+//!   in force, default 60 s) and its scopes.
 
 pub mod job;
 pub mod sessions;
@@ -19,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ispmon_events::fdb_settings::FdbSettingsValues;
 use ispmon_events::login::{Binding, LoginCommand};
 use ispmon_events::Metadata;
 
@@ -43,6 +45,8 @@ pub trait NasWorld: Send + Sync {
         command: LoginCommand,
         meta: Metadata,
     ) -> WorldFuture<'_, bool>;
+    /// The Search Port settings in force now (how often a NAS is polled).
+    fn settings(&self) -> WorldFuture<'_, FdbSettingsValues>;
 }
 
 /// What one poll did.
@@ -86,27 +90,25 @@ pub struct Poller {
     puller: Arc<Puller>,
     telemetry: Telemetry,
     leases: Leases,
-    interval: Duration,
 }
 
 impl Poller {
-    pub fn new(
-        world: Arc<dyn NasWorld>,
-        puller: Arc<Puller>,
-        telemetry: Telemetry,
-        interval: Duration,
-    ) -> Self {
+    pub fn new(world: Arc<dyn NasWorld>, puller: Arc<Puller>, telemetry: Telemetry) -> Self {
         Self {
             world,
             puller,
             leases: Leases::new(telemetry.clone()),
             telemetry,
-            interval,
         }
     }
 
     pub async fn nas_devices(&self) -> Result<Vec<PullTarget>, String> {
         self.world.nas_devices().await
+    }
+
+    /// The settings in force now.
+    pub async fn settings(&self) -> Result<FdbSettingsValues, String> {
+        self.world.settings().await
     }
 
     /// Polls one NAS under its lease, and records the poll.

@@ -1,7 +1,8 @@
 //! PPPoE sessions in `telemetry.db` (`ppp_sessions`, in
 //! `migrations/telemetry/0004_fdb.sql`): what each NAS showed, kept 400
-//! days, so "who had IP X at time T" and "which MAC did login L dial from
-//! at T" are one indexed query each.
+//! days (the hourly [`prune`](crate::fdb::prune) job deletes older ones),
+//! so "who had IP X at time T" and "which MAC did login L dial from at T"
+//! are one indexed query each.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -90,12 +91,17 @@ impl Telemetry {
                    AND session_key NOT IN (SELECT session_key FROM temp.seen_sessions)",
             )?
             .execute([nas_id])?;
-            tx.prepare_cached(
-                "DELETE FROM ppp_sessions WHERE ended_at IS NOT NULL AND ended_at < ?1",
-            )?
-            .execute([now - KEEP_SESSIONS_S])?;
         }
         tx.commit()
+    }
+
+    /// Deletes the sessions that ended, or were last seen (those of a NAS
+    /// no longer polled stay open), more than [`KEEP_SESSIONS_S`] before
+    /// `now` (unix seconds); returns how many.
+    pub fn prune_sessions_blocking(&self, now: i64) -> rusqlite::Result<usize> {
+        self.conn()
+            .prepare_cached("DELETE FROM ppp_sessions WHERE COALESCE(ended_at, last_seen) < ?1")?
+            .execute([now - KEEP_SESSIONS_S])
     }
 
     /// The sessions that had `ip` at `at` (unix seconds), newest first; a

@@ -45,6 +45,9 @@ impl NasWorld for World {
             Ok(true)
         })
     }
+    fn settings(&self) -> WorldFuture<'_, ispmon_events::fdb_settings::FdbSettingsValues> {
+        Box::pin(async { Ok(Default::default()) })
+    }
 }
 
 fn nas() -> PullTarget {
@@ -91,12 +94,7 @@ fn rig() -> Rig {
         Timeouts::default(),
         telemetry.clone(),
     ));
-    let poller = Arc::new(Poller::new(
-        world.clone(),
-        puller,
-        telemetry.clone(),
-        Duration::from_secs(60),
-    ));
+    let poller = Arc::new(Poller::new(world.clone(), puller, telemetry.clone()));
     Rig {
         _dir: dir,
         world,
