@@ -17,7 +17,7 @@
 //! the text (for profiling one page).
 
 mod common;
-use common::rss_mb;
+use common::{drive, log_in, reset_peak_rss, rss_mb, CLIENTS};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,9 +31,7 @@ use ispmon_events::host::{HostCommand, HostDetails, Judgement, RoundSample};
 use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
 use ispmon_events::{Durability, Metadata, Source};
 
-const CLIENTS: usize = 64;
 const FOLDERS: usize = 20;
-const ADMIN_PASSWORD: &str = "bench-admin-password-1";
 const STATIC_FILE: &str = "/static/htmx-2.0.4.min.js";
 const P99_TARGET_MS: f64 = 20.0;
 const RSS_AFTER_TARGET_MB: f64 = 150.0;
@@ -43,12 +41,6 @@ fn env_num(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Resets VmHWM to the current RSS (Linux: `5` to clear_refs), so the peak
-/// printed is the load's, not the seeding's.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn sample(state: &str) -> RoundSample {
@@ -218,98 +210,6 @@ async fn churn(st: AppState, ids: Vec<String>) {
     }
 }
 
-/// Logs in through the login form; the client keeps the session cookie.
-async fn log_in(http: &reqwest::Client, base: &str) {
-    let page = http
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let doc = scraper::Html::parse_document(&page);
-    let sel = scraper::Selector::parse(r#"input[name="_csrf"]"#).unwrap();
-    let csrf = doc
-        .select(&sel)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .expect("the login form has a CSRF field")
-        .to_string();
-    let r = http
-        .post(format!("{base}/login"))
-        .form(&[
-            ("login", "admin"),
-            ("password", ADMIN_PASSWORD),
-            ("_csrf", &csrf),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303, "the bench logs in");
-}
-
-struct Outcome {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    bytes: usize,
-}
-
-/// `CLIENTS` tasks, each sending the next of `paths` as soon as its last
-/// answer is read, for `secs` after a one-second warm-up.
-async fn drive(http: &reqwest::Client, base: &str, paths: Arc<Vec<String>>, secs: f64) -> Outcome {
-    let run = |window: Duration, record: bool| {
-        let tasks: Vec<_> = (0..CLIENTS)
-            .map(|c| {
-                let (http, base, paths) = (http.clone(), base.to_string(), Arc::clone(&paths));
-                tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    let mut bytes = 0;
-                    let end = Instant::now() + window;
-                    let mut i = c * 7919;
-                    while Instant::now() < end {
-                        let path = &paths[i % paths.len()];
-                        i += 1;
-                        let t = Instant::now();
-                        let r = http.get(format!("{base}{path}")).send().await.unwrap();
-                        let status = r.status().as_u16();
-                        let body = r.bytes().await.unwrap();
-                        assert_eq!(status, 200, "{path}");
-                        if record {
-                            lat.push(t.elapsed().as_micros() as u32);
-                            bytes = body.len();
-                        }
-                    }
-                    (lat, bytes)
-                })
-            })
-            .collect();
-        async move {
-            let t = Instant::now();
-            let mut all = Vec::new();
-            let mut bytes = 0;
-            for task in tasks {
-                let (lat, b) = task.await.unwrap();
-                all.extend(lat);
-                bytes = bytes.max(b);
-            }
-            (all, bytes, t.elapsed().as_secs_f64())
-        }
-    };
-    run(Duration::from_secs(1), false).await;
-    let (mut lat, bytes, elapsed) = run(Duration::from_secs_f64(secs), true).await;
-    lat.sort_unstable();
-    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
-    Outcome {
-        rps: lat.len() as f64 / elapsed,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        bytes,
-    }
-}
-
 fn main() {
     let hosts = env_num("BENCH_HOSTS", 10_000);
     let secs = env_num("BENCH_SECONDS", 5) as f64;
@@ -322,7 +222,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new(dir.path().to_path_buf());
     settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.admin_password = Some(ADMIN_PASSWORD.into());
+    settings.admin_password = Some(common::ADMIN_PASSWORD.into());
     settings.durability = Durability::Normal;
     let (base, ids, cancel, state) = server_rt.block_on(async {
         let app = Application::build(settings).await.expect("app builds");
@@ -381,9 +281,9 @@ fn main() {
             .pool_max_idle_per_host(CLIENTS)
             .build()
             .unwrap();
-        log_in(&http, &base).await;
+        log_in(&http, &base, common::ADMIN_PASSWORD).await;
         let (before, _) = rss_mb();
-        let peak_reset = reset_peak();
+        let peak_reset = reset_peak_rss();
         println!(
             "{CLIENTS} clients, keep-alive, one session; {secs} s per target after 1 s of warm-up"
         );

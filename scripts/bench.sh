@@ -14,3 +14,6 @@ cargo bench --bench replay
 cargo bench --bench sweep
 cargo bench --bench sweep_path
 cargo bench --bench config_pull
+cargo bench --bench pages
+cargo bench --bench fdb
+cargo bench --bench search

@@ -39,7 +39,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod allocator {
     use std::os::raw::{c_int, c_long};
 
-    // From libmimalloc-sys's bundled mimalloc (v2, `mi_option_e`), linked
+    // From libmimalloc-sys's bundled mimalloc (v3, its default; `mi_option_e`), linked
     // in by the `mimalloc` crate; declared here so no extra crate is needed.
     extern "C" {
         fn mi_option_get(option: c_int) -> c_long;
@@ -49,7 +49,7 @@ pub mod allocator {
     /// `mi_option_purge_delay`: the 16th option of `mi_option_e`.
     const PURGE_DELAY: c_int = 15;
 
-    /// Freed memory is given back to the OS at once instead of after 10 ms.
+    /// Freed memory is given back to the OS at once instead of after 1 s.
     /// Hundreds of FDB collections finishing within the same seconds each
     /// free their tables on whichever thread they ran; with the delay, every
     /// thread's freed pages were still resident when the next wave came:
@@ -74,12 +74,13 @@ pub mod allocator {
         #[test]
         fn the_purge_delay_option_is_the_one_set() {
             // The index names the right option: its neighbours hold their
-            // defaults (eager_commit_delay 1, use_numa_nodes 0), and it holds
-            // mimalloc's 10 ms (or 0, if this process has tuned it already).
+            // defaults (the deprecated eager_commit_delay 1, use_numa_nodes 0),
+            // and it holds mimalloc v3's 1000 ms (or 0, if this process has
+            // tuned it already).
             // SAFETY: reading mimalloc's options.
             let (before, after) = unsafe { (mi_option_get(14), mi_option_get(16)) };
             assert_eq!((before, after), (1, 0));
-            assert!(matches!(purge_delay_ms(), 0 | 10), "{}", purge_delay_ms());
+            assert!(matches!(purge_delay_ms(), 0 | 1000), "{}", purge_delay_ms());
             tune();
             assert_eq!(purge_delay_ms(), 0);
         }

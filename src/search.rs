@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use ispmon_projections::devices::{self as device_views, DeviceRow};
+use ispmon_projections::devices::DeviceRow;
 use ispmon_projections::logins::{self, LoginRow};
 use ispmon_projections::macs::{self, MacEdge, MacMove};
 use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
@@ -191,7 +191,7 @@ async fn login_hit(st: &AppState, login: LoginRow) -> AppResult<Hit> {
 /// Runs a search.
 pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
     let kind = Query::parse(text)?;
-    let all = st.core.views.read(device_views::all_live).await?;
+    let all = st.live_devices().await?;
     let mut results = Vec::new();
     let mut devices = Vec::new();
     match &kind {
@@ -262,17 +262,12 @@ pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
 /// Where a MAC is, was and is also seen.
 pub async fn mac_answer(st: &AppState, mac: &str) -> AppResult<MacAnswer> {
     let m = mac.to_string();
-    let (location, history, devices) = st
+    let (location, history) = st
         .core
         .views
-        .read(move |c| {
-            Ok((
-                macs::edge(c, &m)?,
-                macs::history(c, &m, HISTORY)?,
-                device_views::all_live(c)?,
-            ))
-        })
+        .read(move |c| Ok((macs::edge(c, &m)?, macs::history(c, &m, HISTORY)?)))
         .await?;
+    let devices = st.live_devices().await?;
     let sightings: Vec<Sighting> = st
         .core
         .telemetry

@@ -43,6 +43,8 @@ pub struct Memos {
     pub board: Memo<String, crate::pages::icmp::board::BoardPart>,
     /// The dashboard's panels by language and role.
     pub dashboard: Memo<String, maud::Markup>,
+    /// Every live device, as searches name and address them.
+    pub devices: Memo<(), Vec<ispmon_projections::devices::DeviceRow>>,
 }
 
 impl Default for Memos {
@@ -51,11 +53,31 @@ impl Default for Memos {
             sessions: Memo::new(4096, Duration::from_secs(10)),
             board: Memo::new(64, Duration::from_secs(2)),
             dashboard: Memo::new(16, Duration::from_secs(2)),
+            devices: Memo::new(1, Duration::from_secs(2)),
         }
     }
 }
 
 impl AppState {
+    /// Every live device, read once per data version (each search names
+    /// the switches it shows; at 500 switches a read and decode per search
+    /// was most of its time).
+    pub async fn live_devices(
+        &self,
+    ) -> crate::error::AppResult<Arc<Vec<ispmon_projections::devices::DeviceRow>>> {
+        let version = self.data_version();
+        let core = self.core.clone();
+        self.memos
+            .devices
+            .get_or_load((), version, || async move {
+                core.views
+                    .read(ispmon_projections::devices::all_live)
+                    .await
+                    .map_err(crate::error::AppError::from)
+            })
+            .await
+    }
+
     pub fn new(core: Core, settings: Settings) -> Self {
         Self::with_cli(core, settings, Arc::new(ispmon_scheduler::cli::Network))
     }

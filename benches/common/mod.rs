@@ -1,4 +1,14 @@
-//! Helpers shared by the benchmarks (each bench includes this module).
+//! Helpers shared by the benchmarks (each bench includes this module; not
+//! every bench uses every helper).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Concurrent keep-alive HTTP clients of the load benches.
+pub const CLIENTS: usize = 64;
+/// The admin password the load benches start the server with.
+pub const ADMIN_PASSWORD: &str = "bench-admin-password-1";
 
 /// (current RSS, peak RSS) of this process in MB, from `/proc/self/status`.
 pub fn rss_mb() -> (f64, f64) {
@@ -16,7 +26,103 @@ pub fn rss_mb() -> (f64, f64) {
 
 /// Resets this process's peak RSS (`VmHWM`) to its current RSS, so a peak
 /// read later covers only what ran since; false where the kernel refuses.
-#[allow(dead_code)]
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Logs in through the login form; the client keeps the session cookie.
+pub async fn log_in(http: &reqwest::Client, base: &str, password: &str) {
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse(r#"input[name="_csrf"]"#).unwrap();
+    let csrf = doc
+        .select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("the login form has a CSRF field")
+        .to_string();
+    let r = http
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", "admin"),
+            ("password", password),
+            ("_csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "the bench logs in");
+}
+
+pub struct Outcome {
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub bytes: usize,
+}
+
+/// `CLIENTS` tasks, each sending the next of `paths` as soon as its last
+/// answer is read, for `secs` after a one-second warm-up.
+pub async fn drive(
+    http: &reqwest::Client,
+    base: &str,
+    paths: Arc<Vec<String>>,
+    secs: f64,
+) -> Outcome {
+    let run = |window: Duration, record: bool| {
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let (http, base, paths) = (http.clone(), base.to_string(), Arc::clone(&paths));
+                tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    let mut bytes = 0;
+                    let end = Instant::now() + window;
+                    let mut i = c * 7919;
+                    while Instant::now() < end {
+                        let path = &paths[i % paths.len()];
+                        i += 1;
+                        let t = Instant::now();
+                        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+                        let status = r.status().as_u16();
+                        let body = r.bytes().await.unwrap();
+                        assert_eq!(status, 200, "{path}");
+                        if record {
+                            lat.push(t.elapsed().as_micros() as u32);
+                            bytes = body.len();
+                        }
+                    }
+                    (lat, bytes)
+                })
+            })
+            .collect();
+        async move {
+            let t = Instant::now();
+            let mut all = Vec::new();
+            let mut bytes = 0;
+            for task in tasks {
+                let (lat, b) = task.await.unwrap();
+                all.extend(lat);
+                bytes = bytes.max(b);
+            }
+            (all, bytes, t.elapsed().as_secs_f64())
+        }
+    };
+    run(Duration::from_secs(1), false).await;
+    let (mut lat, bytes, elapsed) = run(Duration::from_secs_f64(secs), true).await;
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)] as f64 / 1000.0;
+    Outcome {
+        rps: lat.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        bytes,
+    }
 }
