@@ -63,7 +63,7 @@ fn mac_of(i: usize) -> String {
 
 /// Mostly `sub012345`; every 50th a 40-character corporate login.
 fn login_of(i: usize) -> String {
-    if i % 50 == 0 {
+    if i.is_multiple_of(50) {
         format!("ooo-romashka-office-{i:06}@corp.example.n")
     } else {
         format!("sub{i:06}")
