@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench config_pull` (`BENCH_DEVICES=n` to change 200).
 
 mod common;
-use common::rss_mb;
+use common::{bare_session, rss_mb};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,11 +19,8 @@ use ispmon::core::Core;
 use ispmon::devices::pull::{puller, target, Report};
 use ispmon::devices::ConfigCache;
 use ispmon_events::{Durability, Metadata, Source};
-use ispmon_scheduler::cli::session::{
-    exec, Credentials, HostKeyCheck, Target, Timeouts, TransportKind,
-};
-use ispmon_scheduler::cli::Dialect;
-use ispmon_sim::{Fleet, Transport};
+use ispmon_scheduler::cli::session::{exec, HostKeyCheck, Timeouts};
+use ispmon_sim::Fleet;
 use tokio_util::sync::CancellationToken;
 
 const SESSIONS: usize = 32;
@@ -60,24 +57,8 @@ async fn run() {
         let limiter = Arc::clone(&limiter);
         set.spawn(async move {
             let _p = limiter.acquire().await.unwrap();
-            let dialect = Dialect::parse(spec.kind.slug()).unwrap();
-            let target = Target {
-                host: addr.ip().to_string(),
-                port: addr.port(),
-                transport: if spec.transport == Transport::Ssh {
-                    TransportKind::Ssh
-                } else {
-                    TransportKind::Telnet
-                },
-                dialect,
-                legacy_ssh: spec.legacy_ssh,
-            };
-            let creds = Credentials {
-                login: spec.login.clone(),
-                password: spec.password.clone(),
-                enable_password: spec.enable_password.clone(),
-                private_key: None,
-            };
+            let (target, creds) = bare_session(&spec, addr);
+            let dialect = target.dialect;
             let s = Instant::now();
             let e = exec(
                 &target,

@@ -21,7 +21,7 @@
 //! exactly the moves. Run: `cargo bench --bench fdb`.
 
 mod common;
-use common::{reset_peak_rss, rss_mb};
+use common::{bare_session, reset_peak_rss, rss_mb};
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -35,12 +35,9 @@ use ispmon::config::Settings;
 use ispmon::core::Core;
 use ispmon::state::AppState;
 use ispmon_events::{Metadata, Source};
-use ispmon_scheduler::cli::session::{
-    exec, Credentials, HostKeyCheck, Target, Timeouts, TransportKind,
-};
-use ispmon_scheduler::cli::Dialect;
+use ispmon_scheduler::cli::session::{exec, HostKeyCheck, Timeouts};
 use ispmon_sim::population::Role;
-use ispmon_sim::{LivePopulation, Population, PopulationSize, Transport};
+use ispmon_sim::{LivePopulation, Population, PopulationSize};
 use tokio_util::sync::CancellationToken;
 
 const FLEET_ENV: &str = "ISPMON_BENCH_FLEET";
@@ -217,29 +214,14 @@ async fn reference(pop: &Population, addrs: &[SocketAddr], sessions: usize) -> (
         let (spec, addr, limiter) = (pd.spec, *addr, Arc::clone(&limiter));
         set.spawn(async move {
             let _p = limiter.acquire().await.unwrap();
-            let dialect = Dialect::parse(spec.kind.slug()).unwrap();
-            let target = Target {
-                host: addr.ip().to_string(),
-                port: addr.port(),
-                transport: match spec.transport {
-                    Transport::Ssh => TransportKind::Ssh,
-                    Transport::Telnet => TransportKind::Telnet,
-                },
-                dialect,
-                legacy_ssh: spec.legacy_ssh,
-            };
-            let creds = Credentials {
-                login: spec.login.clone(),
-                password: spec.password.clone(),
-                enable_password: spec.enable_password.clone(),
-                private_key: None,
-            };
+            let (target, creds) = bare_session(&spec, addr);
+            let command = target.dialect.mac_table_command();
             exec(
                 &target,
                 &creds,
                 &HostKeyCheck::FirstContact,
                 &Timeouts::default(),
-                &[dialect.mac_table_command()],
+                &[command],
             )
             .await
             .outputs

@@ -24,12 +24,11 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use ispmon::app::Application;
-use ispmon::config::Settings;
 use ispmon::state::AppState;
 use ispmon_events::folder::FolderCommand;
 use ispmon_events::host::{HostCommand, HostDetails, Judgement, RoundSample};
 use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
-use ispmon_events::{Durability, Metadata, Source};
+use ispmon_events::{Metadata, Source};
 
 const FOLDERS: usize = 20;
 const STATIC_FILE: &str = "/static/htmx-2.0.4.min.js";
@@ -220,10 +219,7 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(dir.path().to_path_buf());
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.admin_password = Some(common::ADMIN_PASSWORD.into());
-    settings.durability = Durability::Normal;
+    let settings = common::server_settings(dir.path());
     let (base, ids, cancel, state) = server_rt.block_on(async {
         let app = Application::build(settings).await.expect("app builds");
         let base = format!("http://{}", app.local_addr());

@@ -20,7 +20,7 @@
 //! each HTTP target, default 5).
 
 mod common;
-use common::{drive, log_in, rss_mb, ADMIN_PASSWORD, CLIENTS};
+use common::{drive, log_in, rss_mb, server_settings, ADMIN_PASSWORD, CLIENTS};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -30,11 +30,10 @@ use cqrs_es::persist::SerializedEvent;
 use cqrs_es::DomainEvent;
 use futures::StreamExt;
 use ispmon::app::Application;
-use ispmon::config::Settings;
 use ispmon::state::AppState;
 use ispmon_events::login::{Binding, LoginEvent};
 use ispmon_events::mac::{EdgePort, MacEvent};
-use ispmon_events::{Durability, Metadata, Source};
+use ispmon_events::{Metadata, Source};
 use ispmon_scheduler::cli::PppSession;
 use ispmon_scheduler::fdb::sightings::{PortStatus, Seen};
 use ispmon_scheduler::fdb::UplinkReason;
@@ -355,10 +354,7 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::new(dir.path().to_path_buf());
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.admin_password = Some(ADMIN_PASSWORD.into());
-    settings.durability = Durability::Normal;
+    let settings = server_settings(dir.path());
     let (base, cancel, st) = server_rt.block_on(async {
         let app = Application::build(settings).await.expect("app builds");
         let base = format!("http://{}", app.local_addr());

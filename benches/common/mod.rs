@@ -126,3 +126,43 @@ pub async fn drive(
         bytes,
     }
 }
+
+/// How the bare reference sessions reach an emulated device: its target
+/// and credentials as a plain `exec` takes them.
+pub fn bare_session(
+    spec: &ispmon_sim::DeviceSpec,
+    addr: std::net::SocketAddr,
+) -> (
+    ispmon_scheduler::cli::session::Target,
+    ispmon_scheduler::cli::session::Credentials,
+) {
+    use ispmon_scheduler::cli::session::{Credentials, Target, TransportKind};
+    let target = Target {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        transport: match spec.transport {
+            ispmon_sim::Transport::Ssh => TransportKind::Ssh,
+            ispmon_sim::Transport::Telnet => TransportKind::Telnet,
+        },
+        dialect: ispmon_scheduler::cli::Dialect::parse(spec.kind.slug())
+            .expect("every emulated kind is a dialect"),
+        legacy_ssh: spec.legacy_ssh,
+    };
+    let creds = Credentials {
+        login: spec.login.clone(),
+        password: spec.password.clone(),
+        enable_password: spec.enable_password.clone(),
+        private_key: None,
+    };
+    (target, creds)
+}
+
+/// Settings of a load bench's server: a data dir, any free loopback port,
+/// the bench's admin password, NORMAL durability.
+pub fn server_settings(dir: &std::path::Path) -> ispmon::config::Settings {
+    let mut settings = ispmon::config::Settings::new(dir.to_path_buf());
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.admin_password = Some(ADMIN_PASSWORD.into());
+    settings.durability = ispmon_events::Durability::Normal;
+    settings
+}
