@@ -157,3 +157,11 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
         format!("?{}", parts.join("&"))
     }
 }
+
+/// A settings form read as its fields by name (each page checks and
+/// converts the fields it knows; an unknown one is ignored).
+#[derive(serde::Deserialize)]
+pub struct FieldsForm {
+    #[serde(flatten)]
+    pub fields: std::collections::HashMap<String, String>,
+}

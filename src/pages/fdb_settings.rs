@@ -13,12 +13,11 @@ use ispmon_events::fdb_settings::{
     SIGHTINGS_KEEP_DAYS, UPLINK_THRESHOLD,
 };
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use crate::auth::Ctx;
 use crate::error::AppResult;
 use crate::i18n::t;
-use crate::pages::components::{hidden_csrf, notice, when, FormErrors};
+use crate::pages::components::{hidden_csrf, notice, when, FieldsForm, FormErrors};
 use crate::pages::layout::respond;
 use crate::state::AppState;
 
@@ -139,16 +138,10 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SettingsForm {
-    #[serde(flatten)]
-    fields: std::collections::HashMap<String, String>,
-}
-
 pub async fn save(
     State(st): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<SettingsForm>,
+    Form(f): Form<FieldsForm>,
 ) -> AppResult<Response> {
     let l = ctx.locale;
     let raw = |name: &str| f.fields.get(name).map(|s| s.trim()).unwrap_or("");

@@ -5,12 +5,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use ispmon_events::icmp_settings::{IcmpSettingsCommand, IcmpSettingsValues};
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use crate::auth::Ctx;
 use crate::error::AppResult;
 use crate::i18n::t;
-use crate::pages::components::{hidden_csrf, notice, FormErrors};
+use crate::pages::components::{hidden_csrf, notice, FieldsForm, FormErrors};
 use crate::pages::layout::respond;
 use crate::state::AppState;
 
@@ -88,16 +87,10 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SettingsForm {
-    #[serde(flatten)]
-    fields: std::collections::HashMap<String, String>,
-}
-
 pub async fn save(
     State(st): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<SettingsForm>,
+    Form(f): Form<FieldsForm>,
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let get = |name: &'static str, errors: &mut FormErrors| -> f64 {
