@@ -14,9 +14,10 @@ use ispmon_projections::devices::DeviceRow;
 use ispmon_projections::logins::{self, LoginRow};
 use ispmon_projections::macs::{self, MacEdge, MacMove};
 use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
-use ispmon_scheduler::fdb::sightings::Sighting;
+use ispmon_scheduler::fdb::sightings::{self, Sighting};
 use ispmon_scheduler::fdb::UplinkReason;
-use ispmon_scheduler::nas::sessions::SessionRow;
+use ispmon_scheduler::nas::sessions::{self, SessionRow};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
@@ -168,89 +169,179 @@ fn unix_rfc3339(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A login's hit: its session and its MAC's place.
-async fn login_hit(st: &AppState, login: LoginRow) -> AppResult<Hit> {
-    let session = st
+/// The two databases a search reads, open on one blocking thread: the
+/// read models (`views.db`) and the telemetry (`telemetry.db`: sessions,
+/// sightings). A search is one hop to that thread, however many logins it
+/// finds, and its reads run beside the collectors' writes.
+struct Reads<'a> {
+    views: &'a Connection,
+    telemetry: &'a Connection,
+    devices: &'a [DeviceRow],
+}
+
+/// Runs `f` over both databases in one hop to a blocking thread.
+async fn with_reads<R, F>(st: &AppState, f: F) -> AppResult<R>
+where
+    R: Send + 'static,
+    F: FnOnce(&Reads<'_>) -> rusqlite::Result<R> + Send + 'static,
+{
+    let devices = st.live_devices().await?;
+    let telemetry = std::sync::Arc::clone(st.core.telemetry.readers());
+    let out = st
         .core
-        .telemetry
-        .sessions_of_login(login.login.clone(), 1)
-        .await?
-        .into_iter()
-        .next();
-    let mac = match &login.mac {
-        Some(m) => Some(mac_answer(st, m).await?),
-        None => None,
-    };
-    Ok(Hit {
-        login: Some(login),
-        session,
-        mac,
-    })
+        .views
+        .read(move |views| {
+            telemetry.with(|tc| {
+                f(&Reads {
+                    views,
+                    telemetry: tc,
+                    devices: &devices,
+                })
+            })
+        })
+        .await?;
+    Ok(out)
+}
+
+impl Reads<'_> {
+    /// A login's hit: its session and its MAC's place.
+    fn login_hit(&self, login: LoginRow) -> rusqlite::Result<Hit> {
+        let session = sessions::sessions_of_login(self.telemetry, &login.login, 1)?
+            .into_iter()
+            .next();
+        let mac = match &login.mac {
+            Some(m) => Some(self.mac_answer(m)?),
+            None => None,
+        };
+        Ok(Hit {
+            login: Some(login),
+            session,
+            mac,
+        })
+    }
+
+    fn search(&self, kind: &Query) -> rusqlite::Result<(Vec<Hit>, Vec<DeviceHit>)> {
+        let mut results = Vec::new();
+        let mut devices = Vec::new();
+        match kind {
+            Query::Mac { mac } => {
+                let bound = logins::by_mac(self.views, mac)?;
+                let answer = self.mac_answer(mac)?;
+                if bound.is_empty() {
+                    results.push(Hit {
+                        login: None,
+                        session: None,
+                        mac: Some(answer.clone()),
+                    });
+                }
+                for l in bound {
+                    let mut hit = self.login_hit(l)?;
+                    hit.mac = Some(answer.clone());
+                    results.push(hit);
+                }
+            }
+            Query::Ip { ip } => {
+                let now = chrono::Utc::now().timestamp();
+                for s in sessions::sessions_with_ip_at(self.telemetry, ip, now)? {
+                    if let Some(row) = logins::get(self.views, &s.login)? {
+                        results.push(self.login_hit(row)?);
+                    }
+                }
+                devices = self
+                    .devices
+                    .iter()
+                    .filter(|d| &d.address == ip)
+                    .map(hit)
+                    .collect();
+            }
+            Query::Name { text } => {
+                let found = logins::with_prefix(self.views, text, LOGINS)?;
+                // The exact login first, then the others it begins.
+                let (exact, rest): (Vec<_>, Vec<_>) =
+                    found.into_iter().partition(|l| &l.login == text);
+                for l in exact.into_iter().chain(rest) {
+                    results.push(self.login_hit(l)?);
+                }
+                let needle = text.to_lowercase();
+                devices = self
+                    .devices
+                    .iter()
+                    .filter(|d| {
+                        d.name.to_lowercase().contains(&needle)
+                            || d.address.to_lowercase().starts_with(&needle)
+                    })
+                    .take(DEVICES)
+                    .map(hit)
+                    .collect();
+            }
+        }
+        Ok((results, devices))
+    }
+
+    /// Where a MAC is, was and is also seen.
+    fn mac_answer(&self, mac: &str) -> rusqlite::Result<MacAnswer> {
+        let location = macs::edge(self.views, mac)?;
+        let history = macs::history(self.views, mac, HISTORY)?;
+        let sightings: Vec<Sighting> = sightings::sightings_of(self.telemetry, &[mac.to_string()])?
+            .remove(mac)
+            .unwrap_or_default();
+        let by_id: HashMap<&str, &DeviceRow> = self
+            .devices
+            .iter()
+            .map(|d| (d.device_id.as_str(), d))
+            .collect();
+        let name = |id: &str| {
+            by_id
+                .get(id)
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let is_edge = |s: &Sighting| {
+            location
+                .as_ref()
+                .is_some_and(|e| e.device_id == s.device_id && e.port == s.port)
+        };
+        let port_macs = sightings
+            .iter()
+            .find(|s| is_edge(s))
+            .map(|s| s.port_macs)
+            .unwrap_or(0);
+        let mut also_seen: Vec<AlsoSeen> = sightings
+            .iter()
+            .filter(|s| !is_edge(s))
+            .map(|s| AlsoSeen {
+                device_id: s.device_id.clone(),
+                device: name(&s.device_id),
+                port: s.port.clone(),
+                vlan: s.vlan,
+                uplink: s.uplink.clone(),
+                last_seen: unix_rfc3339(s.last_seen / 1000),
+            })
+            .collect();
+        // Access ports before uplinks, then by device and port name (stable).
+        also_seen.sort_by(|a, b| {
+            (a.uplink.is_some(), &a.device, &a.port).cmp(&(b.uplink.is_some(), &b.device, &b.port))
+        });
+        let edge_device = location
+            .as_ref()
+            .and_then(|e| by_id.get(e.device_id.as_str()));
+        Ok(MacAnswer {
+            mac: mac.to_string(),
+            port_macs,
+            address: edge_device.map(|d| d.address.clone()),
+            host_id: edge_device.and_then(|d| d.host_id.clone()),
+            location,
+            also_seen,
+            history,
+        })
+    }
 }
 
 /// Runs a search.
 pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
     let kind = Query::parse(text)?;
-    let all = st.live_devices().await?;
-    let mut results = Vec::new();
-    let mut devices = Vec::new();
-    match &kind {
-        Query::Mac { mac } => {
-            let m = mac.clone();
-            let bound = st.core.views.read(move |c| logins::by_mac(c, &m)).await?;
-            let answer = mac_answer(st, mac).await?;
-            if bound.is_empty() {
-                results.push(Hit {
-                    login: None,
-                    session: None,
-                    mac: Some(answer.clone()),
-                });
-            }
-            for l in bound {
-                let mut hit = login_hit(st, l).await?;
-                hit.mac = Some(answer.clone());
-                results.push(hit);
-            }
-        }
-        Query::Ip { ip } => {
-            let now = chrono::Utc::now().timestamp();
-            let had = st
-                .core
-                .telemetry
-                .sessions_with_ip_at(ip.clone(), now)
-                .await?;
-            for s in had {
-                let l = s.login.clone();
-                if let Some(row) = st.core.views.read(move |c| logins::get(c, &l)).await? {
-                    results.push(login_hit(st, row).await?);
-                }
-            }
-            devices = all.iter().filter(|d| &d.address == ip).map(hit).collect();
-        }
-        Query::Name { text } => {
-            let t = text.clone();
-            let found = st
-                .core
-                .views
-                .read(move |c| logins::with_prefix(c, &t, LOGINS))
-                .await?;
-            // The exact login first, then the others it begins.
-            let (exact, rest): (Vec<_>, Vec<_>) = found.into_iter().partition(|l| &l.login == text);
-            for l in exact.into_iter().chain(rest) {
-                results.push(login_hit(st, l).await?);
-            }
-            let needle = text.to_lowercase();
-            devices = all
-                .iter()
-                .filter(|d| {
-                    d.name.to_lowercase().contains(&needle)
-                        || d.address.to_lowercase().starts_with(&needle)
-                })
-                .take(DEVICES)
-                .map(hit)
-                .collect();
-        }
-    }
+    let k = kind.clone();
+    let (results, devices) = with_reads(st, move |r| r.search(&k)).await?;
     Ok(Answer {
         query: text.trim().to_string(),
         kind,
@@ -262,66 +353,7 @@ pub async fn run(st: &AppState, text: &str) -> AppResult<Answer> {
 /// Where a MAC is, was and is also seen.
 pub async fn mac_answer(st: &AppState, mac: &str) -> AppResult<MacAnswer> {
     let m = mac.to_string();
-    let (location, history) = st
-        .core
-        .views
-        .read(move |c| Ok((macs::edge(c, &m)?, macs::history(c, &m, HISTORY)?)))
-        .await?;
-    let devices = st.live_devices().await?;
-    let sightings: Vec<Sighting> = st
-        .core
-        .telemetry
-        .sightings_of(vec![mac.to_string()])
-        .await?
-        .remove(mac)
-        .unwrap_or_default();
-    let by_id: HashMap<&str, &DeviceRow> =
-        devices.iter().map(|d| (d.device_id.as_str(), d)).collect();
-    let name = |id: &str| {
-        by_id
-            .get(id)
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
-    let is_edge = |s: &Sighting| {
-        location
-            .as_ref()
-            .is_some_and(|e| e.device_id == s.device_id && e.port == s.port)
-    };
-    let port_macs = sightings
-        .iter()
-        .find(|s| is_edge(s))
-        .map(|s| s.port_macs)
-        .unwrap_or(0);
-    let mut also_seen: Vec<AlsoSeen> = sightings
-        .iter()
-        .filter(|s| !is_edge(s))
-        .map(|s| AlsoSeen {
-            device_id: s.device_id.clone(),
-            device: name(&s.device_id),
-            port: s.port.clone(),
-            vlan: s.vlan,
-            uplink: s.uplink.clone(),
-            last_seen: unix_rfc3339(s.last_seen / 1000),
-        })
-        .collect();
-    // Access ports before uplinks, then the nearest (fewest MACs… unknown
-    // here: by name, stable).
-    also_seen.sort_by(|a, b| {
-        (a.uplink.is_some(), &a.device, &a.port).cmp(&(b.uplink.is_some(), &b.device, &b.port))
-    });
-    let edge_device = location
-        .as_ref()
-        .and_then(|e| by_id.get(e.device_id.as_str()));
-    Ok(MacAnswer {
-        mac: mac.to_string(),
-        port_macs,
-        address: edge_device.map(|d| d.address.clone()),
-        host_id: edge_device.and_then(|d| d.host_id.clone()),
-        location,
-        also_seen,
-        history,
-    })
+    with_reads(st, move |r| r.mac_answer(&m)).await
 }
 
 #[cfg(test)]
@@ -392,34 +424,26 @@ pub async fn locate(
     who: Result<String, String>,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Located> {
-    let (mac, session) = match who {
-        Ok(mac) => (Some(mac), None),
-        Err(login) => {
-            let s = st
-                .core
-                .telemetry
-                .session_of_login_at(login, at.timestamp())
-                .await?;
-            (s.as_ref().and_then(|s| s.mac.clone()), s)
-        }
-    };
-    let location = match &mac {
-        Some(m) => {
-            let (m, t) = (
-                m.clone(),
-                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            );
-            st.core
-                .views
-                .read(move |c| macs::at_time(c, &m, &t))
-                .await?
-                .and_then(|mv| mv.to)
-        }
-        None => None,
-    };
-    Ok(Located {
-        mac,
-        session,
-        location,
+    with_reads(st, move |r| {
+        let (mac, session) = match who {
+            Ok(mac) => (Some(mac), None),
+            Err(login) => {
+                let s = sessions::session_of_login_at(r.telemetry, &login, at.timestamp())?;
+                (s.as_ref().and_then(|s| s.mac.clone()), s)
+            }
+        };
+        let location = match &mac {
+            Some(m) => {
+                let t = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                macs::at_time(r.views, m, &t)?.and_then(|mv| mv.to)
+            }
+            None => None,
+        };
+        Ok(Located {
+            mac,
+            session,
+            location,
+        })
     })
+    .await
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ispmon_events::host::RoundSample;
+use ispmon_events::sqlite::Pool;
 use rusqlite::{params, Connection};
 
 const RAW_KEEP_S: i64 = 48 * 3600;
@@ -51,10 +52,17 @@ pub struct Telemetry {
     /// memory with it, only to queue on `conn`).
     turn: Arc<tokio::sync::Semaphore>,
     last_prune: Arc<Mutex<i64>>,
+    /// Read-only connections for reads that need not queue behind the
+    /// writer (searches: WAL readers run beside it and each other).
+    readers: Arc<Pool>,
     /// Rounds recorded through this handle (and its clones): what caches of
     /// pages showing the latest figures compare.
     generation: Arc<AtomicU64>,
 }
+
+/// Each reader's page cache: searches touch a few index pages per query,
+/// and the OS page cache keeps the hot ones of the file.
+const READER_CACHE_KIB: i64 = 512;
 
 fn us(ms: Option<f64>) -> Option<i64> {
     ms.map(|m| (m * 1000.0).round() as i64)
@@ -78,8 +86,16 @@ impl Telemetry {
             conn: Arc::new(Mutex::new(conn)),
             turn: Arc::new(tokio::sync::Semaphore::new(1)),
             last_prune: Arc::new(Mutex::new(0)),
+            readers: Pool::with_page_cache(path, READER_CACHE_KIB),
             generation: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// The read-only pool: for reads (the free functions of
+    /// [`sessions`](crate::nas::sessions) and
+    /// [`sightings`](crate::fdb::sightings)) that run beside the writer.
+    pub fn readers(&self) -> &Arc<Pool> {
+        &self.readers
     }
 
     /// The connection, for the tables other modules own (`fdb::sightings`).

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use super::uplink::UplinkReason;
 use crate::telemetry::Telemetry;
@@ -179,38 +179,12 @@ impl Telemetry {
         Ok(delta)
     }
 
-    /// Every sighting of each of `macs`, with its port's status.
+    /// [`sightings_of`] on the writer's connection.
     pub fn sightings_of_blocking(
         &self,
         macs: &[String],
     ) -> rusqlite::Result<HashMap<String, Vec<Sighting>>> {
-        let conn = self.conn();
-        let mut q = conn.prepare_cached(
-            "SELECT s.device_id, s.mac, s.vlan, s.port, s.first_seen, s.last_seen, s.misses,
-                    COALESCE(p.macs, 0), p.uplink_kind, p.uplink_detail
-             FROM fdb_sightings s
-             LEFT JOIN fdb_ports p ON p.device_id = s.device_id AND p.port = s.port
-             WHERE s.mac = ?1",
-        )?;
-        let mut out: HashMap<String, Vec<Sighting>> = HashMap::new();
-        for mac in macs {
-            let rows = q.query_map([mac], |r| {
-                Ok(Sighting {
-                    device_id: r.get(0)?,
-                    mac: r.get(1)?,
-                    vlan: r.get(2)?,
-                    port: r.get(3)?,
-                    first_seen: r.get(4)?,
-                    last_seen: r.get(5)?,
-                    misses: r.get(6)?,
-                    port_macs: r.get::<_, i64>(7)? as usize,
-                    uplink: UplinkReason::from_columns(r.get(8)?, r.get(9)?)?,
-                })
-            })?;
-            let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-            out.insert(mac.clone(), found);
-        }
-        Ok(out)
+        sightings_of(&self.conn(), macs)
     }
 
     /// Records a collection (and drops records older than 30 days).
@@ -305,6 +279,40 @@ impl Telemetry {
         tx.commit()?;
         Ok((sightings, ports))
     }
+}
+
+/// Every sighting of each of `macs`, with its port's status; on any
+/// connection to `telemetry.db` (a [reader](Telemetry::readers) too).
+pub fn sightings_of(
+    conn: &Connection,
+    macs: &[String],
+) -> rusqlite::Result<HashMap<String, Vec<Sighting>>> {
+    let mut q = conn.prepare_cached(
+        "SELECT s.device_id, s.mac, s.vlan, s.port, s.first_seen, s.last_seen, s.misses,
+                COALESCE(p.macs, 0), p.uplink_kind, p.uplink_detail
+         FROM fdb_sightings s
+         LEFT JOIN fdb_ports p ON p.device_id = s.device_id AND p.port = s.port
+         WHERE s.mac = ?1",
+    )?;
+    let mut out: HashMap<String, Vec<Sighting>> = HashMap::new();
+    for mac in macs {
+        let rows = q.query_map([mac], |r| {
+            Ok(Sighting {
+                device_id: r.get(0)?,
+                mac: r.get(1)?,
+                vlan: r.get(2)?,
+                port: r.get(3)?,
+                first_seen: r.get(4)?,
+                last_seen: r.get(5)?,
+                misses: r.get(6)?,
+                port_macs: r.get::<_, i64>(7)? as usize,
+                uplink: UplinkReason::from_columns(r.get(8)?, r.get(9)?)?,
+            })
+        })?;
+        let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        out.insert(mac.clone(), found);
+    }
+    Ok(out)
 }
 
 /// The same reads on a blocking thread, for callers outside the crate.

@@ -4,7 +4,7 @@
 //! so "who had IP X at time T" and "which MAC did login L dial from at T"
 //! are one indexed query each.
 
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::cli::PppSession;
@@ -104,51 +104,76 @@ impl Telemetry {
             .execute([now - KEEP_SESSIONS_S])
     }
 
-    /// The sessions that had `ip` at `at` (unix seconds), newest first; a
-    /// session still open (as its NAS last showed it) had it until now.
+    /// [`sessions_with_ip_at`] on the writer's connection.
     pub fn sessions_with_ip_at_blocking(
         &self,
         ip: &str,
         at: i64,
     ) -> rusqlite::Result<Vec<SessionRow>> {
-        let conn = self.conn();
-        let mut q = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM ppp_sessions
-             WHERE ip = ?1 AND started_at <= ?2 AND (ended_at IS NULL OR ended_at >= ?2)
-             ORDER BY started_at DESC"
-        ))?;
-        let rows = q.query_map(params![ip, at], row)?;
-        rows.collect()
+        sessions_with_ip_at(&self.conn(), ip, at)
     }
 
-    /// The login's session at `at`, or the last one before it.
+    /// [`session_of_login_at`] on the writer's connection.
     pub fn session_of_login_at_blocking(
         &self,
         login: &str,
         at: i64,
     ) -> rusqlite::Result<Option<SessionRow>> {
-        let conn = self.conn();
-        let mut q = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM ppp_sessions WHERE login = ?1 AND started_at <= ?2
-             ORDER BY started_at DESC LIMIT 1"
-        ))?;
-        let mut rows = q.query_map(params![login, at], row)?;
-        rows.next().transpose()
+        session_of_login_at(&self.conn(), login, at)
     }
 
-    /// A login's sessions, newest first, at most `limit`.
+    /// [`sessions_of_login`] on the writer's connection.
     pub fn sessions_of_login_blocking(
         &self,
         login: &str,
         limit: usize,
     ) -> rusqlite::Result<Vec<SessionRow>> {
-        let conn = self.conn();
-        let mut q = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM ppp_sessions WHERE login = ?1 ORDER BY started_at DESC LIMIT ?2"
-        ))?;
-        let rows = q.query_map(params![login, limit as i64], row)?;
-        rows.collect()
+        sessions_of_login(&self.conn(), login, limit)
     }
+}
+
+/// The sessions that had `ip` at `at` (unix seconds), newest first; a
+/// session still open (as its NAS last showed it) had it until now. On any
+/// connection to `telemetry.db` (a [reader](Telemetry::readers) too).
+pub fn sessions_with_ip_at(
+    conn: &Connection,
+    ip: &str,
+    at: i64,
+) -> rusqlite::Result<Vec<SessionRow>> {
+    let mut q = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM ppp_sessions
+         WHERE ip = ?1 AND started_at <= ?2 AND (ended_at IS NULL OR ended_at >= ?2)
+         ORDER BY started_at DESC"
+    ))?;
+    let rows = q.query_map(params![ip, at], row)?;
+    rows.collect()
+}
+
+/// The login's session at `at`, or the last one before it.
+pub fn session_of_login_at(
+    conn: &Connection,
+    login: &str,
+    at: i64,
+) -> rusqlite::Result<Option<SessionRow>> {
+    let mut q = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM ppp_sessions WHERE login = ?1 AND started_at <= ?2
+         ORDER BY started_at DESC LIMIT 1"
+    ))?;
+    let mut rows = q.query_map(params![login, at], row)?;
+    rows.next().transpose()
+}
+
+/// A login's sessions, newest first, at most `limit`.
+pub fn sessions_of_login(
+    conn: &Connection,
+    login: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<SessionRow>> {
+    let mut q = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM ppp_sessions WHERE login = ?1 ORDER BY started_at DESC LIMIT ?2"
+    ))?;
+    let rows = q.query_map(params![login, limit as i64], row)?;
+    rows.collect()
 }
 
 /// The same reads on a blocking thread, for callers outside the crate.
