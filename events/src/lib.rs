@@ -21,6 +21,8 @@
 //! - [`notify_settings`]: where host transitions are notified (webhook, Telegram).
 //! - [`mac`], [`login`], [`fdb_settings`]: Search Port — where a MAC sits
 //!   at the edge, a PPPoE login's binding, and the collection settings.
+//! - [`subscriber`]: a subscriber as the billing shows them (kept by the
+//!   billing sync), with our own notes and tags.
 
 pub mod blobs;
 pub mod device;
@@ -38,6 +40,7 @@ pub mod reservations;
 pub mod secrets;
 pub mod sqlite;
 pub mod store;
+pub mod subscriber;
 pub mod user;
 pub mod values;
 

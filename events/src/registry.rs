@@ -76,6 +76,7 @@ registry! {
     Mac => crate::mac::Mac;
     Login => crate::login::Login;
     FdbSettings => crate::fdb_settings::FdbSettings;
+    Subscriber => crate::subscriber::Subscriber;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -15,6 +15,8 @@
 //! - [`notify`]: the notification settings (webhook, Telegram).
 //! - [`macs`], [`logins`], [`fdb_settings`]: Search Port — MAC edges and
 //!   moves, PPPoE logins' bindings, the collection settings.
+//! - [`subscribers`]: subscribers from billing, the folder tree, notes and
+//!   the full-text index of the subscriber search.
 
 pub mod api_tokens;
 pub mod decode;
@@ -28,6 +30,7 @@ pub mod notify;
 pub mod rebuild;
 pub mod runner;
 pub mod sessions;
+pub mod subscribers;
 pub mod users;
 
 use rusqlite::Connection;
@@ -64,6 +67,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(macs::MacsProjection),
         Box::new(logins::LoginsProjection),
         Box::new(fdb_settings::FdbSettingsProjection),
+        Box::new(subscribers::SubscribersProjection),
     ]
 }
 

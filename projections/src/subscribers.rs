@@ -1,0 +1,869 @@
+//! Subscribers from billing: the list, the folder tree's counts, the card's
+//! fields and notes, and a full-text index (SQLite FTS5) that answers as
+//! one types — a login, part of an address in Russian or in Latin letters
+//! (`Московская 5а`, `московская 5 а`, `Moskovskaya 5a`), a contract, a
+//! phone in any notation, an IP, a MAC.
+//!
+//! The index holds *terms* this module prepares (the same function for the
+//! rows and for the query): words split at letter/digit boundaries *and*
+//! kept whole (`5а` → `5а 5 а`), Cyrillic words also transliterated
+//! (`московская` → `moskovskaya`), `ё` as `е`, phones as their ten national
+//! digits, an IP and a MAC as one term each. A query matches when each of
+//! its words matches whole or split, the last one as a prefix.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::{Decoded, Envelope, Projection};
+use ispmon_events::subscriber::{apply_changes, BillingView, SubscriberEvent};
+
+pub struct SubscribersProjection;
+
+impl Projection for SubscribersProjection {
+    fn name(&self) -> &'static str {
+        "subscribers"
+    }
+    fn schema(&self) -> &'static str {
+        include_str!("../../migrations/views/subscribers.sql")
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &["subscribers", "subscribers_fts", "subscriber_notes"]
+    }
+    fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
+        let Decoded::Subscriber(event) = &ev.event else {
+            return Ok(());
+        };
+        let id = ev.id();
+        use SubscriberEvent as E;
+        match event {
+            E::SubscriberImported { view } => write(c, id, view, ev.at(), true),
+            E::SubscriberFieldsChanged { changes } => update(c, id, ev.at(), |v| {
+                apply_changes(v, changes);
+            }),
+            E::SubscriberMoved { to, .. } => update(c, id, ev.at(), |v| v.folder = to.clone()),
+            E::SubscriberBlocked { reason, .. } => {
+                update(c, id, ev.at(), |v| v.blocked = Some(*reason))
+            }
+            E::SubscriberUnblocked { .. } => update(c, id, ev.at(), |v| v.blocked = None),
+            E::SubscriberLeftBilling { .. } => {
+                c.prepare_cached(
+                    "UPDATE subscribers SET left_billing = 1, changed_at = ?2 WHERE billing_id = ?1",
+                )?
+                .execute(params![id, ev.at()])?;
+                Ok(())
+            }
+            E::SubscriberReturned => {
+                c.prepare_cached(
+                    "UPDATE subscribers SET left_billing = 0, changed_at = ?2 WHERE billing_id = ?1",
+                )?
+                .execute(params![id, ev.at()])?;
+                Ok(())
+            }
+            E::SubscriberNoteAdded { text } => {
+                let author = serde_json::from_str::<serde_json::Value>(&ev.stored.metadata)
+                    .ok()
+                    .and_then(|m| m["actor_login"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                c.prepare_cached(
+                    "INSERT INTO subscriber_notes (seq, billing_id, at, author, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    ev.stored.seq as i64,
+                    id,
+                    ev.at(),
+                    author,
+                    text
+                ])?;
+                c.prepare_cached("UPDATE subscribers SET notes = notes + 1 WHERE billing_id = ?1")?
+                    .execute([id])?;
+                Ok(())
+            }
+            E::SubscriberTagsChanged { added, removed } => {
+                let old: Option<String> = c
+                    .prepare_cached("SELECT tags FROM subscribers WHERE billing_id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?;
+                let mut tags: std::collections::BTreeSet<String> = old
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect();
+                for t in removed {
+                    tags.remove(t);
+                }
+                tags.extend(added.iter().cloned());
+                let joined = tags.into_iter().collect::<Vec<_>>().join(" ");
+                c.prepare_cached("UPDATE subscribers SET tags = ?2 WHERE billing_id = ?1")?
+                    .execute(params![id, joined])?;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn get_view(c: &Connection, id: &str) -> rusqlite::Result<Option<BillingView>> {
+    let json: Option<String> = c
+        .prepare_cached("SELECT view FROM subscribers WHERE billing_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| decode_err(e.to_string())))
+        .transpose()
+}
+
+fn decode_err(e: String) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(e)))
+}
+
+fn update(
+    c: &Connection,
+    id: &str,
+    at: &str,
+    f: impl FnOnce(&mut BillingView),
+) -> rusqlite::Result<()> {
+    let Some(mut view) = get_view(c, id)? else {
+        return Ok(());
+    };
+    f(&mut view);
+    write(c, id, &view, at, false)
+}
+
+/// Writes a subscriber's row and its index terms.
+fn write(c: &Connection, id: &str, v: &BillingView, at: &str, new: bool) -> rusqlite::Result<()> {
+    let f = |k: &str| v.fields.get(k).cloned();
+    let json = serde_json::to_string(v).map_err(|e| decode_err(e.to_string()))?;
+    let display = f("display")
+        .or_else(|| f("address"))
+        .or_else(|| f("login"))
+        .unwrap_or_default();
+    let row: i64 = if new {
+        c.prepare_cached(
+            "INSERT INTO subscribers (billing_id, login, folder_id, folder, display, full_name,
+               address, contract, phones, ip, mac, tariff, status, blocked, view, fingerprint,
+               imported_at, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                id,
+                f("login").unwrap_or_default(),
+                v.folder.id,
+                v.folder.name,
+                display,
+                f("full_name"),
+                f("address"),
+                f("contract"),
+                f("phones"),
+                f("ip"),
+                f("mac"),
+                f("tariff"),
+                v.status,
+                v.blocked.map(|b| b.as_str()),
+                json,
+                v.fingerprint(),
+                at
+            ],
+            |r| r.get(0),
+        )?
+    } else {
+        let row: i64 = c
+            .prepare_cached(
+                "UPDATE subscribers SET login = ?2, folder_id = ?3, folder = ?4, display = ?5,
+               full_name = ?6, address = ?7, contract = ?8, phones = ?9, ip = ?10, mac = ?11,
+               tariff = ?12, status = ?13, blocked = ?14, view = ?15, fingerprint = ?16,
+               changed_at = ?17
+             WHERE billing_id = ?1 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    id,
+                    f("login").unwrap_or_default(),
+                    v.folder.id,
+                    v.folder.name,
+                    display,
+                    f("full_name"),
+                    f("address"),
+                    f("contract"),
+                    f("phones"),
+                    f("ip"),
+                    f("mac"),
+                    f("tariff"),
+                    v.status,
+                    v.blocked.map(|b| b.as_str()),
+                    json,
+                    v.fingerprint(),
+                    at
+                ],
+                |r| r.get(0),
+            )?;
+        c.prepare_cached("DELETE FROM subscribers_fts WHERE rowid = ?1")?
+            .execute([row])?;
+        row
+    };
+    c.prepare_cached("INSERT INTO subscribers_fts (rowid, terms) VALUES (?1, ?2)")?
+        .execute(params![row, terms(v)])?;
+    Ok(())
+}
+
+// ---- terms -----------------------------------------------------------
+
+fn translit(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'ё' | 'э' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' | 'ы' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    })
+}
+
+/// Lower-case words of letters and digits (`ё` as `е`); anything else
+/// separates.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace('ё', "е")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A word's parts at letter/digit boundaries (`5а` → `5`, `а`).
+fn parts(word: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last: Option<bool> = None;
+    for c in word.chars() {
+        let digit = c.is_ascii_digit();
+        if last == Some(digit) {
+            if let Some(p) = out.last_mut() {
+                p.push(c);
+            }
+        } else {
+            out.push(c.to_string());
+        }
+        last = Some(digit);
+    }
+    out
+}
+
+fn transliterated(word: &str) -> Option<String> {
+    if !word.chars().any(|c| translit(c).is_some()) {
+        return None;
+    }
+    Some(
+        word.chars()
+            .map(|c| translit(c).map_or_else(|| c.to_string(), str::to_string))
+            .collect(),
+    )
+}
+
+/// A phone's ten national digits (`8 (916) 123-45-67`, `+7 916 1234567`,
+/// `9161234567` → `9161234567`); `None` for too few digits.
+pub fn national_phone(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    match digits.len() {
+        11 if digits.starts_with('7') || digits.starts_with('8') => Some(digits[1..].to_string()),
+        10 => Some(digits),
+        7..=9 | 12..=15 => Some(digits),
+        _ => None,
+    }
+}
+
+fn push_text(out: &mut Vec<String>, text: &str) {
+    for w in words(text) {
+        let ps = parts(&w);
+        if ps.len() > 1 {
+            out.extend(ps.iter().cloned());
+            for p in &ps {
+                if let Some(t) = transliterated(p) {
+                    out.push(t);
+                }
+            }
+        }
+        if let Some(t) = transliterated(&w) {
+            out.push(t);
+        }
+        out.push(w);
+    }
+}
+
+fn ip_term(ip: &str) -> String {
+    format!("ip{}", ip.trim().replace(['.', ':'], "x"))
+}
+
+fn mac_term(mac: &str) -> String {
+    mac.chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The index terms of a subscriber.
+pub fn terms(v: &BillingView) -> String {
+    let mut out = Vec::new();
+    for k in [
+        "login",
+        "display",
+        "full_name",
+        "address",
+        "contract",
+        "email",
+    ] {
+        if let Some(t) = v.fields.get(k) {
+            push_text(&mut out, t);
+        }
+    }
+    if let Some(phones) = v.fields.get("phones") {
+        for p in phones.split([',', ';']) {
+            if let Some(n) = national_phone(p) {
+                out.push(n);
+            }
+        }
+    }
+    if let Some(ip) = v.fields.get("ip") {
+        out.push(ip_term(ip));
+    }
+    if let Some(mac) = v.fields.get("mac") {
+        out.push(mac_term(mac));
+    }
+    out.join(" ")
+}
+
+fn quoted(term: &str, prefix: bool) -> String {
+    format!(
+        "\"{}\"{}",
+        term.replace('"', ""),
+        if prefix { "*" } else { "" }
+    )
+}
+
+/// The FTS5 `MATCH` expression for what a person typed; `None` when it has
+/// no word to look for.
+pub fn match_expr(query: &str) -> Option<String> {
+    let q = query.trim();
+    // One term kinds first: an IP (or its beginning), a MAC, a phone.
+    if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit() || c == '.') && q.contains('.') {
+        return Some(quoted(
+            &ip_term(q),
+            !q.parse::<std::net::Ipv4Addr>().is_ok(),
+        ));
+    }
+    let hex: String = q.chars().filter(char::is_ascii_hexdigit).collect();
+    let mac_like = hex.len() == 12
+        && q.chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'));
+    if mac_like {
+        return Some(quoted(&hex.to_lowercase(), false));
+    }
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'))
+        && q.chars().filter(char::is_ascii_digit).count() >= 7
+        && q.chars().any(|c| !c.is_ascii_digit());
+    if phone_like {
+        if let Some(n) = national_phone(q) {
+            return Some(quoted(&n, true));
+        }
+    }
+    let ws = words(q);
+    let n = ws.len();
+    let groups: Vec<String> = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let last = i + 1 == n;
+            let ps = parts(w);
+            if ps.len() > 1 {
+                let split = ps
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| quoted(p, last && j + 1 == ps.len()))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!("({} OR ({split}))", quoted(w, last))
+            } else {
+                quoted(w, last)
+            }
+        })
+        .collect();
+    (!groups.is_empty()).then(|| groups.join(" AND "))
+}
+
+// ---- reads -------------------------------------------------------------
+
+/// A subscriber as the list shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubscriberRow {
+    pub billing_id: String,
+    pub login: String,
+    pub folder_id: String,
+    pub folder: String,
+    pub display: String,
+    pub full_name: Option<String>,
+    pub address: Option<String>,
+    pub contract: Option<String>,
+    pub phones: Option<String>,
+    pub ip: Option<String>,
+    pub mac: Option<String>,
+    pub tariff: Option<String>,
+    pub status: String,
+    pub blocked: Option<String>,
+    pub left_billing: bool,
+    pub tags: Vec<String>,
+    pub notes: usize,
+    pub imported_at: String,
+    pub changed_at: String,
+}
+
+const COLS: &str = "s.billing_id, s.login, s.folder_id, s.folder, s.display, s.full_name,
+    s.address, s.contract, s.phones, s.ip, s.mac, s.tariff, s.status, s.blocked, s.left_billing,
+    s.tags, s.notes, s.imported_at, s.changed_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubscriberRow> {
+    Ok(SubscriberRow {
+        billing_id: r.get(0)?,
+        login: r.get(1)?,
+        folder_id: r.get(2)?,
+        folder: r.get(3)?,
+        display: r.get(4)?,
+        full_name: r.get(5)?,
+        address: r.get(6)?,
+        contract: r.get(7)?,
+        phones: r.get(8)?,
+        ip: r.get(9)?,
+        mac: r.get(10)?,
+        tariff: r.get(11)?,
+        status: r.get(12)?,
+        blocked: r.get(13)?,
+        left_billing: r.get(14)?,
+        tags: r
+            .get::<_, String>(15)?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        notes: r.get::<_, i64>(16)? as usize,
+        imported_at: r.get(17)?,
+        changed_at: r.get(18)?,
+    })
+}
+
+/// Which subscribers a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    /// In billing and not blocked.
+    Active,
+    Blocked,
+    Left,
+}
+
+impl StatusFilter {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "" | "any" => StatusFilter::Any,
+            "active" => StatusFilter::Active,
+            "blocked" => StatusFilter::Blocked,
+            "left" => StatusFilter::Left,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Any => "any",
+            StatusFilter::Active => "active",
+            StatusFilter::Blocked => "blocked",
+            StatusFilter::Left => "left",
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            StatusFilter::Any => "1",
+            StatusFilter::Active => "s.left_billing = 0 AND s.blocked IS NULL",
+            StatusFilter::Blocked => "s.left_billing = 0 AND s.blocked IS NOT NULL",
+            StatusFilter::Left => "s.left_billing = 1",
+        }
+    }
+}
+
+/// How a list is ordered (a search without a sort: best match first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Display,
+    Login,
+    Folder,
+    Status,
+    Changed,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 6] = [
+        Sort::Relevance,
+        Sort::Display,
+        Sort::Login,
+        Sort::Folder,
+        Sort::Status,
+        Sort::Changed,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Display => "display",
+            Sort::Login => "login",
+            Sort::Folder => "folder",
+            Sort::Status => "status",
+            Sort::Changed => "changed",
+        }
+    }
+
+    fn sql(self, searching: bool) -> &'static str {
+        match self {
+            Sort::Relevance if searching => "f.rank, s.display, s.billing_id",
+            Sort::Relevance | Sort::Display => "s.display, s.billing_id",
+            Sort::Login => "s.login, s.billing_id",
+            Sort::Folder => "s.folder, s.display, s.billing_id",
+            Sort::Status => "s.left_billing, s.blocked IS NULL, s.blocked, s.display, s.billing_id",
+            Sort::Changed => "s.changed_at DESC, s.billing_id",
+        }
+    }
+}
+
+/// A list request: `q` (full text), a folder, a status, an order and a page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub q: String,
+    pub folder: Option<String>,
+    pub status: StatusFilter,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A page of subscribers and whether more follow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub rows: Vec<SubscriberRow>,
+    pub more: bool,
+}
+
+/// Subscribers by `q`: full text when `q` has words, else everyone; then
+/// the folder and status filters, the order and the page.
+pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
+    let limit = q.limit.clamp(1, 500);
+    let expr = match_expr(&q.q);
+    let searching = expr.is_some();
+    let from = if searching {
+        "subscribers_fts f JOIN subscribers s ON s.id = f.rowid"
+    } else {
+        "subscribers s"
+    };
+    let sql = format!(
+        "SELECT {COLS} FROM {from}
+         WHERE {} AND (?1 IS NULL OR s.folder_id = ?1) AND {}
+         ORDER BY {} LIMIT ?2 OFFSET ?3",
+        if searching {
+            "subscribers_fts MATCH ?4"
+        } else {
+            "?4 IS NULL"
+        },
+        q.status.sql(),
+        q.sort.sql(searching),
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut rows: Vec<SubscriberRow> = stmt
+        .query_map(
+            params![q.folder, (limit + 1) as i64, q.offset as i64, expr],
+            row,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok(Page { rows, more })
+}
+
+pub fn get(c: &Connection, billing_id: &str) -> rusqlite::Result<Option<SubscriberRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLS} FROM subscribers s WHERE s.billing_id = ?1"
+    ))?
+    .query_row([billing_id], row)
+    .optional()
+}
+
+/// The subscriber's whole view as billing showed it (every field).
+pub fn view(c: &Connection, billing_id: &str) -> rusqlite::Result<Option<BillingView>> {
+    get_view(c, billing_id)
+}
+
+/// Subscribers with this login (one, unless billing has it twice).
+pub fn by_login(c: &Connection, login: &str) -> rusqlite::Result<Vec<SubscriberRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLS} FROM subscribers s WHERE s.login = ?1 ORDER BY s.billing_id"
+    ))?
+    .query_map([login], row)?
+    .collect()
+}
+
+/// A folder of the tree with its counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FolderCount {
+    pub folder_id: String,
+    pub folder: String,
+    pub subscribers: usize,
+    pub blocked: usize,
+    pub left: usize,
+}
+
+pub fn folders(c: &Connection) -> rusqlite::Result<Vec<FolderCount>> {
+    c.prepare_cached(
+        "SELECT folder_id, MAX(folder), COUNT(*),
+                SUM(blocked IS NOT NULL AND left_billing = 0), SUM(left_billing)
+         FROM subscribers GROUP BY folder_id ORDER BY MAX(folder), folder_id",
+    )?
+    .query_map([], |r| {
+        Ok(FolderCount {
+            folder_id: r.get(0)?,
+            folder: r.get(1)?,
+            subscribers: r.get::<_, i64>(2)? as usize,
+            blocked: r.get::<_, i64>(3)? as usize,
+            left: r.get::<_, i64>(4)? as usize,
+        })
+    })?
+    .collect()
+}
+
+/// What a sync compares a subscriber with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub fingerprint: String,
+    pub folder_id: String,
+    pub left_billing: bool,
+}
+
+/// Every subscriber's fingerprint, folder and flag, by billing id.
+pub fn known(c: &Connection) -> rusqlite::Result<HashMap<String, Known>> {
+    c.prepare_cached("SELECT billing_id, fingerprint, folder_id, left_billing FROM subscribers")?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Known {
+                    fingerprint: r.get(1)?,
+                    folder_id: r.get(2)?,
+                    left_billing: r.get(3)?,
+                },
+            ))
+        })?
+        .collect()
+}
+
+/// A staff note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub at: String,
+    pub author: String,
+    pub text: String,
+}
+
+pub fn notes(c: &Connection, billing_id: &str) -> rusqlite::Result<Vec<Note>> {
+    c.prepare_cached(
+        "SELECT at, author, text FROM subscriber_notes WHERE billing_id = ?1 ORDER BY seq",
+    )?
+    .query_map([billing_id], |r| {
+        Ok(Note {
+            at: r.get(0)?,
+            author: r.get(1)?,
+            text: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
+pub fn count(c: &Connection) -> rusqlite::Result<usize> {
+    c.prepare_cached("SELECT COUNT(*) FROM subscribers")?
+        .query_row([], |r| r.get::<_, i64>(0).map(|n| n as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_split_join_and_transliterate() {
+        let mut ts = Vec::new();
+        push_text(&mut ts, "Московская 5а, кв. 12");
+        for t in [
+            "московская",
+            "moskovskaya",
+            "5а",
+            "5",
+            "а",
+            "a",
+            "кв",
+            "kv",
+            "12",
+        ] {
+            assert!(ts.iter().any(|x| x == t), "{t} in {ts:?}");
+        }
+        assert_eq!(
+            national_phone("8 (916) 123-45-67").as_deref(),
+            Some("9161234567")
+        );
+        assert_eq!(
+            national_phone("+7 916 1234567").as_deref(),
+            Some("9161234567")
+        );
+        assert_eq!(national_phone("9161234567").as_deref(), Some("9161234567"));
+        assert_eq!(national_phone("12-34"), None);
+    }
+
+    #[test]
+    fn queries_become_match_expressions() {
+        assert_eq!(
+            match_expr("Московская 5а").unwrap(),
+            r#""московская" AND ("5а"* OR ("5" AND "а"*))"#
+        );
+        assert_eq!(match_expr("100.64.1.2").unwrap(), r#""ip100x64x1x2""#);
+        assert_eq!(match_expr("100.64.1").unwrap(), r#""ip100x64x1"*"#);
+        assert_eq!(
+            match_expr("AA-BB-CC-DD-EE-FF").unwrap(),
+            r#""aabbccddeeff""#
+        );
+        assert_eq!(match_expr("8 (916) 123-45-67").unwrap(), r#""9161234567"*"#);
+        assert_eq!(match_expr("  ,, "), None);
+        // A quote cannot break out of the term.
+        assert_eq!(match_expr("a\"b").unwrap(), r#""a" AND "b"*"#);
+    }
+
+    fn view(id: &str, login: &str, address: &str, phones: &str) -> BillingView {
+        let fields = [
+            ("login", login),
+            ("display", address),
+            ("address", address),
+            ("phones", phones),
+            ("contract", "Д-2024/0153"),
+            ("ip", "100.64.3.7"),
+            ("mac", "00:1a:2b:3c:4d:5e"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        BillingView {
+            folder: ispmon_events::subscriber::BillingFolder {
+                id: format!("f{}", &id[..1]),
+                name: "Центральный".into(),
+            },
+            fields,
+            status: "Активен".into(),
+            blocked: None,
+        }
+    }
+
+    #[test]
+    fn the_index_finds_a_subscriber_by_every_form_of_what_one_types() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SubscribersProjection.schema()).unwrap();
+        let at = "2026-12-01T00:00:00Z";
+        write(
+            &c,
+            "1001",
+            &view("1001", "r637_12", "Московская 5 а", "8 (916) 123-45-67"),
+            at,
+            true,
+        )
+        .unwrap();
+        let mut other = view("2002", "ivanov", "Ёлочная 12, кв. 4", "+7 903 7654321");
+        other.fields.insert("ip".into(), "100.64.9.9".into());
+        other.fields.insert("contract".into(), "Д-2023/0200".into());
+        other
+            .fields
+            .insert("mac".into(), "aa:bb:cc:dd:ee:ff".into());
+        write(&c, "2002", &other, at, true).unwrap();
+        let find = |q: &str| -> Vec<String> {
+            list(
+                &c,
+                &ListQuery {
+                    q: q.into(),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.billing_id)
+            .collect()
+        };
+        for q in [
+            "Московская 5а",
+            "московская 5 а",
+            "Moskovskaya 5a",
+            "моск",
+            "r637",
+            "r637_12",
+            "9161234567",
+            "8 916 123-45-67",
+            "+79161234567",
+            "100.64.3.7",
+            "001a2b3c4d5e",
+            "00-1A-2B-3C-4D-5E",
+            "2024/0153",
+        ] {
+            assert_eq!(find(q), vec!["1001".to_string()], "{q}");
+        }
+        for q in [
+            "елочная 12",
+            "Ёлочная",
+            "elochnaya 12",
+            "ivan",
+            "aabb.ccdd.eeff",
+        ] {
+            assert_eq!(find(q), vec!["2002".to_string()], "{q}");
+        }
+        assert!(find("Московская 7").is_empty());
+        assert_eq!(find("").len(), 2);
+        // A change re-indexes: the old address no longer finds them.
+        let mut moved = view("1001", "r637_12", "Садовая 3", "8 (916) 123-45-67");
+        moved.status = "Пользователь отключен".into();
+        write(&c, "1001", &moved, at, false).unwrap();
+        assert!(find("Московская").is_empty());
+        assert_eq!(find("садовая 3"), vec!["1001".to_string()]);
+        assert_eq!(count(&c).unwrap(), 2);
+        assert_eq!(known(&c).unwrap()["1001"].fingerprint, moved.fingerprint());
+    }
+}
