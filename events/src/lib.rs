@@ -22,8 +22,10 @@
 //! - [`mac`], [`login`], [`fdb_settings`]: Search Port — where a MAC sits
 //!   at the edge, a PPPoE login's binding, and the collection settings.
 //! - [`subscriber`]: a subscriber as the billing shows them (kept by the
-//!   billing sync), with our own notes and tags.
+//!   billing sync), with our own notes and tags; [`billing_settings`]: the
+//!   cabinet, its service account (sealed), the sync's schedule.
 
+pub mod billing_settings;
 pub mod blobs;
 pub mod device;
 pub mod fdb_settings;

@@ -77,6 +77,7 @@ registry! {
     Login => crate::login::Login;
     FdbSettings => crate::fdb_settings::FdbSettings;
     Subscriber => crate::subscriber::Subscriber;
+    BillingSettings => crate::billing_settings::BillingSettings;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

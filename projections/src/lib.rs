@@ -16,9 +16,10 @@
 //! - [`macs`], [`logins`], [`fdb_settings`]: Search Port — MAC edges and
 //!   moves, PPPoE logins' bindings, the collection settings.
 //! - [`subscribers`]: subscribers from billing, the folder tree, notes and
-//!   the full-text index of the subscriber search.
+//!   the full-text index of the subscriber search; [`billing_settings`].
 
 pub mod api_tokens;
+pub mod billing_settings;
 pub mod decode;
 pub mod devices;
 pub mod fdb_settings;
@@ -68,6 +69,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(logins::LoginsProjection),
         Box::new(fdb_settings::FdbSettingsProjection),
         Box::new(subscribers::SubscribersProjection),
+        Box::new(billing_settings::BillingSettingsProjection),
     ]
 }
 

@@ -62,10 +62,7 @@ impl Projection for SubscribersProjection {
                 Ok(())
             }
             E::SubscriberNoteAdded { text } => {
-                let author = serde_json::from_str::<serde_json::Value>(&ev.stored.metadata)
-                    .ok()
-                    .and_then(|m| m["actor_login"].as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let author = ev.stored.meta().actor_login;
                 c.prepare_cached(
                     "INSERT INTO subscriber_notes (seq, billing_id, at, author, text)
                      VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -1,0 +1,65 @@
+//! The billing settings read model: the values in force (the sync job and
+//! the admin page read them), with who changed them last.
+
+use rusqlite::{params, Connection};
+
+use crate::{Decoded, Envelope, Projection};
+use ispmon_events::billing_settings::{BillingSettingsEvent, BillingSettingsValues, SETTINGS_ID};
+
+pub struct BillingSettingsProjection;
+
+impl Projection for BillingSettingsProjection {
+    fn name(&self) -> &'static str {
+        "billing_settings"
+    }
+    fn schema(&self) -> &'static str {
+        include_str!("../../migrations/views/billing_settings.sql")
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &["billing_settings"]
+    }
+    fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
+        let Decoded::BillingSettings(BillingSettingsEvent::BillingSettingsChanged(v)) = &ev.event
+        else {
+            return Ok(());
+        };
+        let json = serde_json::to_string(v)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        c.prepare_cached(
+            "INSERT INTO billing_settings (id, values_json, changed_at, changed_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET values_json = excluded.values_json,
+               changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+        )?
+        .execute(params![ev.id(), json, ev.at(), ev.stored.meta().actor_login])?;
+        Ok(())
+    }
+}
+
+/// The settings in force and, once changed, (when, by whom).
+pub fn current(
+    c: &Connection,
+) -> rusqlite::Result<(BillingSettingsValues, Option<(String, String)>)> {
+    let row: Option<(String, String, String)> = crate::opt(c.query_row(
+        "SELECT values_json, changed_at, changed_by FROM billing_settings WHERE id = ?1",
+        [SETTINGS_ID],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    ))?;
+    Ok(match row {
+        Some((json, at, by)) => {
+            let v = serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            (v, Some((at, by)))
+        }
+        None => (BillingSettingsValues::default(), None),
+    })
+}
+
+/// The settings in force (defaults until first changed).
+pub fn values(c: &Connection) -> rusqlite::Result<BillingSettingsValues> {
+    Ok(current(c)?.0)
+}
