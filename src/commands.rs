@@ -225,6 +225,28 @@ impl Commands {
             .await
     }
 
+    /// Changes the billing settings (a single aggregate).
+    pub async fn billing_settings(
+        &self,
+        command: ispmon_events::billing_settings::BillingSettingsCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        let id = ispmon_events::billing_settings::SETTINGS_ID;
+        self.execute::<ispmon_events::billing_settings::BillingSettings>(id, command, meta)
+            .await
+    }
+
+    /// Executes a Subscriber command (keyed by the billing's id).
+    pub async fn subscriber(
+        &self,
+        billing_id: &str,
+        command: ispmon_events::subscriber::SubscriberCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        self.execute::<ispmon_events::subscriber::Subscriber>(billing_id, command, meta)
+            .await
+    }
+
     /// Executes a User command; returns the log position after it, once the
     /// read models have reached it (or the wait timed out).
     #[tracing::instrument(skip(self, command, meta), fields(request_id = %meta.request_id))]

@@ -11,7 +11,9 @@ use axum::Router;
 use ispmon_events::values::Role;
 
 use crate::state::AppState;
-use crate::{api, api_devices, api_hosts, api_search, auth, observe, pages, static_files};
+use crate::{
+    api, api_devices, api_hosts, api_search, api_subscribers, auth, observe, pages, static_files,
+};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,12 +245,38 @@ fn search() -> Vec<Route> {
     ]
 }
 
+/// Who may read subscribers: everyone on staff (installers visit them,
+/// auditors read everything).
+const STAFF: Access = Access::Roles(&[
+    Role::Admin,
+    Role::Noc,
+    Role::Technician,
+    Role::Installer,
+    Role::Auditor,
+]);
+/// Who may write notes and tags on a subscriber: staff who talk to them.
+const FIELD: Access = Access::Roles(&[Role::Admin, Role::Noc, Role::Technician, Role::Installer]);
+
+/// Subscribers from billing: the list, the card, notes and tags, the API.
+fn subscribers() -> Vec<Route> {
+    use pages::subscribers;
+    vec![
+        get("/subscribers", STAFF, subscribers::list),
+        get("/subscribers/{id}", STAFF, subscribers::show),
+        post("/subscribers/{id}/notes", FIELD, subscribers::add_note),
+        post("/subscribers/{id}/tags", FIELD, subscribers::set_tags),
+        get("/api/v1/subscribers", STAFF, api_subscribers::list),
+        get("/api/v1/subscribers/{id}", STAFF, api_subscribers::show),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
         shell(),
         admin(),
         audit(),
+        subscribers(),
         icmp(),
         devices(firmware_max_bytes),
         search(),

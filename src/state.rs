@@ -45,6 +45,8 @@ pub struct Memos {
     pub dashboard: Memo<String, maud::Markup>,
     /// Every live device, as searches name and address them.
     pub devices: Memo<(), Vec<ispmon_projections::devices::DeviceRow>>,
+    /// The billing folder tree's counts (a GROUP BY over every subscriber).
+    pub billing_folders: Memo<(), Vec<ispmon_projections::subscribers::FolderCount>>,
 }
 
 impl Default for Memos {
@@ -54,6 +56,7 @@ impl Default for Memos {
             board: Memo::new(64, Duration::from_secs(2)),
             dashboard: Memo::new(16, Duration::from_secs(2)),
             devices: Memo::new(1, Duration::from_secs(2)),
+            billing_folders: Memo::new(1, Duration::from_secs(5)),
         }
     }
 }

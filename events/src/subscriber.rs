@@ -261,7 +261,7 @@ impl Subscriber {
         match command {
             SubscriberCommand::Sync { view } => {
                 let view = tidy(view);
-                if view.fields.get("login").is_none() {
+                if !view.fields.contains_key("login") {
                     return Err(SubscriberError::NoLogin);
                 }
                 let Some(old) = &self.view else {

@@ -370,7 +370,7 @@ pub fn match_expr(query: &str) -> Option<String> {
     if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit() || c == '.') && q.contains('.') {
         return Some(quoted(
             &ip_term(q),
-            !q.parse::<std::net::Ipv4Addr>().is_ok(),
+            q.parse::<std::net::Ipv4Addr>().is_err(),
         ));
     }
     let hex: String = q.chars().filter(char::is_ascii_hexdigit).collect();

@@ -27,6 +27,8 @@
 //!   dialects and their parsers.
 //! - [`telemetry`]: ping samples with rollups and retention, last pull
 //!   attempts (`telemetry.db`).
+//! - [`subscriber_figures`]: billing figures that are not events (balance,
+//!   credit as of a sync) and the syncs' reports (`telemetry.db`).
 //! - [`reactor`]: the reactor kit — work that follows the event log
 //!   (checkpoint, outbox, leases, retries, attempts) in `reactors.db`.
 //! - [`notify`]: the notifier, the first reactor (webhook, Telegram).
@@ -41,6 +43,7 @@ pub mod lease;
 pub mod nas;
 pub mod notify;
 pub mod reactor;
+pub mod subscriber_figures;
 pub mod sweep;
 pub mod telemetry;
 #[cfg(test)]

@@ -382,10 +382,16 @@ impl Telemetry {
 /// brings the file to. The first four only create what is missing and run
 /// at every open; these run once each, in order, in a transaction that
 /// re-reads the version (another process may have opened the file first).
-const CHANGES: &[(i64, &str)] = &[(
-    5,
-    include_str!("../../migrations/telemetry/0005_uplink_reasons.sql"),
-)];
+const CHANGES: &[(i64, &str)] = &[
+    (
+        5,
+        include_str!("../../migrations/telemetry/0005_uplink_reasons.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/telemetry/0006_billing.sql"),
+    ),
+];
 
 fn apply_changes(conn: &mut Connection) -> rusqlite::Result<()> {
     for (version, sql) in CHANGES {

@@ -15,6 +15,7 @@ const HTMX_CONFIG: &str = r#"{"responseHandling":[{"code":"204","swap":false},{"
 const NAV: &[(&str, &str)] = &[
     ("/", "nav.home"),
     ("/search", "nav.search"),
+    ("/subscribers", "nav.subscribers"),
     ("/icmp", "nav.icmp"),
     ("/devices", "nav.devices"),
     ("/firmware", "nav.firmware"),

@@ -19,4 +19,5 @@ pub mod login;
 pub mod notifications;
 pub mod search;
 pub mod sessions;
+pub mod subscribers;
 pub mod users;

@@ -203,7 +203,7 @@ fn hit_card(ctx: &Ctx, h: &Hit) -> Markup {
     }
 }
 
-fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
+pub fn mac_card(ctx: &Ctx, m: &MacAnswer) -> Markup {
     let l = ctx.locale;
     html! {
         section.mac-result data-mac=(m.mac) {
