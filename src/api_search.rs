@@ -27,7 +27,12 @@ fn unix(t: i64) -> Value {
 fn result(h: &Hit) -> Value {
     let m = h.mac.as_ref();
     json!({
-        "login": h.login.as_ref().map(|l| &l.login),
+        "subscriber": h.subscriber.as_ref().map(|s| json!({
+            "id": s.billing_id, "display": s.display, "full_name": s.full_name,
+            "address": s.address, "contract": s.contract, "status": s.status,
+            "blocked": s.blocked.is_some(), "left_billing": s.left_billing,
+        })),
+        "login": h.login.as_ref().map(|l| &l.login).or(h.subscriber.as_ref().map(|s| &s.login)),
         "mac": m.map(|m| &m.mac).or(h.login.as_ref().and_then(|l| l.mac.as_ref())),
         "ip": h.login.as_ref().and_then(|l| l.ip.as_ref()),
         "nas": h.login.as_ref().map(|l| &l.nas),

@@ -195,7 +195,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("subs.add_note", "Add note", "Добавить заметку"),
     ("subs.tags", "Tags", "Метки"),
     ("subs.timeline", "Timeline", "История"),
-    ("search.hint", "Login, MAC, IP or device name", "Логин, MAC, IP или имя устройства"),
+    ("search.hint", "Login, MAC, IP, address, name or device", "Логин, MAC, IP, адрес, ФИО или устройство"),
     ("search.go", "Search", "Найти"),
     ("search.empty", "Type what you have: a MAC in any notation (or paste a log line with it), an IP address or a device name.", "Введите что известно: MAC в любой записи (или строку лога с ним), IP-адрес или имя устройства."),
     ("search.nothing", "Nothing found.", "Ничего не найдено."),

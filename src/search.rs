@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use ispmon_projections::devices::DeviceRow;
 use ispmon_projections::logins::{self, LoginRow};
 use ispmon_projections::macs::{self, MacEdge, MacMove};
+use ispmon_projections::subscribers::{self, SubscriberRow};
 use ispmon_scheduler::cli::{find_mac_in_text, normalise_mac};
 use ispmon_scheduler::fdb::sightings::{self, Sighting};
 use ispmon_scheduler::fdb::UplinkReason;
@@ -129,6 +130,9 @@ pub struct MacAnswer {
 /// session, and where its MAC is.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
+    /// The billing subscriber of the login (or found by name, address,
+    /// contract, phone).
+    pub subscriber: Option<SubscriberRow>,
     pub login: Option<LoginRow>,
     /// The login's session now, or its last one.
     pub session: Option<SessionRow>,
@@ -213,8 +217,35 @@ impl Reads<'_> {
             Some(m) => Some(self.mac_answer(m)?),
             None => None,
         };
+        let subscriber = subscribers::by_login(self.views, &login.login)?
+            .into_iter()
+            .next();
         Ok(Hit {
+            subscriber,
             login: Some(login),
+            session,
+            mac,
+        })
+    }
+
+    /// A billing subscriber's hit: through their login's binding when the
+    /// NAS has seen it, else through the MAC billing has.
+    fn subscriber_hit(&self, sub: SubscriberRow) -> rusqlite::Result<Hit> {
+        if let Some(login) = logins::get(self.views, &sub.login)? {
+            let mut hit = self.login_hit(login)?;
+            hit.subscriber = Some(sub);
+            return Ok(hit);
+        }
+        let session = sessions::sessions_of_login(self.telemetry, &sub.login, 1)?
+            .into_iter()
+            .next();
+        let mac = match &sub.mac {
+            Some(m) => Some(self.mac_answer(m)?),
+            None => None,
+        };
+        Ok(Hit {
+            subscriber: Some(sub),
+            login: None,
             session,
             mac,
         })
@@ -228,11 +259,18 @@ impl Reads<'_> {
                 let bound = logins::by_mac(self.views, mac)?;
                 let answer = self.mac_answer(mac)?;
                 if bound.is_empty() {
-                    results.push(Hit {
-                        login: None,
-                        session: None,
-                        mac: Some(answer.clone()),
-                    });
+                    let billed = subscribers::by_mac_or_ip(self.views, Some(mac), None)?;
+                    if billed.is_empty() {
+                        results.push(Hit {
+                            subscriber: None,
+                            login: None,
+                            session: None,
+                            mac: Some(answer.clone()),
+                        });
+                    }
+                    for sub in billed {
+                        results.push(self.subscriber_hit(sub)?);
+                    }
                 }
                 for l in bound {
                     let mut hit = self.login_hit(l)?;
@@ -245,6 +283,12 @@ impl Reads<'_> {
                 for s in sessions::sessions_with_ip_at(self.telemetry, ip, now)? {
                     if let Some(row) = logins::get(self.views, &s.login)? {
                         results.push(self.login_hit(row)?);
+                    }
+                }
+                if results.is_empty() {
+                    // No session had it: a static address billing gives.
+                    for sub in subscribers::by_mac_or_ip(self.views, None, Some(ip))? {
+                        results.push(self.subscriber_hit(sub)?);
                     }
                 }
                 devices = self
@@ -261,6 +305,25 @@ impl Reads<'_> {
                     found.into_iter().partition(|l| &l.login == text);
                 for l in exact.into_iter().chain(rest) {
                     results.push(self.login_hit(l)?);
+                }
+                // Billing subscribers by name, address, contract, phone
+                // (those whose login was found already are not repeated).
+                let found = subscribers::list(
+                    self.views,
+                    &subscribers::ListQuery {
+                        q: text.clone(),
+                        limit: LOGINS,
+                        ..Default::default()
+                    },
+                )?;
+                for sub in found.rows {
+                    let seen = results.iter().any(|h| {
+                        h.subscriber.as_ref().map(|s| &s.billing_id) == Some(&sub.billing_id)
+                            || h.login.as_ref().map(|l| &l.login) == Some(&sub.login)
+                    });
+                    if !seen {
+                        results.push(self.subscriber_hit(sub)?);
+                    }
                 }
                 let needle = text.to_lowercase();
                 devices = self

@@ -637,6 +637,19 @@ pub fn by_login(c: &Connection, login: &str) -> rusqlite::Result<Vec<SubscriberR
     .collect()
 }
 
+/// Subscribers billing gives this MAC (lower-case colon form) or IP.
+pub fn by_mac_or_ip(
+    c: &Connection,
+    mac: Option<&str>,
+    ip: Option<&str>,
+) -> rusqlite::Result<Vec<SubscriberRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {COLS} FROM subscribers s WHERE s.mac = ?1 OR s.ip = ?2 ORDER BY s.billing_id LIMIT 20"
+    ))?
+    .query_map(params![mac, ip], row)?
+    .collect()
+}
+
 /// A folder of the tree with its counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FolderCount {

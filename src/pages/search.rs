@@ -181,6 +181,15 @@ fn hit_card(ctx: &Ctx, h: &Hit) -> Markup {
     let l = ctx.locale;
     html! {
         article.card.hit {
+            @if let Some(sub) = &h.subscriber {
+                p.subscriber {
+                    a href={ "/subscribers/" (urlencoding::encode(&sub.billing_id)) } { (sub.display) }
+                    @if let Some(n) = &sub.full_name { " · " (n) }
+                    @if sub.left_billing { " " span.badge.left { (t(l, "subs.left")) } }
+                    @else if sub.blocked.is_some() { " " span.badge.blocked title=(sub.status) { (t(l, "subs.blocked")) } }
+                }
+                @if h.login.is_none() { h2.login { (sub.login) } }
+            }
             @if let Some(login) = &h.login {
                 h2.login { (login.login) }
                 dl.facts.session {
