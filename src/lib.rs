@@ -94,6 +94,7 @@ pub mod api_search;
 pub mod api_subscribers;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod cli;
 pub mod commands;
 pub mod config;

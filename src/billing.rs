@@ -1,0 +1,405 @@
+//! The billing sync's world: how the engine in `ispmon_scheduler::billing`
+//! sees the application — the settings in force (the cabinet, its service
+//! account unsealed only here, the schedule), the subscribers read model to
+//! compare with, Subscriber commands, and the figures and reports kept in
+//! telemetry. The engine, its job and its rules live in the scheduler
+//! crate; this is the thin adapter.
+//!
+//! A subscriber whose page shows what ispmon has (the same fingerprint) is
+//! not sent to the aggregate at all, so a sync where nothing changed costs
+//! no command and writes no event. Changed ones are decided by the
+//! aggregate, [`SETTLE_AT_ONCE`] at a time, behind the fetching: the
+//! engine's next cards are read while earlier ones are recorded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use ispmon_events::billing_settings::BillingSettingsValues;
+use ispmon_events::subscriber::{
+    BillingFolder, BillingView, BlockReason, Subscriber, SubscriberCommand,
+};
+use ispmon_events::Metadata;
+use ispmon_projections::subscribers::{self, Known};
+use ispmon_scheduler::billing::{
+    BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Listing, Seen,
+    SyncReport, SyncWorld, Syncer,
+};
+use ispmon_scheduler::subscriber_figures::Figures;
+use tokio::sync::mpsc;
+
+use crate::core::Core;
+
+/// Subscriber commands decided at once while a sync records changes.
+pub const SETTLE_AT_ONCE: usize = 16;
+/// Figures written per transaction.
+const FIGURES_BATCH: usize = 2000;
+
+/// What a run in progress keeps.
+struct Run {
+    known: HashMap<String, Known>,
+    figures: Vec<(String, Figures)>,
+    /// Commands waiting to be decided (closed by `finish`).
+    queue: Option<mpsc::Sender<(String, SubscriberCommand, Metadata)>>,
+    /// The task deciding them; answers the errors.
+    settling: Option<tokio::task::JoinHandle<Vec<String>>>,
+}
+
+/// A cabinet source kept between runs while the settings stay the same
+/// (its session cookie with it).
+struct Kept {
+    key: (String, String, String, u32),
+    source: Arc<dyn BillingSource>,
+}
+
+pub struct AppBillingWorld {
+    core: Core,
+    run: Mutex<Option<Run>>,
+    kept: Mutex<Option<Kept>>,
+    /// A source set for the next runs instead of the cabinet (file imports,
+    /// tests).
+    fixed: Mutex<Option<Arc<dyn BillingSource>>>,
+    interval_s: AtomicU64,
+}
+
+/// The syncer over this application.
+pub fn syncer(core: &Core) -> (Arc<Syncer>, Arc<AppBillingWorld>) {
+    let world = Arc::new(AppBillingWorld {
+        core: core.clone(),
+        run: Mutex::new(None),
+        kept: Mutex::new(None),
+        fixed: Mutex::new(None),
+        interval_s: AtomicU64::new(30 * 60),
+    });
+    let syncer = Syncer::new(world.clone() as Arc<dyn SyncWorld>)
+        .with_leases(ispmon_scheduler::lease::Leases::new(core.telemetry.clone()));
+    (Arc::new(syncer), world)
+}
+
+fn blocked(b: Blocked) -> BlockReason {
+    match b {
+        Blocked::Disabled => BlockReason::Disabled,
+        Blocked::LimitExceeded => BlockReason::LimitExceeded,
+        Blocked::OutOfFunds => BlockReason::OutOfFunds,
+    }
+}
+
+/// What the aggregate keeps of a record (volatile figures left out).
+pub fn view_of(r: &BillingRecord) -> BillingView {
+    let c = &r.card;
+    let mut fields = BTreeMap::new();
+    let mut put = |k: &str, v: Option<&String>| {
+        if let Some(v) = v {
+            fields.insert(k.to_string(), v.clone());
+        }
+    };
+    put("login", Some(&c.login));
+    put("display", Some(&r.display));
+    put("full_name", c.full_name.as_ref());
+    put("contract", c.contract.as_ref());
+    put("contract_date", c.contract_date.as_ref());
+    put("address", c.address.as_ref());
+    put("email", c.email.as_ref());
+    put("tariff", c.tariff.as_ref());
+    put("ip", c.ip.as_ref());
+    put("mac", c.mac.as_ref());
+    put("connected", c.connected.as_ref());
+    if !c.phones.is_empty() {
+        fields.insert("phones".into(), c.phones.join(", "));
+    }
+    if c.dedicated_ip {
+        fields.insert("dedicated_ip".into(), "yes".into());
+    }
+    Subscriber::tidy(BillingView {
+        folder: BillingFolder {
+            id: r.folder.id.clone(),
+            name: r.folder.name.clone(),
+        },
+        fields,
+        status: c.status.clone(),
+        blocked: c.blocked.map(blocked),
+    })
+}
+
+impl AppBillingWorld {
+    /// Syncs from `source` instead of the cabinet until [`Self::clear_source`].
+    pub fn use_source(&self, source: Arc<dyn BillingSource>) {
+        *self.fixed.lock().expect("billing lock") = Some(source);
+    }
+
+    pub fn clear_source(&self) {
+        *self.fixed.lock().expect("billing lock") = None;
+    }
+
+    async fn settings(&self) -> Result<BillingSettingsValues, String> {
+        self.core
+            .views
+            .read(ispmon_projections::billing_settings::values)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The cabinet source of `settings` (kept while they stay the same).
+    pub async fn cabinet(
+        &self,
+        settings: &BillingSettingsValues,
+    ) -> Result<Arc<dyn BillingSource>, String> {
+        if !settings.has_cabinet() {
+            return Err(
+                "billing is not configured: set the cabinet on Admin → Billing (or import a file)"
+                    .into(),
+            );
+        }
+        let r = settings
+            .password_ref
+            .as_ref()
+            .ok_or("the billing service account has no password")?;
+        let key = (
+            settings.url.clone(),
+            settings.login.clone(),
+            r.0.clone(),
+            settings.concurrency,
+        );
+        if let Some(k) = self.kept.lock().expect("billing lock").as_ref() {
+            if k.key == key {
+                return Ok(Arc::clone(&k.source));
+            }
+        }
+        let password = self
+            .core
+            .secrets
+            .get(r)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the billing password is missing from the secrets table")?;
+        let password = String::from_utf8(password).map_err(|_| "the billing password is not text")?;
+        let mut config = CabinetConfig::new(settings.url.clone(), settings.login.clone(), password);
+        config.concurrency = settings.concurrency as usize;
+        let source: Arc<dyn BillingSource> =
+            Arc::new(CabinetSource::new(config).map_err(|e| e.to_string())?);
+        *self.kept.lock().expect("billing lock") = Some(Kept {
+            key,
+            source: Arc::clone(&source),
+        });
+        Ok(source)
+    }
+
+    fn start_run(&self, known: HashMap<String, Known>) {
+        let (tx, rx) = mpsc::channel::<(String, SubscriberCommand, Metadata)>(SETTLE_AT_ONCE * 8);
+        let commands = self.core.commands.clone();
+        let settling = tokio::spawn(async move {
+            tokio_stream_of(rx)
+                .map(|(id, cmd, meta)| {
+                    let commands = commands.clone();
+                    async move {
+                        commands
+                            .execute_settled::<Subscriber>(&id, cmd, &meta)
+                            .await
+                            .err()
+                            .map(|e| format!("subscriber {id}: {e}"))
+                    }
+                })
+                .buffer_unordered(SETTLE_AT_ONCE)
+                .filter_map(|e| async move { e })
+                .collect::<Vec<String>>()
+                .await
+        });
+        *self.run.lock().expect("billing lock") = Some(Run {
+            known,
+            figures: Vec::new(),
+            queue: Some(tx),
+            settling: Some(settling),
+        });
+    }
+
+    async fn flush_figures(&self, all: bool) -> Result<(), String> {
+        let batch = {
+            let mut g = self.run.lock().expect("billing lock");
+            let Some(run) = g.as_mut() else { return Ok(()) };
+            if !all && run.figures.len() < FIGURES_BATCH {
+                return Ok(());
+            }
+            std::mem::take(&mut run.figures)
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.core
+            .telemetry
+            .record_figures(batch)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A receiver as a stream.
+fn tokio_stream_of<T: Send + 'static>(
+    mut rx: mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> + Send {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[async_trait::async_trait]
+impl SyncWorld for AppBillingWorld {
+    async fn source(&self) -> Result<Arc<dyn BillingSource>, String> {
+        let settings = self.settings().await?;
+        self.interval_s
+            .store(settings.interval().as_secs(), Ordering::Relaxed);
+        let fixed = self.fixed.lock().expect("billing lock").clone();
+        let source = match fixed {
+            Some(s) => s,
+            None => self.cabinet(&settings).await?,
+        };
+        let known = self
+            .core
+            .views
+            .read(subscribers::known)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.start_run(known);
+        Ok(source)
+    }
+
+    async fn seen(&self, record: BillingRecord, meta: &Metadata) -> Result<Seen, String> {
+        let view = view_of(&record);
+        let id = record.card.billing_id.clone();
+        let (seen, queue) = {
+            let mut g = self.run.lock().expect("billing lock");
+            let run = g.as_mut().ok_or("no sync in progress")?;
+            run.figures.push((
+                id.clone(),
+                Figures {
+                    balance: record.card.balance,
+                    credit: record.card.credit,
+                    synced_at: chrono::Utc::now().timestamp(),
+                },
+            ));
+            let fingerprint = view.fingerprint();
+            let seen = match run.known.get(&id) {
+                Some(k) if k.fingerprint == fingerprint && !k.left_billing => Seen::Unchanged,
+                Some(_) => Seen::Changed,
+                None => Seen::New,
+            };
+            run.known.insert(
+                id.clone(),
+                Known {
+                    fingerprint,
+                    folder_id: view.folder.id.clone(),
+                    left_billing: false,
+                },
+            );
+            (seen, run.queue.clone())
+        };
+        if seen != Seen::Unchanged {
+            let queue = queue.ok_or("the sync has finished")?;
+            queue
+                .send((id, SubscriberCommand::Sync { view }, meta.clone()))
+                .await
+                .map_err(|_| "the sync's recording stopped".to_string())?;
+        }
+        self.flush_figures(false).await?;
+        Ok(seen)
+    }
+
+    async fn finish(&self, listing: &Listing, meta: &Metadata) -> Result<usize, String> {
+        let listed: std::collections::HashSet<&str> =
+            listing.folders.iter().map(|f| f.id.as_str()).collect();
+        let (leaving, queue) = {
+            let mut g = self.run.lock().expect("billing lock");
+            let run = g.as_mut().ok_or("no sync in progress")?;
+            let leaving: Vec<String> = run
+                .known
+                .iter()
+                .filter(|(id, k)| {
+                    !k.left_billing
+                        && !listing.seen.contains(*id)
+                        && (listing.complete.contains(&k.folder_id)
+                            || (listing.root_ok && !listed.contains(k.folder_id.as_str())))
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &leaving {
+                if let Some(k) = run.known.get_mut(id) {
+                    k.left_billing = true;
+                }
+            }
+            (leaving, run.queue.take())
+        };
+        if let Some(queue) = queue {
+            for id in &leaving {
+                queue
+                    .send((id.clone(), SubscriberCommand::MarkLeft, meta.clone()))
+                    .await
+                    .map_err(|_| "the sync's recording stopped".to_string())?;
+            }
+        }
+        let settling = self
+            .run
+            .lock()
+            .expect("billing lock")
+            .as_mut()
+            .and_then(|r| r.settling.take());
+        let errors = match settling {
+            Some(h) => h.await.map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
+        self.flush_figures(true).await?;
+        if !errors.is_empty() {
+            for e in errors.iter().take(20) {
+                tracing::error!(error = %e, "billing sync: recording a subscriber failed");
+            }
+            return Err(format!(
+                "{} subscriber change(s) could not be recorded; the first: {}",
+                errors.len(),
+                errors[0]
+            ));
+        }
+        Ok(leaving.len())
+    }
+
+    async fn record(&self, report: &SyncReport) {
+        // A run whose root listing failed does not call `finish`: record
+        // what was decided anyway, then drop the run.
+        let settling = {
+            let mut g = self.run.lock().expect("billing lock");
+            g.as_mut().and_then(|r| {
+                r.queue.take();
+                r.settling.take()
+            })
+        };
+        if let Some(h) = settling {
+            let _ = h.await;
+        }
+        if let Err(e) = self.flush_figures(true).await {
+            tracing::warn!(error = %e, "billing sync: keeping the figures");
+        }
+        *self.run.lock().expect("billing lock") = None;
+        let json = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+        if let Err(e) = self
+            .core
+            .telemetry
+            .record_sync(report.started_at.timestamp(), report.error.is_none(), json)
+            .await
+        {
+            tracing::warn!(error = %e, "billing sync: keeping the report");
+        }
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval_s.load(Ordering::Relaxed).max(60))
+    }
+}
+
+/// The last sync reports (newest first).
+pub async fn last_syncs(
+    core: &Core,
+    n: usize,
+) -> crate::error::AppResult<Vec<ispmon_scheduler::subscriber_figures::SyncRecord>> {
+    Ok(core
+        .telemetry
+        .readers()
+        .run(move |t| ispmon_scheduler::subscriber_figures::last_syncs(t, n))
+        .await?)
+}
