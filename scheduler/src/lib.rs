@@ -18,8 +18,8 @@
 //!   as events, and its scheduled job.
 //! - [`nas`]: NAS (PPPoE) session polling: sessions as telemetry, login
 //!   bindings as events, and its scheduled job.
-//! - [`billing`]: billing (the staff cabinet scraped, or an import file)
-//!   as a `BillingSource`, and the sync engine and job over it.
+//! - [`billing`]: billing as a `BillingSource` (the staff cabinet scraped,
+//!   or an import file), and the sync engine and job over it.
 //! - [`folder_deletion`]: deleting a folder with hosts, as a process that
 //!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,

@@ -545,3 +545,34 @@ fn a_form_encodes_cyrillic_as_cp1251_bytes_and_escapes_reserved_characters() {
     let body = encode_form(&[("a b".into(), "Ёж&=%+".into()), ("x".into(), "✓".into())]);
     assert_eq!(body, "a+b=%A8%E6%26%3D%25%2B&x=%26%2310003%3B");
 }
+
+#[tokio::test]
+async fn a_redirect_to_the_cabinet_login_form_is_an_expired_session_too() {
+    let (cab, url) = serve(Cabinet::default()).await;
+    let source = CabinetSource::new(config(&url)).unwrap();
+    source.folders().await.unwrap();
+    cab.sessions.lock().unwrap().clear();
+    assert_eq!(source.folders().await.unwrap().len(), 2);
+    assert_eq!(cab.logins.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_cabinet_page_that_does_not_answer_in_time_is_retried_then_a_timeout_naming_it() {
+    let (cab, url) = serve(Cabinet {
+        delay: Duration::from_millis(500),
+        ..Cabinet::default()
+    })
+    .await;
+    let mut cfg = config(&url);
+    cfg.timeout = Duration::from_millis(100);
+    cfg.retries = 1;
+    let source = CabinetSource::new(cfg).unwrap();
+    let err = source.card(&entry(2)).await.unwrap_err();
+    assert_eq!(
+        err,
+        BillingError::Timeout {
+            page: "/cabinet/userinfo/2".into()
+        }
+    );
+    assert_eq!(cab.hits("/cabinet/userinfo/2"), 2);
+}

@@ -167,7 +167,15 @@ impl SyncReport {
 enum Step {
     Listed(usize),
     ListFailed(usize, BillingError),
-    Card(usize, TreeEntry, Result<Card, BillingError>),
+    /// Boxed: a card is large beside the other steps.
+    Card(usize, TreeEntry, Box<Result<Card, BillingError>>),
+}
+
+/// A folder listing's items on their way to the card fetches.
+enum Todo {
+    Done(Step),
+    /// A card to fetch, of folder `.0`.
+    Fetch(usize, TreeEntry),
 }
 
 /// Runs billing syncs; one per process, shared by the job and the button.
@@ -290,19 +298,19 @@ impl Syncer {
             .buffered(2)
             .flat_map(|(i, listing)| {
                 let steps = match listing {
-                    Ok(entries) => std::iter::once(Ok(Step::Listed(i)))
-                        .chain(entries.into_iter().map(|e| Err((i, e))))
+                    Ok(entries) => std::iter::once(Todo::Done(Step::Listed(i)))
+                        .chain(entries.into_iter().map(|e| Todo::Fetch(i, e)))
                         .collect(),
-                    Err(e) => vec![Ok(Step::ListFailed(i, e))],
+                    Err(e) => vec![Todo::Done(Step::ListFailed(i, e))],
                 };
                 stream::iter(steps)
             })
             .map(|step| async move {
                 match step {
-                    Ok(step) => step,
-                    Err((i, entry)) => {
+                    Todo::Done(step) => step,
+                    Todo::Fetch(i, entry) => {
                         let card = source.card(&entry).await;
-                        Step::Card(i, entry, card)
+                        Step::Card(i, entry, Box::new(card))
                     }
                 }
             })
@@ -310,6 +318,34 @@ impl Syncer {
         let mut renewed = Instant::now();
         while let Some(step) = steps.next().await {
             match step {
+                Step::Card(i, entry, card) => match *card {
+                    Err(e) => {
+                        failed[i] = true;
+                        seen.insert(entry.id.clone());
+                        let page = e.page().unwrap_or_else(|| format!("card {}", entry.id));
+                        report.fail(page, e.to_string());
+                    }
+                    Ok(card) => {
+                        report.fetched += 1;
+                        seen.insert(entry.id);
+                        let id = card.billing_id.clone();
+                        seen.insert(id.clone());
+                        let record = BillingRecord {
+                            folder: folders[i].clone(),
+                            display: entry.display,
+                            card,
+                        };
+                        match self.world.seen(record, meta).await {
+                            Ok(Seen::New) => report.new += 1,
+                            Ok(Seen::Changed) => report.changed += 1,
+                            Ok(Seen::Unchanged) => report.unchanged += 1,
+                            Err(e) => {
+                                failed[i] = true;
+                                report.fail(format!("recording {id}"), e);
+                            }
+                        }
+                    }
+                },
                 Step::Listed(i) => listed[i] = true,
                 Step::ListFailed(i, e) => {
                     failed[i] = true;
@@ -317,32 +353,6 @@ impl Syncer {
                         .page()
                         .unwrap_or_else(|| format!("folder {}", folders[i].name));
                     report.fail(page, e.to_string());
-                }
-                Step::Card(i, entry, Err(e)) => {
-                    failed[i] = true;
-                    seen.insert(entry.id.clone());
-                    let page = e.page().unwrap_or_else(|| format!("card {}", entry.id));
-                    report.fail(page, e.to_string());
-                }
-                Step::Card(i, entry, Ok(card)) => {
-                    report.fetched += 1;
-                    seen.insert(entry.id);
-                    let id = card.billing_id.clone();
-                    seen.insert(id.clone());
-                    let record = BillingRecord {
-                        folder: folders[i].clone(),
-                        display: entry.display,
-                        card,
-                    };
-                    match self.world.seen(record, meta).await {
-                        Ok(Seen::New) => report.new += 1,
-                        Ok(Seen::Changed) => report.changed += 1,
-                        Ok(Seen::Unchanged) => report.unchanged += 1,
-                        Err(e) => {
-                            failed[i] = true;
-                            report.fail(format!("recording {id}"), e);
-                        }
-                    }
                 }
             }
             if renewed.elapsed() > LEASE_TTL / 3 {
