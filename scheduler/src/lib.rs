@@ -18,6 +18,8 @@
 //!   as events, and its scheduled job.
 //! - [`nas`]: NAS (PPPoE) session polling: sessions as telemetry, login
 //!   bindings as events, and its scheduled job.
+//! - [`billing`]: billing as a `BillingSource` (the staff cabinet scraped,
+//!   or an import file), and the sync engine and job over it.
 //! - [`folder_deletion`]: deleting a folder with hosts, as a process that
 //!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,
@@ -33,6 +35,7 @@
 //!   (checkpoint, outbox, leases, retries, attempts) in `reactors.db`.
 //! - [`notify`]: the notifier, the first reactor (webhook, Telegram).
 
+pub mod billing;
 pub mod cli;
 pub mod config_pull;
 pub mod fdb;
