@@ -540,3 +540,77 @@ fn a_billing_import_in_a_russian_spreadsheets_semicolons_reads_the_same() {
     assert!(file.bad_rows.is_empty(), "{:?}", file.bad_rows);
     assert_eq!(file.cards().next().unwrap().balance, Some(1234.5));
 }
+
+/// Billing generated on the fly: `folders` folders of `per` subscribers.
+struct Generated {
+    folders: usize,
+    per: usize,
+}
+
+#[async_trait::async_trait]
+impl BillingSource for Generated {
+    async fn folders(&self) -> Result<Vec<Folder>, BillingError> {
+        Ok((0..self.folders).map(|f| folder(&f.to_string())).collect())
+    }
+    async fn subscribers(&self, f: &Folder) -> Result<Vec<TreeEntry>, BillingError> {
+        let base = f.id.parse::<usize>().expect("a generated folder") * self.per;
+        Ok((base..base + self.per)
+            .map(|n| TreeEntry {
+                id: n.to_string(),
+                display: format!("Street {n}"),
+                login: format!("u{n}"),
+            })
+            .collect())
+    }
+    async fn card(&self, e: &TreeEntry) -> Result<Card, BillingError> {
+        Ok(card(&e.id, "T10"))
+    }
+    async fn sessions(
+        &self,
+        _id: &str,
+        _from: chrono::NaiveDate,
+        _to: chrono::NaiveDate,
+    ) -> Result<Vec<StatRow>, BillingError> {
+        Ok(vec![])
+    }
+    fn concurrency(&self) -> usize {
+        16
+    }
+}
+
+/// Counts only, so the test measures the engine.
+struct Counting(Arc<dyn BillingSource>, AtomicUsize);
+
+#[async_trait::async_trait]
+impl SyncWorld for Counting {
+    async fn source(&self) -> Result<Arc<dyn BillingSource>, String> {
+        Ok(self.0.clone())
+    }
+    async fn seen(&self, _record: BillingRecord, _meta: &Metadata) -> Result<Seen, String> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        Ok(Seen::Unchanged)
+    }
+    async fn finish(&self, outcome: &Listing, _meta: &Metadata) -> Result<usize, String> {
+        assert_eq!(outcome.complete.len(), 50);
+        assert_eq!(outcome.seen.len(), 100_000);
+        Ok(0)
+    }
+    async fn record(&self, _report: &SyncReport) {}
+}
+
+#[tokio::test]
+async fn a_billing_sync_of_100k_subscribers_takes_well_under_a_minute_of_engine_time() {
+    let world = Arc::new(Counting(
+        Arc::new(Generated {
+            folders: 50,
+            per: 2000,
+        }),
+        AtomicUsize::new(0),
+    ));
+    let started = std::time::Instant::now();
+    let report = Syncer::new(world.clone()).run(&meta()).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(report.unchanged, 100_000);
+    assert_eq!(world.1.load(Ordering::Relaxed), 100_000);
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
