@@ -33,8 +33,9 @@ pub(crate) struct Record {
     pub seed: u64,
     pub status: Status,
     pub in_population: bool,
-    /// Fields a control changed (at most one per kind), over the derived ones.
-    pub changes: Option<Box<Vec<Change>>>,
+    /// Fields a control changed (at most one per kind), over the derived
+    /// ones; a boxed slice keeps the unchanged record 8 bytes smaller.
+    pub changes: Option<Box<[Change]>>,
 }
 
 pub(crate) struct FolderRec {
@@ -63,6 +64,9 @@ pub(crate) struct Ledger {
     seed: u64,
 }
 
+/// A subscriber before it has an id: login, MAC, IP, in the population.
+type Signup = (Box<str>, [u8; 6], u32, bool);
+
 /// The OUI of billing-only subscribers' ONTs: none of the population's.
 const ONT_OUI: [u8; 3] = [0x48, 0x57, 0x02];
 
@@ -71,7 +75,7 @@ impl Ledger {
         let mut rng = Rng(cfg.seed ^ 0xb111_1e55_0000_0000);
         let total = pop.subscribers.len() + cfg.billing_only;
         let n_folders = cfg.folders.unwrap_or((total / 2_500).clamp(4, 60)).max(1);
-        let mut members: Vec<Vec<(Box<str>, [u8; 6], u32, bool)>> = vec![Vec::new(); n_folders];
+        let mut members: Vec<Vec<Signup>> = vec![Vec::new(); n_folders];
         let n_access = pop.access_switches().len().max(1);
         for s in &pop.subscribers {
             // Neighbours on one access switch live in one district.
@@ -305,10 +309,11 @@ impl Ledger {
             Change::Ip(ip) => self.record_mut(login)?.ip = u32::from(ip),
             other => {
                 let r = self.record_mut(login)?;
-                let list = r.changes.get_or_insert_with(Default::default);
                 let kind = std::mem::discriminant(&other);
+                let mut list: Vec<Change> = r.changes.take().map(Vec::from).unwrap_or_default();
                 list.retain(|c| std::mem::discriminant(c) != kind);
                 list.push(other);
+                r.changes = Some(list.into_boxed_slice());
             }
         }
         Ok(())
@@ -524,12 +529,15 @@ struct Place {
     variant: usize,
 }
 
+/// House-number suffixes; mostly none.
+const LETTERS: [&str; 8] = ["", "", "", "", "а", "б", "/1", " к2"];
+
 impl Place {
     fn draw(rng: &mut Rng) -> Place {
         Place {
-            street: *rng.pick(&names::STREETS),
+            street: names::STREETS[rng.below(names::STREETS.len())],
             house: 1 + rng.below(120),
-            letter: *rng.pick(&["", "", "", "", "а", "б", "/1", " к2"]),
+            letter: LETTERS[rng.below(LETTERS.len())],
             flat: (!rng.chance(15)).then(|| 1 + rng.below(280)),
             variant: rng.below(3),
         }
