@@ -192,6 +192,23 @@ impl Cabinet {
         self.inner.read().folder_list()
     }
 
+    /// The session statistics of `login` for the period (all pages, in
+    /// order), each row's seven cells as text: date, interval (empty for the
+    /// daily fee), description, MB in, MB out, sum, user. `None` for an
+    /// unknown login or a period longer than the cabinet answers.
+    pub fn stat_rows(&self, login: &str, start: Date, end: Date) -> Option<Vec<[String; 7]>> {
+        if end.days() - start.days() >= stat::MAX_DAYS {
+            return None;
+        }
+        let ledger = self.inner.read();
+        let s = ledger.by_login(login)?;
+        let seed = match ledger.node(s.id)? {
+            Node::Subscriber(i) => ledger.record(i)?.seed,
+            _ => return None,
+        };
+        Some(stat::plain_rows(&s, seed, start, end))
+    }
+
     /// The ids of the staff accounts and servers on the root page (not
     /// subscribers: a scraper skips them).
     pub fn staff_ids(&self) -> Vec<u32> {

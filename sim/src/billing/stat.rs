@@ -77,6 +77,41 @@ fn money(k: i64) -> String {
     )
 }
 
+/// One row's seven cells as text (what a scraper reads after decoding
+/// entities and trimming): date, interval (empty for the fee), description,
+/// MB in, MB out, sum, user.
+fn cells(r: &Row, s: &BillingSubscriber) -> [String; 7] {
+    let (interval, what) = match r.session {
+        Some((a, z)) => (
+            format!("{} - {}", hms(a), hms(z)),
+            "PPPoE сессия".to_string(),
+        ),
+        None => (String::new(), format!("Абонентская плата «{}»", s.tariff)),
+    };
+    [
+        Date::from_days(r.day).to_string(),
+        interval,
+        what,
+        hundredths(r.mb_in),
+        hundredths(r.mb_out),
+        money(r.kopecks),
+        s.login.clone(),
+    ]
+}
+
+/// Every row of the period, as [`cells`].
+pub(crate) fn plain_rows(
+    s: &BillingSubscriber,
+    seed: u64,
+    start: Date,
+    end: Date,
+) -> Vec<[String; 7]> {
+    rows(s, seed, start, end)
+        .iter()
+        .map(|r| cells(r, s))
+        .collect()
+}
+
 /// The stat form (and, with a period, that period's page `page`).
 pub(crate) struct StatView<'a> {
     pub subscriber: &'a BillingSubscriber,
@@ -138,28 +173,18 @@ pub(crate) fn stat_page(v: &StatView<'_>) -> String {
     let from = (v.page - 1).saturating_mul(size).min(all.len());
     let shown = &all[from..(from + size).min(all.len())];
     for r in shown {
-        let date = Date::from_days(r.day);
-        let (interval, what) = match r.session {
-            Some((a, z)) => (
-                format!("{} - {}", hms(a), hms(z)),
-                "PPPoE сессия".to_string(),
-            ),
-            None => (
-                "&nbsp;".to_string(),
-                format!(
-                    "Абонентская плата &laquo;{}&raquo;",
-                    esc(&v.subscriber.tariff)
-                ),
-            ),
+        let [date, interval, what, mb_in, mb_out, sum, user] = cells(r, v.subscriber);
+        let interval = if interval.is_empty() {
+            "&nbsp;".to_string()
+        } else {
+            interval
         };
+        let what = esc(&what).replace('«', "&laquo;").replace('»', "&raquo;");
         let _ = writeln!(
             b,
-            "<tr><td>{date}</td><td>{interval}</td><td>{what}</td><td align=\"right\">{}</td>\
-             <td align=\"right\">{}</td><td align=\"right\">{}</td><td>{}</td></tr>",
-            hundredths(r.mb_in),
-            hundredths(r.mb_out),
-            money(r.kopecks),
-            esc(&v.subscriber.login)
+            "<tr><td>{date}</td><td>{interval}</td><td>{what}</td><td align=\"right\">{mb_in}</td>\
+             <td align=\"right\">{mb_out}</td><td align=\"right\">{sum}</td><td>{}</td></tr>",
+            esc(&user)
         );
     }
     if v.page == pages {

@@ -110,7 +110,9 @@ fn text(html: &str) -> String {
         .replace("&nbsp;", "\u{a0}")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
-        .replace("&quot;", "\"");
+        .replace("&quot;", "\"")
+        .replace("&laquo;", "«")
+        .replace("&raquo;", "»");
     while let Some(at) = s.find("&#") {
         let Some(end) = s[at..].find(';') else { break };
         let c = s[at + 2..at + end]
@@ -365,6 +367,27 @@ async fn session_statistics_come_in_pages_of_seven_cells() {
         last.body.contains("Итого:"),
         "the totals row ends the last page"
     );
+
+    // Page by page, the rows are the control's rows.
+    let mut scraped = Vec::new();
+    for p in 1..=pages {
+        let page = get(&c, &s, &format!("/cabinet/stat?page={p}")).await;
+        let rows = table(&page.body, "stat_table").unwrap();
+        scraped.extend(rows.into_iter().filter(|r| r.len() == 7).map(|r| {
+            r.into_iter()
+                .map(|c| c.trim_matches('\u{a0}').to_string())
+                .collect::<Vec<_>>()
+        }));
+    }
+    let start = Date::parse("01.03.2024").unwrap();
+    let end = Date::parse("31.05.2024").unwrap();
+    let expected: Vec<Vec<String>> = s
+        .stat_rows(&b.login, start, end)
+        .unwrap()
+        .into_iter()
+        .map(Vec::from)
+        .collect();
+    assert_eq!(scraped, expected);
 
     // The same period again: the same rows.
     let again = post(&c, &s, "/cabinet/stat", ask.into()).await;
