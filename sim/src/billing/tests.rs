@@ -821,3 +821,59 @@ fn a_hundred_thousand_subscribers_are_distinct_and_cheap_to_serve() {
         "a card in {card_time:?}"
     );
 }
+
+#[tokio::test]
+async fn four_parallel_readers_in_one_session_get_every_card() {
+    let (_, s) = demo(14).await;
+    let c = client();
+    log_in(&c, &s).await;
+    let expected = s.subscribers();
+    let s = std::sync::Arc::new(s);
+    let mut tasks = Vec::new();
+    for part in 0..4 {
+        let (c, s) = (c.clone(), std::sync::Arc::clone(&s));
+        let ids: Vec<(u32, String)> = expected
+            .iter()
+            .skip(part)
+            .step_by(4)
+            .map(|b| (b.id, b.login.clone()))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            for (id, login) in ids {
+                let card = get(&c, &s, &format!("/cabinet/userinfo/{id}")).await;
+                assert_eq!(card_value(&card.body, "Логин:"), Some(login));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.counters().of(PathKind::Card), expected.len() as u64);
+}
+
+#[tokio::test]
+async fn a_sync_that_logs_in_again_on_expiry_reads_everything() {
+    let (_, s) = demo(15).await;
+    let c = client();
+    log_in(&c, &s).await;
+    s.set_faults(Faults {
+        expire_sessions_after: Some(25),
+        ..Faults::default()
+    });
+    let mut read = 0;
+    for b in s.subscribers() {
+        let path = format!("/cabinet/userinfo/{}", b.id);
+        let mut card = get(&c, &s, &path).await;
+        if card.body.contains("cab_hash") {
+            log_in(&c, &s).await;
+            card = get(&c, &s, &path).await;
+        }
+        assert_eq!(card_value(&card.body, "Логин:"), Some(b.login));
+        read += 1;
+    }
+    let n = s.counters();
+    assert_eq!(read, 120);
+    // 25 requests a session, the first one after login is the root page.
+    assert!(n.sessions_expired >= 4, "{n:?}");
+    assert_eq!(n.logins, n.sessions_expired + 1);
+}
