@@ -568,12 +568,12 @@ impl Place {
         if let Some(o) = org {
             return format!("{o} ({street} {house})");
         }
-        let short = letter.trim_start_matches('/').trim();
         match (self.variant, self.flat) {
             (0, Some(k)) => format!("ул. {street}, д. {house}{letter}, кв. {k}"),
             (1, Some(k)) => format!("{street} {house}{letter}-{k}"),
-            _ if short.is_empty() => format!("{street} {house}"),
-            _ => format!("{street} {house} {short}"),
+            // A lone letter stands apart (`Московская 5 а`).
+            _ if letter.chars().count() == 1 => format!("{street} {house} {letter}"),
+            _ => format!("{street} {house}{letter}"),
         }
     }
 }
