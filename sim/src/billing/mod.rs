@@ -18,9 +18,23 @@
 //!   records; `pages` / `stat`: the HTML; `form`: cp1251 in and out;
 //!   `server`: routes, sessions, faults; `faults`: [`Faults`], [`Counters`].
 //!
-//! A request without a valid session gets the login form in place (200 at
-//! the same URL, no redirect), as the PHP cabinet includes its login
-//! template; only a successful `POST /cabinet/login` redirects.
+//! What a scraper meets beyond the shapes of the facts file:
+//! - A request without a valid session gets the login form in place (200 at
+//!   the same URL, no redirect), as the PHP cabinet includes its login
+//!   template; only a successful `POST /cabinet/login` redirects (302 to
+//!   `/cabinet/userinfo`, cookie [`SESSION_COOKIE`]). A login form's
+//!   `cab_hash` / `cab_random_word` pair is good for one post.
+//! - Folder, subscriber and staff ids share one id space with gaps; an id
+//!   that is none of them (or a removed subscriber's) answers 404 with an
+//!   `ideco_error`. The root lists an empty `Архив` folder after the
+//!   districts, then the staff accounts and servers.
+//! - `/cabinet/stat` shows the period of the session's last stat post for
+//!   the subscriber whose card the session opened *last* (both live in the
+//!   session, as in PHP): parallel readers sharing one session must not
+//!   interleave card reads with stat pages. Periods over three years, or
+//!   `resolution` other than `0`, answer an `ideco_error`.
+//! - Stat tables end with a `<tfoot>` totals row of 5 cells on the last
+//!   page; only the 7-cell rows are sessions or fees.
 
 mod faults;
 mod form;

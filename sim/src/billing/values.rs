@@ -204,7 +204,7 @@ pub enum Change {
     CreditKopecks(i64),
     Tariff(String),
     Ip(Ipv4Addr),
-    /// Any notation [`parse_mac`](crate::shells::text) accepts.
+    /// Any common notation (`AA-BB-..`, `aa:bb:..`, `aabb.ccdd.eeff`).
     Mac(String),
     ConnectedOn(Date),
     DedicatedIp(bool),
