@@ -324,8 +324,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// Leaves billing: the id and login are free no more (ids are never
-    /// reused), the card answers 404.
+    /// Leaves billing: the card answers 404 and its id is never reused (the
+    /// login may be added again, under a new id).
     pub fn remove(&mut self, login: &str) -> Result<(), BillingError> {
         let idx = self.index_of(login)?;
         let Some(r) = self.records[idx].take() else {
