@@ -1,6 +1,8 @@
 //! ispmon-sim: emulators of the outside world for tests, benchmarks and
 //! `ispmon demo`. Everything listens on loopback only.
 //!
+//! - [`billing`]: the billing's staff web cabinet over HTTP (windows-1251
+//!   pages a scraper reads), its subscribers derived from the [`population`].
 //! - [`shell`]: the [`Shell`] trait every emulated device CLI implements (pure
 //!   state machine: bytes in, [`Step`]s out), the device model
 //!   ([`DeviceSpec`], [`DeviceState`], [`Fault`]).
@@ -14,6 +16,7 @@
 //!   switches, MikroTik NAS, subscribers) whose MAC tables, configs and PPPoE
 //!   sessions agree, and churn on it while it runs.
 
+pub mod billing;
 pub mod fleet;
 pub mod population;
 pub mod shell;

@@ -203,26 +203,28 @@ pub struct Population {
 }
 
 /// SplitMix64: small, fast and the same on every platform and crate version.
-struct Rng(u64);
+/// The billing emulator draws from it too, so its pages stay put across crate
+/// versions.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(crate) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             items.swap(i, self.below(i + 1));
         }
@@ -277,7 +279,7 @@ const ACCESS_KINDS: [Kind; 5] = [
     Kind::Qtech,
 ];
 
-const SURNAMES: [&str; 50] = [
+pub(crate) const SURNAMES: [&str; 50] = [
     "ivanov",
     "petrov",
     "sidorov",
@@ -349,7 +351,7 @@ const PLACES: [&str; 5] = [
 /// The 40+ character login every population has.
 pub const LONG_LOGIN: &str = "ooo-romashka-office-krasnaya-ploshchad-1@corp";
 
-fn login_base(rng: &mut Rng) -> String {
+pub(crate) fn login_base(rng: &mut Rng) -> String {
     let surname = *rng.pick(&SURNAMES);
     let female = rng.chance(45);
     let name = if female {
