@@ -68,6 +68,12 @@ impl Application {
             )),
             cancel.clone(),
         );
+        state.scheduler.add(
+            std::sync::Arc::new(ispmon_scheduler::billing::BillingSyncJob::new(
+                std::sync::Arc::clone(&state.billing),
+            )),
+            cancel.clone(),
+        );
         // Its first run finishes any deletion a crash left half way.
         let folders = crate::folder_deletion::job(&state.core);
         state.scheduler.add(folders, cancel.clone());

@@ -24,8 +24,8 @@ use ispmon_events::subscriber::{
 use ispmon_events::Metadata;
 use ispmon_projections::subscribers::{self, Known};
 use ispmon_scheduler::billing::{
-    BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Listing, Seen,
-    SyncReport, SyncWorld, Syncer,
+    BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Listing, Seen, SyncReport,
+    SyncWorld, Syncer,
 };
 use ispmon_scheduler::subscriber_figures::Figures;
 use tokio::sync::mpsc;
@@ -174,7 +174,8 @@ impl AppBillingWorld {
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the billing password is missing from the secrets table")?;
-        let password = String::from_utf8(password).map_err(|_| "the billing password is not text")?;
+        let password =
+            String::from_utf8(password).map_err(|_| "the billing password is not text")?;
         let mut config = CabinetConfig::new(settings.url.clone(), settings.login.clone(), password);
         config.concurrency = settings.concurrency as usize;
         let source: Arc<dyn BillingSource> =

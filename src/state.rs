@@ -31,6 +31,10 @@ pub struct AppState {
     pub fdb: Arc<crate::fdb::Collector>,
     /// The NAS session poller, over the puller's CLI sessions.
     pub nas: Arc<crate::nas::Poller>,
+    /// The billing sync (the engine in the scheduler crate; run by its
+    /// job, "sync now" and imports) and its world.
+    pub billing: Arc<ispmon_scheduler::billing::Syncer>,
+    pub billing_world: Arc<crate::billing::AppBillingWorld>,
     /// What reads produced, per data version (see [`crate::memo`]).
     pub memos: Arc<Memos>,
 }
@@ -104,7 +108,10 @@ impl AppState {
         );
         let fdb = crate::fdb::collector(&core, config_cache.clone(), Arc::clone(&puller));
         let nas = crate::nas::poller(&core, Arc::clone(&puller));
+        let (billing, billing_world) = crate::billing::syncer(&core);
         Self {
+            billing,
+            billing_world,
             fdb,
             nas,
             core,
