@@ -62,7 +62,13 @@ pub struct AppBillingWorld {
     /// tests).
     fixed: Mutex<Option<Arc<dyn BillingSource>>>,
     interval_s: AtomicU64,
+    /// Session statistics fetched lately: (when, rows) by subscriber and period.
+    stats: Mutex<HashMap<String, (std::time::Instant, StatRows)>>,
 }
+
+type StatRows = Arc<Vec<ispmon_scheduler::billing::StatRow>>;
+/// How long fetched statistics are shown again without asking billing.
+const STATS_TTL: Duration = Duration::from_secs(60);
 
 /// The syncer over this application.
 pub fn syncer(core: &Core) -> (Arc<Syncer>, Arc<AppBillingWorld>) {
@@ -72,6 +78,7 @@ pub fn syncer(core: &Core) -> (Arc<Syncer>, Arc<AppBillingWorld>) {
         kept: Mutex::new(None),
         fixed: Mutex::new(None),
         interval_s: AtomicU64::new(30 * 60),
+        stats: Mutex::new(HashMap::new()),
     });
     let syncer = Syncer::new(world.clone() as Arc<dyn SyncWorld>)
         .with_leases(ispmon_scheduler::lease::Leases::new(core.telemetry.clone()));
@@ -133,7 +140,22 @@ impl AppBillingWorld {
         *self.fixed.lock().expect("billing lock") = None;
     }
 
-    async fn settings(&self) -> Result<BillingSettingsValues, String> {
+    fn stats_cache(&self, key: &str) -> Option<StatRows> {
+        let g = self.stats.lock().expect("billing lock");
+        g.get(key)
+            .filter(|(at, _)| at.elapsed() < STATS_TTL)
+            .map(|(_, rows)| Arc::clone(rows))
+    }
+
+    fn keep_stats(&self, key: String, rows: StatRows) {
+        let mut g = self.stats.lock().expect("billing lock");
+        g.retain(|_, (at, _)| at.elapsed() < STATS_TTL);
+        if g.len() < 256 {
+            g.insert(key, (std::time::Instant::now(), rows));
+        }
+    }
+
+    pub async fn settings(&self) -> Result<BillingSettingsValues, String> {
         self.core
             .views
             .read(ispmon_projections::billing_settings::values)
@@ -403,4 +425,149 @@ pub async fn last_syncs(
         .readers()
         .run(move |t| ispmon_scheduler::subscriber_figures::last_syncs(t, n))
         .await?)
+}
+
+/// Settings as an admin typed them (page or API); the password is
+/// write-only: `None` or empty keeps the stored one. No `Debug`.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SettingsInput {
+    pub url: String,
+    pub login: String,
+    pub password: Option<String>,
+    pub schedule: Option<serde_json::Value>,
+    pub concurrency: Option<serde_json::Value>,
+}
+
+fn number_field(v: &Option<serde_json::Value>, default: u32) -> Result<u32, ()> {
+    match v {
+        None => Ok(default),
+        Some(serde_json::Value::Number(n)) => {
+            n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or(())
+        }
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(default),
+        Some(serde_json::Value::String(s)) => s.trim().parse().map_err(|_| ()),
+        Some(_) => Err(()),
+    }
+}
+
+/// Validates and records new settings; the field errors otherwise.
+pub async fn save_settings(
+    st: &crate::state::AppState,
+    input: SettingsInput,
+    meta: &Metadata,
+) -> Result<(), crate::error::AppError> {
+    use ispmon_events::billing_settings::{BillingSettingsCommand, CONCURRENCY, SCHEDULE_MIN};
+    use ispmon_events::fdb_settings::out_of_range;
+    let current = st
+        .core
+        .views
+        .read(ispmon_projections::billing_settings::values)
+        .await?;
+    let mut errors = crate::pages::components::FormErrors::default();
+    let schedule_min = number_field(&input.schedule, current.schedule_min).unwrap_or_else(|_| {
+        errors.add("schedule", out_of_range(&SCHEDULE_MIN, " min"));
+        0
+    });
+    let concurrency = number_field(&input.concurrency, current.concurrency).unwrap_or_else(|_| {
+        errors.add("concurrency", out_of_range(&CONCURRENCY, ""));
+        0
+    });
+    let password = input
+        .password
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if password.is_some_and(|p| p.chars().count() > 200) {
+        errors.add("password", "at most 200 characters");
+    }
+    let url = input.url.trim().to_string();
+    let mut values = BillingSettingsValues {
+        url: url.clone(),
+        login: input.login.trim().to_string(),
+        // Stands in for a new password's reference until the input is valid.
+        password_ref: match password {
+            Some(_) => Some(ispmon_events::secrets::SecretRef(String::new())),
+            None => current.password_ref.clone(),
+        },
+        schedule_min,
+        concurrency,
+    };
+    if errors.is_empty() {
+        for (field, m) in values.errors() {
+            errors.add(field, m);
+        }
+    }
+    if !url.is_empty() && errors.get("url").is_none() && reqwest::Url::parse(&url).is_err() {
+        errors.add("url", "not a valid URL");
+    }
+    if !errors.is_empty() {
+        return Err(crate::error::AppError::Invalid(errors));
+    }
+    if let Some(p) = password {
+        let same = match &current.password_ref {
+            Some(r) => st.core.secrets.get(r).await?.as_deref() == Some(p.as_bytes()),
+            None => false,
+        };
+        values.password_ref = if same {
+            current.password_ref.clone()
+        } else {
+            Some(
+                st.core
+                    .secrets
+                    .put("billing-password", p.as_bytes())
+                    .await?,
+            )
+        };
+    }
+    match st
+        .core
+        .commands
+        .billing_settings(BillingSettingsCommand::Change(values), meta)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_unchanged() => Ok(()),
+        Err(e) => Err(crate::error::AppError::Invalid(
+            crate::pages::components::FormErrors::from_command(e, crate::i18n::Locale::En)?,
+        )),
+    }
+}
+
+/// Logs in to the cabinet and lists its folders: what "test connection"
+/// says (never the password).
+pub async fn test_connection(st: &crate::state::AppState) -> Result<String, String> {
+    let settings = st.billing_world.settings().await?;
+    let source = st.billing_world.cabinet(&settings).await?;
+    let folders = source.folders().await.map_err(|e| e.to_string())?;
+    Ok(format!(
+        "logged in to {} as {}: {} folder(s)",
+        settings.url,
+        settings.login,
+        folders.len()
+    ))
+}
+
+/// A subscriber's session statistics for a period, fetched live from the
+/// cabinet (kept a minute, so a second look does not ask again).
+pub async fn session_stats(
+    st: &crate::state::AppState,
+    billing_id: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Arc<Vec<ispmon_scheduler::billing::StatRow>>, String> {
+    let key = format!("{billing_id}|{from}|{to}");
+    if let Some(hit) = st.billing_world.stats_cache(&key) {
+        return Ok(hit);
+    }
+    let settings = st.billing_world.settings().await?;
+    let source = st.billing_world.cabinet(&settings).await?;
+    let rows = Arc::new(
+        source
+            .sessions(billing_id, from, to)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
+    st.billing_world.keep_stats(key, Arc::clone(&rows));
+    Ok(rows)
 }

@@ -88,6 +88,7 @@ pub mod allocator {
 }
 
 pub mod api;
+pub mod api_billing;
 pub mod api_devices;
 pub mod api_hosts;
 pub mod api_search;

@@ -12,7 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_devices, api_hosts, api_search, api_subscribers, auth, observe, pages, static_files,
+    api, api_billing, api_devices, api_hosts, api_search, api_subscribers, auth, observe, pages,
+    static_files,
 };
 
 /// Who may call a route.
@@ -267,6 +268,14 @@ fn subscribers() -> Vec<Route> {
         post("/subscribers/{id}/tags", FIELD, subscribers::set_tags),
         get("/api/v1/subscribers", STAFF, api_subscribers::list),
         get("/api/v1/subscribers/{id}", STAFF, api_subscribers::show),
+        get("/subscribers/{id}/stats", STAFF, subscribers::stats),
+        get(pages::billing::PATH, ADMIN, pages::billing::show),
+        post(pages::billing::PATH, ADMIN, pages::billing::save),
+        post("/admin/billing/test", ADMIN, pages::billing::test),
+        post("/admin/billing/sync", ADMIN, pages::billing::sync),
+        get("/api/v1/billing/settings", ADMIN, api_billing::get),
+        put("/api/v1/billing/settings", ADMIN, api_billing::put),
+        post("/api/v1/billing/sync", ADMIN, api_billing::sync),
     ]
 }
 

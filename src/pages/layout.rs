@@ -25,6 +25,7 @@ const NAV: &[(&str, &str)] = &[
     ("/audit/state", "nav.state"),
     ("/admin/icmp/settings", "nav.icmp_settings"),
     ("/admin/search/settings", "nav.search_settings"),
+    ("/admin/billing", "nav.billing"),
     ("/admin/notifications", "nav.notifications"),
     ("/admin/jobs", "nav.jobs"),
 ];

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod billing;
 pub mod charts;
 pub mod components;
 pub mod configs;

@@ -494,3 +494,47 @@ pub async fn set_tags(
         r => after(&st, &ctx, &id, r).await,
     }
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatsParams {
+    from: String,
+    to: String,
+}
+
+/// The session statistics of a period, fetched live from billing (an
+/// htmx fragment; the card shows a spinner while it loads).
+pub async fn stats(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<StatsParams>,
+) -> AppResult<Markup> {
+    let l = ctx.locale;
+    load(&st, &id).await?;
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d");
+    let (Ok(from), Ok(to)) = (date(&p.from), date(&p.to)) else {
+        return Err(AppError::BadRequest(
+            "give the period as two dates, 2026-11-01 to 2026-11-30".into(),
+        ));
+    };
+    if from > to || (to - from).num_days() > 366 {
+        return Err(AppError::BadRequest(
+            "the period starts before it ends and is at most a year".into(),
+        ));
+    }
+    Ok(
+        match crate::billing::session_stats(&st, &id, from, to).await {
+            Err(e) => error_box(&e),
+            Ok(rows) if rows.is_empty() => notice(t(l, "subs.no_stats")),
+            Ok(rows) => html! {
+                div.table-wrap { table.data #stats-table {
+                    thead { tr { th { (t(l, "subs.stat_date")) } th { (t(l, "subs.stat_interval")) } th { (t(l, "subs.stat_what")) } th.num { "MB ↓" } th.num { "MB ↑" } th.num { (t(l, "subs.stat_sum")) } } }
+                    tbody { @for r in rows.iter() {
+                        tr { td.nowrap { (r.date) } td { (r.interval) } td { (r.description) } td.num { (format!("{:.2}", r.mb_in)) } td.num { (format!("{:.2}", r.mb_out)) } td.num { (format!("{:.2}", r.sum)) } }
+                    } }
+                } }
+            },
+        },
+    )
+}
