@@ -97,6 +97,14 @@ impl Application {
             ) {
                 tracing::warn!(error = %e, "the demo's first sweep did not start");
             }
+            // And a first billing sync, so Subscribers is filled at once.
+            if let Err(e) = state.scheduler.run_now(
+                ispmon_scheduler::billing::job::JOB_NAME,
+                ispmon_scheduler::Scope::All,
+                None,
+            ) {
+                tracing::warn!(error = %e, "the demo's first billing sync did not start");
+            }
         }
         let router = crate::routes::router(state.clone());
         Ok(Self {

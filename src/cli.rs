@@ -56,6 +56,23 @@ pub enum Command {
     },
     /// Probe addresses once with ICMP echo and print fping-style results.
     Sweep(crate::sweep_command::SweepArgs),
+    /// Subscribers from billing.
+    #[command(subcommand)]
+    Billing(BillingCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BillingCmd {
+    /// Sync subscribers from FILE (CSV with a header, or JSON lines) with
+    /// the same rules as the cabinet sync: the file is the whole billing,
+    /// so subscribers of a folder listed whole and missing from it are
+    /// marked "left billing"; a folder with a bad row marks nobody left.
+    /// Bad rows are reported by line number.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +213,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Backup { data, file } => backup(data.settings(default_data_dir()), file).await,
         Command::Sweep(a) => crate::sweep_command::run(a).await,
+        Command::Billing(BillingCmd::Import { file, data }) => {
+            billing_import(data.settings(default_data_dir()), &file).await
+        }
     }
 }
 
@@ -245,6 +265,36 @@ async fn user_add(s: Settings, login: &str, role: &str, locale: &str) -> anyhow:
             Ok(0)
         }
         Err(e) => bail!("cannot create {login}: {e}"),
+    }
+}
+
+async fn billing_import(s: Settings, file: &std::path::Path) -> anyhow::Result<i32> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        // Exports from Russian billings are often windows-1251.
+        Err(e) => encoding_rs::WINDOWS_1251
+            .decode(e.as_bytes())
+            .0
+            .into_owned(),
+    };
+    let source = ispmon_scheduler::billing::FileSource::parse(&text);
+    let bad = source.bad_rows.clone();
+    let (core, cancel) = open_core(&s).await?;
+    let (syncer, world) = crate::billing::syncer(&core);
+    world.use_source(std::sync::Arc::new(source));
+    let meta = Metadata::system(Source::Cli, "billing-import");
+    let result = syncer.run(&meta).await;
+    cancel.cancel();
+    for b in &bad {
+        eprintln!("{}:{}: {}", file.display(), b.line, b.error);
+    }
+    match result {
+        Ok(r) => {
+            println!("{}", r.summary());
+            Ok(if bad.is_empty() { 0 } else { 1 })
+        }
+        Err(e) => bail!("import of {} failed: {e}", file.display()),
     }
 }
 

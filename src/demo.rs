@@ -153,6 +153,8 @@ pub struct DemoWorld {
     pub fleet: ispmon_sim::Fleet,
     pub population_fleet: ispmon_sim::Fleet,
     pub population: ispmon_sim::LivePopulation,
+    /// The billing cabinet of the same population.
+    pub billing: ispmon_sim::billing::BillingServer,
 }
 
 /// The population the demo and the tests share (seed 7, demo size).
@@ -275,11 +277,59 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
             .map(|s| s.login.as_str())
             .unwrap_or("a login"),
     );
+    let billing = start_billing(core, population.population()).await?;
     Ok(DemoWorld {
         fleet,
         population_fleet,
         population,
+        billing,
     })
+}
+
+/// Starts the billing cabinet of `population` and points the billing
+/// settings at it (the sync at start-up reads it).
+async fn start_billing(
+    core: &Core,
+    population: &ispmon_sim::Population,
+) -> anyhow::Result<ispmon_sim::billing::BillingServer> {
+    use ispmon_events::billing_settings::{BillingSettingsCommand, BillingSettingsValues};
+    let config = ispmon_sim::billing::BillingConfig::for_population(population);
+    let (login, password) = (config.staff_login.clone(), config.staff_password.clone());
+    let server = ispmon_sim::billing::start(population, config).await?;
+    let current = core
+        .views
+        .read(ispmon_projections::billing_settings::values)
+        .await?;
+    let password_ref = match &current.password_ref {
+        Some(r) if core.secrets.get(r).await?.as_deref() == Some(password.as_bytes()) => r.clone(),
+        _ => {
+            core.secrets
+                .put("billing-password", password.as_bytes())
+                .await?
+        }
+    };
+    let values = BillingSettingsValues {
+        url: server.url(""),
+        login,
+        password_ref: Some(password_ref),
+        ..current
+    };
+    let meta = Metadata::system(Source::Cli, "demo");
+    match core
+        .commands
+        .billing_settings(BillingSettingsCommand::Change(values), &meta)
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.is_unchanged() => {}
+        Err(e) => anyhow::bail!("demo billing settings: {e}"),
+    }
+    println!(
+        "ispmon demo: billing cabinet with {} subscribers on {}",
+        server.subscribers().len(),
+        server.url("/cabinet/login")
+    );
+    Ok(server)
 }
 
 /// Pulls every demo device once and reads every switch's MAC table, then
