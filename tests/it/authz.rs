@@ -25,24 +25,60 @@ fn concrete(
         "/api/v1/search" => format!("{path}?q=aabb.ccdd.eeff"),
         "/api/v1/locate" => format!("{path}?mac=aabbccddeeff&at=2026-01-01T00:00:00Z"),
         "/api/v1/sessions" => format!("{path}?ip=127.0.0.1&at=2026-01-01T00:00:00Z"),
+        "/subscribers/{id}/stats" => {
+            format!("/subscribers/{AUTHZ_SUBSCRIBER}/stats?from=2026-11-01&to=2026-11-30")
+        }
         _ => path
             .replace("{mac}", "AA-BB-CC-DD-EE-FF")
             .replace("{port}", "Gi0%2F1"),
     };
-    path.replace("/icmp/hosts/{id}", &format!("/icmp/hosts/{host}"))
-        .replace("/api/v1/hosts/{id}", &format!("/api/v1/hosts/{host}-api"))
-        .replace("/icmp/folders/{id}", &format!("/icmp/folders/{folder}"))
-        .replace(
-            "/audit/entity/{kind}/{id}",
-            &format!("/audit/entity/User/{user_id}"),
+    path.replace(
+        "/subscribers/{id}",
+        &format!("/subscribers/{AUTHZ_SUBSCRIBER}"),
+    )
+    .replace("/icmp/hosts/{id}", &format!("/icmp/hosts/{host}"))
+    .replace("/api/v1/hosts/{id}", &format!("/api/v1/hosts/{host}-api"))
+    .replace("/icmp/folders/{id}", &format!("/icmp/folders/{folder}"))
+    .replace(
+        "/audit/entity/{kind}/{id}",
+        &format!("/audit/entity/User/{user_id}"),
+    )
+    .replace(
+        "/admin/sessions/{id}",
+        &format!("/admin/sessions/{session_id}"),
+    )
+    .replace("/account/tokens/{id}", "/account/tokens/0000000000000000")
+    .replace("{name}", "config-pull")
+    .replace("{id}", user_id)
+}
+
+/// The billing id of the subscriber the walk's subscriber routes open.
+const AUTHZ_SUBSCRIBER: &str = "9001";
+
+/// A subscriber from billing, for the subscriber routes.
+async fn seed_subscriber(app: &TestApp) {
+    use ispmon_events::subscriber::{BillingFolder, BillingView, SubscriberCommand};
+    let view = BillingView {
+        folder: BillingFolder {
+            id: "1".into(),
+            name: "Центр".into(),
+        },
+        fields: [("login".to_string(), "matrix_sub".to_string())]
+            .into_iter()
+            .collect(),
+        status: "Активен".into(),
+        blocked: None,
+    };
+    app.state
+        .core
+        .commands
+        .subscriber(
+            AUTHZ_SUBSCRIBER,
+            SubscriberCommand::Sync { view },
+            &app.meta(),
         )
-        .replace(
-            "/admin/sessions/{id}",
-            &format!("/admin/sessions/{session_id}"),
-        )
-        .replace("/account/tokens/{id}", "/account/tokens/0000000000000000")
-        .replace("{name}", "config-pull")
-        .replace("{id}", user_id)
+        .await
+        .unwrap();
 }
 
 /// A device (on a closed loopback port) with one stored config version,
@@ -162,6 +198,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
         .await
         .unwrap();
     let (device, firmware) = seed_device_and_firmware(&app).await;
+    seed_subscriber(&app).await;
     let mut anonymous = app.anonymous();
     let (_, login_page) = anonymous.get_text("/login").await;
     anonymous.csrf = csrf_of(&login_page);

@@ -13,5 +13,6 @@ mod nginx;
 mod notify;
 mod search;
 mod store;
+mod subscribers;
 mod sweep;
 mod users;
