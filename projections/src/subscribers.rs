@@ -390,6 +390,18 @@ pub fn match_expr(query: &str) -> Option<String> {
             return Some(quoted(&n, true));
         }
     }
+    // Eleven digits from 7 or 8: a phone with its country or trunk prefix
+    // (or a contract number: either matches).
+    if q.len() == 11
+        && q.chars().all(|c| c.is_ascii_digit())
+        && (q.starts_with('7') || q.starts_with('8'))
+    {
+        return Some(format!(
+            "({} OR {})",
+            quoted(q, true),
+            quoted(&q[1..], true)
+        ));
+    }
     let ws = words(q);
     let n = ws.len();
     let groups: Vec<String> = ws
@@ -775,6 +787,10 @@ mod tests {
             r#""aabbccddeeff""#
         );
         assert_eq!(match_expr("8 (916) 123-45-67").unwrap(), r#""9161234567"*"#);
+        assert_eq!(
+            match_expr("89161234567").unwrap(),
+            r#"("89161234567"* OR "9161234567"*)"#
+        );
         assert_eq!(match_expr("  ,, "), None);
         // A quote cannot break out of the term.
         assert_eq!(match_expr("a\"b").unwrap(), r#""a" AND "b"*"#);

@@ -175,7 +175,7 @@ fn results(
                                     td { code.login { (r.login) } }
                                     td.hide-narrow { (r.full_name.as_deref().unwrap_or("")) }
                                     td.hide-narrow { (r.folder) }
-                                    td { span.badge class=(status_word(r)) title=(r.status) { (status_label(l, r)) } }
+                                    td { span class={ "badge " (status_word(r)) } title=(r.status) { (status_label(l, r)) } }
                                     td.num { @if let Some(b) = f.and_then(|f| f.balance) { (money(b)) } }
                                 }
                             }

@@ -180,10 +180,13 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
         .await;
     assert_eq!(blocked["blocked"], !was_blocked, "{blocked}");
     // The list shows the left one grey and the blocked one red.
-    let (status, page) = w.admin.get_text("/subscribers").await;
+    let (status, page) = w.admin.get_text("/subscribers?status=left").await;
     assert_eq!(status, 200);
     assert!(page.contains(r#"data-status="left""#), "{page}");
-    assert!(page.contains(r#"data-status="blocked""#));
+    assert!(page.contains(&d.login), "{page}");
+    let (_, page) = w.admin.get_text("/subscribers?status=blocked").await;
+    assert!(page.contains(r#"data-status="blocked""#), "{page}");
+    assert!(!page.contains(r#"data-status="active""#), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +194,7 @@ async fn an_expired_session_logs_in_again_and_a_failed_folder_marks_nobody_left(
     let w = world().await;
     w.configure().await;
     w.cabinet.set_faults(Faults {
-        expire_sessions_after: Some(7),
+        expire_sessions_after: Some(40),
         ..Default::default()
     });
     let first = w.sync().await;
