@@ -17,3 +17,4 @@ cargo bench --bench config_pull
 cargo bench --bench pages
 cargo bench --bench fdb
 cargo bench --bench search
+cargo bench --bench billing
