@@ -367,7 +367,13 @@ fn quoted(term: &str, prefix: bool) -> String {
 pub fn match_expr(query: &str) -> Option<String> {
     let q = query.trim();
     // One term kinds first: an IP (or its beginning), a MAC, a phone.
-    if !q.is_empty() && q.chars().all(|c| c.is_ascii_digit() || c == '.') && q.contains('.') {
+    // An IP's groups have at most three digits (`4857.0224.1986` is a
+    // MAC in Cisco's notation, not an IP).
+    let ip_like = !q.is_empty()
+        && q.contains('.')
+        && q.split('.')
+            .all(|g| g.len() <= 3 && g.chars().all(|c| c.is_ascii_digit()));
+    if ip_like {
         return Some(quoted(
             &ip_term(q),
             q.parse::<std::net::Ipv4Addr>().is_err(),
@@ -598,6 +604,25 @@ pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
     let limit = q.limit.clamp(1, 500);
     let expr = match_expr(&q.q);
     let searching = expr.is_some();
+    if let (Some(e), None, StatusFilter::Any, Sort::Relevance) =
+        (&expr, &q.folder, q.status, q.sort)
+    {
+        // Best matches first, and only a page of them: FTS5 ranks and cuts
+        // inside the index (a prefix matching half the city would
+        // otherwise rank and sort every match before the LIMIT).
+        let sql = format!(
+            "SELECT {COLS} FROM (SELECT rowid, rank FROM subscribers_fts
+                 WHERE subscribers_fts MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3) f
+             JOIN subscribers s ON s.id = f.rowid ORDER BY f.rank"
+        );
+        let mut rows: Vec<SubscriberRow> = c
+            .prepare_cached(&sql)?
+            .query_map(params![e, (limit + 1) as i64, q.offset as i64], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        return Ok(Page { rows, more });
+    }
     let from = if searching {
         "subscribers_fts f JOIN subscribers s ON s.id = f.rowid"
     } else {
