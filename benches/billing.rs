@@ -43,6 +43,7 @@
 
 mod common;
 use common::{drive, log_in, reset_peak_rss, rss_mb, server_settings, ADMIN_PASSWORD, CLIENTS};
+use ispmon_projections::subscribers::latin;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -221,49 +222,6 @@ fn street_and_house(address: &str) -> Option<(String, String)> {
     let (street, rest) = rest.split_once(", д. ")?;
     let house = rest.split(',').next()?.trim();
     Some((street.to_string(), house.to_string()))
-}
-
-/// Cyrillic in Latin letters, as a technician types an address on a
-/// keyboard without the layout (and as the index spells it).
-fn latin(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| {
-            let l = match c {
-                'а' => "a",
-                'б' => "b",
-                'в' => "v",
-                'г' => "g",
-                'д' => "d",
-                'е' | 'ё' | 'э' => "e",
-                'ж' => "zh",
-                'з' => "z",
-                'и' => "i",
-                'й' | 'ы' => "y",
-                'к' => "k",
-                'л' => "l",
-                'м' => "m",
-                'н' => "n",
-                'о' => "o",
-                'п' => "p",
-                'р' => "r",
-                'с' => "s",
-                'т' => "t",
-                'у' => "u",
-                'ф' => "f",
-                'х' => "kh",
-                'ц' => "ts",
-                'ч' => "ch",
-                'ш' => "sh",
-                'щ' => "shch",
-                'ъ' | 'ь' => "",
-                'ю' => "yu",
-                'я' => "ya",
-                other => return other.to_string(),
-            };
-            l.to_string()
-        })
-        .collect()
 }
 
 /// A phone's ten national digits in two notations a technician pastes.

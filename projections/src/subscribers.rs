@@ -271,6 +271,15 @@ fn parts(word: &str) -> Vec<String> {
     out
 }
 
+/// `text` in Latin letters as the index spells it (`Московская 5а` →
+/// `moskovskaya 5a`): what a technician types without the Russian layout.
+pub fn latin(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| translit(c).map_or_else(|| c.to_string(), str::to_string))
+        .collect()
+}
+
 fn transliterated(word: &str) -> Option<String> {
     if !word.chars().any(|c| translit(c).is_some()) {
         return None;
@@ -797,6 +806,7 @@ mod tests {
         );
         assert_eq!(national_phone("9161234567").as_deref(), Some("9161234567"));
         assert_eq!(national_phone("12-34"), None);
+        assert_eq!(latin("Ёлочная 5а"), "elochnaya 5a");
     }
 
     #[test]
