@@ -39,24 +39,7 @@ impl Projection for BillingSettingsProjection {
 pub fn current(
     c: &Connection,
 ) -> rusqlite::Result<(BillingSettingsValues, Option<(String, String)>)> {
-    let row: Option<(String, String, String)> = crate::opt(c.query_row(
-        "SELECT values_json, changed_at, changed_by FROM billing_settings WHERE id = ?1",
-        [SETTINGS_ID],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    ))?;
-    Ok(match row {
-        Some((json, at, by)) => {
-            let v = serde_json::from_str(&json).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?;
-            (v, Some((at, by)))
-        }
-        None => (BillingSettingsValues::default(), None),
-    })
+    crate::settings_row(c, "billing_settings", SETTINGS_ID)
 }
 
 /// The settings in force (defaults until first changed).

@@ -37,24 +37,7 @@ impl Projection for FdbSettingsProjection {
 
 /// The settings in force and, once changed, (when, by whom).
 pub fn current(c: &Connection) -> rusqlite::Result<(FdbSettingsValues, Option<(String, String)>)> {
-    let row: Option<(String, String, String)> = crate::opt(c.query_row(
-        "SELECT values_json, changed_at, changed_by FROM fdb_settings WHERE id = ?1",
-        [SETTINGS_ID],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    ))?;
-    Ok(match row {
-        Some((json, at, by)) => {
-            let v = serde_json::from_str(&json).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?;
-            (v, Some((at, by)))
-        }
-        None => (FdbSettingsValues::default(), None),
-    })
+    crate::settings_row(c, "fdb_settings", SETTINGS_ID)
 }
 
 /// The settings in force (defaults until first changed).

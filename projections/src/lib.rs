@@ -73,6 +73,34 @@ pub fn all() -> Vec<Box<dyn Projection>> {
     ]
 }
 
+/// A singleton settings row (`id, values_json, changed_at, changed_by` in
+/// `table`): the values in force and, once changed, (when, by whom); the
+/// defaults until an admin first changes them.
+pub(crate) fn settings_row<T: serde::de::DeserializeOwned + Default>(
+    c: &Connection,
+    table: &str,
+    id: &str,
+) -> rusqlite::Result<(T, Option<(String, String)>)> {
+    let row: Option<(String, String, String)> = opt(c.query_row(
+        &format!("SELECT values_json, changed_at, changed_by FROM {table} WHERE id = ?1"),
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    ))?;
+    Ok(match row {
+        Some((json, at, by)) => {
+            let v = serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            (v, Some((at, by)))
+        }
+        None => (T::default(), None),
+    })
+}
+
 pub(crate) fn opt<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),

@@ -38,7 +38,7 @@ impl Projection for SubscribersProjection {
         let id = ev.id();
         use SubscriberEvent as E;
         match event {
-            E::SubscriberImported { view } => write(c, id, view, ev.at(), true),
+            E::SubscriberImported { view } => write(c, id, view, ev.at()),
             E::SubscriberFieldsChanged { changes } => update(c, id, ev.at(), |v| {
                 apply_changes(v, changes);
             }),
@@ -124,23 +124,32 @@ fn update(
         return Ok(());
     };
     f(&mut view);
-    write(c, id, &view, at, false)
+    write(c, id, &view, at)
 }
 
 /// Writes a subscriber's row and its index terms.
-fn write(c: &Connection, id: &str, v: &BillingView, at: &str, new: bool) -> rusqlite::Result<()> {
+fn write(c: &Connection, id: &str, v: &BillingView, at: &str) -> rusqlite::Result<()> {
     let f = |k: &str| v.fields.get(k).cloned();
     let json = serde_json::to_string(v).map_err(|e| decode_err(e.to_string()))?;
     let display = f("display")
         .or_else(|| f("address"))
         .or_else(|| f("login"))
         .unwrap_or_default();
-    let row: i64 = if new {
-        c.prepare_cached(
+    // One upsert for an import and a change: `imported_at` is set once.
+    let row: i64 = c
+        .prepare_cached(
             "INSERT INTO subscribers (billing_id, login, folder_id, folder, display, full_name,
                address, contract, phones, ip, mac, tariff, status, blocked, view, fingerprint,
                imported_at, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+             ON CONFLICT (billing_id) DO UPDATE SET login = excluded.login,
+               folder_id = excluded.folder_id, folder = excluded.folder,
+               display = excluded.display, full_name = excluded.full_name,
+               address = excluded.address, contract = excluded.contract,
+               phones = excluded.phones, ip = excluded.ip, mac = excluded.mac,
+               tariff = excluded.tariff, status = excluded.status, blocked = excluded.blocked,
+               view = excluded.view, fingerprint = excluded.fingerprint,
+               changed_at = excluded.changed_at
              RETURNING id",
         )?
         .query_row(
@@ -164,42 +173,10 @@ fn write(c: &Connection, id: &str, v: &BillingView, at: &str, new: bool) -> rusq
                 at
             ],
             |r| r.get(0),
-        )?
-    } else {
-        let row: i64 = c
-            .prepare_cached(
-                "UPDATE subscribers SET login = ?2, folder_id = ?3, folder = ?4, display = ?5,
-               full_name = ?6, address = ?7, contract = ?8, phones = ?9, ip = ?10, mac = ?11,
-               tariff = ?12, status = ?13, blocked = ?14, view = ?15, fingerprint = ?16,
-               changed_at = ?17
-             WHERE billing_id = ?1 RETURNING id",
-            )?
-            .query_row(
-                params![
-                    id,
-                    f("login").unwrap_or_default(),
-                    v.folder.id,
-                    v.folder.name,
-                    display,
-                    f("full_name"),
-                    f("address"),
-                    f("contract"),
-                    f("phones"),
-                    f("ip"),
-                    f("mac"),
-                    f("tariff"),
-                    v.status,
-                    v.blocked.map(|b| b.as_str()),
-                    json,
-                    v.fingerprint(),
-                    at
-                ],
-                |r| r.get(0),
-            )?;
-        c.prepare_cached("DELETE FROM subscribers_fts WHERE rowid = ?1")?
-            .execute([row])?;
-        row
-    };
+        )?;
+    // The row's old terms (none on an import) give way to the new ones.
+    c.prepare_cached("DELETE FROM subscribers_fts WHERE rowid = ?1")?
+        .execute([row])?;
     c.prepare_cached("INSERT INTO subscribers_fts (rowid, terms) VALUES (?1, ?2)")?
         .execute(params![row, terms(v)])?;
     Ok(())
@@ -865,7 +842,6 @@ mod tests {
             "1001",
             &view("1001", "r637_12", "Московская 5 а", "8 (916) 123-45-67"),
             at,
-            true,
         )
         .unwrap();
         let mut other = view("2002", "ivanov", "Ёлочная 12, кв. 4", "+7 903 7654321");
@@ -874,7 +850,7 @@ mod tests {
         other
             .fields
             .insert("mac".into(), "aa:bb:cc:dd:ee:ff".into());
-        write(&c, "2002", &other, at, true).unwrap();
+        write(&c, "2002", &other, at).unwrap();
         let find = |q: &str| -> Vec<String> {
             list(
                 &c,
@@ -921,7 +897,7 @@ mod tests {
         // A change re-indexes: the old address no longer finds them.
         let mut moved = view("1001", "r637_12", "Садовая 3", "8 (916) 123-45-67");
         moved.status = "Пользователь отключен".into();
-        write(&c, "1001", &moved, at, false).unwrap();
+        write(&c, "1001", &moved, at).unwrap();
         assert!(find("Московская").is_empty());
         assert_eq!(find("садовая 3"), vec!["1001".to_string()]);
         assert_eq!(count(&c).unwrap(), 2);

@@ -139,8 +139,7 @@ pub async fn save(
     }
 }
 
-pub async fn test(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
-    let _ = &ctx;
+pub async fn test(State(st): State<AppState>) -> AppResult<Markup> {
     Ok(match billing::test_connection(&st).await {
         Ok(m) => html! { p.notice role="status" #billing-test { (m) } },
         Err(e) => error_box(&e),

@@ -22,7 +22,7 @@ use crate::i18n::{t, Locale};
 use crate::state::AppState;
 use crate::subscribers::{self as subs, Card, MAX_QUERY, PER_PAGE};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ListParams {
     pub q: String,
@@ -216,7 +216,7 @@ pub async fn list(
     let all_href = ListParams {
         folder: String::new(),
         page: String::new(),
-        ..clone_params(&p)
+        ..p.clone()
     }
     .href(1, None);
     let body = html! {
@@ -231,7 +231,7 @@ pub async fn list(
                         ul {
                             li { a href=(all_href) aria-current=[p.folder.trim().is_empty().then_some("true")] { (t(l, "subs.all")) } " " span.muted { (total) } }
                             @for f in folders.iter() {
-                                @let href = ListParams { folder: f.folder_id.clone(), page: String::new(), ..clone_params(&p) }.href(1, None);
+                                @let href = ListParams { folder: f.folder_id.clone(), page: String::new(), ..p.clone() }.href(1, None);
                                 li data-folder=(f.folder_id) {
                                     a href=(href) aria-current=[(p.folder.trim() == f.folder_id).then_some("true")] { (f.folder) }
                                     " " span.muted { (f.subscribers) }
@@ -250,16 +250,6 @@ pub async fn list(
         }
     };
     Ok(respond(&ctx, t(l, "subs.title"), body).into_response())
-}
-
-fn clone_params(p: &ListParams) -> ListParams {
-    ListParams {
-        q: p.q.clone(),
-        folder: p.folder.clone(),
-        status: p.status.clone(),
-        sort: p.sort.clone(),
-        page: p.page.clone(),
-    }
 }
 
 fn field_label(l: Locale, key: &str) -> String {
