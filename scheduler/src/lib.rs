@@ -20,6 +20,7 @@
 //!   bindings as events, and its scheduled job.
 //! - [`billing`]: billing as a `BillingSource` (the staff cabinet scraped,
 //!   or an import file), and the sync engine and job over it.
+//! - [`gpon`]: OLTs — the GPON model, dialect commands and parsers.
 //! - [`folder_deletion`]: deleting a folder with hosts, as a process that
 //!   survives a crash half way.
 //! - [`sweep`]: the ICMP sweep engine and job (scopes, debounce,
@@ -40,6 +41,7 @@ pub mod cli;
 pub mod config_pull;
 pub mod fdb;
 pub mod folder_deletion;
+pub mod gpon;
 pub mod icmp;
 pub mod jobs;
 pub mod lease;
