@@ -24,6 +24,8 @@
 //! - [`subscriber`]: a subscriber as the billing shows them (kept by the
 //!   billing sync), with our own notes and tags; [`billing_settings`]: the
 //!   cabinet, its service account (sealed), the sync's schedule.
+//! - [`gpon`]: ONTs, OLT inventory and autofind, registration profiles,
+//!   poll settings, and registrations and deletions as sagas.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -31,6 +33,7 @@ pub mod device;
 pub mod fdb_settings;
 pub mod firmware;
 pub mod folder;
+pub mod gpon;
 pub mod host;
 pub mod icmp_settings;
 pub mod login;

@@ -78,6 +78,11 @@ registry! {
     FdbSettings => crate::fdb_settings::FdbSettings;
     Subscriber => crate::subscriber::Subscriber;
     BillingSettings => crate::billing_settings::BillingSettings;
+    Ont => crate::gpon::Ont;
+    GponOlt => crate::gpon::GponOlt;
+    GponProfile => crate::gpon::GponProfile;
+    GponSettings => crate::gpon::GponSettings;
+    GponJob => crate::gpon::GponJob, reserves crate::reservations::gpon_job;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

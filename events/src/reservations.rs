@@ -37,6 +37,14 @@ fn field<'a>(event: &'a SerializedEvent, key: &str) -> Option<&'a str> {
         .and_then(|v| v.as_str())
 }
 
+/// The scope of GPON ports with a registration or deletion running
+/// (`OLT-ID:0/1/0`): one job per port at a time.
+pub const GPON_PORT: &str = "gpon.port";
+
+/// The scope of ONT serial numbers with a job running: the same SN is not
+/// registered twice at once.
+pub const GPON_SN: &str = "gpon.sn";
+
 /// Which keys an event claims or releases (through the aggregate's entry in
 /// the [registry](crate::registry)).
 pub fn ops_for(event: &SerializedEvent) -> Vec<ReservationOp> {
@@ -94,6 +102,23 @@ pub fn device(event: &SerializedEvent) -> Vec<ReservationOp> {
             device_name(event),
         ),
         "DeviceRetired" => release(DEVICE_NAME, field(event, "name").map(str::to_lowercase)),
+        _ => Vec::new(),
+    }
+}
+
+/// A GPON job holds its port and its SN while it runs.
+pub fn gpon_job(event: &SerializedEvent) -> Vec<ReservationOp> {
+    let port = || {
+        Some(format!(
+            "{}:{}",
+            field(event, "olt_id")?,
+            field(event, "port")?
+        ))
+    };
+    let sn = || field(event, "sn").map(str::to_string);
+    match event.event_type.as_str() {
+        "GponJobRequested" => [claim(GPON_PORT, port()), claim(GPON_SN, sn())].concat(),
+        "GponJobEnded" => [release(GPON_PORT, port()), release(GPON_SN, sn())].concat(),
         _ => Vec::new(),
     }
 }

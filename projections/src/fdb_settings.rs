@@ -2,7 +2,7 @@
 //! collector, the NAS poller and the settings page read them), with who
 //! changed them last.
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use crate::{Decoded, Envelope, Projection};
 use ispmon_events::fdb_settings::{FdbSettingsEvent, FdbSettingsValues, SETTINGS_ID};
@@ -25,13 +25,7 @@ impl Projection for FdbSettingsProjection {
         };
         let json = serde_json::to_string(v)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        c.prepare_cached(
-            "INSERT INTO fdb_settings (id, values_json, changed_at, changed_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (id) DO UPDATE SET values_json = excluded.values_json,
-               changed_at = excluded.changed_at, changed_by = excluded.changed_by",
-        )?
-        .execute(params![ev.id(), json, ev.at(), ev.stored.meta().actor_login])?;
-        Ok(())
+        crate::put_settings_row(c, "fdb_settings", ev, &json)
     }
 }
 

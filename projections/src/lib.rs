@@ -24,6 +24,7 @@ pub mod decode;
 pub mod devices;
 pub mod fdb_settings;
 pub mod folders;
+pub mod gpon;
 pub mod hosts;
 pub mod logins;
 pub mod macs;
@@ -70,6 +71,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(fdb_settings::FdbSettingsProjection),
         Box::new(subscribers::SubscribersProjection),
         Box::new(billing_settings::BillingSettingsProjection),
+        Box::new(gpon::GponProjection),
     ]
 }
 
@@ -99,6 +101,28 @@ pub(crate) fn settings_row<T: serde::de::DeserializeOwned + Default>(
         }
         None => (T::default(), None),
     })
+}
+
+/// Writes a singleton settings row (the table of [`settings_row`]): the
+/// values as JSON, when and by whom, from the event.
+pub(crate) fn put_settings_row(
+    c: &Connection,
+    table: &str,
+    ev: &Envelope<'_>,
+    values_json: &str,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO {table} (id, values_json, changed_at, changed_by) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET values_json = excluded.values_json,
+           changed_at = excluded.changed_at, changed_by = excluded.changed_by"
+    ))?
+    .execute(rusqlite::params![
+        ev.id(),
+        values_json,
+        ev.at(),
+        ev.stored.meta().actor_login
+    ])?;
+    Ok(())
 }
 
 pub(crate) fn opt<T>(r: rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
