@@ -391,6 +391,7 @@ const CHANGES: &[(i64, &str)] = &[
         6,
         include_str!("../../migrations/telemetry/0006_billing.sql"),
     ),
+    (7, include_str!("../../migrations/telemetry/0007_gpon.sql")),
 ];
 
 fn apply_changes(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -186,6 +186,14 @@ struct Session {
     dialect: Dialect,
 }
 
+/// A logged-in session from [`Puller::open`].
+pub struct OpenSession {
+    pub session: Box<dyn crate::cli::session::CliSession>,
+    /// The device's secrets, to mask transcripts with.
+    pub secrets: Vec<String>,
+    _permit: crate::cli::session::LimiterPermit,
+}
+
 /// Pulls configs; one per process, shared by the job and the pages.
 pub struct Puller {
     world: Arc<dyn PullWorld>,
@@ -496,6 +504,35 @@ impl Puller {
         meta: &Metadata,
     ) -> (Result<String, String>, String) {
         self.run_command(d, d.dialect.version_command(), meta).await
+    }
+
+    /// Logs in for a job that runs many commands in one session (under the
+    /// session limits, held until the returned permit is dropped): the
+    /// session, our secrets (to mask what it prints), and the permit.
+    /// Records the host key on first contact.
+    pub async fn open(&self, d: &PullTarget, meta: &Metadata) -> Result<OpenSession, String> {
+        let s = self.session(d).await?;
+        let permit = self.limiter.acquire(&d.device_id).await;
+        let secrets: Vec<String> = s.creds.secrets().into_iter().map(str::to_owned).collect();
+        match self
+            .cli
+            .connect(&s.target, &s.creds, &s.host_key, &self.timeouts)
+            .await
+        {
+            Ok(session) => {
+                self.record_host_key(d, session.host_key().map(str::to_owned).as_ref(), meta)
+                    .await;
+                Ok(OpenSession {
+                    session,
+                    secrets,
+                    _permit: permit,
+                })
+            }
+            Err(f) => {
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                Err(scrub(&f.error.reason(), &secrets))
+            }
+        }
     }
 
     /// Logs in and runs one command (under the session limits); returns its
