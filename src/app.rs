@@ -74,6 +74,12 @@ impl Application {
             )),
             cancel.clone(),
         );
+        for job in [
+            ispmon_scheduler::gpon::job::GponJob::poll(std::sync::Arc::clone(&state.gpon)),
+            ispmon_scheduler::gpon::job::GponJob::autofind(std::sync::Arc::clone(&state.gpon)),
+        ] {
+            state.scheduler.add(std::sync::Arc::new(job), cancel.clone());
+        }
         // Its first run finishes any deletion a crash left half way.
         let folders = crate::folder_deletion::job(&state.core);
         state.scheduler.add(folders, cancel.clone());
@@ -88,6 +94,8 @@ impl Application {
             crate::demo::pull_devices(&state, &world.fleet);
         }
         crate::notify::spawn(&state, cancel.clone()).await?;
+        // Registrations and deletions resume from the log.
+        crate::gpon::Sagas::spawn(&state, cancel.clone()).await?;
         if state.settings.demo {
             // A first sweep right away, so the demo board is not all "pending".
             if let Err(e) = state.scheduler.run_now(

@@ -15,7 +15,7 @@
 //! - The scheduler jobs' worlds (thin adapters of engines in
 //!   `ispmon-scheduler`): [`sweep_world`] (the ICMP sweep), [`devices`]'s
 //!   `pull` (config pulls), [`fdb`] (MAC table collection), [`nas`] (NAS
-//!   sessions),
+//!   sessions), [`gpon`] (OLT polls and the registration saga),
 //!   [`folder_deletion`].
 //! - [`search`]: Search Port's queries (a MAC, an IP, a name), shared by
 //!   the page and [`api_search`].
@@ -90,6 +90,7 @@ pub mod allocator {
 pub mod api;
 pub mod api_billing;
 pub mod api_devices;
+pub mod api_gpon;
 pub mod api_hosts;
 pub mod api_search;
 pub mod api_subscribers;
@@ -105,6 +106,7 @@ pub mod devices;
 pub mod error;
 pub mod fdb;
 pub mod folder_deletion;
+pub mod gpon;
 pub mod i18n;
 pub mod memo;
 pub mod nas;

@@ -12,8 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_billing, api_devices, api_hosts, api_search, api_subscribers, auth, observe, pages,
-    static_files,
+    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_subscribers, auth, observe,
+    pages, static_files,
 };
 
 /// Who may call a route.
@@ -279,6 +279,43 @@ fn subscribers() -> Vec<Route> {
     ]
 }
 
+/// Who registers and deletes ONTs: admins, NOC and technicians (OPS).
+/// GPON: OLTs, ports, ONTs, autofind, registration and deletion sagas,
+/// profiles and settings, the API.
+fn gpon() -> Vec<Route> {
+    use pages::gpon;
+    vec![
+        get("/gpon", DEVICES, gpon::index),
+        get("/gpon/search", DEVICES, gpon::search),
+        get("/gpon/olts/{id}", DEVICES, gpon::olt),
+        post("/gpon/olts/{id}/poll", OPS, gpon::poll),
+        get("/gpon/olts/{id}/port", DEVICES, gpon::port),
+        get("/gpon/onts/{id}", DEVICES, gpon::ont),
+        get("/gpon/onts/{id}/live", OPS, gpon::live),
+        get("/gpon/onts/{id}/ping", OPS, gpon::ping),
+        post("/gpon/onts/{id}/delete", OPS, gpon::delete),
+        get("/gpon/register", OPS, gpon::register_form),
+        post("/gpon/register", OPS, gpon::register),
+        get("/gpon/jobs/{id}", DEVICES, gpon::job),
+        get("/admin/gpon", ADMIN, gpon::admin),
+        post("/admin/gpon/profiles", ADMIN, gpon::save_profile),
+        post("/admin/gpon/profiles/{id}/remove", ADMIN, gpon::remove_profile),
+        post("/admin/gpon/settings", ADMIN, gpon::save_settings),
+        get("/api/v1/olts", DEVICES, api_gpon::olts),
+        get("/api/v1/olts/{id}", DEVICES, api_gpon::olt),
+        get("/api/v1/olts/{id}/onts", DEVICES, api_gpon::onts),
+        get("/api/v1/olts/{id}/autofind", DEVICES, api_gpon::autofind),
+        post("/api/v1/olts/{id}/poll", OPS, api_gpon::poll),
+        get("/api/v1/onts/{id}", DEVICES, api_gpon::ont),
+        get("/api/v1/onts/{id}/live", OPS, api_gpon::ont_live),
+        delete("/api/v1/onts/{id}", OPS, api_gpon::delete),
+        post("/api/v1/registrations", OPS, api_gpon::register),
+        get("/api/v1/registrations/{id}", DEVICES, api_gpon::job),
+        get("/api/v1/gpon/profiles", DEVICES, api_gpon::profiles),
+        post("/api/v1/gpon/profiles", ADMIN, api_gpon::create_profile),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -289,6 +326,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         icmp(),
         devices(firmware_max_bytes),
         search(),
+        gpon(),
     ]
     .into_iter()
     .flatten()

@@ -31,6 +31,9 @@ pub struct AppState {
     pub fdb: Arc<crate::fdb::Collector>,
     /// The NAS session poller, over the puller's CLI sessions.
     pub nas: Arc<crate::nas::Poller>,
+    /// The GPON poller (OLT inventory, ONT state and optics, autofind), over
+    /// the puller's CLI sessions; the registration saga uses it too.
+    pub gpon: Arc<ispmon_scheduler::gpon::poll::GponPoller>,
     /// The billing sync (the engine in the scheduler crate; run by its
     /// job, "sync now" and imports) and its world.
     pub billing: Arc<ispmon_scheduler::billing::Syncer>,
@@ -109,7 +112,9 @@ impl AppState {
         let fdb = crate::fdb::collector(&core, config_cache.clone(), Arc::clone(&puller));
         let nas = crate::nas::poller(&core, Arc::clone(&puller));
         let (billing, billing_world) = crate::billing::syncer(&core);
+        let gpon = crate::gpon::poller(&core, Arc::clone(&puller));
         Self {
+            gpon,
             billing,
             billing_world,
             fdb,

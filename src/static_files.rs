@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/htmx-LICENSE.txt"),
     ),
     (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/live.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../static/app.css"),

@@ -11,6 +11,7 @@ pub mod device_fdb;
 pub mod devices;
 pub mod devices_csv;
 pub mod fdb_settings;
+pub mod gpon;
 pub mod firmware;
 pub mod home;
 pub mod icmp;

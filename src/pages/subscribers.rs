@@ -395,10 +395,11 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> AppResult<Markup> {
     let c = load(&st, &id).await?;
+    let onts = super::gpon::subscriber_onts(&st, ctx.locale, &c.row.login).await?;
     Ok(respond(
         &ctx,
         &c.row.display.clone(),
-        card_page(&ctx, &c, &FormErrors::default()),
+        html! { (card_page(&ctx, &c, &FormErrors::default())) (onts) },
     ))
 }
 

@@ -1,0 +1,24 @@
+// Live readings over server-sent events: an element with data-sse holds a
+// start and a stop button and an <output>; start opens the stream and
+// shows each message, stop (or leaving the page) closes it.
+(function () {
+  for (const box of document.querySelectorAll("[data-sse]")) {
+    const start = box.querySelector("[id$=-start]");
+    const stop = box.querySelector("[id$=-stop]");
+    const out = box.querySelector("output");
+    let source = null;
+    const close = () => {
+      if (source) { source.close(); source = null; }
+      start.hidden = false; stop.hidden = true;
+    };
+    start.addEventListener("click", () => {
+      close();
+      source = new EventSource(box.dataset.sse);
+      source.onmessage = (e) => { out.textContent = e.data; };
+      source.onerror = () => { out.textContent += " ✕"; close(); };
+      start.hidden = true; stop.hidden = false;
+    });
+    stop.addEventListener("click", close);
+    window.addEventListener("pagehide", close);
+  }
+})();
