@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 #[path = "dialects/mod.rs"]
 mod dialects;
 
+/// For the GPON dialects (`crate::gpon`): lines as a terminal shows them.
+pub(crate) use dialects::screen_lines;
 pub use dialects::{canonical_port, find_mac_in_text, normalise_mac};
 
-use dialects::{cisco, dlink, huawei, mikrotik, zyxel};
+use dialects::{cisco, dlink, huawei, mikrotik, zte, zyxel};
 
 /// A vendor CLI dialect ispmon speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -36,11 +38,13 @@ pub enum Dialect {
     Qtech,
     /// MikroTik RouterOS.
     Mikrotik,
+    /// ZTE C300/C320 OLT (ZXA10, `ZXAN#`).
+    ZteC300,
 }
 
 impl Dialect {
     /// Every dialect, in a stable order.
-    pub const ALL: [Dialect; 7] = [
+    pub const ALL: [Dialect; 8] = [
         Dialect::HuaweiSmartax,
         Dialect::HuaweiVrp,
         Dialect::CiscoIos,
@@ -48,6 +52,7 @@ impl Dialect {
         Dialect::Zyxel,
         Dialect::Qtech,
         Dialect::Mikrotik,
+        Dialect::ZteC300,
     ];
 
     /// Stable slug stored in events and forms: `"huawei-smartax"`, `"cisco-ios"`, …
@@ -60,6 +65,7 @@ impl Dialect {
             Dialect::Zyxel => "zyxel",
             Dialect::Qtech => "qtech",
             Dialect::Mikrotik => "mikrotik",
+            Dialect::ZteC300 => "zte-c300",
         }
     }
 
@@ -78,6 +84,7 @@ impl Dialect {
             Dialect::Zyxel => "Zyxel",
             Dialect::Qtech => "Qtech / Orion",
             Dialect::Mikrotik => "MikroTik RouterOS",
+            Dialect::ZteC300 => "ZTE C300/C320",
         }
     }
 }
@@ -205,6 +212,7 @@ impl Dialect {
             Dialect::DlinkDes => &dlink::LOGIN,
             Dialect::Zyxel => &zyxel::LOGIN,
             Dialect::Mikrotik => &mikrotik::LOGIN,
+            Dialect::ZteC300 => &zte::LOGIN,
         }
     }
 
@@ -233,10 +241,13 @@ impl Dialect {
                 command: "super",
                 password_prompt: "password:",
             }),
-            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel => Some(EnableSpec {
-                command: "enable",
-                password_prompt: "password:",
-            }),
+            // ZTE: `ZXAN>` asks `enable` and its password; a `ZXAN#` login needs none.
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel | Dialect::ZteC300 => {
+                Some(EnableSpec {
+                    command: "enable",
+                    password_prompt: "password:",
+                })
+            }
             Dialect::DlinkDes | Dialect::Mikrotik => None,
         }
     }
@@ -247,7 +258,9 @@ impl Dialect {
         match self {
             Dialect::HuaweiSmartax => &["undo smart", "scroll 512"],
             Dialect::HuaweiVrp => &["screen-length 0 temporary"],
-            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel => &["terminal length 0"],
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel | Dialect::ZteC300 => {
+                &["terminal length 0"]
+            }
             Dialect::DlinkDes => &["disable clipaging"],
             // Print commands carry `without-paging`; `+ct` in the login name
             // turns off colours and terminal detection.
@@ -262,6 +275,28 @@ impl Dialect {
         match self {
             Dialect::DlinkDes => Some(dlink::command_echo(command)),
             _ => None,
+        }
+    }
+
+    /// The answer to a question a command asks before it runs, `line`
+    /// being the screen's last line: SmartAX in smart mode (firmware that
+    /// ignores `undo smart`) stops at `{ <cr>|sort-by<K>||<K> }:` for the
+    /// optional parameters and runs the command as typed on Enter, so the
+    /// answer is an empty line. `None`: not such a question.
+    pub fn question(self, line: &str) -> Option<&'static str> {
+        match self {
+            Dialect::HuaweiSmartax if huawei::is_smartax_question(line) => Some(""),
+            _ => None,
+        }
+    }
+
+    /// `output` (echo already removed) without what the device printed
+    /// before it for an answered [`Dialect::question`]: SmartAX's question
+    /// line, `Command:` and the command again.
+    pub fn strip_question_block<'a>(self, output: &'a str, command: &str) -> &'a str {
+        match self {
+            Dialect::HuaweiSmartax => huawei::strip_question_block(output, command),
+            _ => output,
         }
     }
 
@@ -282,7 +317,8 @@ impl Dialect {
             | Dialect::Qtech
             | Dialect::Zyxel
             | Dialect::DlinkDes
-            | Dialect::Mikrotik => b"\r",
+            | Dialect::Mikrotik
+            | Dialect::ZteC300 => b"\r",
         }
     }
 
@@ -292,7 +328,7 @@ impl Dialect {
         match self {
             Dialect::HuaweiSmartax => dialects::is_host_prompt(line, &['>', '#']),
             Dialect::HuaweiVrp => huawei::is_vrp_prompt(line),
-            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel => {
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel | Dialect::ZteC300 => {
                 dialects::is_host_prompt(line, &['>', '#'])
             }
             Dialect::DlinkDes => dlink::is_prompt(line),
@@ -305,9 +341,11 @@ impl Dialect {
     pub fn is_privileged_prompt(self, last_line: &str) -> bool {
         let line = last_line.trim_end();
         match self {
-            Dialect::HuaweiSmartax | Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel => {
-                self.is_prompt(line) && line.ends_with('#')
-            }
+            Dialect::HuaweiSmartax
+            | Dialect::CiscoIos
+            | Dialect::Qtech
+            | Dialect::Zyxel
+            | Dialect::ZteC300 => self.is_prompt(line) && line.ends_with('#'),
             Dialect::HuaweiVrp | Dialect::DlinkDes | Dialect::Mikrotik => self.is_prompt(line),
         }
     }
@@ -317,7 +355,9 @@ impl Dialect {
         let (markers, answer): (&[&str], &'static str) = match self {
             Dialect::HuaweiSmartax => (&["---- More ( Press 'Q' to break ) ----"], " "),
             Dialect::HuaweiVrp => (&["---- More ----"], " "),
-            Dialect::CiscoIos | Dialect::Qtech => (&["--More--", "--more--"], " "),
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::ZteC300 => {
+                (&["--More--", "--more--"], " ")
+            }
             Dialect::DlinkDes => (
                 &["CTRL+C ESC q Quit SPACE n Next Page ENTER Next Entry a All"],
                 "a",
@@ -340,6 +380,7 @@ impl Dialect {
             Dialect::DlinkDes => dlink::is_error,
             Dialect::Zyxel => zyxel::is_error,
             Dialect::Mikrotik => mikrotik::is_error,
+            Dialect::ZteC300 => zte::is_error,
         };
         dialects::first_error_line(output, is_error)
     }
@@ -348,7 +389,7 @@ impl Dialect {
     pub fn version_command(self) -> &'static str {
         match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => "display version",
-            Dialect::CiscoIos | Dialect::Qtech => "show version",
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::ZteC300 => "show version",
             Dialect::DlinkDes => "show switch",
             Dialect::Zyxel => "show system-information",
             Dialect::Mikrotik => "/system resource print",
@@ -359,7 +400,9 @@ impl Dialect {
     pub fn config_command(self) -> &'static str {
         match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => "display current-configuration",
-            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel => "show running-config",
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::Zyxel | Dialect::ZteC300 => {
+                "show running-config"
+            }
             Dialect::DlinkDes => "show config current_config",
             Dialect::Mikrotik => "/export",
         }
@@ -375,6 +418,7 @@ impl Dialect {
             Dialect::Zyxel => "show mac address-table all",
             Dialect::Qtech => "show mac-address-table l2-address",
             Dialect::Mikrotik => "/interface bridge host print terse without-paging",
+            Dialect::ZteC300 => "show mac",
         }
     }
 
@@ -388,6 +432,7 @@ impl Dialect {
             Dialect::DlinkDes => dlink::parse_version(output),
             Dialect::Zyxel => zyxel::parse_version(output),
             Dialect::Mikrotik => mikrotik::parse_version(output),
+            Dialect::ZteC300 => zte::parse_version(output),
         }
     }
 
@@ -397,7 +442,7 @@ impl Dialect {
     pub fn normalise_config(self, config: &str) -> String {
         let volatile: fn(&str) -> bool = match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => huawei::is_volatile,
-            Dialect::CiscoIos | Dialect::Qtech => cisco::is_volatile,
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::ZteC300 => cisco::is_volatile,
             Dialect::DlinkDes => dlink::is_volatile,
             Dialect::Zyxel => zyxel::is_volatile,
             Dialect::Mikrotik => mikrotik::is_volatile,
@@ -432,6 +477,7 @@ impl Dialect {
             Dialect::DlinkDes => dlink::parse_macs(output),
             Dialect::Zyxel => zyxel::parse_macs(output),
             Dialect::Mikrotik => mikrotik::parse_macs(output),
+            Dialect::ZteC300 => zte::parse_macs(output),
         }
     }
 
@@ -456,6 +502,7 @@ impl Dialect {
         };
         Some(match self {
             Dialect::CiscoIos => format!("show mac address-table address {}", grouped(4, ".")),
+            Dialect::ZteC300 => format!("show mac {}", grouped(4, ".")),
             Dialect::Qtech => format!("show mac-address-table address {}", grouped(2, "-")),
             Dialect::HuaweiVrp => format!("display mac-address {}", grouped(4, "-")),
             Dialect::DlinkDes => format!(
@@ -484,7 +531,7 @@ impl Dialect {
     /// `"tagged"` for membership-style configs.
     pub fn trunk_ports(self, config: &str) -> Vec<TrunkPort> {
         match self {
-            Dialect::CiscoIos | Dialect::Qtech => cisco::trunk_ports(config),
+            Dialect::CiscoIos | Dialect::Qtech | Dialect::ZteC300 => cisco::trunk_ports(config),
             Dialect::HuaweiVrp => huawei::vrp_trunk_ports(config),
             Dialect::HuaweiSmartax => huawei::smartax_trunk_ports(config),
             Dialect::DlinkDes => dlink::trunk_ports(config),

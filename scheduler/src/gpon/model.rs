@@ -390,7 +390,9 @@ pub trait GponCli: Send + Sync {
     fn save_command(&self) -> Line;
     /// Whether `save`'s output says it saved.
     fn parse_saved(&self, out: &str) -> Result<(), GponParseError>;
-    fn undo_service_port_command(&self, index: u32) -> Line;
+    /// Remove one service port (Huawei `undo service-port IDX`; ZTE `no
+    /// service-port N` in the ONU's interface, so the whole row is given).
+    fn undo_service_port_command(&self, port: &ServicePort) -> Line;
     fn delete_ont_commands(&self, fsp: Fsp, ont_id: u32) -> Vec<Line>;
     /// Find an ONT by SN anywhere on the OLT (Huawei `display ont info
     /// by-sn SN`): its port and id, or `None` when the OLT does not know it.

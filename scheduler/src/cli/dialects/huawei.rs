@@ -69,7 +69,7 @@ pub(crate) fn is_volatile(line: &str) -> bool {
     ) {
         return true;
     }
-    if t.starts_with("{ <cr>") || t == "Command:" || t == "display current-configuration" {
+    if is_smartax_question(t) || t == "Command:" || t == "display current-configuration" {
         return true;
     }
     // "[MA5600V800R018: 8103]"
@@ -77,6 +77,78 @@ pub(crate) fn is_volatile(line: &str) -> bool {
         && t.ends_with(']')
         && t.rsplit_once(": ")
             .is_some_and(|(_, n)| n.trim_end_matches(']').bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The smart-mode question for a command's optional parameters:
+/// `{ <cr>|sort-by<K>||<K> }:`, `{ <cr>|ont-type<K> }:` (Enter runs the
+/// command as typed).
+pub(crate) fn is_smartax_question(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('{') && t.ends_with("}:") && t.contains("<cr>")
+}
+
+/// What SmartAX prints between the echo and the output after such a
+/// question was answered: the question, blank lines, `Command:` and the
+/// command again (wrapped over lines when long). `text` after that block,
+/// or all of it when it does not open with one.
+pub(crate) fn strip_question_block<'a>(text: &'a str, command: &str) -> &'a str {
+    let want: String = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut rest = text;
+    let next_line = |rest: &mut &'a str| -> Option<&'a str> {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        *rest = after;
+        Some(line)
+    };
+    let skip_blank = |rest: &mut &'a str| {
+        while let Some((line, after)) = rest.split_once('\n') {
+            if !line.trim().is_empty() {
+                break;
+            }
+            *rest = after;
+        }
+    };
+    skip_blank(&mut rest);
+    let mut probe = rest;
+    let asked = next_line(&mut probe).is_some_and(is_smartax_question);
+    if asked {
+        rest = probe;
+    }
+    skip_blank(&mut rest);
+    let mut probe = rest;
+    if next_line(&mut probe).map(str::trim) != Some("Command:") {
+        return if asked { rest } else { text };
+    }
+    rest = probe;
+    let mut seen = String::new();
+    for _ in 0..4 {
+        let mut probe = rest;
+        let Some(line) = next_line(&mut probe) else {
+            break;
+        };
+        let part: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let joined = if seen.is_empty() {
+            part.clone()
+        } else {
+            format!("{seen} {part}")
+        };
+        let glued = format!("{seen}{part}");
+        if part.is_empty() || !(want.starts_with(&joined) || want.starts_with(&glued)) {
+            break;
+        }
+        seen = if want.starts_with(&joined) {
+            joined
+        } else {
+            glued
+        };
+        rest = probe;
+        if seen == want {
+            break;
+        }
+    }
+    rest
 }
 
 /// `display version` on an OLT: `VERSION : MA5600V800R018C10`, `PRODUCT : MA5608T`.

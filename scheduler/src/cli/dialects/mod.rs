@@ -7,11 +7,13 @@
 //! - [`huawei`]: SmartAX MA56xx OLTs and VRP switches.
 //! - [`cisco`]: Cisco IOS and the IOS-like Qtech/Orion QSW.
 //! - [`dlink`], [`zyxel`], [`mikrotik`]: one vendor each.
+//! - [`zte`]: ZTE C300/C320 OLTs.
 
 pub(super) mod cisco;
 pub(super) mod dlink;
 pub(super) mod huawei;
 pub(super) mod mikrotik;
+pub(super) mod zte;
 pub(super) mod zyxel;
 
 #[cfg(test)]

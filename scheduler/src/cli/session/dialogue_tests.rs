@@ -107,3 +107,85 @@ async fn every_input_follows_its_prompt_and_ends_with_one_enter() {
     };
     assert_eq!(shown(&sent), shown(&expected));
 }
+
+/// SmartAX firmware that ignores `undo smart` stops a command with
+/// optional parameters at `{ <cr>|…<K> }:` and waits for another Enter;
+/// after it, `Command:` and the command come again before the output.
+#[tokio::test]
+async fn a_smartax_question_is_answered_with_enter_and_its_echo_block_dropped() {
+    let turns: Vec<(&'static [u8], &'static [u8])> = vec![
+        (b"\r\n>>User name:", b"admin\r"),
+        (b"admin\r\n>>User password:", b"pw-1\r"),
+        (
+            b"\r\n  Huawei Integrated Access Software (MA5608T).\r\n\r\nMA5608T>",
+            b"enable\r",
+        ),
+        (b"enable\r\n\r\nMA5608T#", b"undo smart\r"),
+        (b"undo smart\r\n\r\nMA5608T#", b"scroll 512\r"),
+        (
+            b"scroll 512\r\n\r\nMA5608T#",
+            b"display service-port port 0/1/0 ont 5\r",
+        ),
+        (
+            b"display service-port port 0/1/0 ont 5\r\n{ <cr>|gemport<K>|sort-by<K>||<K> }:",
+            b"\r",
+        ),
+        (
+            b"\r\n\r\n  Command:\r\n          display service-port port 0/1/0 ont 5\r\n\
+\x20 Switch-Oriented Flow List\r\n\
+\x20 -----------------------------------------------------------------------------\r\n\
+\x20  INDEX VLAN VLAN     PORT F/ S/ P VPI  VCI   FLOW  FLOW       RX   TX   STATE\r\n\
+\x20        ID   ATTR     TYPE                    TYPE  PARA\r\n\
+\x20 -----------------------------------------------------------------------------\r\n\
+\x20     22  100 common   gpon 0/1 /0  5    1     vlan  100        20   20   up\r\n\
+\x20 -----------------------------------------------------------------------------\r\n\
+\x20  Total : 1  (Up/Down :    1/0)\r\n\r\nMA5608T#",
+            b"",
+        ),
+    ];
+    let expected: Vec<Option<Vec<u8>>> = turns
+        .iter()
+        .filter(|(_, answer)| !answer.is_empty())
+        .map(|(_, answer)| Some(answer.to_vec()))
+        .collect();
+    let sent = Sent::default();
+    let wire = Scripted {
+        turns: turns.into(),
+        awaiting: false,
+        sent: Arc::clone(&sent),
+    };
+    let creds = Credentials {
+        login: "admin".into(),
+        password: "pw-1".into(),
+        enable_password: None,
+        private_key: None,
+    };
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        login: Duration::from_secs(5),
+        command: Duration::from_secs(5),
+    };
+    let mut engine = Engine::new(
+        Box::new(wire),
+        Dialect::HuaweiSmartax,
+        timeouts,
+        &creds,
+        Transcript::default(),
+    );
+    engine.start(&creds).await.expect("logged in");
+    let out = engine
+        .command("display service-port port 0/1/0 ont 5")
+        .await
+        .expect("answered and ran");
+    assert!(
+        out.starts_with("  Switch-Oriented Flow List\n"),
+        "the question and the Command: block are gone: {out:?}"
+    );
+    assert!(
+        !out.contains("Command:") && !out.contains("<cr>"),
+        "{out:?}"
+    );
+    assert!(out.contains("gpon 0/1 /0  5    1") && out.ends_with("(Up/Down :    1/0)\n"));
+    let sent: Vec<Option<Vec<u8>>> = sent.lock().unwrap().clone();
+    assert_eq!(sent, expected, "one Enter for the question, after it");
+}

@@ -273,6 +273,9 @@ impl Engine {
         let cap = started + self.timeouts.command * COMMAND_CAP_FACTOR;
         self.fresh_screen();
         self.send_line(command, &stage).await?;
+        // The screen's committed length when a question was last answered:
+        // the same question is answered once.
+        let mut answered: Option<usize> = None;
         'read: loop {
             // Each chunk restarts the silence timer, up to the cap.
             let deadline = (Instant::now() + self.timeouts.command).min(cap);
@@ -286,7 +289,16 @@ impl Engine {
                     self.send(pager.answer.as_bytes(), &stage).await?;
                     continue 'read;
                 }
-                if !self.is_our_prompt(&self.screen.current_line()) {
+                let line = self.screen.current_line();
+                if let Some(answer) = self.dialect.question(&line) {
+                    let at = self.screen.committed().len();
+                    if answered != Some(at) {
+                        answered = Some(at);
+                        self.send_line(answer, &stage).await?;
+                    }
+                    continue 'read;
+                }
+                if !self.is_our_prompt(&line) {
                     continue 'read;
                 }
                 if self.printed_something() {
@@ -310,7 +322,8 @@ impl Engine {
         let repeat = self.dialect.command_echo(command);
         let committed = self.screen.committed();
         self.echoes |= after_line(committed, |l| is_echo(l, command, repeat.as_deref())).is_some();
-        let output = self.strip_prompts(&strip_echo(committed, command, repeat.as_deref()));
+        let body = strip_echo(committed, command, repeat.as_deref());
+        let output = self.strip_prompts(self.dialect.strip_question_block(&body, command));
         self.fresh_screen();
         tracing::debug!(command, bytes = output.len(), elapsed = ?started.elapsed(), "command done");
         match self.dialect.command_error(&output) {
