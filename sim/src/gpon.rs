@@ -862,9 +862,10 @@ impl GponOlt {
             ont.line_profile = if vendor == OltVendor::Huawei { 10 } else { 0 };
             ont.srv_profile = if vendor == OltVendor::Huawei { 10 } else { 0 };
             ont.online = true;
-            ont.last_up_secs = Some(now.saturating_sub(3_600 + (h % 900_000)));
+            let up = now.saturating_sub(1 + h % (now / 2 + 1));
+            ont.last_up_secs = Some(up);
             if n % 3 == 0 {
-                ont.last_down_secs = Some(now.saturating_sub(3_700 + (h % 900_000)));
+                ont.last_down_secs = Some(up.saturating_sub(30 + h % 600));
                 ont.last_down_cause = Some("dying-gasp".into());
             }
             let never_seen = n == 2;

@@ -20,6 +20,8 @@ pub(crate) mod zte;
 pub(crate) mod zyxel;
 
 #[cfg(test)]
+mod gpon_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, SharedState, Shell, Transport};
