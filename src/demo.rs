@@ -250,7 +250,7 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
     for (i, dev) in fleet.devices.iter().enumerate() {
         let spec = &dev.spec;
         let role = match spec.kind {
-            ispmon_sim::Kind::HuaweiSmartax => "olt",
+            ispmon_sim::Kind::HuaweiSmartax | ispmon_sim::Kind::ZteC300 => "olt",
             ispmon_sim::Kind::Mikrotik => "nas",
             _ => "switch",
         };

@@ -6,6 +6,7 @@
 //! - [`shell`]: the [`Shell`] trait every emulated device CLI implements (pure
 //!   state machine: bytes in, [`Step`]s out), the device model
 //!   ([`DeviceSpec`], [`DeviceState`], [`Fault`]).
+//! - [`gpon`]: the GPON model both OLT emulators (SmartAX, ZTE C320) share.
 //! - [`shells`]: one shell per vendor dialect, speaking it from in-memory
 //!   state — prompts, enable, paging exactly as the real gear pages.
 //! - [`telnet`] / [`ssh`]: servers that carry a shell over telnet (IAC
@@ -18,6 +19,7 @@
 
 pub mod billing;
 pub mod fleet;
+pub mod gpon;
 pub mod population;
 pub mod shell;
 pub mod shells;
@@ -25,8 +27,12 @@ pub mod ssh;
 pub mod telnet;
 
 pub use fleet::{Fleet, SimDevice};
+pub use gpon::{Autofind, Board, GponError, GponOlt, OltVendor, Ont, OntMac, Profile, ServicePort};
 pub use population::{
     ChurnError, Downlink, LivePopulation, PopDevice, PopSwitch, Population, PopulationSize, Role,
     Subscriber,
 };
-pub use shell::{DeviceSpec, DeviceState, Fault, Kind, MacRow, PppRow, Shell, Step, Transport};
+pub use shell::{
+    CommandFault, Counters, DeviceSpec, DeviceState, Fault, FaultAction, Kind, MacRow, PppRow,
+    Shell, Stats, Step, Transport,
+};

@@ -268,6 +268,7 @@ fn vendor_oui(kind: Kind) -> &'static str {
         Kind::HuaweiSmartax => "00:e0:fc",
         Kind::Qtech => "00:03:0f",
         Kind::Mikrotik => "4c:5e:0c",
+        Kind::ZteC300 => "34:4b:50",
     }
 }
 
@@ -888,6 +889,7 @@ impl Population {
                             uptime_secs: d.uptime_secs,
                             fault: Fault::None,
                             ppp_sessions,
+                            ..Default::default()
                         },
                     },
                     role: d.role,

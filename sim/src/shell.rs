@@ -6,8 +6,11 @@
 //! are decided by the shell and expressed as [`Step`]s; `Fault::Slow` is
 //! applied by the transport, which paces writes.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::gpon::{GponOlt, OltVendor};
 
 /// The vendor dialect a simulated device speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,10 +29,12 @@ pub enum Kind {
     Qtech,
     /// MikroTik RouterOS (NAS / router).
     Mikrotik,
+    /// ZTE ZXA10 C300/C320 GPON OLT (the sample prints model C320).
+    ZteC300,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::HuaweiSmartax,
         Kind::HuaweiVrp,
         Kind::CiscoIos,
@@ -37,6 +42,7 @@ impl Kind {
         Kind::Zyxel,
         Kind::Qtech,
         Kind::Mikrotik,
+        Kind::ZteC300,
     ];
 
     /// The same slug ispmon uses for its `Dialect` (e.g. `"cisco-ios"`).
@@ -49,6 +55,7 @@ impl Kind {
             Kind::Zyxel => "zyxel",
             Kind::Qtech => "qtech",
             Kind::Mikrotik => "mikrotik",
+            Kind::ZteC300 => "zte-c300",
         }
     }
 }
@@ -131,6 +138,132 @@ pub struct DeviceState {
     pub fault: Fault,
     /// Active PPP sessions (a MikroTik NAS); empty on every other device.
     pub ppp_sessions: Vec<PppRow>,
+    /// The GPON model of an OLT (SmartAX, ZTE); `None` on every other device.
+    pub gpon: Option<GponOlt>,
+    /// Per-command faults ([`DeviceState::fail_on`], [`DeviceState::hang_on`],
+    /// [`DeviceState::drop_on`]); the first whose prefix matches strikes.
+    pub command_faults: Vec<CommandFault>,
+    /// Sessions and commands seen ([`DeviceState::stats`]).
+    pub counters: Counters,
+}
+
+/// What a [`CommandFault`] does to a matching command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer this text (e.g. `"  Failure: System is busy"`) instead of running the command.
+    Fail(String),
+    /// Never answer (the session stays open, reads and drops input).
+    Hang,
+    /// Close the connection.
+    Drop,
+}
+
+/// A fault keyed on the command's text: every command (words normalised,
+/// `"display  ont"` → `"display ont"`) that starts with `prefix` gets `action`,
+/// until [`DeviceState::clear_faults`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandFault {
+    pub prefix: String,
+    pub action: FaultAction,
+}
+
+/// How many command timestamps [`Counters`] keeps.
+pub const COMMAND_TIMES_KEPT: usize = 10_000;
+
+/// Raw counters, kept by every emulated CLI.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    pub sessions_opened: u64,
+    pub sessions_open: u64,
+    pub peak_open: u64,
+    pub commands_total: u64,
+    /// When the last [`COMMAND_TIMES_KEPT`] commands ran.
+    pub command_times: VecDeque<Instant>,
+}
+
+/// A snapshot of [`Counters`] ([`DeviceState::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Sessions (telnet connections, SSH shells) ever opened.
+    pub sessions_opened: u64,
+    /// Sessions open now.
+    pub sessions_open: u64,
+    /// The most sessions open at once.
+    pub peak_open: u64,
+    /// Commands run (non-empty lines at a prompt), faulted ones included.
+    pub commands_total: u64,
+    /// Commands run in the last 60 seconds.
+    pub commands_last_minute: u64,
+}
+
+impl DeviceState {
+    /// Commands starting with `prefix` answer `message` (a `Failure:` or `%Error` line).
+    pub fn fail_on(&mut self, prefix: &str, message: &str) {
+        self.add_fault(prefix, FaultAction::Fail(message.to_string()));
+    }
+    /// Commands starting with `prefix` never answer.
+    pub fn hang_on(&mut self, prefix: &str) {
+        self.add_fault(prefix, FaultAction::Hang);
+    }
+    /// Commands starting with `prefix` drop the connection.
+    pub fn drop_on(&mut self, prefix: &str) {
+        self.add_fault(prefix, FaultAction::Drop);
+    }
+    /// Removes every per-command fault (the device-wide [`Fault`] stays).
+    pub fn clear_faults(&mut self) {
+        self.command_faults.clear();
+    }
+    fn add_fault(&mut self, prefix: &str, action: FaultAction) {
+        let prefix = prefix.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.command_faults.push(CommandFault { prefix, action });
+    }
+    /// The fault for `cmd` (normalised words), if any.
+    pub fn fault_for(&self, cmd: &str) -> Option<&FaultAction> {
+        self.command_faults
+            .iter()
+            .find(|f| cmd.starts_with(&f.prefix))
+            .map(|f| &f.action)
+    }
+    /// Sessions and commands so far.
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        let now = Instant::now();
+        let minute = Duration::from_secs(60);
+        Stats {
+            sessions_opened: c.sessions_opened,
+            sessions_open: c.sessions_open,
+            peak_open: c.peak_open,
+            commands_total: c.commands_total,
+            commands_last_minute: c
+                .command_times
+                .iter()
+                .rev()
+                .take_while(|t| now.duration_since(**t) < minute)
+                .count() as u64,
+        }
+    }
+    pub(crate) fn session_opened(&mut self) {
+        let c = &mut self.counters;
+        c.sessions_opened += 1;
+        c.sessions_open += 1;
+        c.peak_open = c.peak_open.max(c.sessions_open);
+    }
+    pub(crate) fn session_closed(&mut self) {
+        self.counters.sessions_open = self.counters.sessions_open.saturating_sub(1);
+    }
+    pub(crate) fn command_ran(&mut self) {
+        let c = &mut self.counters;
+        c.commands_total += 1;
+        if c.command_times.len() >= COMMAND_TIMES_KEPT {
+            c.command_times.pop_front();
+        }
+        c.command_times.push_back(Instant::now());
+    }
+    /// The GPON model, created empty for `kind` if missing (an OLT spec built by hand).
+    pub fn gpon_mut(&mut self) -> &mut GponOlt {
+        self.gpon
+            .get_or_insert_with(|| GponOlt::new(OltVendor::Huawei))
+    }
 }
 
 /// What an emulated device is, before it is started.
@@ -173,6 +306,8 @@ pub enum Step {
     Hang,
     /// Close the connection.
     Close,
+    /// Pause this long before the next step (a slow `save` / `write`).
+    Delay(Duration),
 }
 
 /// An emulated device CLI. One instance per connection.

@@ -218,6 +218,7 @@ async fn run_shell(channel: Channel<Msg>, mut shell: Box<dyn crate::Shell>, stat
                     }
                     return;
                 }
+                Step::Delay(d) => tokio::time::sleep(d).await,
                 Step::Close => {
                     let _ = write.eof().await;
                     let _ = write.close().await;

@@ -89,6 +89,7 @@ async fn session(
                     write_paced(&mut stream, &escape(&bytes), &state).await?;
                 }
                 Step::Hang => return hang(stream).await,
+                Step::Delay(d) => tokio::time::sleep(d).await,
                 Step::Close => {
                     stream.shutdown().await?;
                     return Ok(());

@@ -79,6 +79,7 @@ fn run(shell: &mut dyn ispmon_sim::Shell) -> io::Result<()> {
                     return Ok(());
                 }
                 Step::Close => return Ok(()),
+                Step::Delay(d) => std::thread::sleep(d),
             }
         }
         let n = stdin.read(&mut buf)?;

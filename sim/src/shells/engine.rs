@@ -10,7 +10,7 @@ use rand::Rng;
 use super::text::{crlf, encode_cp1251};
 
 mod input;
-use crate::shell::{DeviceState, Fault, SharedState, Shell, Step};
+use crate::shell::{DeviceState, Fault, FaultAction, SharedState, Shell, Step};
 
 /// Lines shown per page while paging is on (a 24-line terminal).
 pub(crate) const PAGE_LINES: usize = 23;
@@ -88,6 +88,18 @@ pub(crate) enum Reply {
     },
     /// Print the text and close the connection.
     Close(String),
+    /// Huawei's parameter question (`{ <cr>|sort-by<K> }:`): print it, wait
+    /// for a line (the Enter), then go on with `then`.
+    Ask {
+        question: String,
+        then: Box<Reply>,
+    },
+    /// Print `first`, pause `delay` (a slow save), then go on with `then`.
+    Slow {
+        first: String,
+        delay: std::time::Duration,
+        then: Box<Reply>,
+    },
 }
 
 impl Reply {
@@ -175,10 +187,21 @@ pub(crate) trait Vendor: Send {
 enum Phase {
     Closed,
     User,
-    Password { user: String },
+    Password {
+        user: String,
+    },
     Command,
-    EnablePassword { to: Mode, failed: &'static str },
-    Paging { rest: VecDeque<String> },
+    EnablePassword {
+        to: Mode,
+        failed: &'static str,
+    },
+    Paging {
+        rest: VecDeque<String>,
+    },
+    /// Waiting for the Enter that answers a parameter question.
+    Param {
+        then: Box<Reply>,
+    },
     Garbage,
     Dead,
 }
@@ -198,6 +221,16 @@ pub(crate) struct Engine<V: Vendor> {
     failures: u32,
     /// A Linux-like tty in front of the CLI ([`DeviceSpec::echo_typeahead`](crate::DeviceSpec)).
     tty: bool,
+    /// Counted in the device's open sessions.
+    opened: bool,
+}
+
+impl<V: Vendor> Drop for Engine<V> {
+    fn drop(&mut self) {
+        if self.opened {
+            self.lock().session_closed();
+        }
+    }
 }
 
 impl<V: Vendor> Engine<V> {
@@ -216,6 +249,14 @@ impl<V: Vendor> Engine<V> {
             last_cr: false,
             failures: 0,
             tty: spec.echo_typeahead,
+            opened: false,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, DeviceState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
         }
     }
 
@@ -306,6 +347,10 @@ impl<V: Vendor> Engine<V> {
             Phase::Command => {
                 self.command(line.trim(), out);
             }
+            Phase::Param { then } => {
+                // The answer's text was echoed as typed; the device goes on.
+                self.reply(*then, out);
+            }
             other => self.phase = other,
         }
     }
@@ -326,13 +371,42 @@ impl<V: Vendor> Engine<V> {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            let mut ctx = Ctx {
-                st: &mut guard,
-                mode: &mut self.mode,
-                page: &mut self.page,
-            };
-            self.vendor.execute(cmd, &mut ctx)
+            guard.command_ran();
+            let words = super::words(cmd);
+            match guard.fault_for(&words).cloned() {
+                Some(FaultAction::Fail(text)) => {
+                    let mut text = text;
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    Reply::text(text)
+                }
+                Some(FaultAction::Hang) => {
+                    drop(guard);
+                    self.phase = Phase::Dead;
+                    out.push(Step::Hang);
+                    return;
+                }
+                Some(FaultAction::Drop) => {
+                    drop(guard);
+                    self.phase = Phase::Dead;
+                    out.push(Step::Close);
+                    return;
+                }
+                None => {
+                    let mut ctx = Ctx {
+                        st: &mut guard,
+                        mode: &mut self.mode,
+                        page: &mut self.page,
+                    };
+                    self.vendor.execute(cmd, &mut ctx)
+                }
+            }
         };
+        self.reply(reply, out);
+    }
+
+    fn reply(&mut self, reply: Reply, out: &mut Vec<Step>) {
         match reply {
             Reply::Close(text) => {
                 self.write(out, &text);
@@ -349,6 +423,17 @@ impl<V: Vendor> Engine<V> {
                 }
             }
             Reply::Out(output) => self.output(output, out),
+            Reply::Ask { question, then } => {
+                self.write(out, &question);
+                self.phase = Phase::Param { then };
+            }
+            Reply::Slow { first, delay, then } => {
+                self.write(out, &first);
+                if !delay.is_zero() {
+                    out.push(Step::Delay(delay));
+                }
+                self.reply(*then, out);
+            }
         }
     }
 
@@ -414,7 +499,10 @@ impl<V: Vendor> Engine<V> {
     }
 
     fn echoes(&self) -> bool {
-        matches!(self.phase, Phase::User | Phase::Command)
+        matches!(
+            self.phase,
+            Phase::User | Phase::Command | Phase::Param { .. }
+        )
     }
 }
 
@@ -446,6 +534,10 @@ fn garbage() -> Vec<u8> {
 impl<V: Vendor> Shell for Engine<V> {
     fn open(&mut self, authenticated: bool) -> Vec<Step> {
         let mut out = Vec::new();
+        if !self.opened {
+            self.opened = true;
+            self.lock().session_opened();
+        }
         if authenticated {
             self.logged_in(&mut out);
         } else {

@@ -2,9 +2,10 @@
 //!
 //! - [`engine`]: what every CLI shares (line editing, login, enable, paging,
 //!   faults, encoding) behind the `Vendor` trait.
-//! - [`huawei`] (SmartAX OLT and VRP, with the OLT model in [`olt`]),
-//!   [`cisco`] (Cisco IOS and Qtech), [`dlink`], [`zyxel`], [`mikrotik`]:
-//!   each vendor's words, commands and sample device.
+//! - [`smartax`] (the Huawei OLT, printing the [`GponOlt`](crate::gpon::GponOlt)
+//!   model through [`olt`]), [`zte`] (the ZTE C320 OLT, same model),
+//!   [`huawei`] (VRP), [`cisco`] (Cisco IOS and Qtech), [`dlink`],
+//!   [`zyxel`], [`mikrotik`]: each vendor's words, commands and sample device.
 //! - [`text`]: line endings, cp1251, clock and MAC formats.
 
 pub(crate) mod cisco;
@@ -13,9 +14,13 @@ pub(crate) mod engine;
 pub(crate) mod huawei;
 pub(crate) mod mikrotik;
 pub(crate) mod olt;
+pub(crate) mod smartax;
 pub(crate) mod text;
+pub(crate) mod zte;
 pub(crate) mod zyxel;
 
+#[cfg(test)]
+mod gpon_tests;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +29,8 @@ use engine::Engine;
 
 pub fn new_shell(spec: &DeviceSpec, state: SharedState) -> Box<dyn Shell> {
     match spec.kind {
-        Kind::HuaweiSmartax => Box::new(Engine::new(huawei::Smartax::new(), spec, state)),
+        Kind::HuaweiSmartax => Box::new(Engine::new(smartax::Smartax::new(), spec, state)),
+        Kind::ZteC300 => Box::new(Engine::new(zte::Zte, spec, state)),
         Kind::HuaweiVrp => Box::new(Engine::new(huawei::Vrp, spec, state)),
         Kind::CiscoIos => Box::new(Engine::new(cisco::Ios, spec, state)),
         Kind::Qtech => Box::new(Engine::new(cisco::Qtech, spec, state)),
@@ -54,8 +60,14 @@ pub(crate) struct Sample {
 }
 
 pub fn sample_spec(kind: Kind, transport: Transport, index: usize) -> DeviceSpec {
+    let mut gpon = None;
+    let mut olt = |(s, g)| {
+        gpon = Some(g);
+        s
+    };
     let s = match kind {
-        Kind::HuaweiSmartax => huawei::smartax_sample(index),
+        Kind::HuaweiSmartax => olt(smartax::sample(index)),
+        Kind::ZteC300 => olt(zte::sample(index)),
         Kind::HuaweiVrp => huawei::vrp_sample(index),
         Kind::CiscoIos => cisco::ios_sample(index),
         Kind::Qtech => cisco::qtech_sample(index),
@@ -80,6 +92,8 @@ pub fn sample_spec(kind: Kind, transport: Transport, index: usize) -> DeviceSpec
             uptime_secs: 86_400 * (index as u64 % 40) + 3_600 * (index as u64 % 24) + 1_234,
             fault: Fault::None,
             ppp_sessions: Vec::new(),
+            gpon,
+            ..Default::default()
         },
     }
 }

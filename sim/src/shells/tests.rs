@@ -48,6 +48,7 @@ fn each_vendor_speaks_its_own_login_dialogue() {
         (Kind::Zyxel, "User name: ", "Password: ", ">"),
         (Kind::Qtech, "Username:", "Password:", ">"),
         (Kind::Mikrotik, "Login: ", "Password: ", "] > "),
+        (Kind::ZteC300, "Username:", "Password:", "#"),
     ];
     for (kind, user, pass, prompt_end) in expect {
         let (spec, _state, mut shell) = device(kind, 2);
@@ -83,6 +84,7 @@ fn wrong_password_is_rejected_three_times_then_the_line_closes() {
         Kind::DlinkDes => "Fail!",
         Kind::Zyxel => "Invalid user name or password.",
         Kind::Mikrotik => "Login failed, incorrect username or password",
+        Kind::ZteC300 => "%Error 20203: No username or bad password",
     };
     for kind in Kind::ALL {
         let (spec, state, mut shell) = device(kind, 3);
@@ -339,6 +341,7 @@ fn unknown_commands_get_the_vendor_error_and_quit_closes() {
         (Kind::Zyxel, "% Invalid command"),
         (Kind::Qtech, "% Invalid input"),
         (Kind::Mikrotik, "bad command name"),
+        (Kind::ZteC300, "% Invalid input detected at '^' marker."),
     ];
     for (kind, err) in errors {
         let (_spec, _state, mut shell) = device(kind, 6);

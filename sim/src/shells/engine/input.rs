@@ -16,7 +16,11 @@ impl<V: Vendor> Engine<V> {
     fn reads_lines(&self) -> bool {
         matches!(
             self.phase,
-            Phase::User | Phase::Password { .. } | Phase::Command | Phase::EnablePassword { .. }
+            Phase::User
+                | Phase::Password { .. }
+                | Phase::Command
+                | Phase::EnablePassword { .. }
+                | Phase::Param { .. }
         )
     }
 
