@@ -30,11 +30,10 @@ pub async fn olt(State(st): State<AppState>, Path(id): Path<String>) -> ApiResul
         .read(move |c| Ok((views::inventory(c, &oid)?, views::port_counts(c, &oid)?)))
         .await
         .map_err(AppError::from)?;
-    let summary = gpon::olt_list(&st)
-        .await?
-        .into_iter()
-        .find(|o| o.id == id);
-    let (inventory, at) = inv.map(|(i, at)| (Some(i), Some(at))).unwrap_or((None, None));
+    let summary = gpon::olt_list(&st).await?.into_iter().find(|o| o.id == id);
+    let (inventory, at) = inv
+        .map(|(i, at)| (Some(i), Some(at)))
+        .unwrap_or((None, None));
     Ok(Json(json!({
         "id": d.device_id, "name": d.name, "address": d.address, "dialect": d.dialect.as_str(),
         "counts": summary.map(|s| s.counts),
@@ -84,7 +83,9 @@ pub async fn onts(
         ),
     };
     let rows = gpon::onts_with_readings(&st, &id, port).await?;
-    Ok(Json(json!({ "onts": rows.iter().map(ont_json).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "onts": rows.iter().map(ont_json).collect::<Vec<_>>() }),
+    ))
 }
 
 /// `GET /api/v1/onts/{id}`: details, optics, subscriber, jobs.
@@ -97,7 +98,7 @@ pub async fn ont(State(st): State<AppState>, Path(id): Path<String>) -> ApiResul
     v["gone"] = json!(c.ont.gone);
     v["profile"] = json!(c.ont.profile);
     v["subscriber"] = json!(c.subscriber.as_ref().map(|s| json!({
-        "id": s.billing_id, "login": s.login, "name": s.name, "address": s.address,
+        "id": s.billing_id, "login": s.login, "display": s.display, "address": s.address,
     })));
     v["jobs"] = json!(c.jobs.iter().map(job_json).collect::<Vec<_>>());
     v["rx_series"] = json!(c.rx);
@@ -119,12 +120,19 @@ pub async fn ont_live(
         .await
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
-    let live = gpon::live(&st, &ont, &ctx.meta()).await?;
-    Ok(Json(json!(live)))
+    match gpon::live(&st, &ont, &ctx.meta()).await {
+        Ok(live) => Ok(Json(json!(live))),
+        // The OLT could not be reached.
+        Err(AppError::Rejected(reason)) => Err(ApiError::new(StatusCode::BAD_GATEWAY, reason)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /api/v1/olts/{id}/autofind`
-pub async fn autofind(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn autofind(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     gpon::olt(&st, &id).await?;
     let list = st
         .core
@@ -156,11 +164,17 @@ pub async fn poll(
             changed,
             failed_ports,
             commands,
-        } => json!({"ok": true, "onts": onts, "changed": changed, "failed_ports": failed_ports, "commands": commands}),
+        } => {
+            json!({"ok": true, "onts": onts, "changed": changed, "failed_ports": failed_ports, "commands": commands})
+        }
         ispmon_scheduler::gpon::poll::Outcome::Failed(r) => json!({"ok": false, "error": r}),
-        ispmon_scheduler::gpon::poll::Outcome::Busy => json!({"ok": false, "error": "a poll of this OLT is running"}),
+        ispmon_scheduler::gpon::poll::Outcome::Busy => {
+            json!({"ok": false, "error": "a poll of this OLT is running"})
+        }
     };
-    Ok(Json(json!({ "poll": show(&polled), "autofind": show(&found) })))
+    Ok(Json(
+        json!({ "poll": show(&polled), "autofind": show(&found) }),
+    ))
 }
 
 pub fn job_json(j: &views::JobView) -> Value {
@@ -180,7 +194,10 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(input) = body.map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))?;
     let id = gpon::register(&st, input, &ctx.meta()).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "state": "running" }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": id, "state": "running" })),
+    ))
 }
 
 /// `GET /api/v1/registrations/{id}` (deletions too): state and steps with transcripts.
@@ -202,7 +219,10 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let job = gpon::delete(&st, &id, &ctx.meta()).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": job, "state": "running" }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": job, "state": "running" })),
+    ))
 }
 
 /// `GET /api/v1/gpon/profiles`

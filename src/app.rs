@@ -78,7 +78,9 @@ impl Application {
             ispmon_scheduler::gpon::job::GponJob::poll(std::sync::Arc::clone(&state.gpon)),
             ispmon_scheduler::gpon::job::GponJob::autofind(std::sync::Arc::clone(&state.gpon)),
         ] {
-            state.scheduler.add(std::sync::Arc::new(job), cancel.clone());
+            state
+                .scheduler
+                .add(std::sync::Arc::new(job), cancel.clone());
         }
         // Its first run finishes any deletion a crash left half way.
         let folders = crate::folder_deletion::job(&state.core);

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use ispmon_events::gpon::{
-    description_ok, GponJob, GponJobCommand, GponJobEvent, GponOlt, GponOltCommand,
-    GponProfile, GponProfileCommand, GponSettings, GponSettingsCommand, GponSettingsValues,
-    JobKind, JobRequest, Ont, OntCommand, ProfileValues, SETTINGS_ID,
+    description_ok, GponJob, GponJobCommand, GponJobEvent, GponOlt, GponOltCommand, GponProfile,
+    GponProfileCommand, GponSettings, GponSettingsCommand, GponSettingsValues, JobKind, JobRequest,
+    Ont, OntCommand, ProfileValues, SETTINGS_ID,
 };
 use ispmon_events::Metadata;
 use ispmon_projections::gpon as views;
@@ -37,7 +37,12 @@ pub struct AppGponWorld {
 /// The poller over this application, through `puller`'s CLI sessions.
 pub fn poller(core: &Core, puller: Arc<Puller>) -> Arc<GponPoller> {
     let world = Arc::new(AppGponWorld { core: core.clone() });
-    Arc::new(GponPoller::new(world, puller, core.telemetry.clone(), cli_for))
+    Arc::new(GponPoller::new(
+        world,
+        puller,
+        core.telemetry.clone(),
+        cli_for,
+    ))
 }
 
 fn is_olt(d: &ispmon_projections::devices::DeviceRow) -> bool {
@@ -67,7 +72,11 @@ pub async fn load_job(core: &Core, id: &str) -> Result<Option<GponJob>, String> 
 
 impl GponWorld for AppGponWorld {
     fn olts(&self) -> WorldFuture<'_, Vec<PullTarget>> {
-        Box::pin(crate::devices::pull::live_targets(&self.core, is_olt, "GPON poll"))
+        Box::pin(crate::devices::pull::live_targets(
+            &self.core,
+            is_olt,
+            "GPON poll",
+        ))
     }
 
     fn settings(&self) -> WorldFuture<'_, GponSettingsValues> {
@@ -107,7 +116,12 @@ impl GponWorld for AppGponWorld {
         })
     }
 
-    fn ont_command(&self, id: String, command: OntCommand, meta: Metadata) -> WorldFuture<'_, bool> {
+    fn ont_command(
+        &self,
+        id: String,
+        command: OntCommand,
+        meta: Metadata,
+    ) -> WorldFuture<'_, bool> {
         Box::pin(async move {
             self.core
                 .commands
@@ -191,7 +205,10 @@ impl Sagas {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<StepReport, String> {
-        self.runner.run_once_at(now).await.map_err(|e| e.to_string())
+        self.runner
+            .run_once_at(now)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -494,16 +511,28 @@ pub async fn live(st: &AppState, ont: &views::OntView, meta: &Metadata) -> AppRe
             }
         };
     }
-    out.detail = read!(cli.detail_command(fsp, n), |o: &str| cli.parse_detail(o), "details");
-    out.optics = read!(cli.optics_command(fsp, n), |o: &str| cli.parse_optics(o), "optics");
+    out.detail = read!(
+        cli.detail_command(fsp, n),
+        |o: &str| cli.parse_detail(o),
+        "details"
+    );
+    out.optics = read!(
+        cli.optics_command(fsp, n),
+        |o: &str| cli.parse_optics(o),
+        "optics"
+    );
     out.service_ports = read!(
         cli.service_ports_of_command(fsp, n),
         |o: &str| cli.parse_service_ports(o),
         "service ports"
     )
     .unwrap_or_default();
-    out.macs = read!(cli.macs_of_command(fsp, n), |o: &str| cli.parse_macs(o), "MACs")
-        .unwrap_or_default();
+    out.macs = read!(
+        cli.macs_of_command(fsp, n),
+        |o: &str| cli.parse_macs(o),
+        "MACs"
+    )
+    .unwrap_or_default();
     s.close().await;
     Ok(out)
 }
@@ -616,8 +645,8 @@ pub async fn onts_with_readings(
         .views
         .read(move |c| {
             let onts = views::onts(c, &olt, port.as_deref())?;
-            let mut readings = telemetry
-                .with(|t| ispmon_scheduler::gpon::readings::latest_of_olt(t, &olt))?;
+            let mut readings =
+                telemetry.with(|t| ispmon_scheduler::gpon::readings::latest_of_olt(t, &olt))?;
             Ok(onts
                 .into_iter()
                 .map(|o| OntWithReading {
@@ -697,9 +726,8 @@ pub async fn onts_of_login(st: &AppState, login: &str) -> AppResult<Vec<OntWithR
             let onts = views::by_description(c, &login)?;
             onts.into_iter()
                 .map(|o| {
-                    let reading = telemetry.with(|t| {
-                        ispmon_scheduler::gpon::readings::latest(t, &o.olt_id, &o.sn)
-                    })?;
+                    let reading = telemetry
+                        .with(|t| ispmon_scheduler::gpon::readings::latest(t, &o.olt_id, &o.sn))?;
                     Ok(OntWithReading { ont: o, reading })
                 })
                 .collect()
@@ -716,8 +744,15 @@ pub async fn search(st: &AppState, q: &str) -> AppResult<Vec<views::OntView>> {
     let hex = normalise_sn(&q).or_else(|| {
         let t: String = q.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
         // A vendor prefix typed with part of the serial: `HWTC-3EBB`.
-        if t.len() > 4 && t[..4].chars().all(|c| c.is_ascii_alphabetic()) && t[4..].chars().all(|c| c.is_ascii_hexdigit()) {
-            let v: String = t[..4].to_ascii_uppercase().bytes().map(|b| format!("{b:02X}")).collect();
+        if t.len() > 4
+            && t[..4].chars().all(|c| c.is_ascii_alphabetic())
+            && t[4..].chars().all(|c| c.is_ascii_hexdigit())
+        {
+            let v: String = t[..4]
+                .to_ascii_uppercase()
+                .bytes()
+                .map(|b| format!("{b:02X}"))
+                .collect();
             Some(format!("{v}{}", t[4..].to_ascii_uppercase()))
         } else if t.chars().all(|c| c.is_ascii_hexdigit()) {
             Some(t.to_ascii_uppercase())

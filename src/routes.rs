@@ -299,7 +299,11 @@ fn gpon() -> Vec<Route> {
         get("/gpon/jobs/{id}", DEVICES, gpon::job),
         get("/admin/gpon", ADMIN, gpon::admin),
         post("/admin/gpon/profiles", ADMIN, gpon::save_profile),
-        post("/admin/gpon/profiles/{id}/remove", ADMIN, gpon::remove_profile),
+        post(
+            "/admin/gpon/profiles/{id}/remove",
+            ADMIN,
+            gpon::remove_profile,
+        ),
         post("/admin/gpon/settings", ADMIN, gpon::save_settings),
         get("/api/v1/olts", DEVICES, api_gpon::olts),
         get("/api/v1/olts/{id}", DEVICES, api_gpon::olt),

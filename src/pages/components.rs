@@ -160,7 +160,7 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
 
 /// A settings form read as its fields by name (each page checks and
 /// converts the fields it knows; an unknown one is ignored).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 pub struct FieldsForm {
     #[serde(flatten)]
     pub fields: std::collections::HashMap<String, String>,

@@ -136,7 +136,10 @@ pub async fn index(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
         .views
         .read(|c| Ok((views::autofind(c, None)?, views::jobs(c, None, 20)?)))
         .await?;
-    let names: Vec<(String, String)> = olts.iter().map(|o| (o.id.clone(), o.name.clone())).collect();
+    let names: Vec<(String, String)> = olts
+        .iter()
+        .map(|o| (o.id.clone(), o.name.clone()))
+        .collect();
     Ok(respond(
         &ctx,
         t(l, "gpon.title"),
@@ -202,7 +205,11 @@ pub async fn search(
 }
 
 /// `GET /gpon/olts/{id}`: boards, ports with counts, autofind, jobs.
-pub async fn olt(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Markup> {
+pub async fn olt(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Markup> {
     let l = ctx.locale;
     let d = gpon::olt(&st, &id).await?;
     let oid = id.clone();
@@ -265,7 +272,11 @@ pub async fn olt(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
 }
 
 /// `POST /gpon/olts/{id}/poll`
-pub async fn poll(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Markup> {
+pub async fn poll(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Markup> {
     let l = ctx.locale;
     let d = gpon::olt(&st, &id).await?;
     let meta = ctx.meta();
@@ -273,8 +284,17 @@ pub async fn poll(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) 
     let found = st.gpon.autofind(&d, &meta).await;
     use ispmon_scheduler::gpon::poll::Outcome;
     let say = |o: &Outcome| match o {
-        Outcome::Polled { onts, changed, failed_ports, commands } => {
-            let mut s = format!("{onts} · {changed} {} · {commands} {}", t(l, "gpon.changes"), t(l, "gpon.commands"));
+        Outcome::Polled {
+            onts,
+            changed,
+            failed_ports,
+            commands,
+        } => {
+            let mut s = format!(
+                "{onts} · {changed} {} · {commands} {}",
+                t(l, "gpon.changes"),
+                t(l, "gpon.commands")
+            );
             if !failed_ports.is_empty() {
                 s.push_str(&format!(" · {}", failed_ports.join("; ")));
             }
@@ -316,7 +336,12 @@ pub async fn port(
     if by_signal {
         rows.sort_by_key(signal_rank);
     }
-    let href = |sort: &str| format!("/gpon/olts/{id}/port{}", query(&[("p", &port), ("sort", sort)]));
+    let href = |sort: &str| {
+        format!(
+            "/gpon/olts/{id}/port{}",
+            query(&[("p", &port), ("sort", sort)])
+        )
+    };
     Ok(respond(
         &ctx,
         &format!("{} {port}", d.name),
@@ -354,7 +379,11 @@ pub async fn port(
 }
 
 /// `GET /gpon/onts/{id}`: the ONT card.
-pub async fn ont(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Markup> {
+pub async fn ont(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Markup> {
     let l = ctx.locale;
     let c = gpon::ont_card(&st, &id).await?.ok_or(AppError::NotFound)?;
     let o = &c.ont;
@@ -374,7 +403,7 @@ pub async fn ont(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
                     dt { (t(l, "gpon.port")) } dd { (o.port) " · ONT " (o.ont_id) }
                     dt { "SN" } dd.mono { (o.sn) }
                     dt { (t(l, "gpon.description")) } dd { (o.description) }
-                    dt { (t(l, "gpon.subscriber")) } dd #ont-subscriber { @match &c.subscriber { Some(s) => a href=(format!("/subscribers/{}", urlencode(&s.billing_id))) { (s.login) " — " (s.name) }, None => span.muted { "—" } } }
+                    dt { (t(l, "gpon.subscriber")) } dd #ont-subscriber { @match &c.subscriber { Some(s) => a href=(format!("/subscribers/{}", urlencode(&s.billing_id))) { (s.login) " — " (s.display) }, None => span.muted { "—" } } }
                     dt { (t(l, "gpon.signal")) } dd { span class=(signal_class(&o.run, &o.signal)) { (o.signal) } }
                     dt { "Rx / Tx / OLT Rx" } dd #ont-rx { (dbm(r.and_then(|r| r.rx_dbm))) " / " (dbm(r.and_then(|r| r.tx_dbm))) " / " (dbm(r.and_then(|r| r.olt_rx_dbm))) " dBm" }
                     dt { (t(l, "gpon.distance")) } dd { (r.and_then(|r| r.distance_m).map(|d| format!("{d} m")).unwrap_or_default()) }
@@ -415,7 +444,9 @@ pub async fn ont(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -432,7 +463,11 @@ async fn present_ont(st: &AppState, id: &str) -> AppResult<views::OntView> {
 
 /// `GET /gpon/onts/{id}/live`: what the OLT says now, MACs joined with
 /// NAS sessions to logins and subscribers.
-pub async fn live(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Markup> {
+pub async fn live(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Markup> {
     let l = ctx.locale;
     let o = present_ont(&st, &id).await?;
     let live = match gpon::live(&st, &o, &ctx.meta()).await {
@@ -522,7 +557,9 @@ pub async fn delete(
     Form(f): Form<DeleteForm>,
 ) -> AppResult<Response> {
     if f.confirm != "yes" {
-        return Err(AppError::Rejected(t(ctx.locale, "gpon.delete_confirm_needed").into()));
+        return Err(AppError::Rejected(
+            t(ctx.locale, "gpon.delete_confirm_needed").into(),
+        ));
     }
     let job = gpon::delete(&st, &id, &ctx.meta()).await?;
     Ok(Redirect::to(&format!("/gpon/jobs/{job}")).into_response())
@@ -659,7 +696,11 @@ fn steps_view(l: Locale, j: &views::JobView) -> Markup {
 }
 
 /// `GET /gpon/jobs/{id}`: a registration's or deletion's steps, live while it runs.
-pub async fn job(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Markup> {
+pub async fn job(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Markup> {
     let l = ctx.locale;
     let j = st
         .core
@@ -667,7 +708,11 @@ pub async fn job(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
         .read(move |c| views::job_by_id(c, &id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let title = if j.kind == "register" { t(l, "gpon.registration") } else { t(l, "gpon.deletion") };
+    let title = if j.kind == "register" {
+        t(l, "gpon.registration")
+    } else {
+        t(l, "gpon.deletion")
+    };
     let ont_id = ispmon_events::gpon::ont_id(&j.olt_id, &j.sn);
     Ok(respond(
         &ctx,
@@ -754,7 +799,11 @@ pub async fn admin(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     admin_page(&st, &ctx, None, &FormErrors::default(), None).await
 }
 
-fn num<T: std::str::FromStr>(f: &FieldsForm, k: &'static str, errors: &mut FormErrors) -> Option<T> {
+fn num<T: std::str::FromStr>(
+    f: &FieldsForm,
+    k: &'static str,
+    errors: &mut FormErrors,
+) -> Option<T> {
     match f.fields.get(k).map(|s| s.trim()).unwrap_or("").parse() {
         Ok(v) => Some(v),
         Err(_) => {
@@ -771,16 +820,30 @@ async fn admin_result(
     r: AppResult<()>,
 ) -> AppResult<Response> {
     match r {
-        Ok(()) => Ok(admin_page(st, ctx, None, &FormErrors::default(), Some(notice(t(ctx.locale, "gpon.saved"))))
-            .await?
+        Ok(()) => Ok(admin_page(
+            st,
+            ctx,
+            None,
+            &FormErrors::default(),
+            Some(notice(t(ctx.locale, "gpon.saved"))),
+        )
+        .await?
+        .into_response()),
+        Err(AppError::Invalid(errors)) => Ok((
+            errors.status(),
+            admin_page(st, ctx, Some(f), &errors, None).await?,
+        )
             .into_response()),
-        Err(AppError::Invalid(errors)) => Ok((errors.status(), admin_page(st, ctx, Some(f), &errors, None).await?).into_response()),
         Err(e) => Err(e),
     }
 }
 
 /// `POST /admin/gpon/profiles`: a new registration profile.
-pub async fn save_profile(State(st): State<AppState>, ctx: Ctx, Form(f): Form<FieldsForm>) -> AppResult<Response> {
+pub async fn save_profile(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<FieldsForm>,
+) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let (vlan, gemport, line, service) = (
         num(&f, "vlan", &mut errors),
@@ -797,9 +860,15 @@ pub async fn save_profile(State(st): State<AppState>, ctx: Ctx, Form(f): Form<Fi
                 line_profile_id,
                 service_profile_id,
                 bridge: f.fields.get("bridge").is_some_and(|b| b == "yes"),
-                onu_type: f.fields.get("onu_type").map(|s| s.trim().to_string()).unwrap_or_default(),
+                onu_type: f
+                    .fields
+                    .get("onu_type")
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default(),
             };
-            gpon::save_profile(&st, None, v, &ctx.meta()).await.map(|_| ())
+            gpon::save_profile(&st, None, v, &ctx.meta())
+                .await
+                .map(|_| ())
         }
         _ => Err(AppError::Invalid(errors)),
     };
@@ -807,13 +876,21 @@ pub async fn save_profile(State(st): State<AppState>, ctx: Ctx, Form(f): Form<Fi
 }
 
 /// `POST /admin/gpon/profiles/{id}/remove`
-pub async fn remove_profile(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn remove_profile(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     gpon::remove_profile(&st, &id, &ctx.meta()).await?;
     admin_result(&st, &ctx, &FieldsForm::default(), Ok(())).await
 }
 
 /// `POST /admin/gpon/settings`
-pub async fn save_settings(State(st): State<AppState>, ctx: Ctx, Form(f): Form<FieldsForm>) -> AppResult<Response> {
+pub async fn save_settings(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<FieldsForm>,
+) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let v = (
         num(&f, "poll_secs", &mut errors),
@@ -825,10 +902,26 @@ pub async fn save_settings(State(st): State<AppState>, ctx: Ctx, Form(f): Form<F
         num(&f, "rx_marginal", &mut errors),
     );
     let r = match v {
-        (Some(poll_secs), Some(autofind_secs), Some(max_sessions), Some(commands_per_min), Some(rx_high), Some(rx_good), Some(rx_marginal)) if errors.is_empty() => {
+        (
+            Some(poll_secs),
+            Some(autofind_secs),
+            Some(max_sessions),
+            Some(commands_per_min),
+            Some(rx_high),
+            Some(rx_good),
+            Some(rx_marginal),
+        ) if errors.is_empty() => {
             gpon::save_settings(
                 &st,
-                GponSettingsValues { poll_secs, autofind_secs, max_sessions, commands_per_min, rx_high, rx_good, rx_marginal },
+                GponSettingsValues {
+                    poll_secs,
+                    autofind_secs,
+                    max_sessions,
+                    commands_per_min,
+                    rx_high,
+                    rx_good,
+                    rx_marginal,
+                },
                 &ctx.meta(),
             )
             .await

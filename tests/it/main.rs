@@ -7,6 +7,7 @@ mod browser;
 mod config_pulls;
 mod devices;
 mod firmware;
+mod gpon;
 mod icmp;
 mod netns;
 mod nginx;

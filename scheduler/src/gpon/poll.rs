@@ -330,11 +330,8 @@ impl GponPoller {
             line_profiles,
             service_profiles,
         };
-        let frame = if d.dialect.as_str() == "zte-c300" {
-            1
-        } else {
-            0
-        };
+        // ZTE numbers shelves from 1, Huawei frames from 0.
+        let frame = u8::from(d.dialect == Dialect::ZteC300);
         let ports: Vec<Fsp> = boards
             .iter()
             .flat_map(|b| (0..b.gpon_ports).map(move |p| Fsp::new(frame, b.slot, p)))

@@ -19,7 +19,7 @@ use ispmon_events::gpon::{
 use ispmon_events::{EventStore, Metadata, Source, StoredEvent};
 use serde::{Deserialize, Serialize};
 
-use super::model::{normalise_sn, Fsp, GponCli, Line, RegistrationPlan};
+use super::model::{normalise_sn, Fsp, GponCli, Line, RegistrationPlan, ServicePort};
 use super::poll::{GponPoller, ReadError};
 use super::session::OltSession;
 use crate::config_pull::PullTarget;
@@ -622,14 +622,14 @@ impl<'a> Driver<'a> {
                 let ports = self.service_ports(req, cli, fsp, ont_id).await?;
                 let undo: Vec<Line> = ports
                     .iter()
-                    .map(|i| cli.undo_service_port_command(*i))
+                    .map(|p| cli.undo_service_port_command(p))
                     .collect();
                 match self.lines(req, &undo).await {
                     Ok(_) => Ok(StepOutcome::done(vec![(
                         "service_ports".into(),
                         ports
                             .iter()
-                            .map(u32::to_string)
+                            .map(|p| p.index.to_string())
                             .collect::<Vec<_>>()
                             .join(","),
                     )])),
@@ -664,7 +664,7 @@ impl<'a> Driver<'a> {
         cli: &dyn GponCli,
         fsp: Fsp,
         ont: u32,
-    ) -> Result<Vec<u32>, ReadError> {
+    ) -> Result<Vec<ServicePort>, ReadError> {
         Ok(
             match self
                 .read(req, &cli.service_ports_of_command(fsp, ont))
@@ -675,7 +675,6 @@ impl<'a> Driver<'a> {
                     .map_err(|e| ReadError::Refused(e.to_string()))?
                     .into_iter()
                     .filter(|p| p.fsp == fsp && p.ont_id == ont)
-                    .map(|p| p.index)
                     .collect(),
                 None => Vec::new(),
             },
@@ -712,7 +711,7 @@ impl<'a> Driver<'a> {
             .map_err(transport)?;
         let mut undo: Vec<Line> = ports
             .iter()
-            .map(|i| cli.undo_service_port_command(*i))
+            .map(|p| cli.undo_service_port_command(p))
             .collect();
         undo.extend(cli.delete_ont_commands(fsp, ont));
         undo.push(cli.save_command());

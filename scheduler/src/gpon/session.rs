@@ -27,8 +27,8 @@ pub struct ModeWords {
 
 /// The mode words of a GPON dialect.
 pub fn mode_words(dialect: Dialect) -> ModeWords {
-    match dialect.as_str() {
-        "zte-c300" => ModeWords {
+    match dialect {
+        Dialect::ZteC300 => ModeWords {
             config: "configure terminal",
             leave: "exit",
             port_interface: |f| format!("interface gpon-olt_{}/{}/{}", f.frame, f.slot, f.port),
