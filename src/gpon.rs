@@ -620,7 +620,7 @@ pub async fn olt_list(st: &AppState) -> AppResult<Vec<OltSummary>> {
             inventoried_at: at,
         })
         .collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 

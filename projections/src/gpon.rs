@@ -471,7 +471,7 @@ pub fn port_counts(c: &Connection, olt_id: &str) -> rusqlite::Result<Vec<(String
             )),
         }
     }
-    out.sort_by(|a, b| port_key(&a.0).cmp(&port_key(&b.0)));
+    out.sort_by_key(|a| port_key(&a.0));
     Ok(out)
 }
 

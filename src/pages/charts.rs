@@ -74,6 +74,46 @@ pub fn latency_chart(points: &[Point], from: i64, to: i64, empty_text: &str) -> 
     }
 }
 
+/// An ONT's Rx (dBm) over `[from, to)`: the min–max band and the average,
+/// with the good/marginal thresholds as lines.
+pub fn rx_chart(
+    points: &[ispmon_scheduler::gpon::readings::RxPoint],
+    from: i64,
+    to: i64,
+    thresholds: (f64, f64),
+    empty_text: &str,
+) -> Markup {
+    let (lo_db, hi_db) = (-35.0_f64, -5.0_f64);
+    let plot_h = H - PAD_B;
+    let y = |db: f64| 4.0 + (plot_h - 8.0) * (hi_db - db.clamp(lo_db, hi_db)) / (hi_db - lo_db);
+    let mut line = String::new();
+    for p in points {
+        if let Some(v) = p.avg {
+            line.push_str(&format!(
+                "{}{:.1},{:.1} ",
+                if line.is_empty() { "M" } else { "L" },
+                x(p.at, from, to),
+                y(v)
+            ));
+        }
+    }
+    let span = to - from;
+    html! {
+        svg.chart viewBox={ "0 0 " (W) " " (H) } role="img" aria-label="Rx dBm" {
+            @for (db, class) in [(thresholds.0, "warn"), (thresholds.1, "bad")] {
+                line x1=(PAD_L) y1=(format!("{:.1}", y(db))) x2=(W) y2=(format!("{:.1}", y(db))) class=(format!("threshold {class}")) {}
+                text x="2" y=(format!("{:.1}", y(db) + 4.0)) class="label" { (format!("{db:.0}")) }
+            }
+            text x="2" y="12" class="label" { (format!("{hi_db:.0} dBm")) }
+            path d=(line) class="avg" {}
+            @for p in points { @if let Some(v) = p.avg { circle cx=(format!("{:.1}", x(p.at, from, to))) cy=(format!("{:.1}", y(v))) r="2" class="dot" {} } }
+            text x=(PAD_L) y=(H - 4.0) class="label" { (fmt_time(from, span)) }
+            text x=(W - 40.0) y=(H - 4.0) class="label" { (fmt_time(to, span)) }
+            @if points.is_empty() { text x=(W / 2.0 - 60.0) y=(H / 2.0) class="label" { (empty_text) } }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,46 +172,6 @@ mod tests {
                 !empty.contains(drawn),
                 "nothing drawn without points: {empty}"
             );
-        }
-    }
-}
-
-/// An ONT's Rx (dBm) over `[from, to)`: the min–max band and the average,
-/// with the good/marginal thresholds as lines.
-pub fn rx_chart(
-    points: &[ispmon_scheduler::gpon::readings::RxPoint],
-    from: i64,
-    to: i64,
-    thresholds: (f64, f64),
-    empty_text: &str,
-) -> Markup {
-    let (lo_db, hi_db) = (-35.0_f64, -5.0_f64);
-    let plot_h = H - PAD_B;
-    let y = |db: f64| 4.0 + (plot_h - 8.0) * (hi_db - db.clamp(lo_db, hi_db)) / (hi_db - lo_db);
-    let mut line = String::new();
-    for p in points {
-        if let Some(v) = p.avg {
-            line.push_str(&format!(
-                "{}{:.1},{:.1} ",
-                if line.is_empty() { "M" } else { "L" },
-                x(p.at, from, to),
-                y(v)
-            ));
-        }
-    }
-    let span = to - from;
-    html! {
-        svg.chart viewBox={ "0 0 " (W) " " (H) } role="img" aria-label="Rx dBm" {
-            @for (db, class) in [(thresholds.0, "warn"), (thresholds.1, "bad")] {
-                line x1=(PAD_L) y1=(format!("{:.1}", y(db))) x2=(W) y2=(format!("{:.1}", y(db))) class=(format!("threshold {class}")) {}
-                text x="2" y=(format!("{:.1}", y(db) + 4.0)) class="label" { (format!("{db:.0}")) }
-            }
-            text x="2" y="12" class="label" { (format!("{hi_db:.0} dBm")) }
-            path d=(line) class="avg" {}
-            @for p in points { @if let Some(v) = p.avg { circle cx=(format!("{:.1}", x(p.at, from, to))) cy=(format!("{:.1}", y(v))) r="2" class="dot" {} } }
-            text x=(PAD_L) y=(H - 4.0) class="label" { (fmt_time(from, span)) }
-            text x=(W - 40.0) y=(H - 4.0) class="label" { (fmt_time(to, span)) }
-            @if points.is_empty() { text x=(W / 2.0 - 60.0) y=(H / 2.0) class="label" { (empty_text) } }
         }
     }
 }

@@ -6,6 +6,7 @@ use ispmon_events::values::Role;
 use crate::common::*;
 
 /// A concrete path for a route pattern.
+#[allow(clippy::too_many_arguments)]
 fn concrete(
     pattern: &str,
     user_id: &str,

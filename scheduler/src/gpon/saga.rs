@@ -67,13 +67,9 @@ impl Reactor for GponSaga {
         }
     }
 
-    fn start(
-        &self,
-        _store: &EventStore,
-        _head: u64,
-    ) -> impl std::future::Future<Output = Result<(u64, ()), String>> + Send {
-        // Every job ever asked for is this reactor's: start at the log's start.
-        async { Ok((0, ())) }
+    // Every job ever asked for is this reactor's: start at the log's start.
+    async fn start(&self, _store: &EventStore, _head: u64) -> Result<(u64, ()), String> {
+        Ok((0, ()))
     }
 
     fn decide(

@@ -92,10 +92,13 @@ impl Budget {
     }
 }
 
+/// An OLT's budget with the limits it was made with.
+type Limited = (usize, usize, Arc<Budget>);
+
 /// The budgets of every OLT, built from the settings in force.
 #[derive(Default)]
 pub struct Budgets {
-    inner: Mutex<HashMap<String, (usize, usize, Arc<Budget>)>>,
+    inner: Mutex<HashMap<String, Limited>>,
 }
 
 impl Budgets {
