@@ -235,6 +235,7 @@ pub async fn seed_population(
             Role::Aggregation => ("switch", "aggregation"),
             Role::Access => ("switch", "access"),
             Role::Nas => ("nas", "nas"),
+            Role::Olt => ("olt", "olt"),
         };
         let mac = Some(pd.mgmt_mac.as_str());
         added += usize::from(seed_one(core, dev, &pd.name, role, tag, false, mac).await?);

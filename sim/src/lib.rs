@@ -30,7 +30,7 @@ pub use fleet::{Fleet, SimDevice};
 pub use gpon::{Autofind, Board, GponError, GponOlt, OltVendor, Ont, OntMac, Profile, ServicePort};
 pub use population::{
     ChurnError, Downlink, LivePopulation, PopDevice, PopSwitch, Population, PopulationSize, Role,
-    Subscriber,
+    Subscriber, SubscriberOnt, WaitingOnt,
 };
 pub use shell::{
     CommandFault, Counters, DeviceSpec, DeviceState, Fault, FaultAction, Kind, MacRow, PppRow,

@@ -8,6 +8,9 @@
 //! downlink port on `agg-2`, behind `agg-2`'s port on `core-1`, and in the
 //! caller-id of its session on `nas-1`.
 //!
+//! - OLTs (opt-in, [`PopulationSize::demo_gpon`]) hang off the core; their
+//!   subscribers sit behind ONTs ([`Subscriber::ont`]), their MACs in the
+//!   OLT's table behind that ONT, on the core and on the NAS.
 //! - [`Population::generate`] builds it; [`Population::device_specs`] turns
 //!   it into [`DeviceSpec`]s for [`Fleet::start`](crate::Fleet::start).
 //! - [`Population::move_subscriber`], [`Population::drop_session`],
@@ -16,6 +19,7 @@
 //!   device's state is rewritten, the next CLI session sees it).
 
 mod configs;
+mod gpon;
 mod live;
 
 use std::collections::{BTreeSet, HashSet};
@@ -40,6 +44,17 @@ pub struct PopulationSize {
     pub ports_per_access: usize,
     pub subscribers: usize,
     pub nas: usize,
+    /// Huawei MA5608T OLTs (opt-in: 0 in [`PopulationSize::demo`] and
+    /// [`PopulationSize::large`]); their subscribers come on top of `subscribers`.
+    pub huawei_olts: usize,
+    /// ZTE C320 OLTs.
+    pub zte_olts: usize,
+    /// GPON ports with subscribers per OLT (at most 32 on a SmartAX, 24 on a C320).
+    pub gpon_ports_per_olt: usize,
+    /// Registered ONTs (one subscriber each) per GPON port (at most 128).
+    pub onts_per_port: usize,
+    /// Unregistered ONTs waiting in autofind per OLT.
+    pub autofind_per_olt: usize,
 }
 
 impl PopulationSize {
@@ -53,7 +68,31 @@ impl PopulationSize {
             ports_per_access: 24,
             subscribers: 100,
             nas: 1,
+            huawei_olts: 0,
+            zte_olts: 0,
+            gpon_ports_per_olt: 0,
+            onts_per_port: 0,
+            autofind_per_olt: 0,
         }
+    }
+
+    /// [`PopulationSize::demo`] plus one Huawei and one ZTE OLT with 4 GPON
+    /// ports of 40 ONTs each (320 GPON subscribers) and 3 ONTs in autofind
+    /// on each: 12 devices.
+    pub fn demo_gpon() -> Self {
+        PopulationSize {
+            huawei_olts: 1,
+            zte_olts: 1,
+            gpon_ports_per_olt: 4,
+            onts_per_port: 40,
+            autofind_per_olt: 3,
+            ..PopulationSize::demo()
+        }
+    }
+
+    /// OLTs of both vendors.
+    pub fn olts(&self) -> usize {
+        self.huawei_olts + self.zte_olts
     }
 
     /// 500 access switches × 48 ports under 10 aggregations (each carrying
@@ -66,6 +105,11 @@ impl PopulationSize {
             ports_per_access: 48,
             subscribers: 21_000,
             nas: 2,
+            huawei_olts: 0,
+            zte_olts: 0,
+            gpon_ports_per_olt: 0,
+            onts_per_port: 0,
+            autofind_per_olt: 0,
         }
     }
 
@@ -81,6 +125,8 @@ pub enum Role {
     Aggregation,
     Access,
     Nas,
+    /// A GPON OLT (SmartAX or ZTE) under the core.
+    Olt,
 }
 
 /// The ports of a switch toward one of its children.
@@ -161,6 +207,38 @@ pub struct Subscriber {
     pub session_uptime_secs: u64,
     /// Authenticated by RADIUS (else a local `/ppp secret`).
     pub radius: bool,
+    /// A GPON subscriber sits behind an ONT instead of an access-switch
+    /// port (then `access` is only its billing district and `port` is 0).
+    pub ont: Option<SubscriberOnt>,
+}
+
+/// An ONT plugged into an OLT port but not registered (in its autofind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingOnt {
+    pub fsp: (u8, u8, u8),
+    /// Canonical 16 hex digits.
+    pub sn: String,
+    pub equipment_id: String,
+}
+
+/// Where a GPON subscriber's ONT is registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberOnt {
+    /// Index into [`Population::olts`].
+    pub olt: usize,
+    /// The OLT's own F/S/P (Huawei `0/1/3`, ZTE `1/2/1`).
+    pub fsp: (u8, u8, u8),
+    pub ont_id: u32,
+    /// Canonical 16 hex digits.
+    pub sn: String,
+    /// The ONT is up (its MACs are learned only then).
+    pub online: bool,
+    /// The ONT's receive level in hundredths of a dBm (`-1926` = −19.26 dBm).
+    pub rx_centi_dbm: i32,
+    /// Why it last went down (`"dying-gasp"`, `"LOSi/LOBi"`), if it did.
+    pub down_cause: Option<String>,
+    /// The service VLAN of its service port.
+    pub vlan: u16,
 }
 
 /// A device ready for [`Fleet::start`](crate::Fleet::start).
@@ -199,6 +277,8 @@ pub struct Population {
     pub subscribers: Vec<Subscriber>,
     /// Non-subscriber MACs removed from every table by [`Population::age_out`].
     pub aged_out: BTreeSet<String>,
+    /// Per OLT: the unregistered ONTs in its autofind.
+    pub gpon_autofind: Vec<Vec<WaitingOnt>>,
     next_session: u32,
 }
 
@@ -624,13 +704,34 @@ impl Population {
             });
         }
 
-        let subscribers = place_subscribers(
+        let mut subscribers = place_subscribers(
             &mut rng,
             &mut pool,
             &devices[access_dev(0)..nas_dev(0)],
             size.subscribers,
             n_nas,
         );
+        let mut gpon_autofind = Vec::new();
+        if size.olts() > 0 {
+            let first_port = children_count(&devices[0]);
+            for k in 0..size.olts() {
+                let olt = gpon::olt_device(&mut rng, &mut pool, &size, k);
+                devices.push(olt);
+                devices[0].downlinks.push(Downlink {
+                    child: nas_dev(n_nas) + k,
+                    ports: vec![format!("XGE0/0/{}", first_port + k + 1)],
+                });
+            }
+            gpon_autofind = gpon::place(
+                &mut rng,
+                &mut pool,
+                &size,
+                &devices[nas_dev(n_nas)..],
+                n_access,
+                n_nas,
+                &mut subscribers,
+            );
+        }
         let next_session = subscribers.len() as u32 + 1;
         Population {
             seed,
@@ -638,6 +739,7 @@ impl Population {
             devices,
             subscribers,
             aged_out: BTreeSet::new(),
+            gpon_autofind,
             next_session,
         }
     }
@@ -673,7 +775,24 @@ impl Population {
     }
 
     pub fn nas_devices(&self) -> &[PopSwitch] {
-        &self.devices[self.nas_device_index(0)..]
+        &self.devices[self.nas_device_index(0)..self.olt_device_index(0)]
+    }
+
+    /// The index in [`Population::devices`] of OLT `k` (after the NAS).
+    pub fn olt_device_index(&self, k: usize) -> usize {
+        self.nas_device_index(self.size.nas.max(1)) + k
+    }
+
+    /// The OLTs (Huawei first, then ZTE).
+    pub fn olts(&self) -> &[PopSwitch] {
+        &self.devices[self.olt_device_index(0)..]
+    }
+
+    /// The live GPON model OLT `k` starts with: its subscribers' ONTs with
+    /// their service ports and MACs, the autofind entries, the standard
+    /// profiles and VLANs.
+    pub fn gpon(&self, k: usize) -> crate::gpon::GponOlt {
+        gpon::model(self, k)
     }
 
     /// The device named `name` (`"sw-acc-017"`).
@@ -710,7 +829,11 @@ impl Population {
         let n_access = self.n_access();
         // (port, vlan, mac) behind each access switch's access ports.
         let mut behind: Vec<Vec<(u16, u16, &str)>> = vec![Vec::new(); n_access];
-        for s in self.subscribers.iter().filter(|s| s.in_fdb) {
+        for s in self
+            .subscribers
+            .iter()
+            .filter(|s| s.in_fdb && s.ont.is_none())
+        {
             behind[s.access].push((s.port, s.vlan, &s.mac));
             for d in &s.devices {
                 behind[s.access].push((s.port, s.vlan, d));
@@ -787,6 +910,13 @@ impl Population {
             let child = &self.devices[dl.child];
             let port = &dl.ports[0];
             match child.role {
+                Role::Olt => {
+                    let k = dl.child - self.olt_device_index(0);
+                    for (vlan, mac) in self.gpon_macs(k) {
+                        core_t.push(row(vlan, mac, port));
+                    }
+                    core_t.push(row(MGMT_VLAN, &child.mgmt_mac, port));
+                }
                 Role::Aggregation => {
                     let g = dl.child - 1;
                     for r in &under_agg[g] {
@@ -815,6 +945,12 @@ impl Population {
             for d in &self.devices[..self.access_device_index(0)] {
                 t.push(row(MGMT_VLAN, &d.mgmt_mac, port));
             }
+            for (o, olt) in self.olts().iter().enumerate() {
+                for (vlan, mac) in self.gpon_macs(o) {
+                    t.push(row(vlan, mac, port));
+                }
+                t.push(row(MGMT_VLAN, &olt.mgmt_mac, port));
+            }
             for (j, other) in nas_macs.iter().enumerate() {
                 if j != k {
                     t.push(row(MGMT_VLAN, other, port));
@@ -822,10 +958,29 @@ impl Population {
             }
             tables[self.nas_device_index(k)] = t;
         }
+        for k in 0..self.olts().len() {
+            tables[self.olt_device_index(k)] = self.gpon(k).mac_rows();
+        }
         for t in &mut tables {
             t.retain(|r| !self.aged_out.contains(&r.mac));
         }
         tables
+    }
+
+    /// `(vlan, mac)` of every learned MAC behind OLT `k`'s ONTs.
+    fn gpon_macs(&self, k: usize) -> Vec<(u16, &str)> {
+        let mut v = Vec::new();
+        for s in &self.subscribers {
+            let Some(o) = s.ont.as_ref().filter(|o| o.olt == k) else {
+                continue;
+            };
+            if s.in_fdb && o.online {
+                v.push((o.vlan, s.mac.as_str()));
+                v.extend(s.devices.iter().map(|d| (o.vlan, d.as_str())));
+            }
+        }
+        v.retain(|(_, m)| !self.aged_out.contains(*m));
+        v
     }
 
     /// The active sessions of NAS `k`.
@@ -871,6 +1026,7 @@ impl Population {
                     Role::Nas => self.ppp_sessions(i - self.nas_device_index(0)),
                     _ => Vec::new(),
                 };
+                let gpon = (d.role == Role::Olt).then(|| self.gpon(i - self.olt_device_index(0)));
                 PopDevice {
                     spec: DeviceSpec {
                         kind: d.kind,
@@ -889,6 +1045,7 @@ impl Population {
                             uptime_secs: d.uptime_secs,
                             fault: Fault::None,
                             ppp_sessions,
+                            gpon,
                             ..Default::default()
                         },
                     },
@@ -925,6 +1082,7 @@ impl Population {
         }
         let vlan = sw.port_vlan(to_port);
         let s = self.subscriber_mut(login)?;
+        s.ont = None;
         s.access = to_access;
         s.port = to_port;
         s.vlan = vlan;
@@ -977,7 +1135,12 @@ impl Population {
     }
 }
 
-fn session_id(n: u32) -> String {
+/// The ports a switch already uses toward its children.
+fn children_count(dev: &PopSwitch) -> usize {
+    dev.downlinks.len()
+}
+
+pub(crate) fn session_id(n: u32) -> String {
     format!("0x81C{n:05X}")
 }
 
@@ -1073,6 +1236,7 @@ fn place_subscribers(
             session_id: String::new(),
             session_uptime_secs: rng.below(40 * 86_400) as u64 + 5,
             radius: !rng.chance(10),
+            ont: None,
         });
     }
     // Every population has each case at least once (small ones too).

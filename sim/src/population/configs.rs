@@ -19,6 +19,15 @@ pub(super) fn config(pop: &Population, d: usize) -> String {
         .unwrap_or("");
     match (dev.role, dev.kind) {
         (Role::Nas, _) => nas(pop, dev),
+        (Role::Olt, kind) => {
+            let k = d - pop.olt_device_index(0);
+            let olt = pop.gpon(k);
+            if kind == Kind::ZteC300 {
+                crate::shells::zte::config_base(&dev.name, d, &olt)
+            } else {
+                crate::shells::smartax::config_base(&dev.name, d, &olt)
+            }
+        }
         (Role::Access, Kind::CiscoIos) => cisco_access(dev, parent),
         (Role::Access, Kind::Qtech) => qtech_access(dev, parent),
         (Role::Access, Kind::DlinkDes) => dlink_access(dev),
@@ -61,7 +70,7 @@ fn vlans_below(pop: &Population, d: usize) -> Vec<u16> {
     let dev = &pop.devices[d];
     let mut v = vec![MGMT_VLAN];
     match dev.role {
-        Role::Access => v.extend(&dev.vlans),
+        Role::Access | Role::Olt => v.extend(&dev.vlans),
         Role::Nas => v.extend(pop.access_switches().iter().flat_map(|a| a.vlans.iter())),
         _ => {
             for dl in &dev.downlinks {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::{ChurnError, Population, Role};
 use crate::fleet::{Fleet, SimDevice};
+use crate::gpon::{GponOlt, OntMac};
 use crate::shell::SharedState;
 
 /// The population and the live states of its devices (parallel to
@@ -110,6 +111,16 @@ impl LivePopulation {
                 Ok(s) => s,
                 Err(p) => p.into_inner(),
             };
+            if pop.devices[i].role == Role::Olt {
+                // The live GPON model is the OLT's truth (registrations made
+                // over its CLI stay): only the subscribers' MACs follow.
+                let k = i - pop.olt_device_index(0);
+                if let Some(g) = st.gpon.as_mut() {
+                    sync_macs(pop, k, g);
+                    st.mac_table = g.mac_rows();
+                }
+                continue;
+            }
             if st.mac_table != table {
                 st.mac_table = table;
             }
@@ -119,6 +130,31 @@ impl LivePopulation {
                     st.ppp_sessions = sessions;
                 }
             }
+        }
+    }
+}
+
+/// The MACs behind OLT `k`'s ONTs as the population has them now (a
+/// subscriber's CPE MAC is learned while its ONT is up and it is in the FDB).
+fn sync_macs(pop: &Population, k: usize, g: &mut GponOlt) {
+    for s in &pop.subscribers {
+        let Some(o) = s.ont.as_ref().filter(|o| o.olt == k) else {
+            continue;
+        };
+        let Some(ont) = g
+            .onts
+            .iter_mut()
+            .find(|n| n.fsp == o.fsp && n.ont_id == o.ont_id && n.sn == o.sn)
+        else {
+            continue;
+        };
+        let learned = s.in_fdb && !pop.aged_out.contains(&s.mac);
+        ont.macs.retain(|m| m.mac != s.mac);
+        if learned {
+            ont.macs.push(OntMac {
+                mac: s.mac.clone(),
+                vlan: o.vlan,
+            });
         }
     }
 }

@@ -108,7 +108,7 @@ fn assert_consistent(p: &Population) {
             sw.name
         );
     }
-    for s in &p.subscribers {
+    for s in p.subscribers.iter().filter(|s| s.ont.is_none()) {
         let a = p.access_device_index(s.access);
         let sw = &p.devices[a];
         let in_access = tables[a]
@@ -561,4 +561,221 @@ async fn a_population_starts_as_a_fleet_in_one_call() {
         .ppp_sessions
         .len();
     assert_eq!(nas, live.population().ppp_sessions(0).len());
+}
+
+fn gpon_demo(seed: u64) -> Population {
+    Population::generate(seed, PopulationSize::demo_gpon())
+}
+
+#[test]
+fn gpon_is_opt_in_and_deterministic_and_leaves_the_rest_of_the_population_alone() {
+    let plain = demo(7);
+    assert!(plain.olts().is_empty() && plain.subscribers.iter().all(|s| s.ont.is_none()));
+    let a = gpon_demo(7);
+    assert_eq!(a, gpon_demo(7));
+    assert_ne!(a, gpon_demo(8));
+    assert_eq!(a.subscribers[..100], plain.subscribers[..]);
+    assert_eq!(a.devices.len(), 12);
+    assert_eq!(a.nas_devices().len(), 1);
+    let olts = a.olts();
+    assert_eq!(
+        olts.iter()
+            .map(|o| (o.name.as_str(), o.kind, o.role))
+            .collect::<Vec<_>>(),
+        [
+            ("olt-1", Kind::HuaweiSmartax, Role::Olt),
+            ("olt-2", Kind::ZteC300, Role::Olt)
+        ]
+    );
+    let (sa, sb) = (a.device_specs(), gpon_demo(7).device_specs());
+    for (x, y) in sa.iter().zip(&sb) {
+        assert_eq!(x.spec.state.config, y.spec.state.config);
+        assert_eq!(x.spec.state.mac_table, y.spec.state.mac_table);
+        assert_eq!(x.spec.state.gpon, y.spec.state.gpon);
+    }
+    assert_consistent(&a);
+}
+
+#[test]
+fn every_gpon_subscriber_is_behind_its_ont_in_the_olt_core_and_nas_tables() {
+    for seed in [1, 2] {
+        let p = gpon_demo(seed);
+        let specs = p.device_specs();
+        let gpon: Vec<_> = p.subscribers.iter().filter(|s| s.ont.is_some()).collect();
+        assert_eq!(gpon.len(), 320);
+        let logins: HashSet<&str> = p.subscribers.iter().map(|s| s.login.as_str()).collect();
+        assert_eq!(logins.len(), p.subscribers.len(), "logins are unique");
+        let ips: HashSet<&str> = p.subscribers.iter().map(|s| s.ip.as_str()).collect();
+        assert_eq!(ips.len(), p.subscribers.len(), "addresses are unique");
+        let tables = p.mac_tables();
+        for s in &gpon {
+            let o = s.ont.as_ref().unwrap();
+            let d = p.olt_device_index(o.olt);
+            let st = &specs[d].spec.state;
+            let g = st.gpon.as_ref().unwrap();
+            let ont = g
+                .ont(o.fsp, o.ont_id)
+                .unwrap_or_else(|| panic!("{}", s.login));
+            assert_eq!(
+                (ont.sn.as_str(), ont.description.as_str()),
+                (o.sn.as_str(), s.login.as_str())
+            );
+            assert_eq!(ont.online, o.online);
+            let sp = g.service_ports_of(o.fsp, Some(o.ont_id));
+            assert_eq!(sp.len(), 1, "{}", s.login);
+            assert_eq!(sp[0].vlan, o.vlan);
+            let port = match p.devices[d].kind {
+                Kind::ZteC300 => {
+                    format!("gpon-onu_{}/{}/{}:{}", o.fsp.0, o.fsp.1, o.fsp.2, o.ont_id)
+                }
+                _ => format!("{}/{}/{}", o.fsp.0, o.fsp.1, o.fsp.2),
+            };
+            let behind = st
+                .mac_table
+                .iter()
+                .any(|r| r.mac == s.mac && r.port == port && r.vlan == o.vlan);
+            assert_eq!(behind, s.in_fdb, "{} behind {port}", s.login);
+            assert_eq!(st.mac_table, tables[d]);
+            let learned = g.learned();
+            let row = learned.iter().find(|(_, m, _)| m.mac == s.mac);
+            assert_eq!(row.is_some(), s.in_fdb);
+            if let Some((on, _, sp)) = row {
+                assert_eq!((on.fsp, on.ont_id), (o.fsp, o.ont_id));
+                assert_eq!(sp.map(|x| x.vlan), Some(o.vlan));
+            }
+            let core_port = &p.downlink(0, d).unwrap().ports[0];
+            assert_eq!(has(&tables[0], &s.mac, core_port), s.in_fdb);
+            let nas = &tables[p.nas_device_index(s.nas)];
+            assert_eq!(nas.iter().any(|r| r.mac == s.mac), s.in_fdb);
+            let session = p
+                .ppp_sessions(s.nas)
+                .into_iter()
+                .find(|r| r.name == s.login);
+            assert_eq!(session.is_some(), s.online);
+            assert!(!s.online || o.online, "a session needs its ONT up");
+            // Nowhere on the access layer.
+            for (j, _) in p.access_switches().iter().enumerate() {
+                assert!(tables[p.access_device_index(j)]
+                    .iter()
+                    .all(|r| r.mac != s.mac));
+            }
+        }
+        let onts: Vec<_> = gpon.iter().map(|s| s.ont.as_ref().unwrap()).collect();
+        assert!(
+            onts.iter().filter(|o| !o.online).count() >= 5,
+            "some ONTs down"
+        );
+        assert!(
+            onts.iter()
+                .any(|o| (-3_000..-2_700).contains(&o.rx_centi_dbm)),
+            "marginal"
+        );
+        assert!(onts.iter().any(|o| o.rx_centi_dbm < -3_000), "bad");
+        for k in 0..2 {
+            let g = specs[p.olt_device_index(k)]
+                .spec
+                .state
+                .gpon
+                .clone()
+                .unwrap();
+            assert_eq!(g.autofind.len(), 3);
+            assert_eq!(g.onts.len(), 160);
+        }
+        let core = p.config(0);
+        assert!(
+            core.contains("olt-1") && core.contains("olt-2"),
+            "the core's trunks toward the OLTs"
+        );
+    }
+}
+
+/// Logs in over telnet and runs `cmds` one after another; the last one's output.
+async fn telnet_many(addr: SocketAddr, spec: &DeviceSpec, cmds: &[&str]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    read_until(&mut s, &mut buf, |t| t.trim_end().ends_with(':')).await;
+    s.write_all(format!("{}\r\n", spec.login).as_bytes())
+        .await
+        .unwrap();
+    read_until(&mut s, &mut buf, |t| t.trim_end().ends_with(':')).await;
+    s.write_all(format!("{}\r\n", spec.password).as_bytes())
+        .await
+        .unwrap();
+    read_until(&mut s, &mut buf, at_prompt).await;
+    let mut out = String::new();
+    for cmd in cmds {
+        s.write_all(format!("{cmd}\r\n").as_bytes()).await.unwrap();
+        out = read_until(&mut s, &mut buf, at_prompt).await;
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_gpon_population_answers_over_telnet_and_follows_churn() {
+    let pop = gpon_demo(5);
+    let specs = pop
+        .device_specs()
+        .into_iter()
+        .map(|mut d| {
+            d.spec.transport = Transport::Telnet;
+            d.spec.state.fault = Fault::None;
+            d.spec
+        })
+        .collect();
+    let fleet = Fleet::start(specs).await.unwrap();
+    let mut live = LivePopulation::attach(pop, &fleet.devices).unwrap();
+    let sub = live
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && s.online && s.ont.as_ref().is_some_and(|o| o.olt == 1))
+        .unwrap()
+        .clone();
+    let o = sub.ont.clone().unwrap();
+    let zte = &fleet.devices[live.population().olt_device_index(1)];
+    let onu = format!("gpon-onu_{}/{}/{}:{}", o.fsp.0, o.fsp.1, o.fsp.2, o.ont_id);
+    let out = telnet_many(zte.addr, &zte.spec, &[&format!("show mac gpon onu {onu}")]).await;
+    let hex = sub.mac.replace(':', "");
+    let dotted = format!("{}.{}.{}", &hex[0..4], &hex[4..8], &hex[8..12]);
+    assert!(out.contains(&dotted) && out.contains(&onu), "{out}");
+    let stats = zte.state.lock().unwrap().stats();
+    assert!(
+        stats.sessions_opened >= 1 && stats.commands_total >= 1,
+        "{stats:?}"
+    );
+
+    let hw = &fleet.devices[live.population().olt_device_index(0)];
+    let out = telnet_many(
+        hw.addr,
+        &hw.spec,
+        &["enable", "undo smart", "scroll", "display mac-address all"],
+    )
+    .await;
+    let hw_sub = live
+        .population()
+        .subscribers
+        .iter()
+        .find(|s| s.in_fdb && s.ont.as_ref().is_some_and(|o| o.olt == 0))
+        .unwrap()
+        .clone();
+    let h = hw_sub.mac.replace(':', "");
+    let dashed = format!("{}-{}-{}", &h[0..4], &h[4..8], &h[8..12]);
+    assert!(out.contains(&dashed), "{out}");
+
+    // Churn reaches the OLT's live model.
+    live.age_out(&hw_sub.mac).unwrap();
+    let st = live.state("olt-1").unwrap().lock().unwrap().clone();
+    assert!(st.mac_table.iter().all(|r| r.mac != hw_sub.mac));
+    assert!(st
+        .gpon
+        .unwrap()
+        .learned()
+        .iter()
+        .all(|(_, m, _)| m.mac != hw_sub.mac));
+    live.drop_session(&sub.login).unwrap();
+    assert!(live
+        .population()
+        .ppp_sessions(sub.nas)
+        .iter()
+        .all(|r| r.name != sub.login));
 }
