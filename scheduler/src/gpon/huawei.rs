@@ -90,7 +90,8 @@ fn sn_of(value: &str) -> Option<String> {
 
 impl SmartaxGpon {
     /// `display ont info F S P all`: the state table joined with the
-    /// description table by ONT-ID, checked against the footer's total.
+    /// description table by ONT-ID, checked against the footer's total;
+    /// rows of another port than `fsp` are a structure error.
     fn read_list(&self, fsp: Fsp, out: &str) -> Result<Vec<OntRow>, GponParseError> {
         #[derive(PartialEq)]
         enum Part {
@@ -123,7 +124,7 @@ impl SmartaxGpon {
             }
             let sp = spans(&line);
             let tokens: Vec<&str> = sp.iter().map(|(_, t)| *t).collect();
-            let Some((_, used)) = take_fsp(&tokens) else {
+            let Some((row_fsp, used)) = take_fsp(&tokens) else {
                 // A wrapped description goes on under its column.
                 if let (Part::Desc, Some(col), Some(last)) = (&part, desc_col, descs.last_mut()) {
                     if line.len() - line.trim_start().len() >= col {
@@ -145,7 +146,7 @@ impl SmartaxGpon {
                         })?;
                     let col = |i: usize| tokens.get(used + 2 + i).map_or("", |t| *t).to_string();
                     rows.push(OntRow {
-                        fsp,
+                        fsp: row_fsp,
                         ont_id: id,
                         sn,
                         control: col(0),
@@ -175,6 +176,12 @@ impl SmartaxGpon {
         };
         if part == Part::None {
             return Err(structure("no ONT table header"));
+        }
+        if let Some(other) = rows.iter().find(|r| r.fsp != fsp) {
+            return Err(structure(format!(
+                "asked for port {fsp}, the table lists {}",
+                other.fsp
+            )));
         }
         if rows.len() != total as usize {
             return Err(structure(format!(
@@ -1082,6 +1089,10 @@ mod tests {
             Err(GponParseError::Structure(m)) if m.contains("3")
         ));
         assert!(AX.parse_ont_list(P, &[]).is_err());
+        assert!(matches!(
+            AX.parse_ont_list(Fsp::new(0, 1, 1), &[LIST.to_string()]),
+            Err(GponParseError::Structure(m)) if m.contains("0/1/1")
+        ));
         assert!(AX.failure_means_none("Failure: There is no ONT available"));
     }
 

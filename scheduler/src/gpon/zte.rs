@@ -796,3 +796,531 @@ impl GponCli for ZteGpon {
         Err(structure("no `SearchResult` in the output"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: Fsp = Fsp::new(1, 2, 1);
+
+    fn crlf(s: &str) -> String {
+        s.replace('\n', "\r\n")
+    }
+
+    fn plan(native_vlan: bool) -> RegistrationPlan {
+        RegistrationPlan {
+            fsp: P,
+            sn: "5A544547C0A1B2C3".into(),
+            description: "Lenina 5 kv 12".into(),
+            line_profile_id: 0,
+            service_profile_id: 0,
+            vlan: 100,
+            gemport: 1,
+            native_vlan,
+            from_autofind: true,
+            onu_type: "ZTE-F601".into(),
+        }
+    }
+
+    #[test]
+    fn interface_names_in_both_spellings() {
+        assert_eq!(olt_if(P), "gpon-olt_1/2/1");
+        assert_eq!(onu_if(P, 5), "gpon-onu_1/2/1:5");
+        for t in ["gpon-onu_1/2/1:5", "gpon_onu-1/2/1:5", "1/2/1:5"] {
+            assert_eq!(parse_onu_if(t), Some((P, 5)), "{t}");
+        }
+        assert_eq!(parse_olt_if("gpon-olt_1/2/1"), Some(P));
+        assert_eq!(parse_onu_if("gpon-olt_1/2/1"), None);
+    }
+
+    #[test]
+    fn cards_with_absent_real_types() {
+        let out = "\
+Rack Shelf Slot CfgType RealType Port  HardVer SoftVer         Status
+-------------------------------------------------------------------------------
+1    1     1    GTGO    GTGOG    8     V1.0.0  V2.1.0          INSERVICE
+1    1     2    GTGH    GTGHK    16    V1.0.0  V2.1.0          INSERVICE
+1    1     3    SMXA    SMXA     3     V1.0.0  V2.1.0          INSERVICE
+1    1     4    SMXA             3                             OFFLINE
+1    1     5    GTGH             16                            OFFLINE
+";
+        assert_eq!(ZTE.boards_command().text, "show card");
+        let b = ZTE.parse_boards(&crlf(out)).unwrap();
+        let got: Vec<(u8, &str, &str, u8)> = b
+            .iter()
+            .map(|b| (b.slot, b.name.as_str(), b.status.as_str(), b.gpon_ports))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "GTGOG", "INSERVICE", 8),
+                (2, "GTGHK", "INSERVICE", 16),
+                (3, "SMXA", "INSERVICE", 0),
+                (4, "SMXA", "OFFLINE", 0),
+                (5, "GTGH", "OFFLINE", 16),
+            ]
+        );
+        assert!(ZTE.parse_boards("%Error 20209: x\n").is_err());
+    }
+
+    const STATE: &str = "\
+OnuIndex               Admin State  OMCC State   O7 State     Phase State
+----------------------------------------------------------------------------
+gpon-onu_1/2/1:1       enable       enable       operation    working
+gpon-onu_1/2/1:3       enable       disable      unknown      LOS
+gpon-onu_1/2/1:8       disable      disable      unknown      DyingGasp
+gpon-onu_1/2/1:9       enable       disable      unknown      OffLine
+ONU Number: 4/4
+";
+
+    const BASEINFO: &str = "\
+OnuIndex                 Type          Mode        AuthInfo          State
+------------------------------------------------------------------------------
+gpon-onu_1/2/1:1         ZTE-F601      sn          SN:ZTEGC0A1B2C3   ready
+gpon-onu_1/2/1:3         HG8310M       sn          SN:HWTC11E70E9A   ready
+gpon-onu_1/2/1:8         ZTE-F601      sn          SN:ZTEGC0A1B2C4   ready
+gpon-onu_1/2/1:9         ZTE-F660      sn          SN:ZTEGD77D5808   unknown
+";
+
+    #[test]
+    fn the_list_joins_states_with_base_info() {
+        let cmds = ZTE.ont_list_commands(P);
+        let texts: Vec<&str> = cmds.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "show gpon onu state gpon-olt_1/2/1",
+                "show gpon onu baseinfo gpon-olt_1/2/1"
+            ]
+        );
+        let rows = ZTE
+            .parse_ont_list(P, &[crlf(STATE), crlf(BASEINFO)])
+            .unwrap();
+        let got: Vec<(u32, &str, &str, RunState, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.ont_id,
+                    r.sn.as_str(),
+                    r.control.as_str(),
+                    r.run,
+                    r.config_state.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "5A544547C0A1B2C3", "active", RunState::Online, "ready"),
+                (3, "4857544311E70E9A", "active", RunState::Offline, "ready"),
+                (
+                    8,
+                    "5A544547C0A1B2C4",
+                    "deactivated",
+                    RunState::Offline,
+                    "ready"
+                ),
+                (
+                    9,
+                    "5A544547D77D5808",
+                    "active",
+                    RunState::Offline,
+                    "unknown"
+                ),
+            ]
+        );
+        // An older layout without the O7 column, paged.
+        let old = "OnuIndex    Admin State  OMCC State  Phase State  Channel\n\
+                   gpon-onu_1/2/1:1  enable  enable  working  1(GPON)\n \
+                   --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\
+                   gpon-onu_1/2/1:3  enable  disable  LOS  1(GPON)\n";
+        let rows = ZTE
+            .parse_ont_list(P, &[old.to_string(), BASEINFO.to_string()])
+            .unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.ont_id, r.run)).collect::<Vec<_>>(),
+            [(1, RunState::Online), (3, RunState::Offline)]
+        );
+        assert!(matches!(
+            ZTE.parse_ont_list(P, &[STATE.to_string(), String::new()]),
+            Err(GponParseError::Structure(_))
+        ));
+        assert!(ZTE.parse_ont_list(P, &[STATE.to_string()]).is_err());
+        assert!(ZTE.failure_means_none("%Code 32310-GPONSRV : No related information to show."));
+    }
+
+    #[test]
+    fn port_rx_feeds_summary_and_port_optics() {
+        let out = "\
+Onu                 Rx power
+------------------------------------
+gpon-onu_1/2/1:1    -16.676(dbm)
+gpon-onu_1/2/1:3    N/A
+gpon-onu_1/2/1:5    -26.198(dbm)
+";
+        assert_eq!(
+            ZTE.summary_command(P).text,
+            "show pon power onu-rx gpon-olt_1/2/1"
+        );
+        let s = ZTE.parse_summary(P, &crlf(out)).unwrap();
+        assert_eq!(
+            s.iter().map(|r| (r.ont_id, r.rx_dbm)).collect::<Vec<_>>(),
+            [(1, Some(-16.676)), (3, None), (5, Some(-26.198))]
+        );
+        let o = ZTE.parse_port_optics(out).unwrap();
+        assert_eq!((o[2].ont_id, o[2].optics.rx_dbm), (5, Some(-26.198)));
+        assert!(ZTE.parse_summary(P, "").is_err());
+    }
+
+    #[test]
+    fn detail_with_history() {
+        let out = "\
+ONU interface:         gpon-onu_1/2/1:1
+  Name:                Client_1
+  Type:                ZTE-F601
+  State:               ready
+  Admin state:         enable
+  Phase state:         working
+  Authentication mode: sn
+  SN Bind:             enable with SN check
+  Serial number:       ZTEGC0A1B2C3
+  Password:
+  Device ID:
+  Description:         Lenina 5 kv 12
+  Vport mode:          gemport
+  DBA Mode:            Hybrid
+  ONU Status:          enable
+  Line Profile:        N/A
+  Service Profile:     N/A
+  ONU Distance:        3703m
+  Online Duration:     34h 45m 21s
+  FEC:                 none
+------------------------------------------
+       Authpass Time          OfflineTime             Cause
+   1   2024-09-05 14:04:42    2024-09-07 02:11:09     DyingGasp
+   2   2024-09-07 08:30:00    0000-00-00 00:00:00
+   3   0000-00-00 00:00:00    0000-00-00 00:00:00
+";
+        assert_eq!(
+            ZTE.detail_command(P, 1).text,
+            "show gpon onu detail-info gpon-onu_1/2/1:1"
+        );
+        let d = ZTE.parse_detail(&crlf(out)).unwrap();
+        assert_eq!(d.sn, "5A544547C0A1B2C3");
+        assert_eq!(d.run, Some(RunState::Online));
+        assert_eq!(d.description.as_deref(), Some("Lenina 5 kv 12"));
+        assert_eq!(d.distance_m, Some(3703));
+        assert_eq!(d.online_duration.as_deref(), Some("34h 45m 21s"));
+        assert_eq!(d.equipment_id.as_deref(), Some("ZTE-F601"));
+        assert_eq!(d.last_up.as_deref(), Some("2024-09-07 08:30:00"));
+        assert_eq!(d.last_down.as_deref(), Some("2024-09-07 02:11:09"));
+        assert_eq!(d.last_down_cause.as_deref(), Some("DyingGasp"));
+        assert!(d.fields.iter().any(|(k, v)| k == "Name" && v == "Client_1"));
+        assert!(matches!(
+            ZTE.parse_detail("ONU interface: gpon-onu_1/2/1:1\n"),
+            Err(GponParseError::Structure(_))
+        ));
+    }
+
+    #[test]
+    fn attenuation_up_and_down_and_an_onu_that_is_down() {
+        let out = "\
+           OLT                  ONU              Attenuation
+--------------------------------------------------------------------------
+ up      Rx :-20.241(dbm)      Tx:2.423(dbm)        22.664(dB)
+
+ down    Tx :5.369(dbm)        Rx:-16.676(dbm)      22.045(dB)
+";
+        assert_eq!(
+            ZTE.optics_command(P, 1).text,
+            "show pon power attenuation gpon-onu_1/2/1:1"
+        );
+        assert_eq!(
+            ZTE.parse_optics(&crlf(out)).unwrap(),
+            Optics {
+                rx_dbm: Some(-16.676),
+                tx_dbm: Some(2.423),
+                olt_rx_dbm: Some(-20.241),
+                ..Optics::default()
+            }
+        );
+        let down = out
+            .replace("-20.241(dbm)", "N/A")
+            .replace("2.423(dbm)", "N/A")
+            .replace("-16.676(dbm)", "N/A");
+        assert_eq!(
+            ZTE.parse_optics(&down).unwrap(),
+            Optics::default(),
+            "no readings, not an error"
+        );
+        assert!(ZTE.parse_optics("           OLT    ONU\n").is_err());
+    }
+
+    #[test]
+    fn unconfigured_onus_in_both_layouts() {
+        assert_eq!(ZTE.autofind_command().text, "show gpon onu uncfg");
+        let v1 = "\
+OnuIndex                 Sn                  State
+---------------------------------------------------------------------
+gpon-onu_1/2/1:1         ZTEGC0A1B2C3        unknown
+gpon-onu_1/3/7:1         HWTC11E70E9A        unknown
+";
+        let a = ZTE.parse_autofind(&crlf(v1)).unwrap();
+        assert_eq!(
+            a[0],
+            Autofind {
+                fsp: P,
+                sn: "5A544547C0A1B2C3".into(),
+                vendor_sn: "ZTEG-C0A1B2C3".into(),
+                equipment_id: None,
+                version: None,
+                software_version: None,
+                found_at: None,
+            }
+        );
+        assert_eq!(
+            (a[1].fsp, a[1].sn.as_str()),
+            (Fsp::new(1, 3, 7), "4857544311E70E9A")
+        );
+        let v2 = "\
+OltIndex            Model                SN                PW
+------------------------------------------------------------------------
+gpon-olt_1/2/1      F660                 ZTEGC0A1B2C3      N/A
+";
+        let a = ZTE.parse_autofind(v2).unwrap();
+        assert_eq!((a[0].fsp, a[0].equipment_id.as_deref()), (P, Some("F660")));
+        assert!(ZTE.parse_autofind("").is_err());
+        assert!(ZTE.failure_means_none("%Code 32310-GPONSRV : No related information to show."));
+    }
+
+    #[test]
+    fn service_ports_from_the_running_config_of_one_onu_and_of_all() {
+        assert_eq!(
+            ZTE.service_ports_of_command(P, 1).text,
+            "show running-config interface gpon-onu_1/2/1:1"
+        );
+        let one = "\
+Building configuration...
+!
+interface gpon-onu_1/2/1:1
+  name Client
+  tcont 1 profile UPTO-75M
+  tcont 2 profile UP-1M
+  gemport 1 name internet unicast tcont 1 dir both
+  gemport 2 name mgmt unicast tcont 2 dir both
+  switchport mode hybrid vport 2
+  switchport mode hybrid vport 1
+  service-port 1 vport 1 user-vlan 100 vlan 100
+  service-port 2 vport 2 user-vlan 88 vlan 1088
+!
+end
+";
+        let sp = ZTE.parse_service_ports(&crlf(one)).unwrap();
+        assert_eq!(
+            sp,
+            vec![
+                ServicePort {
+                    index: 1,
+                    vlan: 100,
+                    fsp: P,
+                    ont_id: 1,
+                    gemport: 1,
+                    state: String::new(),
+                },
+                ServicePort {
+                    index: 2,
+                    vlan: 1088,
+                    fsp: P,
+                    ont_id: 1,
+                    gemport: 2,
+                    state: String::new(),
+                },
+            ]
+        );
+        let all = "\
+interface gpon-olt_1/2/1
+  onu 1 type ZTE-F601 sn ZTEGC0A1B2C3
+!
+interface gpon-onu_1/2/1:1
+  service-port 1 vport 1 user-vlan 100 vlan 100
+!
+interface gpon-onu_1/2/2:7
+  service-port 1 vport 1 user-vlan 200 vlan 200
+!
+";
+        let sp = ZTE.parse_service_ports(all).unwrap();
+        assert_eq!(
+            sp.iter()
+                .map(|s| (s.fsp, s.ont_id, s.vlan))
+                .collect::<Vec<_>>(),
+            [(P, 1, 100), (Fsp::new(1, 2, 2), 7, 200)]
+        );
+        assert!(ZTE.parse_service_ports("").is_err());
+    }
+
+    #[test]
+    fn macs_of_an_onu() {
+        assert_eq!(
+            ZTE.macs_of_command(P, 1).text,
+            "show mac gpon onu gpon-onu_1/2/1:1"
+        );
+        let out = "\
+Total mac address : 2
+
+Mac address      Vlan   Type      Port                         Vc
+------------------------------------------------------------------------
+8cdc.0294.a5cd   88     Dynamic   gpon-onu_1/2/1:1          vport 2
+0011.2233.4455   100    Dynamic   gpon-onu_1/2/1:1          vport 1
+";
+        let m = ZTE.parse_macs(&crlf(out)).unwrap();
+        assert_eq!(
+            m[0],
+            OntMac {
+                mac: "8c:dc:02:94:a5:cd".into(),
+                vlan: 88,
+                fsp: P,
+                ont_id: 1,
+                service_port: None,
+            }
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(ZTE.parse_macs("Total mac address : 0\n"), Ok(vec![]));
+        assert!(ZTE.parse_macs("").is_err());
+    }
+
+    #[test]
+    fn onu_types_as_profiles() {
+        assert_eq!(ZTE.line_profiles_command().text, "show onu-type gpon");
+        let blocks = "\
+ONU type name:          ZTE-F601
+PON type:               gpon
+Description:            1ETH
+Max T-CONT:             8
+ONU type name:          ZTE-F660
+PON type:               gpon
+Description:            4ETH,2POTS,WIFI
+";
+        let p = ZTE.parse_profiles(&crlf(blocks)).unwrap();
+        assert_eq!(
+            p.iter()
+                .map(|p| (p.id, p.name.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "ZTE-F601"), (2, "ZTE-F660")]
+        );
+        let table = "ONU type               PON type  Description\n\
+                     --------------------------------------------\n\
+                     ZTE-F601               gpon      1ETH\n";
+        assert_eq!(ZTE.parse_profiles(table).unwrap()[0].name, "ZTE-F601");
+        assert!(ZTE.parse_profiles("").is_err());
+    }
+
+    #[test]
+    fn traffic_of_the_port_interface() {
+        assert_eq!(
+            ZTE.port_traffic_command(P).text,
+            "show interface gpon-olt_1/2/1"
+        );
+        let out = "gpon-olt_1/2/1 is activate,line protocol is up.\n\
+                   \x20 Input rate :      125000 Bps        300 pps\n\
+                   \x20 Output rate:      250000 Bps        500 pps\n";
+        let t = ZTE.parse_traffic(out).unwrap();
+        assert_eq!((t.up_kbps, t.down_kbps), (1000.0, 2000.0));
+        assert!(ZTE.parse_traffic("gpon-olt_1/2/1 is down\n").is_err());
+    }
+
+    #[test]
+    fn registration_lines_and_their_modes() {
+        let p = plan(true);
+        assert_eq!(
+            ZTE.add_ont_commands(&p, 6),
+            [Line {
+                mode: Mode::PortInterface(P),
+                text: "onu 6 type ZTE-F601 sn ZTEGC0A1B2C3".into(),
+            }]
+        );
+        assert_eq!(ZTE.parse_added("\r\n", 6), Ok(6));
+        assert_eq!(ZTE.parse_added("[Successful]\n", 6), Ok(6));
+        assert_eq!(
+            ZTE.parse_added("%Error 20209: The ONU has been registered.\n", 6),
+            Err(GponParseError::Failure(
+                "%Error 20209: The ONU has been registered.".into()
+            ))
+        );
+        assert_eq!(ZTE.next_free_index_command(), None);
+        assert!(ZTE.parse_next_free_index("12").is_err());
+        let sp = ZTE.service_port_commands(&p, 6, 0);
+        assert!(sp.iter().all(|l| l.mode == Mode::OntInterface(P, 6)));
+        assert_eq!(
+            sp.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+            [
+                "name Lenina_5_kv_12",
+                "description Lenina 5 kv 12",
+                "tcont 1 profile default",
+                "gemport 1 tcont 1",
+                "service-port 1 vport 1 user-vlan 100 vlan 100",
+            ]
+        );
+        assert_eq!(
+            ZTE.native_vlan_commands(&p, 6)
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "pon-onu-mng gpon-onu_1/2/1:6",
+                "vlan port eth_0/1 mode tag vlan 100",
+                "exit"
+            ]
+        );
+        assert!(ZTE.native_vlan_commands(&plan(false), 6).is_empty());
+        assert_eq!(ZTE.save_command().text, "write");
+        assert_eq!(
+            ZTE.parse_saved("Building configuration...\r\n..[OK]\r\n"),
+            Ok(())
+        );
+        assert!(ZTE.parse_saved("Building configuration...\n").is_err());
+        let port = ServicePort {
+            index: 1,
+            vlan: 100,
+            fsp: P,
+            ont_id: 6,
+            gemport: 1,
+            state: String::new(),
+        };
+        assert_eq!(
+            ZTE.undo_service_port_command(&port),
+            Line {
+                mode: Mode::OntInterface(P, 6),
+                text: "no service-port 1".into()
+            }
+        );
+        assert_eq!(
+            ZTE.delete_ont_commands(P, 6),
+            [Line {
+                mode: Mode::PortInterface(P),
+                text: "no onu 6".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn find_by_sn_found_and_not() {
+        assert_eq!(
+            ZTE.find_by_sn_command("5A544547C0A1B2C3").text,
+            "show gpon onu by sn ZTEGC0A1B2C3"
+        );
+        let hit = "SearchResult\r\n-----------------\r\ngpon-onu_1/2/1:5\r\n";
+        assert_eq!(ZTE.parse_find_by_sn(hit), Ok(Some((P, 5))));
+        assert_eq!(ZTE.parse_find_by_sn("SearchResult\n------\n"), Ok(None));
+        assert!(ZTE.parse_find_by_sn("").is_err());
+    }
+
+    #[test]
+    fn the_dialect_table_knows_both_olts() {
+        use crate::cli::Dialect;
+        assert!(crate::gpon::gpon_cli(Dialect::ZteC300).is_some());
+        assert!(crate::gpon::gpon_cli(Dialect::HuaweiSmartax).is_some());
+        assert!(crate::gpon::gpon_cli(Dialect::CiscoIos).is_none());
+        let z = crate::gpon::gpon_cli(Dialect::ZteC300).unwrap();
+        assert_eq!(z.save_command().text, "write");
+    }
+}

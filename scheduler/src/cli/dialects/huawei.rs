@@ -299,6 +299,47 @@ mod tests {
     use crate::cli::dialect::{Dialect, ParseError};
 
     #[test]
+    fn the_smart_mode_question_is_answered_and_its_block_dropped() {
+        let ax = Dialect::HuaweiSmartax;
+        assert_eq!(ax.question("{ <cr>|sort-by<K>||<K> }:"), Some(""));
+        assert_eq!(ax.question("{ <cr>|ont-type<K> }: "), Some(""));
+        assert_eq!(ax.question("MA5608T(config)#"), None);
+        assert_eq!(Dialect::CiscoIos.question("{ <cr>|x<K> }:"), None);
+        let cmd = "ont add 1 sn-auth 5A544547C9E3311B omci ont-lineprofile-id 60 ont-srvprofile-id 1 desc \"DR_ORLANDO\"";
+        // The repeat of a long command wraps.
+        let out = format!(
+            "  {{ <cr>|ont-type<K> }}:\n\n  Command:\n          {}\n          {}\n  Number of ONTs that can be added: 1, success: 1\n  PortID :1, ONTID :5\n",
+            &cmd[..60],
+            &cmd[60..]
+        );
+        assert_eq!(
+            ax.strip_question_block(&out, cmd),
+            "  Number of ONTs that can be added: 1, success: 1\n  PortID :1, ONTID :5\n"
+        );
+        // `Command:` without the question (the answer came before the echo).
+        let out = format!("  Command:\n          {cmd}\n  Failure: SN already exists\n");
+        assert_eq!(
+            ax.strip_question_block(&out, cmd),
+            "  Failure: SN already exists\n"
+        );
+        assert_eq!(
+            ax.command_error(ax.strip_question_block(&out, cmd))
+                .as_deref(),
+            Some("Failure: SN already exists")
+        );
+        // Output that opens with neither is kept as it is.
+        let plain = "\n  Next valid free service virtual port ID: 12\n";
+        assert_eq!(
+            ax.strip_question_block(plain, "display service-port next-free-index"),
+            plain
+        );
+        assert_eq!(
+            Dialect::DlinkDes.strip_question_block("Command: x\n", "x"),
+            "Command: x\n"
+        );
+    }
+
+    #[test]
     fn vrp_v200_mac_table_with_pager_leftovers() {
         let out = "\
 -------------------------------------------------------------------------------

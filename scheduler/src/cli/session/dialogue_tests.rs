@@ -189,3 +189,67 @@ async fn a_smartax_question_is_answered_with_enter_and_its_echo_block_dropped() 
     let sent: Vec<Option<Vec<u8>>> = sent.lock().unwrap().clone();
     assert_eq!(sent, expected, "one Enter for the question, after it");
 }
+
+/// A ZTE C3xx over telnet: `Username:`/`Password:`, a login that lands at
+/// `ZXAN#` needs no `enable`, `terminal length 0`, and ` --More-- ` is
+/// answered with a space.
+#[tokio::test]
+async fn a_zte_login_at_a_privileged_prompt_sends_no_enable() {
+    let turns: Vec<(&'static [u8], &'static [u8])> = vec![
+        (b"\r\n\r\nUsername:", b"zte\r"),
+        (b"zte\r\nPassword:", b"pw-1\r"),
+        (b"\r\n\r\nZXAN#", b"terminal length 0\r"),
+        (b"terminal length 0\r\nZXAN#", b"show gpon onu uncfg\r"),
+        (
+            b"show gpon onu uncfg\r\nOnuIndex                 Sn                  State\r\n\
+---------------------------------------------------------------------\r\n\
+gpon-onu_1/2/1:1         ZTEGC0A1B2C3        unknown\r\n --More-- ",
+            b" ",
+        ),
+        (
+            b"\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\
+gpon-onu_1/3/7:1         HWTC11E70E9A        unknown\r\nZXAN#",
+            b"",
+        ),
+    ];
+    let expected: Vec<Option<Vec<u8>>> = turns
+        .iter()
+        .filter(|(_, answer)| !answer.is_empty())
+        .map(|(_, answer)| Some(answer.to_vec()))
+        .collect();
+    let sent = Sent::default();
+    let wire = Scripted {
+        turns: turns.into(),
+        awaiting: false,
+        sent: Arc::clone(&sent),
+    };
+    let creds = Credentials {
+        login: "zte".into(),
+        password: "pw-1".into(),
+        enable_password: None,
+        private_key: None,
+    };
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        login: Duration::from_secs(5),
+        command: Duration::from_secs(5),
+    };
+    let mut engine = Engine::new(
+        Box::new(wire),
+        Dialect::ZteC300,
+        timeouts,
+        &creds,
+        Transcript::default(),
+    );
+    engine.start(&creds).await.expect("logged in");
+    let out = engine.command("show gpon onu uncfg").await.unwrap();
+    use crate::gpon::GponCli;
+    let found: Vec<String> = crate::gpon::zte::ZTE
+        .parse_autofind(&out)
+        .expect("the uncfg table, paged")
+        .into_iter()
+        .map(|a| a.vendor_sn)
+        .collect();
+    assert_eq!(found, ["ZTEG-C0A1B2C3", "HWTC-11E70E9A"]);
+    assert_eq!(*sent.lock().unwrap(), expected);
+}
