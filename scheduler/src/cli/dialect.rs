@@ -442,7 +442,8 @@ impl Dialect {
     pub fn normalise_config(self, config: &str) -> String {
         let volatile: fn(&str) -> bool = match self {
             Dialect::HuaweiSmartax | Dialect::HuaweiVrp => huawei::is_volatile,
-            Dialect::CiscoIos | Dialect::Qtech | Dialect::ZteC300 => cisco::is_volatile,
+            Dialect::CiscoIos | Dialect::Qtech => cisco::is_volatile,
+            Dialect::ZteC300 => zte::is_volatile,
             Dialect::DlinkDes => dlink::is_volatile,
             Dialect::Zyxel => zyxel::is_volatile,
             Dialect::Mikrotik => mikrotik::is_volatile,

@@ -210,23 +210,10 @@ impl Zte {
                 if rows.is_empty() {
                     return Some(Reply::text(NO_INFO));
                 }
-                let mut s = format!(
-                    "Total mac address : {}\n\nMac address      Vlan   Type      Port                         Vc\n\
-                     ------------------------------------------------------------------------\n",
-                    rows.len()
-                );
-                for (o, m, sp) in rows {
-                    let _ = writeln!(
-                        s,
-                        "{}   {:<6} Dynamic   {:<28} vport {}",
-                        mac_dotted(&m.mac),
-                        m.vlan,
-                        onu_name(o.fsp, o.ont_id),
-                        sp.map_or(1, |p| p.local_id)
-                    );
-                }
-                Reply::long(s)
+                Reply::long(mac_listing(&rows))
             }
+            // The whole MAC table (what FDB collection reads).
+            (["show", "mac"], _) => Reply::long(mac_listing(&olt.learned())),
             (["show", "service-port", "interface", onu], _) => {
                 let (f, id) = onu_port(onu)?;
                 if olt.ont(f, id).is_none() {
@@ -722,4 +709,30 @@ pub(crate) fn config_base(hostname: &str, index: usize, olt: &GponOlt) -> String
         mgmt_ip(index, 1)
     );
     c
+}
+
+/// `show mac` rows: `Mac address  Vlan  Type  Port  Vc`, with the total first.
+fn mac_listing(
+    rows: &[(
+        &crate::gpon::Ont,
+        &crate::gpon::OntMac,
+        Option<&crate::gpon::ServicePort>,
+    )],
+) -> String {
+    let mut s = format!(
+        "Total mac address : {}\n\nMac address      Vlan   Type      Port                         Vc\n\
+         ------------------------------------------------------------------------\n",
+        rows.len()
+    );
+    for (o, m, sp) in rows {
+        let _ = writeln!(
+            s,
+            "{}   {:<6} Dynamic   {:<28} vport {}",
+            mac_dotted(&m.mac),
+            m.vlan,
+            onu_name(o.fsp, o.ont_id),
+            sp.map_or(1, |p| p.local_id)
+        );
+    }
+    s
 }

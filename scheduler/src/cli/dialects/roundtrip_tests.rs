@@ -199,6 +199,9 @@ fn every_switch_finds_its_sim_uplink_among_the_trunk_ports_and_no_subscriber_por
         match kind {
             // The OLT's MAC table holds PON ports; its uplink is `port vlan N 0/0 0`.
             Kind::HuaweiSmartax => assert_eq!(trunks, ["0/0/0"], "{kind:?}"),
+            // Likewise ZTE: its MAC table holds ONU interfaces; the uplink is
+            // the trunked `gei_` port of the config.
+            Kind::ZteC300 => assert_eq!(trunks, ["gei_1/3/1"], "{kind:?}"),
             // The sim's export has no bridge VLAN table: nothing is tagged.
             Kind::Mikrotik => assert_eq!(trunks, Vec::<String>::new(), "{kind:?}"),
             _ => {

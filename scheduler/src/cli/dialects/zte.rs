@@ -63,6 +63,13 @@ pub(crate) fn parse_version(output: &str) -> VersionInfo {
     info
 }
 
+/// A line that changes between two prints of the same config: ZTE's
+/// `!<Time>2024-05-03 10:20:41</Time>` stamp, and Cisco's own.
+pub(crate) fn is_volatile(line: &str) -> bool {
+    let t = line.trim();
+    (t.starts_with("!<Time>") && t.ends_with("</Time>")) || super::cisco::is_volatile(line)
+}
+
 /// `show mac` (and `show mac gpon onu …`, `show mac 0011.2233.4455`):
 /// `Mac address  Vlan  Type  Port  Vc` with Cisco-dotted MACs and an
 /// optional `vport N` column; `Total mac address : 0` alone is empty.
@@ -80,6 +87,14 @@ mod tests {
     use crate::cli::dialect::{Dialect, ParseError};
 
     const ZTE: Dialect = Dialect::ZteC300;
+
+    #[test]
+    fn the_time_stamp_of_a_config_print_is_volatile() {
+        let a = "!<Time>2024-05-03 10:20:41</Time>\n!\nhostname OLT\nend\n";
+        let b = "!<Time>2024-05-03 10:20:48</Time>\n!\nhostname OLT\nend\n";
+        assert_eq!(ZTE.normalise_config(a), ZTE.normalise_config(b));
+        assert!(ZTE.normalise_config(a).contains("hostname OLT"));
+    }
 
     #[test]
     fn slug_label_and_every_table_entry() {
