@@ -154,10 +154,7 @@ pub async fn poll(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let d = gpon::olt(&st, &id).await?;
-    let meta = ctx.meta();
-    let polled = st.gpon.poll(&d, &meta).await;
-    let found = st.gpon.autofind(&d, &meta).await;
+    let (polled, found) = gpon::poll_now(&st, &id, &ctx.meta()).await?;
     let show = |o: &ispmon_scheduler::gpon::poll::Outcome| match o {
         ispmon_scheduler::gpon::poll::Outcome::Polled {
             onts,

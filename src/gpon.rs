@@ -223,6 +223,22 @@ pub async fn olt(st: &AppState, id: &str) -> AppResult<PullTarget> {
         .ok_or(AppError::NotFound)
 }
 
+/// "Poll now" (page and API): the OLT's state and optics, then its
+/// autofind list; answers when both are done.
+pub async fn poll_now(
+    st: &AppState,
+    olt_id: &str,
+    meta: &Metadata,
+) -> AppResult<(
+    ispmon_scheduler::gpon::poll::Outcome,
+    ispmon_scheduler::gpon::poll::Outcome,
+)> {
+    let d = olt(st, olt_id).await?;
+    let polled = st.gpon.poll(&d, meta).await;
+    let found = st.gpon.autofind(&d, meta).await;
+    Ok((polled, found))
+}
+
 /// A registration as asked from a page or the API.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]

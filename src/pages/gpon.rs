@@ -278,10 +278,7 @@ pub async fn poll(
     Path(id): Path<String>,
 ) -> AppResult<Markup> {
     let l = ctx.locale;
-    let d = gpon::olt(&st, &id).await?;
-    let meta = ctx.meta();
-    let polled = st.gpon.poll(&d, &meta).await;
-    let found = st.gpon.autofind(&d, &meta).await;
+    let (polled, found) = gpon::poll_now(&st, &id, &ctx.meta()).await?;
     use ispmon_scheduler::gpon::poll::Outcome;
     let say = |o: &Outcome| match o {
         Outcome::Polled {

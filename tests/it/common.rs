@@ -79,6 +79,26 @@ pub struct Session {
 }
 
 /// Extracts the value of the first `name="_csrf"` hidden field of a page.
+/// One API call with a bearer token: the status and the JSON answer
+/// (`null` when the body is not JSON).
+pub async fn api_call(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut r = client()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 pub fn csrf_of(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(r#"input[name="_csrf"]"#).unwrap();

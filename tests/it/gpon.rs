@@ -42,15 +42,7 @@ async fn world(kind: Kind) -> World {
 
 impl World {
     async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut r = client()
-            .request(method, format!("{}{path}", self.app.base))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        api_call(&self.app.base, &self.token, method, path, body).await
     }
 
     fn gpon<T>(&self, f: impl FnOnce(&mut ispmon_sim::gpon::GponOlt) -> T) -> T {

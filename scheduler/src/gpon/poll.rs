@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use ispmon_events::gpon::{
     AutofindEntry, BoardInfo, GponJob, GponJobCommand, GponOltCommand, GponSettingsValues,
-    Inventory, OltProfileInfo, OntCommand, OntSeen,
+    Inventory, OltProfileInfo, Ont, OntCommand, OntSeen,
 };
 use ispmon_events::Metadata;
 
@@ -470,7 +470,16 @@ impl GponPoller {
                 let mut seen = seen.clone();
                 seen.olt_id = d.device_id.clone();
                 listed.insert(seen.sn.clone());
-                if known.get(&seen.sn).is_some_and(|k| same(k, &seen)) {
+                // The aggregate's own rule says whether this is news; only
+                // news becomes a command (a steady poll writes nothing).
+                let unchanged = known.get(&seen.sn).is_some_and(|k| {
+                    let ont = Ont {
+                        seen: Some(k.clone()),
+                        gone: false,
+                    };
+                    ont.decide(OntCommand::Observe(seen.clone())).is_err()
+                });
+                if unchanged {
                     continue;
                 }
                 let id = ispmon_events::gpon::ont_id(&d.device_id, &seen.sn);
@@ -580,13 +589,4 @@ impl GponPoller {
 pub enum ReadError {
     Transport(String),
     Refused(String),
-}
-
-/// The same state (what an event would carry).
-fn same(a: &OntSeen, b: &OntSeen) -> bool {
-    a.port == b.port
-        && a.ont_id == b.ont_id
-        && (a.run == b.run || b.run == "unknown")
-        && a.description == b.description
-        && (a.signal == b.signal || b.run != "online")
 }
