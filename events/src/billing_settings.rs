@@ -165,9 +165,7 @@ impl Aggregate for BillingSettings {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), BillingSettingsError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -643,9 +643,7 @@ impl Aggregate for Device {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), DeviceError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

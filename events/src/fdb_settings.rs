@@ -186,9 +186,7 @@ impl Aggregate for FdbSettings {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), FdbSettingsError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -153,9 +153,7 @@ impl Aggregate for Firmware {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), FirmwareError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

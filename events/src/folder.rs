@@ -146,9 +146,7 @@ impl Aggregate for Folder {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), FolderError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

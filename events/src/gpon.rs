@@ -237,9 +237,7 @@ impl Aggregate for Ont {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), GponError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 
@@ -405,9 +403,7 @@ impl Aggregate for GponOlt {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), GponError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 
@@ -550,9 +546,7 @@ impl Aggregate for GponProfile {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), GponError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 
@@ -693,9 +687,7 @@ impl Aggregate for GponSettings {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), GponError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 
@@ -1010,9 +1002,7 @@ impl Aggregate for GponJob {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), GponError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -508,10 +508,7 @@ impl Aggregate for Host {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), HostError> {
-        let events = self.decide(command)?;
-        for e in events {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -185,9 +185,7 @@ impl Aggregate for IcmpSettings {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), IcmpSettingsError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -51,6 +51,25 @@ pub mod values;
 
 pub use metadata::{Metadata, Source};
 
+/// Writes the events a command decided to the sink. cqrs-es 0.5 applies
+/// each written event to the aggregate it is handed, and then, building the
+/// snapshot, applies the committed events once more to the aggregate it
+/// loaded: handed that one, a snapshot would count every event twice (a
+/// pushed step twice, a counter plus two). So the sink gets a scratch copy
+/// and the snapshot sees each event exactly once.
+pub async fn write_decided<A>(
+    sink: &cqrs_es::event_sink::EventSink<A>,
+    current: &A,
+    events: Vec<A::Event>,
+) where
+    A: cqrs_es::Aggregate + Clone,
+{
+    let mut scratch = current.clone();
+    for e in events {
+        sink.write(e, &mut scratch).await;
+    }
+}
+
 /// The form-level "field" of a message that belongs to no single field.
 pub const FORM: &str = "form";
 

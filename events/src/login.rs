@@ -97,9 +97,7 @@ impl Aggregate for Login {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), LoginError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -127,9 +127,7 @@ impl Aggregate for Mac {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), MacError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

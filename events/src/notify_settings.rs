@@ -283,9 +283,7 @@ impl Aggregate for NotifySettings {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), NotifySettingsError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -376,9 +376,7 @@ impl Aggregate for Subscriber {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), SubscriberError> {
-        for e in self.decide(command)? {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

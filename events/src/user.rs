@@ -203,10 +203,7 @@ impl Aggregate for User {
         _services: &(),
         sink: &EventSink<Self>,
     ) -> Result<(), UserError> {
-        let events = self.decide(command)?;
-        for e in events {
-            sink.write(e, self).await;
-        }
+        crate::write_decided(sink, self, self.decide(command)?).await;
         Ok(())
     }
 

@@ -540,3 +540,48 @@ async fn a_data_dir_whose_key_file_is_lost_is_refused_not_rekeyed() {
         "no new key written"
     );
 }
+
+/// The snapshot a command leaves holds each of its events once: two notes
+/// on a subscriber count two (cqrs-es applies a written event to the
+/// aggregate it is handed, and the snapshot applies the events again;
+/// `write_decided` hands the sink a scratch copy).
+#[tokio::test]
+async fn a_snapshot_holds_each_event_of_a_command_once() {
+    use ispmon_events::subscriber::{BillingFolder, BillingView, SubscriberCommand};
+    let app = spawn_app().await;
+    let meta = app.meta();
+    let c = &app.state.core.commands;
+    let view = BillingView {
+        folder: BillingFolder {
+            id: "1".into(),
+            name: "Центр".into(),
+        },
+        fields: [("login".to_string(), "snap_sub".to_string())]
+            .into_iter()
+            .collect(),
+        status: "Активен".into(),
+        blocked: None,
+    };
+    c.subscriber("77", SubscriberCommand::Sync { view }, &meta)
+        .await
+        .unwrap();
+    for text in ["first", "second"] {
+        c.subscriber(
+            "77",
+            SubscriberCommand::AddNote { text: text.into() },
+            &meta,
+        )
+        .await
+        .unwrap();
+    }
+    let db = rusqlite::Connection::open(app.events_path()).unwrap();
+    let payload: String = db
+        .query_row(
+            "SELECT payload FROM snapshots WHERE aggregate_type = 'Subscriber' AND aggregate_id = '77'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let snap: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(snap["notes"], serde_json::json!(2), "{snap}");
+}
