@@ -190,7 +190,6 @@ async fn a_poll_fills_the_read_models_in_one_session_and_a_steady_poll_writes_no
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "the saga's first step does not finish against the emulator yet (open in issue 11's note)"]
 async fn an_ont_from_autofind_registers_is_online_and_deletes() {
     let w = world(Kind::HuaweiSmartax).await;
     let profile = w.profile(true).await;
@@ -285,7 +284,6 @@ async fn an_ont_from_autofind_registers_is_online_and_deletes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "the saga's first step does not finish against the emulator yet (open in issue 11's note)"]
 async fn a_failed_step_is_compensated_and_bad_input_changes_nothing() {
     let w = world(Kind::HuaweiSmartax).await;
     let profile = w.profile(false).await;
