@@ -415,7 +415,7 @@ mod tests {
             dialect_ok("junos"),
             Err(
                 "unknown dialect “junos” (known: huawei-smartax, huawei-vrp, cisco-ios, \
-                 dlink-des, zyxel, qtech, mikrotik)"
+                 dlink-des, zyxel, qtech, mikrotik, zte-c300)"
                     .to_string()
             )
         );

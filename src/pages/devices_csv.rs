@@ -300,7 +300,7 @@ mod tests {
                     4,
                     Some(
                         "dialect: unknown dialect “junos” (known: huawei-smartax, huawei-vrp, \
-                         cisco-ios, dlink-des, zyxel, qtech, mikrotik)"
+                         cisco-ios, dlink-des, zyxel, qtech, mikrotik, zte-c300)"
                     )
                 ),
                 (5, Some("password: a password is required")),

@@ -16,10 +16,13 @@ use crate::common::*;
 
 /// An app whose device sessions give up quickly (fault modes hang).
 async fn quick_app() -> TestApp {
+    // Short deadlines so hanging devices fail fast, but long enough for a
+    // login (and the garbage a broken device sends after it) to arrive
+    // while the rest of the suite loads both cores.
     spawn_app_with(|s| {
         s.cli_timeouts = Timeouts {
             connect: Duration::from_secs(2),
-            login: Duration::from_secs(2),
+            login: Duration::from_secs(5),
             command: Duration::from_millis(1500),
         }
     })
