@@ -88,6 +88,8 @@ pub struct Notifier {
 pub async fn spawn(state: &AppState, cancel: CancellationToken) -> anyhow::Result<Notifier> {
     let n = Notifier::new(state);
     n.checkpoint().await?;
+    // This process holds the data dir: a claim left in it is a killed one's.
+    n.runner.take_over_orphans().await?;
     n.runner.spawn(cancel);
     Ok(n)
 }

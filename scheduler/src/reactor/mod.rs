@@ -205,6 +205,10 @@ pub struct Policy {
     pub lease: Duration,
     /// Effects claimed at once.
     pub claim: usize,
+    /// The claimed effects are performed at the same time instead of one
+    /// after another (they touch different things: sagas on different
+    /// OLT ports); the lease then needs to cover only one.
+    pub concurrent: bool,
     /// Events read per deciding transaction.
     pub batch: usize,
     /// Finished effects and attempts are kept this long.
@@ -221,6 +225,7 @@ impl Default for Policy {
             max_backoff: Duration::from_secs(600),
             lease: Duration::from_secs(120),
             claim: 5,
+            concurrent: false,
             batch: 500,
             retention: Duration::from_secs(30 * 24 * 3600),
             idle: Duration::from_secs(30),

@@ -234,6 +234,23 @@ pub fn claim(
     Ok(out)
 }
 
+/// Ends the leases on `reactor`'s claimed effects held by anyone but
+/// `owner` (they fall due at `now`); how many. Only for a runner that
+/// knows every other owner is dead.
+pub fn expire_others(
+    c: &mut Connection,
+    reactor: &str,
+    owner: &str,
+    now: &str,
+) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE reactor_outbox SET lease_until = ?3
+         WHERE reactor = ?1 AND status = 'claimed' AND lease_owner IS NOT ?2
+           AND lease_until > ?3",
+        params![reactor, owner, now],
+    )
+}
+
 /// How an attempt ended, for [`finish`].
 #[derive(Debug, Clone)]
 pub struct Finish {

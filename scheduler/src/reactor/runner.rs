@@ -154,6 +154,27 @@ impl<R: Reactor> Runner<R> {
         })
     }
 
+    /// Takes over at once the effects other runners of this file had
+    /// claimed, instead of waiting for their leases to run out; how many.
+    /// Call it only when no other runner can be alive: ispmon calls it at
+    /// start, holding its data dir's lock, with the outbox in that dir, so
+    /// a claim found then was made by a process that was killed.
+    pub async fn take_over_orphans(&self) -> Result<usize, ReactorError> {
+        let (name, owner) = (self.name(), self.inner.owner.clone());
+        let now = rfc3339(Utc::now());
+        let n = self
+            .db(move |c| outbox::expire_others(c, name, &owner, &now))
+            .await?;
+        if n > 0 {
+            tracing::warn!(
+                reactor = name,
+                effects = n,
+                "taking over effects a killed process had claimed"
+            );
+        }
+        Ok(n)
+    }
+
     /// Decides new events, then attempts every due effect (those just
     /// queued included: the clock is read after deciding).
     pub async fn run_once(&self) -> Result<StepReport, ReactorError> {
@@ -229,7 +250,8 @@ impl<R: Reactor> Runner<R> {
         }
     }
 
-    /// Attempts every effect due at `now`, one after another.
+    /// Attempts every effect due at `now`, one after another (or a claim's
+    /// worth at once, when the policy says they are independent).
     async fn perform_due(
         &self,
         now: DateTime<Utc>,
@@ -247,13 +269,27 @@ impl<R: Reactor> Runner<R> {
             if claimed.is_empty() {
                 return Ok(());
             }
-            for cl in claimed {
-                let outcome = match self.parse::<R::Effect>(&cl.effect) {
-                    Ok(effect) => self.inner.reactor.perform(&effect, cl.attempt).await,
-                    Err(e) => Err(Failure::permanent(format!(
-                        "the effect cannot be read: {e}"
-                    ))),
-                };
+            let attempt = |cl: &outbox::Claimed| {
+                let parsed = self.parse::<R::Effect>(&cl.effect);
+                let attempt = cl.attempt;
+                async move {
+                    match parsed {
+                        Ok(effect) => self.inner.reactor.perform(&effect, attempt).await,
+                        Err(e) => Err(Failure::permanent(format!(
+                            "the effect cannot be read: {e}"
+                        ))),
+                    }
+                }
+            };
+            let mut outcomes = Vec::with_capacity(claimed.len());
+            if policy.concurrent {
+                outcomes = futures::future::join_all(claimed.iter().map(attempt)).await;
+            } else {
+                for cl in &claimed {
+                    outcomes.push(attempt(cl).await);
+                }
+            }
+            for (cl, outcome) in claimed.into_iter().zip(outcomes) {
                 let finish = settle(&cl, outcome, now, &policy);
                 if finish.status == Status::Done {
                     report.done += 1;
