@@ -165,6 +165,8 @@ pub enum FaultAction {
 pub struct CommandFault {
     pub prefix: String,
     pub action: FaultAction,
+    /// Strikes left; `None`: every time.
+    pub left: Option<u32>,
 }
 
 /// How many command timestamps [`Counters`] keeps.
@@ -201,6 +203,14 @@ impl DeviceState {
     pub fn fail_on(&mut self, prefix: &str, message: &str) {
         self.add_fault(prefix, FaultAction::Fail(message.to_string()));
     }
+    /// The next command starting with `prefix` answers `message`; later
+    /// ones run (a transient refusal: the compensation's own `save` works).
+    pub fn fail_once_on(&mut self, prefix: &str, message: &str) {
+        self.add_fault(prefix, FaultAction::Fail(message.to_string()));
+        if let Some(f) = self.command_faults.last_mut() {
+            f.left = Some(1);
+        }
+    }
     /// Commands starting with `prefix` never answer.
     pub fn hang_on(&mut self, prefix: &str) {
         self.add_fault(prefix, FaultAction::Hang);
@@ -215,14 +225,28 @@ impl DeviceState {
     }
     fn add_fault(&mut self, prefix: &str, action: FaultAction) {
         let prefix = prefix.split_whitespace().collect::<Vec<_>>().join(" ");
-        self.command_faults.push(CommandFault { prefix, action });
+        self.command_faults.push(CommandFault {
+            prefix,
+            action,
+            left: None,
+        });
     }
-    /// The fault for `cmd` (normalised words), if any.
-    pub fn fault_for(&self, cmd: &str) -> Option<&FaultAction> {
-        self.command_faults
+    /// The fault striking `cmd` (normalised words), if any; a counted one
+    /// is used up.
+    pub fn strike(&mut self, cmd: &str) -> Option<FaultAction> {
+        let at = self
+            .command_faults
             .iter()
-            .find(|f| cmd.starts_with(&f.prefix))
-            .map(|f| &f.action)
+            .position(|f| cmd.starts_with(&f.prefix))?;
+        let f = &mut self.command_faults[at];
+        let action = f.action.clone();
+        if let Some(left) = f.left.as_mut() {
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                self.command_faults.remove(at);
+            }
+        }
+        Some(action)
     }
     /// Sessions and commands so far.
     pub fn stats(&self) -> Stats {

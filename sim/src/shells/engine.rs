@@ -373,7 +373,7 @@ impl<V: Vendor> Engine<V> {
             };
             guard.command_ran();
             let words = super::words(cmd);
-            match guard.fault_for(&words).cloned() {
+            match guard.strike(&words) {
                 Some(FaultAction::Fail(text)) => {
                     let mut text = text;
                     if !text.ends_with('\n') {

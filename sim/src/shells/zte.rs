@@ -100,12 +100,20 @@ enum Where {
     Config,
     Olt(Fsp),
     Onu(Fsp, u32),
+    /// `pon-onu-mng gpon-onu_1/2/1:N`: the ONU's own settings (its ports).
+    OnuMng(Fsp, u32),
 }
 
 impl Zte {
     fn place(mode: &Mode) -> Where {
         match mode {
             Mode::Config(sub) if sub == "(config)" => Where::Config,
+            Mode::Config(sub) if sub.starts_with("(gpon-onu-mng)") => {
+                match onu_port(&sub["(gpon-onu-mng)".len()..]) {
+                    Some((f, id)) => Where::OnuMng(f, id),
+                    None => Where::Config,
+                }
+            }
             Mode::Config(sub) => {
                 let name = sub.strip_prefix("(config-if)").unwrap_or("");
                 if let Some(f) = olt_port(name) {
@@ -214,6 +222,16 @@ impl Zte {
             }
             // The whole MAC table (what FDB collection reads).
             (["show", "mac"], _) => Reply::long(mac_listing(&olt.learned())),
+            (["show", "running-config", "interface", onu], _) => {
+                let (f, id) = onu_port(onu)?;
+                match olt.ont(f, id) {
+                    Some(o) => Reply::long(format!(
+                        "Building configuration...\n{}end\n",
+                        onu_config(olt, o)
+                    )),
+                    None => Reply::text(error(GponError::NoOnt)),
+                }
+            }
             (["show", "service-port", "interface", onu], _) => {
                 let (f, id) = onu_port(onu)?;
                 if olt.ont(f, id).is_none() {
@@ -262,6 +280,12 @@ impl Zte {
                 Ok(_) => Reply::text(""),
                 Err(e) => Reply::text(error(e)),
             },
+            (["vlan", "port", eth, "mode", "tag", "vlan", v], Where::OnuMng(f, id)) => {
+                if *eth != "eth_0/1" {
+                    return Some(Reply::text(error(GponError::BadPort)));
+                }
+                ok(olt.set_native_vlan(f, id, num(v)? as u16))
+            }
             (["name", name], Where::Onu(f, id)) => ok(olt.set_name(f, id, name)),
             (["description", ..], Where::Onu(f, id)) => {
                 let desc = cmd.strip_prefix("description ").unwrap_or("");
@@ -516,26 +540,33 @@ fn config_section(olt: &GponOlt) -> String {
         c.push_str("!\n");
     }
     for o in olt.onts() {
-        let _ = writeln!(c, "interface {}", onu_name(o.fsp, o.ont_id));
-        let _ = writeln!(c, "  name {}", o.name);
-        if !o.description.is_empty() {
-            let _ = writeln!(c, "  description {}", o.description);
-        }
-        for (n, p) in &o.tconts {
-            let _ = writeln!(c, "  tcont {n} profile {p}");
-        }
-        for (n, t) in &o.gemports {
-            let _ = writeln!(c, "  gemport {n} tcont {t}");
-        }
-        for sp in olt.service_ports_of(o.fsp, Some(o.ont_id)) {
-            let _ = writeln!(
-                c,
-                "  service-port {} vport {} user-vlan {} vlan {}",
-                sp.local_id, sp.gemport, sp.user_vlan, sp.vlan
-            );
-        }
-        c.push_str("!\n");
+        c.push_str(&onu_config(olt, o));
     }
+    c
+}
+
+/// One ONU's `interface gpon-onu_…` block of the running config.
+fn onu_config(olt: &GponOlt, o: &crate::gpon::Ont) -> String {
+    let mut c = String::new();
+    let _ = writeln!(c, "interface {}", onu_name(o.fsp, o.ont_id));
+    let _ = writeln!(c, "  name {}", o.name);
+    if !o.description.is_empty() {
+        let _ = writeln!(c, "  description {}", o.description);
+    }
+    for (n, p) in &o.tconts {
+        let _ = writeln!(c, "  tcont {n} profile {p}");
+    }
+    for (n, t) in &o.gemports {
+        let _ = writeln!(c, "  gemport {n} tcont {t}");
+    }
+    for sp in olt.service_ports_of(o.fsp, Some(o.ont_id)) {
+        let _ = writeln!(
+            c,
+            "  service-port {} vport {} user-vlan {} vlan {}",
+            sp.local_id, sp.gemport, sp.user_vlan, sp.vlan
+        );
+    }
+    c.push_str("!\n");
     c
 }
 
@@ -565,6 +596,12 @@ impl Vendor for Zte {
         match mode {
             Mode::Config(sub) if sub.starts_with("(config-if)") => {
                 format!("{}(config-if)#", st.hostname)
+            }
+            Mode::Config(sub) if sub.starts_with("(gpon-onu-mng)") => {
+                // `ZXAN(gpon-onu-mng 1/2/1:3)#`
+                let name = &sub["(gpon-onu-mng)".len()..];
+                let short = name.strip_prefix("gpon-onu_").unwrap_or(name);
+                format!("{}(gpon-onu-mng {short})#", st.hostname)
             }
             Mode::Config(_) => format!("{}(config)#", st.hostname),
             _ => format!("{}#", st.hostname),
@@ -635,6 +672,24 @@ impl Vendor for Zte {
                 ),
             };
             return Reply::config(text, true);
+        }
+        if let Some(name) = cmd.strip_prefix("pon-onu-mng ") {
+            if matches!(here, Where::Config) {
+                let olt = st
+                    .gpon
+                    .get_or_insert_with(|| GponOlt::sample(OltVendor::Zte, 0));
+                let Some((f, id)) = onu_port(name) else {
+                    return invalid(&cmd, prompt_len);
+                };
+                if let Err(e) = olt.check_port(f) {
+                    return Reply::text(error(e));
+                }
+                if olt.ont(f, id).is_none() {
+                    return Reply::text(error(GponError::NoOnt));
+                }
+                *ctx.mode = Mode::Config(format!("(gpon-onu-mng){name}"));
+                return Reply::text("");
+            }
         }
         if let Some(name) = cmd.strip_prefix("interface ") {
             if !matches!(here, Where::Exec) {
