@@ -29,6 +29,9 @@ pub struct Settings {
     pub cli_sessions: usize,
     /// Device CLI timeouts: connect, login, and silence during a command.
     pub cli_timeouts: ispmon_scheduler::cli::session::Timeouts,
+    /// What the GPON poll budget's "commands per minute" counts over: 60 s;
+    /// tests shorten it to see the limit bite.
+    pub gpon_budget_window: std::time::Duration,
 }
 
 impl Settings {
@@ -48,6 +51,7 @@ impl Settings {
             config_pull_cron: "0 3 * * *".into(),
             cli_sessions: 32,
             cli_timeouts: ispmon_scheduler::cli::session::Timeouts::default(),
+            gpon_budget_window: std::time::Duration::from_secs(60),
         }
     }
 

@@ -4,6 +4,7 @@
 //! saga's runner handle. The engines live in `ispmon_scheduler::gpon`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ispmon_events::gpon::{
     description_ok, GponJob, GponJobCommand, GponJobEvent, GponOlt, GponOltCommand, GponProfile,
@@ -35,14 +36,12 @@ pub struct AppGponWorld {
 }
 
 /// The poller over this application, through `puller`'s CLI sessions.
-pub fn poller(core: &Core, puller: Arc<Puller>) -> Arc<GponPoller> {
+pub fn poller(core: &Core, puller: Arc<Puller>, budget_window: Duration) -> Arc<GponPoller> {
     let world = Arc::new(AppGponWorld { core: core.clone() });
-    Arc::new(GponPoller::new(
-        world,
-        puller,
-        core.telemetry.clone(),
-        cli_for,
-    ))
+    Arc::new(
+        GponPoller::new(world, puller, core.telemetry.clone(), cli_for)
+            .with_budget_window(budget_window),
+    )
 }
 
 fn is_olt(d: &ispmon_projections::devices::DeviceRow) -> bool {
@@ -193,6 +192,9 @@ impl Sagas {
     pub async fn spawn(state: &AppState, cancel: CancellationToken) -> anyhow::Result<Sagas> {
         let s = Sagas::new(state);
         s.runner.checkpoint().await?;
+        // This process holds the data dir: a job claimed in it was being
+        // driven by a process that was killed; resume it now.
+        s.runner.take_over_orphans().await?;
         s.runner.spawn(cancel);
         Ok(s)
     }

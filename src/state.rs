@@ -112,7 +112,7 @@ impl AppState {
         let fdb = crate::fdb::collector(&core, config_cache.clone(), Arc::clone(&puller));
         let nas = crate::nas::poller(&core, Arc::clone(&puller));
         let (billing, billing_world) = crate::billing::syncer(&core);
-        let gpon = crate::gpon::poller(&core, Arc::clone(&puller));
+        let gpon = crate::gpon::poller(&core, Arc::clone(&puller), settings.gpon_budget_window);
         Self {
             gpon,
             billing,

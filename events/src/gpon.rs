@@ -208,7 +208,9 @@ impl Ont {
                 });
             }
         }
-        if seen.description != old.description {
+        // An empty one is not known (ZTE's lists do not carry it; a Huawei
+        // description is never empty): no news either.
+        if !seen.description.is_empty() && seen.description != old.description {
             out.push(OntEvent::OntDescribed {
                 description: seen.description.clone(),
             });

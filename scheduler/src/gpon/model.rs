@@ -322,6 +322,17 @@ pub struct RegistrationPlan {
 /// caller asks [`GponCli::failure_means_none`] whether that refusal is an
 /// empty answer.
 pub trait GponCli: Send + Sync {
+    /// The ONT-IDs a port numbers its ONTs with: Huawei 0–127, ZTE 1–128.
+    fn ont_ids(&self) -> std::ops::RangeInclusive<u32> {
+        0..=127
+    }
+
+    /// The first frame (shelf) and the first port number on a board:
+    /// Huawei 0/…/0, ZTE 1/…/1.
+    fn first_frame_and_port(&self) -> (u8, u8) {
+        (0, 0)
+    }
+
     /// `display board 0`.
     fn boards_command(&self) -> Line;
     fn parse_boards(&self, out: &str) -> Result<Vec<Board>, GponParseError>;

@@ -147,6 +147,13 @@ impl GponPoller {
         }
     }
 
+    /// The same poller with "commands per minute" counted over `window`
+    /// instead (tests that must see the limit bite without waiting).
+    pub fn with_budget_window(mut self, window: std::time::Duration) -> Self {
+        self.budgets = Budgets::with_window(window);
+        self
+    }
+
     pub async fn olts(&self) -> Result<Vec<PullTarget>, String> {
         self.world.olts().await
     }
@@ -330,11 +337,10 @@ impl GponPoller {
             line_profiles,
             service_profiles,
         };
-        // ZTE numbers shelves from 1, Huawei frames from 0.
-        let frame = u8::from(d.dialect == Dialect::ZteC300);
+        let (frame, first) = cli.first_frame_and_port();
         let ports: Vec<Fsp> = boards
             .iter()
-            .flat_map(|b| (0..b.gpon_ports).map(move |p| Fsp::new(frame, b.slot, p)))
+            .flat_map(|b| (first..first + b.gpon_ports).map(move |p| Fsp::new(frame, b.slot, p)))
             .collect();
         let mut read = Vec::new();
         let mut failed = Vec::new();

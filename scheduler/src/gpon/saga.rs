@@ -61,7 +61,10 @@ impl Reactor for GponSaga {
             first_backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(120),
             lease: self.lease,
-            claim: 1,
+            // Jobs on different ports (one per port is the rule) and OLTs
+            // run side by side; each OLT's budget bounds its sessions.
+            claim: 20,
+            concurrent: true,
             idle: Duration::from_secs(10),
             ..Policy::default()
         }
@@ -453,9 +456,10 @@ impl<'a> Driver<'a> {
                         .map(|o| o.ont_id)
                         .collect()
                 };
-                let Some(free) = (0..128u32).find(|i| !used.contains(i)) else {
+                let Some(free) = cli.ont_ids().find(|i| !used.contains(i)) else {
                     return Ok(StepOutcome::failed(format!(
-                        "port {fsp} is full (128 ONTs)"
+                        "port {fsp} is full ({} ONTs)",
+                        cli.ont_ids().count()
                     )));
                 };
                 Ok(StepOutcome::done(vec![(
@@ -567,6 +571,7 @@ impl<'a> Driver<'a> {
             description: row
                 .as_ref()
                 .map(|r| r.description.clone())
+                .filter(|d| !d.is_empty())
                 .unwrap_or_else(|| req.name.clone()),
             run: row
                 .as_ref()

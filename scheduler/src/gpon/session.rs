@@ -50,14 +50,22 @@ pub fn mode_words(dialect: Dialect) -> ModeWords {
 pub struct Budget {
     sessions: Arc<Semaphore>,
     per_minute: usize,
+    /// The minute (shorter in tests).
+    window: Duration,
     sent: Mutex<VecDeque<Instant>>,
 }
 
 impl Budget {
     pub fn new(sessions: usize, per_minute: usize) -> Self {
+        Self::with_window(sessions, per_minute, Duration::from_secs(60))
+    }
+
+    /// At most `per` commands in any `window`.
+    pub fn with_window(sessions: usize, per: usize, window: Duration) -> Self {
         Budget {
             sessions: Arc::new(Semaphore::new(sessions.max(1))),
-            per_minute: per_minute.max(1),
+            per_minute: per.max(1),
+            window,
             sent: Mutex::new(VecDeque::new()),
         }
     }
@@ -77,7 +85,7 @@ impl Budget {
                 let now = Instant::now();
                 while q
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
                 {
                     q.pop_front();
                 }
@@ -85,7 +93,7 @@ impl Budget {
                     q.push_back(now);
                     return;
                 }
-                Duration::from_secs(60) - now.duration_since(*q.front().expect("full"))
+                self.window - now.duration_since(*q.front().expect("full"))
             };
             tokio::time::sleep(wait).await;
         }
@@ -96,19 +104,33 @@ impl Budget {
 type Limited = (usize, usize, Arc<Budget>);
 
 /// The budgets of every OLT, built from the settings in force.
-#[derive(Default)]
 pub struct Budgets {
     inner: Mutex<HashMap<String, Limited>>,
+    /// What "per minute" means: a minute, but tests shorten it.
+    window: Duration,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self::with_window(Duration::from_secs(60))
+    }
 }
 
 impl Budgets {
+    pub fn with_window(window: Duration) -> Self {
+        Budgets {
+            inner: Mutex::new(HashMap::new()),
+            window,
+        }
+    }
+
     /// The OLT's budget with these limits (a changed limit starts a new one).
     pub fn of(&self, olt_id: &str, sessions: usize, per_minute: usize) -> Arc<Budget> {
         let mut m = self.inner.lock().expect("budgets lock");
         match m.get(olt_id) {
             Some((s, p, b)) if *s == sessions && *p == per_minute => Arc::clone(b),
             _ => {
-                let b = Arc::new(Budget::new(sessions, per_minute));
+                let b = Arc::new(Budget::with_window(sessions, per_minute, self.window));
                 m.insert(olt_id.to_string(), (sessions, per_minute, Arc::clone(&b)));
                 b
             }
@@ -227,4 +249,38 @@ impl OltSession {
 /// Whether an error means the session is unusable (as opposed to a refusal).
 pub fn is_transport(e: &CliError) -> bool {
     !matches!(e, CliError::Rejected { .. })
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commands_past_the_limit_wait_for_the_window_and_sessions_queue() {
+        let window = Duration::from_millis(150);
+        let b = Arc::new(Budget::with_window(1, 2, window));
+        let t = Instant::now();
+        for _ in 0..5 {
+            b.command().await;
+        }
+        // The third waited for the first to leave the window, the fifth
+        // for the third: two windows at least, however fast the machine.
+        assert!(t.elapsed() >= window * 2, "{:?}", t.elapsed());
+
+        let first = OltSession::slot(&b).await;
+        assert!(
+            tokio::time::timeout(window / 3, OltSession::slot(&b))
+                .await
+                .is_err(),
+            "one session at a time"
+        );
+        drop(first);
+        let second = tokio::spawn({
+            let b = Arc::clone(&b);
+            async move { OltSession::slot(&b).await }
+        });
+        let _slot = second
+            .await
+            .expect("the second gets the slot once the first is gone");
+    }
 }

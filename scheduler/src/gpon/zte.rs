@@ -180,6 +180,16 @@ impl ZteGpon {
 }
 
 impl GponCli for ZteGpon {
+    /// `gpon-onu_1/2/1:1` is the first ONU of a port.
+    fn ont_ids(&self) -> std::ops::RangeInclusive<u32> {
+        1..=128
+    }
+
+    /// `gpon-olt_1/2/1`: shelf 1, ports from 1.
+    fn first_frame_and_port(&self) -> (u8, u8) {
+        (1, 1)
+    }
+
     fn boards_command(&self) -> Line {
         config("show card".into())
     }

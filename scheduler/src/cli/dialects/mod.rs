@@ -719,7 +719,7 @@ pub(crate) fn is_host_prompt(line: &str, ends: &[char]) -> bool {
         || (mode.ends_with(')')
             && mode[1..mode.len() - 1]
                 .chars()
-                .all(|c| c.is_alphanumeric() || "-_/.:".contains(c)));
+                .all(|c| c.is_alphanumeric() || "-_/.: ".contains(c)));
     host_ok && mode_ok
 }
 

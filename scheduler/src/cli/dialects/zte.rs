@@ -124,6 +124,7 @@ mod tests {
             "ZXAN(config)#",
             "ZXAN(config-if)#",
             "OLT-1(gpon-onu-mng)#",
+            "ZXAN(gpon-onu-mng 1/2/1:3)#",
         ] {
             assert!(ZTE.is_prompt(p) && ZTE.is_privileged_prompt(p), "{p}");
         }
