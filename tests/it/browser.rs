@@ -563,3 +563,103 @@ async fn search_port_finds_a_login_as_you_type_shows_the_edge_port_first_and_rec
     .await;
     drop(fleet);
 }
+
+/// An ONT waits in autofind: the technician opens GPON, presses Register on
+/// its row, names it, submits, watches the steps run on the job page (htmx
+/// swaps them in place, the slow `save` is seen running), and finds the ONT
+/// online in the port table.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ont_in_autofind_registers_from_the_browser_and_is_online_in_the_port_table() {
+    use ispmon_sim::{DeviceSpec, Fleet, Kind, Transport};
+    let app = std::sync::Arc::new(spawn_app().await);
+    let fleet = Fleet::start(vec![DeviceSpec::sample(
+        Kind::HuaweiSmartax,
+        Transport::Ssh,
+        0,
+    )])
+    .await
+    .unwrap();
+    let mut form = ispmon::demo::device_form(&fleet.devices[0], "olt-east");
+    form.profile.roles = vec!["olt".into()];
+    let olt = ispmon::devices::register(&app.state.core, &form, &app.meta())
+        .await
+        .unwrap()
+        .unwrap();
+    ispmon::gpon::save_profile(
+        &app.state,
+        None,
+        ispmon_events::gpon::ProfileValues {
+            name: "ftth".into(),
+            vlan: 100,
+            gemport: 1,
+            line_profile_id: 10,
+            service_profile_id: 10,
+            bridge: true,
+            onu_type: String::new(),
+        },
+        &app.meta(),
+    )
+    .await
+    .unwrap();
+    ispmon::gpon::poll_now(&app.state, &olt, &app.meta())
+        .await
+        .unwrap();
+    let state = std::sync::Arc::clone(&fleet.devices[0].state);
+    let ((f, s, p), sn) = {
+        let mut st = state.lock().unwrap();
+        let g = st.gpon_mut();
+        // A save the eye can follow: the page shows it running first.
+        g.save_delay = Duration::from_millis(2500);
+        let a = g.autofind_on(None)[0];
+        (a.fsp, a.sn.clone())
+    };
+    let port = format!("{f}/{s}/{p}");
+    let base = app.base.clone();
+    in_browser("browser-gpon", move |c| async move {
+        log_in_and_open(&c, &base, "/gpon").await;
+        click(&c, &format!(r#"#autofind tr[data-sn="{sn}"] a.register"#)).await;
+        wait_for(&c, "#register-form").await;
+        assert_eq!(
+            c.find(Locator::Css(r#"#register-form input[name="sn"]"#))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(sn.as_str()),
+            "the form comes filled from the autofind row"
+        );
+        fill(&c, r#"#register-form input[name="name"]"#, "kuznetsov_12/3").await;
+        click(&c, "#register-submit").await;
+        wait_for(&c, "#job-steps").await;
+        assert!(path_of(&c).await.starts_with("/gpon/jobs/"));
+        c.execute("window.__marker = 11;", vec![])
+            .await
+            .expect("script runs");
+        wait_for(&c, r#"#job-steps li.step.running[data-step="save"]"#).await;
+        save_screenshot(&c, "browser-gpon-job.png").await;
+        wait_for(&c, "#job-state .badge.good").await;
+        let done = c
+            .find_all(Locator::Css("#job-steps li.step.done"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(done, 5, "every step is done");
+        assert_eq!(
+            marker(&c).await,
+            json!(11),
+            "the steps were swapped in place, no reload"
+        );
+        c.goto(&format!("{base}/gpon/olts/{olt}/port?p={port}"))
+            .await
+            .expect("open the port");
+        let row = format!(r#"#onts tr[data-sn="{sn}"]"#);
+        wait_for(&c, &row).await;
+        assert_eq!(text_of(&c, &format!("{row} td.run")).await, "online");
+        assert!(text_of(&c, &row).await.contains("kuznetsov_12/3"));
+        save_screenshot(&c, "browser-gpon-port.png").await;
+    })
+    .await;
+    drop(fleet);
+}

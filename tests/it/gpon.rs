@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::common::*;
 
 struct World {
+    kind: Kind,
     app: TestApp,
     token: String,
     fleet: Fleet,
@@ -20,7 +21,11 @@ struct World {
 }
 
 async fn world(kind: Kind) -> World {
-    let app = spawn_app().await;
+    world_with(kind, |_| {}).await
+}
+
+async fn world_with(kind: Kind, tweak: impl FnOnce(&mut ispmon::config::Settings)) -> World {
+    let app = spawn_app_with(tweak).await;
     let fleet = Fleet::start(vec![DeviceSpec::sample(kind, Transport::Ssh, 0)])
         .await
         .unwrap();
@@ -33,6 +38,7 @@ async fn world(kind: Kind) -> World {
     let admin = app.login_as(Role::Admin).await;
     let token = admin.api_token("gpon").await;
     World {
+        kind,
         app,
         token,
         fleet,
@@ -55,10 +61,15 @@ impl World {
             .api(
                 reqwest::Method::POST,
                 "/api/v1/gpon/profiles",
-                Some(
+                Some(if self.kind == Kind::ZteC300 {
+                    // ZTE registers by ONU type: the OLT's types are its
+                    // profiles, numbered in order.
+                    json!({"name": "ftth", "vlan": 100, "gemport": 1, "line_profile_id": 2,
+                    "service_profile_id": 2, "bridge": bridge, "onu_type": "ZTE-F660"})
+                } else {
                     json!({"name": "ftth", "vlan": 100, "gemport": 1, "line_profile_id": 10,
-                    "service_profile_id": 10, "bridge": bridge, "onu_type": ""}),
-                ),
+                    "service_profile_id": 10, "bridge": bridge, "onu_type": ""})
+                }),
             )
             .await;
         assert_eq!(status, 201, "{v}");
@@ -75,6 +86,7 @@ impl World {
             .await;
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["poll"]["ok"], json!(true), "{v}");
+        assert_eq!(v["poll"]["failed_ports"], json!([]), "every port read: {v}");
         v
     }
 
@@ -191,7 +203,18 @@ async fn a_poll_fills_the_read_models_in_one_session_and_a_steady_poll_writes_no
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ont_from_autofind_registers_is_online_and_deletes() {
-    let w = world(Kind::HuaweiSmartax).await;
+    registers_and_deletes(Kind::HuaweiSmartax, "ont confirm").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zte_onu_from_the_unconfigured_list_registers_is_online_and_deletes() {
+    registers_and_deletes(Kind::ZteC300, "type ZTE-F660 sn").await;
+}
+
+/// Registration from autofind on `kind`'s OLT (its add step's transcript
+/// shows `added`), the duplicate refused, then deletion.
+async fn registers_and_deletes(kind: Kind, added: &str) {
+    let w = world(kind).await;
     let profile = w.profile(true).await;
     w.poll().await;
     let ((f, s, p), sn) = w
@@ -219,7 +242,7 @@ async fn an_ont_from_autofind_registers_is_online_and_deletes() {
         job["steps"][1]["transcript"]
             .as_str()
             .unwrap()
-            .contains("ont confirm"),
+            .contains(added),
         "the add step's transcript is kept: {job}"
     );
     let (ont, sps) = w.gpon(|g| {
@@ -284,9 +307,9 @@ async fn an_ont_from_autofind_registers_is_online_and_deletes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failed_step_is_compensated_and_bad_input_changes_nothing() {
+async fn each_failed_step_is_compensated_and_bad_input_changes_nothing() {
     let w = world(Kind::HuaweiSmartax).await;
-    let profile = w.profile(false).await;
+    let profile = w.profile(true).await;
     w.poll().await;
     let ((f, s, p), sn) = w
         .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
@@ -342,38 +365,287 @@ async fn a_failed_step_is_compensated_and_bad_input_changes_nothing() {
         "bad input sends nothing to the OLT"
     );
 
-    // The service-port step fails: the ONT it added is removed again.
-    w.fleet.devices[0]
-        .state
-        .lock()
-        .unwrap()
-        .fail_on("service-port", "Failure: The VLAN does not exist");
-    let (status, v) = w
-        .api(
-            reqwest::Method::POST,
-            "/api/v1/registrations",
-            Some(json!({"olt_id": w.olt, "port": port, "sn": sn, "name": "petrov", "profile_id": profile})),
-        )
-        .await;
+    // Each step fails in turn: whatever the OLT got for this SN is removed
+    // again, and the OLT is as it was.
+    let onts_before = w.gpon(|g| g.onts().len());
+    for (step, prefix, failure, undone) in [
+        (
+            0,
+            "display ont-lineprofile",
+            "Failure: System is busy",
+            false,
+        ),
+        (1, "ont confirm", "Failure: The ONT already exists", false),
+        (2, "service-port", "Failure: The VLAN does not exist", true),
+        (
+            3,
+            "ont port native-vlan",
+            "Failure: The port is not exist",
+            true,
+        ),
+        (4, "save", "Failure: System is busy", true),
+    ] {
+        w.fleet.devices[0]
+            .state
+            .lock()
+            .unwrap()
+            .fail_once_on(prefix, &format!("  {failure}"));
+        let (status, v) = w
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/registrations",
+                Some(json!({"olt_id": w.olt, "port": port, "sn": sn, "name": "petrov", "profile_id": profile})),
+            )
+            .await;
+        assert_eq!(status, 202, "{prefix}: {v}");
+        let job = w.wait_job(v["id"].as_str().unwrap()).await;
+        w.fleet.devices[0].state.lock().unwrap().clear_faults();
+        assert_eq!(job["state"], json!("failed"), "{prefix}: {job}");
+        assert_eq!(job["steps"][step]["status"], json!("failed"), "{job}");
+        assert!(
+            job["failure"].as_str().unwrap().contains(failure),
+            "the OLT's own words: {job}"
+        );
+        if undone {
+            assert!(
+                job["compensation"].as_str().unwrap().contains("ont delete"),
+                "{prefix}: {job}"
+            );
+        }
+        assert!(
+            w.gpon(|g| g.ont_by_sn(&sn).is_none()),
+            "{prefix}: no half-registered ONT stays on the OLT"
+        );
+        assert_eq!(w.gpon(|g| g.service_ports.len()), sps_before, "{prefix}");
+        assert_eq!(w.gpon(|g| g.onts().len()), onts_before, "{prefix}");
+        assert!(
+            w.gpon(|g| g.autofind_on(None).iter().any(|a| a.sn == sn)),
+            "{prefix}: the ONT waits in autofind again"
+        );
+    }
+}
+
+/// ispmon is killed (SIGKILL) while the service-port step waits on the OLT:
+/// the ONT was added, the step never finished. The restarted process takes
+/// the job over at once, fails the interrupted step and undoes what the OLT
+/// has for the SN; the same ONT then registers cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registration_killed_mid_step_is_compensated_after_restart() {
+    let w = world(Kind::HuaweiSmartax).await;
+    let profile = w.profile(true).await;
+    w.poll().await;
+    let ((f, s, p), sn) = w
+        .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
+        .unwrap();
+    let port = format!("{f}/{s}/{p}");
+    let sps_before = w.gpon(|g| g.service_ports.len());
+    let World {
+        app, fleet, olt, ..
+    } = w;
+    let olt_state = fleet.devices[0].state.clone();
+    let gpon = |f: &dyn Fn(&ispmon_sim::gpon::GponOlt) -> bool| {
+        let mut st = olt_state.lock().unwrap();
+        f(st.gpon_mut())
+    };
+    let data = app.stop().await;
+    let out = ispmon(
+        &["token", "create", "admin", "--name", "crash"],
+        data.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    let mut server = spawn_server(data.path(), &[], &[]);
+    olt_state.lock().unwrap().hang_on("service-port");
+    let register =
+        json!({"olt_id": olt, "port": port, "sn": sn, "name": "sidorov", "profile_id": profile});
+    let (status, v) = api_call(
+        &server.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/registrations",
+        Some(register.clone()),
+    )
+    .await;
     assert_eq!(status, 202, "{v}");
-    let job = w.wait_job(v["id"].as_str().unwrap()).await;
-    w.fleet.devices[0].state.lock().unwrap().clear_faults();
+    let id = v["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/registrations/{id}");
+    let job = job_until(&server.base, &token, &path, |v| {
+        v["steps"][2]["status"] == json!("running")
+    })
+    .await;
+    assert_eq!(
+        job["steps"][2]["status"],
+        json!("running"),
+        "the service-port step started: {job}"
+    );
+    // One registration per OLT port at a time.
+    let (status, v) = api_call(
+        &server.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/registrations",
+        Some(json!({"olt_id": olt, "port": port, "sn": "HWTC0000AAAA", "name": "other", "profile_id": profile})),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v.to_string().contains("port"), "{v}");
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    olt_state.lock().unwrap().clear_faults();
+    assert!(
+        gpon(&|g| g.ont_by_sn(&sn).is_some()),
+        "the kill left the ONT half-registered on the OLT"
+    );
+
+    let server = spawn_server(data.path(), &[], &[]);
+    let job = job_until(&server.base, &token, &path, ended).await;
+    assert!(ended(&job), "the restarted ispmon ended the job: {job}");
     assert_eq!(job["state"], json!("failed"), "{job}");
     assert_eq!(job["steps"][2]["status"], json!("failed"), "{job}");
     assert!(
-        job["failure"]
+        job["steps"][2]["failure"]
             .as_str()
-            .unwrap()
-            .contains("Failure: The VLAN does not exist"),
-        "the OLT's own words: {job}"
-    );
-    assert!(
-        job["compensation"].as_str().unwrap().contains("ont delete"),
+            .unwrap_or_default()
+            .contains("interrupted"),
         "{job}"
     );
     assert!(
-        w.gpon(|g| g.ont_by_sn(&sn).is_none()),
-        "no half-registered ONT stays on the OLT"
+        gpon(&|g| g.ont_by_sn(&sn).is_none()),
+        "no half-registered ONT stays"
     );
-    assert_eq!(w.gpon(|g| g.service_ports.len()), sps_before);
+    assert_eq!(
+        olt_state.lock().unwrap().gpon_mut().service_ports.len(),
+        sps_before
+    );
+
+    // The same ONT registers cleanly now.
+    let (status, v) = api_call(
+        &server.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/registrations",
+        Some(register),
+    )
+    .await;
+    assert_eq!(status, 202, "{v}");
+    let path = format!("/api/v1/registrations/{}", v["id"].as_str().unwrap());
+    let job = job_until(&server.base, &token, &path, ended).await;
+    assert_eq!(job["state"], json!("succeeded"), "{job}");
+    assert!(gpon(&|g| g.ont_by_sn(&sn).is_some()));
+    drop(fleet);
+}
+
+fn ended(job: &Value) -> bool {
+    !matches!(job["state"].as_str(), Some("running" | "compensating"))
+}
+
+/// The job at `path` of a server in another process, once `done` holds of
+/// it (or after a minute: the caller's assertion says what was missing).
+async fn job_until(base: &str, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, v) = api_call(base, token, reqwest::Method::GET, path, None).await;
+        if done(&v) || std::time::Instant::now() > deadline {
+            return v;
+        }
+        // Another process: nothing to subscribe to, so look again shortly.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One session at a time and a command limit per window: two polls and a
+/// live read asked at once queue for the one session, and the emulated OLT
+/// never sees more commands in a window than the limit (plus the few each
+/// login sends before the budget's session starts).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_poll_budget_holds_on_the_olt_sessions_and_commands() {
+    let window = Duration::from_secs(2);
+    let w = world_with(Kind::HuaweiSmartax, |s| s.gpon_budget_window = window).await;
+    let stats = || w.fleet.devices[0].state.lock().unwrap().stats();
+    let before = stats().commands_total;
+    w.poll().await;
+    let per_poll = stats().commands_total - before;
+    assert!(per_poll >= 8, "a poll runs a sweep: {per_poll} commands");
+    let limit = ((per_poll / 2) as u32).max(10);
+    let mut values = ispmon_events::gpon::GponSettingsValues {
+        max_sessions: 1,
+        commands_per_min: limit,
+        ..Default::default()
+    };
+    ispmon::gpon::save_settings(&w.app.state, values.clone(), &w.app.meta())
+        .await
+        .unwrap();
+    let (_, onts) = w
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/olts/{}/onts", w.olt),
+            None,
+        )
+        .await;
+    let online = onts["onts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["run_state"] == json!("online"))
+        .expect("an online ONT")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    {
+        let mut st = w.fleet.devices[0].state.lock().unwrap();
+        st.counters.peak_open = st.counters.sessions_open;
+    }
+    let (from, opened) = (stats().commands_total, stats().sessions_opened);
+    let live = format!("/api/v1/onts/{online}/live");
+    let (a, b, (status, v)) =
+        tokio::join!(w.poll(), w.poll(), w.api(reqwest::Method::GET, &live, None));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(a["poll"]["ok"], json!(true));
+    assert_eq!(b["poll"]["ok"], json!(true));
+    let after = stats();
+    assert_eq!(after.peak_open, 1, "one session at a time on the OLT");
+    let sessions = after.sessions_opened - opened;
+    assert!(sessions >= 5, "two polls, two autofinds, one live read");
+    let sent = (after.commands_total - from) as usize;
+    assert!(
+        sent > limit as usize * 2,
+        "the work needed more than two windows' worth: {sent}"
+    );
+    let times: Vec<std::time::Instant> = {
+        let st = w.fleet.devices[0].state.lock().unwrap();
+        let t = &st.counters.command_times;
+        t.iter().skip(t.len() - sent).copied().collect()
+    };
+    // Within any 90% of a window: at most the limit, plus what the logins
+    // of the sessions opened in it sent (the slack: 3 lines per session).
+    let span = window.mul_f64(0.9);
+    let slack = 3 * sessions as usize;
+    let busiest = (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| **t - times[i] < span)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(
+        busiest <= limit as usize + slack,
+        "{busiest} commands within {span:?} (limit {limit}, slack {slack})"
+    );
+    assert!(
+        times[times.len() - 1] - times[0] >= window,
+        "the limit made the work wait for the window"
+    );
+    // Bad budgets are refused by field and change nothing.
+    values.max_sessions = 0;
+    let err = ispmon::gpon::save_settings(&w.app.state, values, &w.app.meta())
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("max_sessions"), "{err:?}");
 }
