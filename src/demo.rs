@@ -158,8 +158,54 @@ pub struct DemoWorld {
 }
 
 /// The population the demo and the tests share (seed 7, demo size).
+/// The demo's network: switches, NAS, billing and two OLTs (Huawei and
+/// ZTE, a few hundred ONTs, some waiting in autofind) on one population.
 pub fn demo_population() -> ispmon_sim::Population {
-    ispmon_sim::Population::generate(7, ispmon_sim::PopulationSize::demo())
+    ispmon_sim::Population::generate(7, ispmon_sim::PopulationSize::demo_gpon())
+}
+
+/// Local registration profiles that fit the demo OLTs: Huawei's line and
+/// service profile 10, ZTE's ONU type F660 (its second type).
+async fn seed_gpon_profiles(core: &Core) -> anyhow::Result<()> {
+    use ispmon_events::gpon::{GponProfile, GponProfileCommand, ProfileValues};
+    let meta = Metadata::system(Source::Cli, "demo");
+    for (id, values) in [
+        (
+            "demo-ftth-huawei",
+            ProfileValues {
+                name: "FTTH bridge (Huawei)".into(),
+                vlan: 100,
+                gemport: 1,
+                line_profile_id: 10,
+                service_profile_id: 10,
+                bridge: true,
+                onu_type: String::new(),
+            },
+        ),
+        (
+            "demo-ftth-zte",
+            ProfileValues {
+                name: "FTTH bridge (ZTE F660)".into(),
+                vlan: 100,
+                gemport: 1,
+                line_profile_id: 2,
+                service_profile_id: 2,
+                bridge: true,
+                onu_type: "ZTE-F660".into(),
+            },
+        ),
+    ] {
+        match core
+            .commands
+            .execute::<GponProfile>(id, GponProfileCommand::Save(values), &meta)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_unchanged() => {}
+            Err(e) => return Err(anyhow::anyhow!("seeding the GPON profile {id}: {e}")),
+        }
+    }
+    Ok(())
 }
 
 /// Registers `dev` under `name` with `role`, `tags` and its management MAC
@@ -278,6 +324,14 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
             .map(|s| s.login.as_str())
             .unwrap_or("a login"),
     );
+    seed_gpon_profiles(core).await?;
+    let pop = population.population();
+    println!(
+        "ispmon demo: GPON on {} OLTs with {} ONTs and {} waiting in autofind; open GPON to register one",
+        pop.olts().len(),
+        (0..pop.olts().len()).map(|k| pop.gpon(k).onts().len()).sum::<usize>(),
+        (0..pop.olts().len()).map(|k| pop.gpon(k).autofind_on(None).len()).sum::<usize>(),
+    );
     let billing = start_billing(core, population.population()).await?;
     Ok(DemoWorld {
         fleet,
@@ -377,6 +431,16 @@ pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
             Ok(Ok(summary)) => println!("ispmon demo: NAS sessions: {summary}"),
             Ok(Err(reason)) => println!("ispmon demo: NAS poll failed: {reason}"),
             Err(e) => println!("ispmon demo: NAS poll not run: {e}"),
+        }
+        for (job, what) in [
+            (ispmon_scheduler::gpon::job::POLL_JOB, "GPON poll"),
+            (ispmon_scheduler::gpon::job::AUTOFIND_JOB, "GPON autofind"),
+        ] {
+            match scheduler.run(job, Scope::All, None).await {
+                Ok(Ok(summary)) => println!("ispmon demo: {what}: {summary}"),
+                Ok(Err(reason)) => println!("ispmon demo: {what} failed: {reason}"),
+                Err(e) => println!("ispmon demo: {what} not run: {e}"),
+            }
         }
         for (s, kind) in &states {
             let mut st = s.lock().expect("device state");
