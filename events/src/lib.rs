@@ -26,6 +26,7 @@
 //!   cabinet, its service account (sealed), the sync's schedule.
 //! - [`gpon`]: ONTs, OLT inventory and autofind, registration profiles,
 //!   poll settings, and registrations and deletions as sagas.
+//! - [`phone`]: Russian phone numbers, normalised and found in free text.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -40,6 +41,7 @@ pub mod login;
 pub mod mac;
 pub mod metadata;
 pub mod notify_settings;
+pub mod phone;
 pub mod registry;
 pub mod reservations;
 pub mod secrets;
