@@ -26,7 +26,9 @@
 //!   cabinet, its service account (sealed), the sync's schedule.
 //! - [`gpon`]: ONTs, OLT inventory and autofind, registration profiles,
 //!   poll settings, and registrations and deletions as sagas.
-//! - [`phone`]: Russian phone numbers, normalised and found in free text.
+//! - [`ticket`]: the repair ticket (details, status, assignee, comments,
+//!   attachments), with [`phone`]: Russian phone numbers found and
+//!   normalised, and [`sla`]: business-hours calendars and SLA due times.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -45,9 +47,11 @@ pub mod phone;
 pub mod registry;
 pub mod reservations;
 pub mod secrets;
+pub mod sla;
 pub mod sqlite;
 pub mod store;
 pub mod subscriber;
+pub mod ticket;
 pub mod user;
 pub mod values;
 
