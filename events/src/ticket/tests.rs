@@ -2,8 +2,10 @@ use super::*;
 use chrono::{Duration, TimeZone};
 use cqrs_es::test::TestFramework;
 
-use crate::sla::default_policies;
 use crate::DomainError;
+
+/// The SLA, JSON and event-store round trips.
+mod lifecycle;
 
 /// A Moscow wall-clock time in the week of Monday 7 December 2026.
 fn msk(day: u32, h: u32, m: u32) -> DateTime<Utc> {
@@ -516,70 +518,4 @@ fn photos_and_pdfs_up_to_ten_mebibytes_are_attached_once() {
         ),
         vec!["name", "size", "content_type"]
     );
-}
-
-#[test]
-fn a_ticket_that_waited_overnight_is_due_later_by_its_wait() {
-    let cal = Calendar::default();
-    let policy = default_policies()[&Priority::Normal]; // 4 h / 24 h
-    let mut t = state(vec![opened()]); // Monday 10:00
-    decided(&mut t, comment("смотрим", false, None, msk(7, 10, 30)));
-    decided(
-        &mut t,
-        status(TicketStatus::WaitingSubscriber, msk(7, 16, 0)),
-    );
-    assert_eq!(t.pauses, vec![(msk(7, 16, 0), None)]);
-    let waiting = t.sla(&cal, &policy, msk(8, 10, 0));
-    assert_eq!(
-        waiting,
-        SlaState {
-            first_response_due: Some(msk(7, 14, 0)),
-            resolution_due: None,
-            first_response_breached: false,
-            resolution_breached: false,
-            paused: true,
-        },
-        "while the subscriber is awaited the due time is not known"
-    );
-    decided(&mut t, status(TicketStatus::InProgress, msk(8, 12, 0)));
-    assert_eq!(t.pauses, vec![(msk(7, 16, 0), Some(msk(8, 12, 0)))]);
-    // Six hours ran on Monday; 18 are left from Tuesday noon: Tuesday 6,
-    // Wednesday 9, Thursday 3.
-    let resumed = t.sla(&cal, &policy, msk(8, 13, 0));
-    assert_eq!(resumed.resolution_due, Some(msk(10, 12, 0)));
-    assert!(!resumed.paused && !resumed.resolution_breached);
-    assert!(
-        t.sla(&cal, &policy, msk(10, 12, 1)).resolution_breached,
-        "unresolved past the due time"
-    );
-    decided(&mut t, status(TicketStatus::Resolved, msk(10, 11, 0)));
-    let resolved = t.sla(&cal, &policy, msk(14, 9, 0));
-    assert!(
-        !resolved.resolution_breached,
-        "resolved in time stays in time"
-    );
-    assert_eq!(t.resolved_at, Some(msk(10, 11, 0)));
-}
-
-#[test]
-fn a_late_first_response_is_breached_and_an_unopened_ticket_has_no_sla() {
-    let cal = Calendar::default();
-    let policy = default_policies()[&Priority::Urgent]; // 30 min / 4 h
-    let mut t = state(vec![opened()]);
-    assert!(t.sla(&cal, &policy, msk(7, 10, 31)).first_response_breached);
-    decided(&mut t, status(TicketStatus::InProgress, msk(7, 11, 0)));
-    let sla = t.sla(&cal, &policy, msk(7, 11, 1));
-    assert_eq!(sla.first_response_due, Some(msk(7, 10, 30)));
-    assert!(sla.first_response_breached && !sla.resolution_breached);
-    assert_eq!(
-        Ticket::default().sla(&cal, &policy, msk(7, 11, 0)),
-        SlaState {
-            first_response_due: None,
-            resolution_due: None,
-            first_response_breached: false,
-            resolution_breached: false,
-            paused: false,
-        }
-    );
-    assert!(crate::registry::kind("Ticket").is_some());
 }
