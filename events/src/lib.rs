@@ -26,6 +26,9 @@
 //!   cabinet, its service account (sealed), the sync's schedule.
 //! - [`gpon`]: ONTs, OLT inventory and autofind, registration profiles,
 //!   poll settings, and registrations and deletions as sagas.
+//! - [`ticket`]: the repair ticket (details, status, assignee, comments,
+//!   attachments), with [`phone`]: Russian phone numbers found and
+//!   normalised, and [`sla`]: business-hours calendars and SLA due times.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -40,12 +43,15 @@ pub mod login;
 pub mod mac;
 pub mod metadata;
 pub mod notify_settings;
+pub mod phone;
 pub mod registry;
 pub mod reservations;
 pub mod secrets;
+pub mod sla;
 pub mod sqlite;
 pub mod store;
 pub mod subscriber;
+pub mod ticket;
 pub mod user;
 pub mod values;
 

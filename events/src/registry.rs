@@ -83,6 +83,7 @@ registry! {
     GponProfile => crate::gpon::GponProfile;
     GponSettings => crate::gpon::GponSettings;
     GponJob => crate::gpon::GponJob, reserves crate::reservations::gpon_job;
+    Ticket => crate::ticket::Ticket;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {
