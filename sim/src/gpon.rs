@@ -287,8 +287,9 @@ impl GponOlt {
         };
         let mut olt = GponOlt::new(OltVendor::Huawei);
         olt.boards = vec![
-            b(0, "H805GPFD", "Normal", "", 16),
-            b(1, "H802GPBD", "Normal", "", 16),
+            // As the real boards: a GPBD has 8 GPON ports, a GPFD 16.
+            b(0, "H802GPBD", "Normal", "", 8),
+            b(1, "H805GPFD", "Normal", "", 16),
             b(2, "H801MCUD", "Active_normal", "CPCA", 0),
             b(3, "", "", "", 0),
             b(4, "H801MPWC", "Normal", "", 0),

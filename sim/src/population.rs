@@ -49,7 +49,7 @@ pub struct PopulationSize {
     pub huawei_olts: usize,
     /// ZTE C320 OLTs.
     pub zte_olts: usize,
-    /// GPON ports with subscribers per OLT (at most 32 on a SmartAX, 24 on a C320).
+    /// GPON ports with subscribers per OLT (at most 24 on a SmartAX, 24 on a C320).
     pub gpon_ports_per_olt: usize,
     /// Registered ONTs (one subscriber each) per GPON port (at most 128).
     pub onts_per_port: usize,

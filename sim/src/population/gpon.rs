@@ -32,7 +32,8 @@ fn port(vendor: OltVendor, p: usize) -> Fsp {
 
 fn max_ports(vendor: OltVendor) -> usize {
     match vendor {
-        OltVendor::Huawei => 32,
+        // 16 on the GPFD in slot 1, 8 on the GPBD in slot 0.
+        OltVendor::Huawei => 24,
         OltVendor::Zte => 24,
     }
 }
