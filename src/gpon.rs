@@ -559,6 +559,155 @@ fn out_err(what: &str, e: String) -> String {
     format!("{what}: {e}")
 }
 
+/// A MAC's login and, when billing has them, the subscriber's billing id.
+pub type MacLogin = (String, Option<String>);
+
+/// The OLT's service-port and MAC tables as read live (one session), each
+/// MAC joined with the login and subscriber Search Port knows for it.
+#[derive(Debug, Default)]
+pub struct OltTables {
+    pub service_ports: Vec<ServicePort>,
+    pub macs: Vec<(OntMac, Option<MacLogin>)>,
+    pub errors: Vec<String>,
+}
+
+/// What the tables are narrowed to: a port, a VLAN, an ONT-ID, part of a
+/// MAC (any notation).
+#[derive(Debug, Default, Clone)]
+pub struct TableFilter {
+    pub port: Option<Fsp>,
+    pub vlan: Option<u16>,
+    pub ont_id: Option<u32>,
+    pub mac: Option<String>,
+}
+
+impl TableFilter {
+    /// From the form's text fields; each bad one is named.
+    pub fn parse(port: &str, vlan: &str, ont: &str, mac: &str) -> Result<Self, FormErrors> {
+        let mut errors = FormErrors::default();
+        let mut f = TableFilter::default();
+        let (port, vlan, ont, mac) = (port.trim(), vlan.trim(), ont.trim(), mac.trim());
+        if !port.is_empty() {
+            match port.parse::<Fsp>() {
+                Ok(p) => f.port = Some(p),
+                Err(e) => errors.add("port", e),
+            }
+        }
+        if !vlan.is_empty() {
+            match vlan.parse::<u16>() {
+                Ok(v) if (1..=4094).contains(&v) => f.vlan = Some(v),
+                _ => errors.add("vlan", "a VLAN is 1–4094"),
+            }
+        }
+        if !ont.is_empty() {
+            match ont.parse::<u32>() {
+                Ok(v) if v <= 255 => f.ont_id = Some(v),
+                _ => errors.add("ont_id", "an ONT-ID is a number 0–255"),
+            }
+        }
+        if !mac.is_empty() {
+            let hex: String = mac
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let only_mac_chars = mac
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || ":-. ".contains(c));
+            if hex.len() < 2 || hex.len() > 12 || !only_mac_chars {
+                errors.add("mac", "part of a MAC: 2–12 hex digits, in any notation");
+            } else {
+                f.mac = Some(hex);
+            }
+        }
+        if errors.is_empty() {
+            Ok(f)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn port_ok(&self, fsp: Fsp, ont: u32) -> bool {
+        self.port.is_none_or(|p| p == fsp) && self.ont_id.is_none_or(|o| o == ont)
+    }
+
+    pub fn keeps_service_port(&self, p: &ServicePort) -> bool {
+        self.port_ok(p.fsp, p.ont_id) && self.vlan.is_none_or(|v| v == p.vlan)
+    }
+
+    pub fn keeps_mac(&self, m: &OntMac) -> bool {
+        self.port_ok(m.fsp, m.ont_id)
+            && self.vlan.is_none_or(|v| v == m.vlan)
+            && self
+                .mac
+                .as_ref()
+                .is_none_or(|h| m.mac.replace(':', "").contains(h.as_str()))
+    }
+}
+
+/// Reads the OLT's whole service-port table and MAC table in one session
+/// (within its budget) and keeps what `filter` lets through.
+pub async fn olt_tables(
+    st: &AppState,
+    olt_id: &str,
+    filter: &TableFilter,
+    meta: &Metadata,
+) -> AppResult<OltTables> {
+    let d = olt(st, olt_id).await?;
+    let p = &st.gpon;
+    let cli = p.cli(&d).map_err(AppError::Rejected)?;
+    let settings = p.settings().await.map_err(internal)?;
+    let mut s = p
+        .session(&d, &settings, meta)
+        .await
+        .map_err(|e| AppError::Rejected(format!("cannot reach {}: {e}", d.name)))?;
+    let mut out = OltTables::default();
+    match GponPoller::read(&mut s, cli, &cli.service_ports_command()).await {
+        Ok(Some(o)) => match cli.parse_service_ports(&o) {
+            Ok(v) => {
+                out.service_ports = v
+                    .into_iter()
+                    .filter(|x| filter.keeps_service_port(x))
+                    .collect()
+            }
+            Err(e) => out.errors.push(out_err("service ports", e.to_string())),
+        },
+        Ok(None) => {}
+        Err(e) => out.errors.push(out_err("service ports", format!("{e:?}"))),
+    }
+    let macs = match GponPoller::read(&mut s, cli, &cli.macs_command()).await {
+        Ok(Some(o)) => match cli.parse_macs(&o) {
+            Ok(v) => v.into_iter().filter(|x| filter.keeps_mac(x)).collect(),
+            Err(e) => {
+                out.errors.push(out_err("MACs", e.to_string()));
+                Vec::new()
+            }
+        },
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            out.errors.push(out_err("MACs", format!("{e:?}")));
+            Vec::new()
+        }
+    };
+    s.close().await;
+    for m in macs {
+        let login = mac_login(st, &m.mac).await;
+        out.macs.push((m, login));
+    }
+    Ok(out)
+}
+
+/// The login (and billing id) Search Port finds for `mac`.
+pub async fn mac_login(st: &AppState, mac: &str) -> Option<MacLogin> {
+    let found = crate::search::run(st, mac).await.ok()?;
+    found.results.iter().find_map(|h| {
+        h.subscriber
+            .as_ref()
+            .map(|s| (s.login.clone(), Some(s.billing_id.clone())))
+            .or_else(|| h.login.as_ref().map(|l| (l.login.clone(), None)))
+    })
+}
+
 /// The live Rx of one ONT, read every `every` until the receiver goes away
 /// (the card's "optical ping"), at most `max` readings; one session.
 pub async fn optical_ping(

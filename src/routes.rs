@@ -290,6 +290,7 @@ fn gpon() -> Vec<Route> {
         get("/gpon/olts/{id}", DEVICES, gpon::olt),
         post("/gpon/olts/{id}/poll", OPS, gpon::poll),
         get("/gpon/olts/{id}/port", DEVICES, gpon::port),
+        get("/gpon/olts/{id}/tables", OPS, gpon::tables),
         get("/gpon/onts/{id}", DEVICES, gpon::ont),
         get("/gpon/onts/{id}/live", OPS, gpon::live),
         get("/gpon/onts/{id}/ping", OPS, gpon::ping),

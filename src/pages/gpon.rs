@@ -264,6 +264,9 @@ pub async fn olt(
                 }
                 h2 { (t(l, "gpon.autofind_title")) }
                 (autofind_table(l, &waiting, &names))
+                h2 { (t(l, "gpon.tables_title")) }
+                (tables_form(l, &id, &TablesParams::default(), &FormErrors::default()))
+                div #tables {}
                 h2 { (t(l, "gpon.jobs")) }
                 (jobs_table(l, &jobs))
             }
@@ -474,16 +477,7 @@ pub async fn live(
     };
     let mut joined = Vec::new();
     for m in &live.macs {
-        let found = crate::search::run(&st, &m.mac).await.ok();
-        let login = found.as_ref().and_then(|f| {
-            f.results.iter().find_map(|h| {
-                h.subscriber
-                    .as_ref()
-                    .map(|s| (s.login.clone(), Some(s.billing_id.clone())))
-                    .or_else(|| h.login.as_ref().map(|l| (l.login.clone(), None)))
-            })
-        });
-        joined.push((m, login));
+        joined.push((m, gpon::mac_login(&st, &m.mac).await));
     }
     Ok(html! {
         div #ont-live-result {
@@ -505,6 +499,91 @@ pub async fn live(
                 tbody { @for (m, login) in &joined { tr { td.mono { a href=(format!("/search{}", query(&[("q", &m.mac)]))) { (m.mac) } } td { (m.vlan) } td { @match login { Some((name, Some(id))) => a href=(format!("/subscribers/{}", urlencode(id))) { (name) }, Some((name, None)) => (name), None => "—" } } } } } } }
         }
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TablesParams {
+    port: String,
+    vlan: String,
+    ont_id: String,
+    mac: String,
+}
+
+fn tables_form(l: Locale, id: &str, p: &TablesParams, errors: &FormErrors) -> Markup {
+    html! {
+        form.inline.filters #tables-form method="get" action=(format!("/gpon/olts/{id}/tables"))
+            hx-get=(format!("/gpon/olts/{id}/tables")) hx-target="#tables" hx-select="#tables" hx-swap="outerHTML" hx-indicator="#tables-spin" {
+            label { (t(l, "gpon.port")) input type="text" name="port" value=(p.port) placeholder="0/1/0" size="8"; (errors.show("port")) }
+            label { "VLAN" input type="text" name="vlan" value=(p.vlan) inputmode="numeric" size="5"; (errors.show("vlan")) }
+            label { "ONT" input type="text" name="ont_id" value=(p.ont_id) inputmode="numeric" size="4"; (errors.show("ont_id")) }
+            label { "MAC" input type="text" name="mac" value=(p.mac) placeholder="00:1e:58" size="14"; (errors.show("mac")) }
+            button.small #tables-read type="submit" { (t(l, "gpon.read_tables")) }
+            span #tables-spin .htmx-indicator.muted { (t(l, "gpon.reading")) }
+        }
+    }
+}
+
+/// `GET /gpon/olts/{id}/tables?port=&vlan=&ont_id=&mac=`: the OLT's
+/// service-port and MAC tables, read live, narrowed by the filters.
+pub async fn tables(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<TablesParams>,
+) -> AppResult<Response> {
+    let l = ctx.locale;
+    let d = gpon::olt(&st, &id).await?;
+    let filter = match gpon::TableFilter::parse(&p.port, &p.vlan, &p.ont_id, &p.mac) {
+        Ok(f) => f,
+        Err(errors) => {
+            let body = html! { section #tables-page { (tables_form(l, &id, &p, &errors)) div #tables {} } };
+            return Ok((errors.status(), respond(&ctx, &d.name, body)).into_response());
+        }
+    };
+    let tb = match gpon::olt_tables(&st, &id, &filter, &ctx.meta()).await {
+        Ok(t) => t,
+        Err(AppError::Rejected(m)) => {
+            // As the ONT card's "read now": the answer is the error.
+            let body = html! { section #tables-page { (tables_form(l, &id, &p, &FormErrors::default())) div #tables { (error_box(&m)) } } };
+            return Ok(respond(&ctx, &d.name, body).into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    let body = html! {
+        section #tables-page {
+            p.small { a href="/gpon" { (t(l, "gpon.title")) } " › " a href=(format!("/gpon/olts/{id}")) { (d.name) } }
+            (tables_form(l, &id, &p, &FormErrors::default()))
+            div #tables {
+                @for e in &tb.errors { p.small.warn { (e) } }
+                h3 { (t(l, "gpon.service_ports")) " " span.muted.small { (tb.service_ports.len()) } }
+                @if tb.service_ports.is_empty() { p.muted.empty #sp-empty { (t(l, "gpon.none_match")) } }
+                @else {
+                    div.table-wrap { table.data.small #olt-sp {
+                        thead { tr { th.num { "#" } th.num { "VLAN" } th { (t(l, "gpon.port")) } th.num { "ONT" } th.num { "GEM" } th { (t(l, "gpon.state")) } } }
+                        tbody { @for s in &tb.service_ports {
+                            tr data-vlan=(s.vlan) { td.num { (s.index) } td.num { (s.vlan) } td { (s.fsp) } td.num { (s.ont_id) } td.num { (s.gemport) } td { (s.state) } }
+                        } }
+                    } }
+                }
+                h3 { "MAC " span.muted.small { (tb.macs.len()) } }
+                @if tb.macs.is_empty() { p.muted.empty #mac-empty { (t(l, "gpon.none_match")) } }
+                @else {
+                    div.table-wrap { table.data.small #olt-macs {
+                        thead { tr { th { "MAC" } th.num { "VLAN" } th { (t(l, "gpon.port")) } th.num { "ONT" } th { (t(l, "gpon.subscriber")) } } }
+                        tbody { @for (m, login) in &tb.macs {
+                            tr data-mac=(m.mac) {
+                                td.mono { a href=(format!("/search{}", query(&[("q", &m.mac)]))) { (m.mac) } }
+                                td.num { (m.vlan) } td { (m.fsp) } td.num { (m.ont_id) }
+                                td { @match login { Some((name, Some(bid))) => a href=(format!("/subscribers/{}", urlencode(bid))) { (name) }, Some((name, None)) => (name), None => "—" } }
+                            }
+                        } }
+                    } }
+                }
+            }
+        }
+    };
+    Ok(respond(&ctx, &d.name, body).into_response())
 }
 
 /// `GET /gpon/onts/{id}/ping`: the ONT's Rx every second over SSE, while

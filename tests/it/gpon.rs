@@ -649,3 +649,96 @@ async fn the_poll_budget_holds_on_the_olt_sessions_and_commands() {
         .unwrap_err();
     assert!(format!("{err:?}").contains("max_sessions"), "{err:?}");
 }
+
+/// The OLT's service-port and MAC tables are read live and narrowed by
+/// port, VLAN, ONT-ID and part of a MAC; a bad filter is named and sends
+/// nothing to the OLT.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_olt_tables_are_read_live_and_filtered() {
+    let w = world(Kind::HuaweiSmartax).await;
+    w.poll().await;
+    let tech = w.app.login_as(Role::Technician).await;
+    let (sps, mac) = w.gpon(|g| {
+        let sps: Vec<(u32, u16, String)> = g
+            .service_ports
+            .iter()
+            .map(|s| {
+                (
+                    s.index,
+                    s.vlan,
+                    format!("{}/{}/{}", s.fsp.0, s.fsp.1, s.fsp.2),
+                )
+            })
+            .collect();
+        let mac = g
+            .learned()
+            .first()
+            .map(|(o, m, _)| (m.mac.clone(), o.fsp, o.ont_id))
+            .expect("an online ONT has a MAC");
+        (sps, mac)
+    });
+    assert!(sps.len() >= 2, "{sps:?}");
+    let base = format!("/gpon/olts/{}/tables", w.olt);
+    let (status, page) = tech.get_text(&base).await;
+    assert_eq!(status, 200, "{page}");
+    let rows = |html: &str, table: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse(&format!("#{table} tbody tr")).unwrap();
+        doc.select(&sel).count()
+    };
+    assert_eq!(rows(&page, "olt-sp"), sps.len(), "every service port");
+    let (vlan, port) = (sps[0].1, sps[0].2.clone());
+    let (_, page) = tech
+        .get_text(&format!("{base}?vlan={vlan}&port={port}"))
+        .await;
+    let want = sps.iter().filter(|s| s.1 == vlan && s.2 == port).count();
+    assert_eq!(rows(&page, "olt-sp"), want, "{page}");
+    // Part of a MAC in another notation finds it, on its ONT.
+    let (m, (f, s, p), ont) = mac;
+    let dashed = m[..8].replace(':', "-").to_uppercase();
+    let (_, page) = tech.get_text(&format!("{base}?mac={dashed}")).await;
+    assert!(page.contains(&format!(r#"data-mac="{m}""#)), "{page}");
+    let (_, page) = tech
+        .get_text(&format!(
+            "{base}?mac={dashed}&port={f}/{s}/{p}&ont_id={}",
+            ont + 1
+        ))
+        .await;
+    assert!(
+        !page.contains(&format!(r#"data-mac="{m}""#)),
+        "another ONT's filter hides it"
+    );
+
+    let commands = w.fleet.devices[0]
+        .state
+        .lock()
+        .unwrap()
+        .stats()
+        .commands_total;
+    for (q, field) in [
+        ("vlan=5000", "vlan"),
+        ("port=0/1", "port"),
+        ("mac=zz", "mac"),
+        ("ont_id=x", "ont_id"),
+    ] {
+        let (status, page) = tech.get_text(&format!("{base}?{q}")).await;
+        assert_eq!(status, 422, "{q}: {page}");
+        assert!(field_error(&page, field).is_some(), "{q}: {page}");
+    }
+    assert_eq!(
+        w.fleet.devices[0]
+            .state
+            .lock()
+            .unwrap()
+            .stats()
+            .commands_total,
+        commands,
+        "a bad filter asks the OLT nothing"
+    );
+    let auditor = w.app.login_as(Role::Auditor).await;
+    assert_eq!(
+        auditor.get(&base).await.status().as_u16(),
+        403,
+        "a live read is for operators"
+    );
+}

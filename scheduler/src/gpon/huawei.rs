@@ -637,6 +637,10 @@ impl GponCli for SmartaxGpon {
         Ok(ports)
     }
 
+    fn macs_command(&self) -> Line {
+        config("display mac-address all".into())
+    }
+
     fn macs_of_command(&self, fsp: Fsp, ont_id: u32) -> Line {
         config(format!("display mac-address ont {fsp} {ont_id}"))
     }

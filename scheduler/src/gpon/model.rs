@@ -333,6 +333,10 @@ pub trait GponCli: Send + Sync {
         (0, 0)
     }
 
+    /// The whole OLT's MAC table (Huawei `display mac-address all`, ZTE
+    /// `show mac`); it parses with [`GponCli::parse_macs`].
+    fn macs_command(&self) -> Line;
+
     /// `display board 0`.
     fn boards_command(&self) -> Line;
     fn parse_boards(&self, out: &str) -> Result<Vec<Board>, GponParseError>;

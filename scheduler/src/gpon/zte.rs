@@ -557,6 +557,10 @@ impl GponCli for ZteGpon {
         Ok(ports)
     }
 
+    fn macs_command(&self) -> Line {
+        config("show mac".into())
+    }
+
     fn macs_of_command(&self, fsp: Fsp, ont_id: u32) -> Line {
         config(format!("show mac gpon onu {}", onu_if(fsp, ont_id)))
     }
