@@ -21,6 +21,7 @@
 //!   the page and [`api_search`].
 //! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
 //! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
+//! - [`tickets`]: repair tickets (HelpDesk) for the pages and [`api_tickets`].
 //! - [`notify`]: the notifier reactor wired to the app (its world over the
 //!   settings view and the secrets table; the handle pages and tests use).
 
@@ -94,6 +95,7 @@ pub mod api_gpon;
 pub mod api_hosts;
 pub mod api_search;
 pub mod api_subscribers;
+pub mod api_tickets;
 pub mod app;
 pub mod auth;
 pub mod billing;
@@ -120,3 +122,4 @@ pub mod static_files;
 pub mod subscribers;
 pub mod sweep_command;
 pub mod sweep_world;
+pub mod tickets;

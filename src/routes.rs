@@ -12,8 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_subscribers, auth, observe,
-    pages, static_files,
+    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_subscribers, api_tickets,
+    auth, observe, pages, static_files,
 };
 
 /// Who may call a route.
@@ -321,6 +321,27 @@ fn gpon() -> Vec<Route> {
     ]
 }
 
+/// HelpDesk: repair tickets, read by all staff, worked by the field roles
+/// (admins, NOC, technicians, installers); the API.
+fn tickets() -> Vec<Route> {
+    use pages::tickets;
+    vec![
+        get("/tickets", STAFF, tickets::list),
+        get("/tickets/new", FIELD, tickets::new),
+        get("/tickets/suggest", FIELD, tickets::suggest),
+        post("/tickets", FIELD, tickets::create),
+        get("/tickets/{id}", STAFF, tickets::show),
+        post("/tickets/{id}/status", FIELD, tickets::status),
+        post("/tickets/{id}/assign", FIELD, tickets::assign),
+        post("/tickets/{id}/comments", FIELD, tickets::comment),
+        get("/api/v1/tickets", STAFF, api_tickets::list),
+        post("/api/v1/tickets", FIELD, api_tickets::create),
+        get("/api/v1/tickets/{id}", STAFF, api_tickets::get),
+        patch("/api/v1/tickets/{id}", FIELD, api_tickets::patch),
+        post("/api/v1/tickets/{id}/comments", FIELD, api_tickets::comment),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -332,6 +353,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         devices(firmware_max_bytes),
         search(),
         gpon(),
+        tickets(),
     ]
     .into_iter()
     .flatten()

@@ -17,6 +17,8 @@
 //!   moves, PPPoE logins' bindings, the collection settings.
 //! - [`subscribers`]: subscribers from billing, the folder tree, notes and
 //!   the full-text index of the subscriber search; [`billing_settings`].
+//! - [`gpon`]: OLTs, ONTs, autofind, profiles, registration jobs.
+//! - [`tickets`]: repair tickets with their SLA due times, comments, history.
 
 pub mod api_tokens;
 pub mod billing_settings;
@@ -33,6 +35,7 @@ pub mod rebuild;
 pub mod runner;
 pub mod sessions;
 pub mod subscribers;
+pub mod tickets;
 pub mod users;
 
 use rusqlite::Connection;
@@ -72,6 +75,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(subscribers::SubscribersProjection),
         Box::new(billing_settings::BillingSettingsProjection),
         Box::new(gpon::GponProjection),
+        Box::new(tickets::TicketsProjection),
     ]
 }
 

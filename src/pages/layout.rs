@@ -16,6 +16,7 @@ const NAV: &[(&str, &str)] = &[
     ("/", "nav.home"),
     ("/search", "nav.search"),
     ("/subscribers", "nav.subscribers"),
+    ("/tickets", "nav.tickets"),
     ("/gpon", "nav.gpon"),
     ("/icmp", "nav.icmp"),
     ("/devices", "nav.devices"),

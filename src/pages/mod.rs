@@ -22,4 +22,5 @@ pub mod notifications;
 pub mod search;
 pub mod sessions;
 pub mod subscribers;
+pub mod tickets;
 pub mod users;

@@ -283,6 +283,7 @@ fn card_page(ctx: &Ctx, c: &Card, errors: &FormErrors) -> Markup {
             div.actions {
                 a href={ "/search?q=" (urlencoding::encode(&r.login)) } { (t(l, "subs.open_search")) }
                 a href={ "/audit/entity/Subscriber/" (id) } { (t(l, "subs.audit")) }
+                a.button.small #new-ticket href={ "/tickets/new?subscriber_id=" (id) } { (t(l, "tickets.new")) }
             }
             div.cards {
                 article.card #billing {

@@ -34,6 +34,7 @@ fn concrete(
             "/gpon/profiles/{id}",
             &format!("/gpon/profiles/{}", gpon.profile),
         )
+        .replace("/tickets/{id}", &format!("/tickets/{AUTHZ_TICKET}"))
         .replace("/devices/{id}", &format!("/devices/{device}"))
         .replace("{version}", "1")
         .replace("/firmware/{id}", &format!("/firmware/{firmware}"));
@@ -154,6 +155,32 @@ async fn seed_gpon(app: &TestApp) -> GponIds {
         job,
         profile,
     }
+}
+
+/// The ticket the walk's ticket routes open.
+const AUTHZ_TICKET: &str = "matrix-ticket";
+
+async fn seed_ticket(app: &TestApp) {
+    use ispmon_events::ticket::*;
+    app.state
+        .core
+        .commands
+        .execute::<Ticket>(
+            AUTHZ_TICKET,
+            TicketCommand::Open {
+                details: TicketDetails {
+                    address: "Lenina 1".into(),
+                    problem: "no link".into(),
+                    category: "no-internet".into(),
+                    ..Default::default()
+                },
+                source: TicketSource::Staff,
+                at: chrono::Utc::now(),
+            },
+            &app.meta(),
+        )
+        .await
+        .unwrap();
 }
 
 /// The billing id of the subscriber the walk's subscriber routes open.
@@ -304,6 +331,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     let (device, firmware) = seed_device_and_firmware(&app).await;
     seed_subscriber(&app).await;
     let gpon = seed_gpon(&app).await;
+    seed_ticket(&app).await;
     let mut anonymous = app.anonymous();
     let (_, login_page) = anonymous.get_text("/login").await;
     anonymous.csrf = csrf_of(&login_page);

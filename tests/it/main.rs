@@ -16,4 +16,5 @@ mod search;
 mod store;
 mod subscribers;
 mod sweep;
+mod tickets;
 mod users;

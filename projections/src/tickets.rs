@@ -1,0 +1,410 @@
+//! Repair tickets: one row per ticket with what the list filters and sorts
+//! on — status, priority, assignee, the due times under the SLA calendar
+//! and policies — and the ticket's folded state; its comments, attachments
+//! and history.
+//!
+//! The state is the `Ticket` aggregate's own fold (the same `apply`), so the
+//! due times come from the same rule the aggregate uses.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::{Decoded, Envelope, Projection};
+use ispmon_events::sla::{default_policies, Calendar};
+use ispmon_events::ticket::{Priority, Ticket, TicketEvent, TicketSource, TicketStatus};
+
+pub struct TicketsProjection;
+
+fn json<T: Serialize>(v: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn rfc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn priority_rank(p: Priority) -> i64 {
+    match p {
+        Priority::Urgent => 0,
+        Priority::High => 1,
+        Priority::Normal => 2,
+        Priority::Low => 3,
+    }
+}
+
+impl Projection for TicketsProjection {
+    fn name(&self) -> &'static str {
+        "tickets"
+    }
+    fn schema(&self) -> &'static str {
+        include_str!("../../migrations/views/tickets.sql")
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "tickets",
+            "ticket_comments",
+            "ticket_attachments",
+            "ticket_history",
+        ]
+    }
+    fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
+        match &ev.event {
+            Decoded::Ticket(e) => apply(c, ev, e),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent) -> rusqlite::Result<()> {
+    let old: Option<String> = c
+        .prepare_cached("SELECT state_json FROM tickets WHERE id = ?1")?
+        .query_row([ev.id()], |r| r.get(0))
+        .optional()?;
+    let mut state: Ticket = match &old {
+        Some(s) => from_json(s)?,
+        None => Ticket::default(),
+    };
+    state.apply(e.clone());
+    let by = ev.stored.meta().actor_login;
+    match e {
+        TicketEvent::TicketCommented {
+            comment_id,
+            body,
+            author,
+            imported,
+            at,
+            ..
+        } => {
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO ticket_comments (ticket_id, n, body, author, imported, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                ev.id(),
+                *comment_id as i64,
+                body,
+                author,
+                imported,
+                rfc(*at)
+            ])?;
+        }
+        TicketEvent::TicketAttachmentAdded {
+            blob,
+            name,
+            size,
+            content_type,
+            at,
+        } => {
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO ticket_attachments (ticket_id, blob, name, size, content_type, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![ev.id(), blob, name, *size as i64, content_type, rfc(*at)])?;
+        }
+        TicketEvent::TicketStatusChanged { from, to, note, at } => {
+            let what = match note {
+                Some(n) => format!("{from} → {to}: {n}"),
+                None => format!("{from} → {to}"),
+            };
+            history(c, ev, *at, &by, &what)?;
+        }
+        TicketEvent::TicketAssigned { assignee, at } => {
+            let what = match assignee {
+                Some(a) => format!("assigned to {a}"),
+                None => "unassigned".to_string(),
+            };
+            history(c, ev, *at, &by, &what)?;
+        }
+        TicketEvent::TicketOpened { at, .. } => history(c, ev, *at, &by, "opened")?,
+        TicketEvent::TicketEdited { at, .. } => history(c, ev, *at, &by, "edited")?,
+        TicketEvent::TicketFirstResponded { .. } => {}
+    }
+    put(c, ev.id(), &state, &by, ev.at())
+}
+
+fn history(
+    c: &Connection,
+    ev: &Envelope<'_>,
+    at: DateTime<Utc>,
+    by: &str,
+    what: &str,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT OR REPLACE INTO ticket_history (ticket_id, seq, at, by_user, what)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![ev.id(), ev.stored.seq as i64, rfc(at), by, what])?;
+    Ok(())
+}
+
+/// The SLA calendar in force (the default one until it can be changed).
+pub fn calendar() -> Calendar {
+    Calendar::default()
+}
+
+/// Writes the ticket's row from its state.
+fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusqlite::Result<()> {
+    let Some(d) = &t.details else {
+        return Ok(());
+    };
+    let opened = t.opened_at.unwrap_or_else(Utc::now);
+    let policies = default_policies();
+    let (fr_due, res_due, paused) = match policies.get(&d.priority) {
+        Some(p) => {
+            let s = t.sla(&calendar(), p, opened);
+            (s.first_response_due, s.resolution_due, s.paused)
+        }
+        None => (None, None, false),
+    };
+    let done = t.status.is_done();
+    let (source, billing_id) = match &t.source {
+        Some(TicketSource::Billing { billing_ticket_id }) => ("billing", Some(billing_ticket_id)),
+        _ => ("staff", None),
+    };
+    c.prepare_cached(
+        "INSERT INTO tickets (id, status, priority, priority_rank, category, subscriber_id, login,
+           address, phone, problem, assignee, source, billing_ticket_id, opened_at, opened_by,
+           first_response_at, resolved_at, first_response_due, resolution_due, paused, done,
+           comments, changed_at, state_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           ?19, ?20, ?21, ?22, ?23, ?24)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+           priority_rank = excluded.priority_rank, category = excluded.category,
+           subscriber_id = excluded.subscriber_id, login = excluded.login,
+           address = excluded.address, phone = excluded.phone, problem = excluded.problem,
+           assignee = excluded.assignee, first_response_at = excluded.first_response_at,
+           resolved_at = excluded.resolved_at, first_response_due = excluded.first_response_due,
+           resolution_due = excluded.resolution_due, paused = excluded.paused,
+           done = excluded.done, comments = excluded.comments, changed_at = excluded.changed_at,
+           state_json = excluded.state_json",
+    )?
+    .execute(params![
+        id,
+        t.status.as_str(),
+        d.priority.as_str(),
+        priority_rank(d.priority),
+        d.category,
+        d.subscriber_id,
+        d.login,
+        d.address,
+        d.phone,
+        d.problem,
+        t.assignee,
+        source,
+        billing_id,
+        rfc(opened),
+        by,
+        t.first_response_at.map(rfc),
+        t.resolved_at.map(rfc),
+        (t.first_response_at.is_none())
+            .then_some(fr_due)
+            .flatten()
+            .map(rfc),
+        (!done).then_some(res_due).flatten().map(rfc),
+        paused,
+        done,
+        t.comments as i64,
+        changed_at,
+        json(t)?
+    ])?;
+    Ok(())
+}
+
+/// A ticket as the list and the page show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketView {
+    pub id: String,
+    pub status: String,
+    pub priority: String,
+    pub category: String,
+    pub subscriber_id: Option<String>,
+    pub login: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub problem: String,
+    pub assignee: Option<String>,
+    pub source: String,
+    pub billing_ticket_id: Option<String>,
+    pub opened_at: String,
+    pub opened_by: String,
+    pub first_response_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub first_response_due: Option<String>,
+    pub resolution_due: Option<String>,
+    pub paused: bool,
+    pub done: bool,
+    pub comments: i64,
+    pub changed_at: String,
+}
+
+impl TicketView {
+    /// Past its first-response or resolution due time at `now` (RFC 3339).
+    pub fn breached(&self, now: &str) -> bool {
+        let past = |d: &Option<String>| d.as_deref().is_some_and(|d| d < now);
+        !self.done && (past(&self.first_response_due) || past(&self.resolution_due))
+    }
+
+    /// The earliest due time still ahead of the ticket.
+    pub fn next_due(&self) -> Option<&str> {
+        [&self.first_response_due, &self.resolution_due]
+            .into_iter()
+            .filter_map(|d| d.as_deref())
+            .min()
+    }
+
+    pub fn status(&self) -> Option<TicketStatus> {
+        TicketStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == self.status)
+    }
+}
+
+const COLUMNS: &str = "id, status, priority, category, subscriber_id, login, address, phone,
+    problem, assignee, source, billing_ticket_id, opened_at, opened_by, first_response_at,
+    resolved_at, first_response_due, resolution_due, paused, done, comments, changed_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketView> {
+    Ok(TicketView {
+        id: r.get(0)?,
+        status: r.get(1)?,
+        priority: r.get(2)?,
+        category: r.get(3)?,
+        subscriber_id: r.get(4)?,
+        login: r.get(5)?,
+        address: r.get(6)?,
+        phone: r.get(7)?,
+        problem: r.get(8)?,
+        assignee: r.get(9)?,
+        source: r.get(10)?,
+        billing_ticket_id: r.get(11)?,
+        opened_at: r.get(12)?,
+        opened_by: r.get(13)?,
+        first_response_at: r.get(14)?,
+        resolved_at: r.get(15)?,
+        first_response_due: r.get(16)?,
+        resolution_due: r.get(17)?,
+        paused: r.get(18)?,
+        done: r.get(19)?,
+        comments: r.get(20)?,
+        changed_at: r.get(21)?,
+    })
+}
+
+/// What the list shows.
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    /// A status, `"active"` (not resolved or closed, the default), or `"any"`.
+    pub status: String,
+    pub assignee: Option<String>,
+    pub subscriber_id: Option<String>,
+    /// `due` (breaches and the soonest due first, the default), `opened`
+    /// (newest first), `priority`.
+    pub sort: String,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+pub fn list(c: &Connection, q: &TicketQuery) -> rusqlite::Result<Vec<TicketView>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM tickets WHERE 1 = 1");
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    match q.status.as_str() {
+        "" | "active" => sql.push_str(" AND done = 0"),
+        "any" => {}
+        s => {
+            args.push(Box::new(s.to_string()));
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+    }
+    if let Some(a) = &q.assignee {
+        args.push(Box::new(a.clone()));
+        sql.push_str(&format!(" AND assignee = ?{}", args.len()));
+    }
+    if let Some(s) = &q.subscriber_id {
+        args.push(Box::new(s.clone()));
+        sql.push_str(&format!(" AND subscriber_id = ?{}", args.len()));
+    }
+    sql.push_str(match q.sort.as_str() {
+        "opened" => " ORDER BY opened_at DESC, id",
+        "priority" => " ORDER BY priority_rank, opened_at, id",
+        _ => {
+            " ORDER BY done, MIN(COALESCE(first_response_due, '9999'), COALESCE(resolution_due, '9999')),
+               priority_rank, opened_at, id"
+        }
+    });
+    sql.push_str(&format!(
+        " LIMIT {} OFFSET {}",
+        q.limit.clamp(1, 500),
+        q.offset
+    ));
+    let mut s = c.prepare(&sql)?;
+    let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let rows = s.query_map(refs.as_slice(), row)?;
+    rows.collect()
+}
+
+pub fn get(c: &Connection, id: &str) -> rusqlite::Result<Option<TicketView>> {
+    c.prepare_cached(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1"))?
+        .query_row([id], row)
+        .optional()
+}
+
+/// The ticket's folded state (for the SLA at a given moment).
+pub fn state(c: &Connection, id: &str) -> rusqlite::Result<Option<Ticket>> {
+    let s: Option<String> = c
+        .prepare_cached("SELECT state_json FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    s.map(|s| from_json(&s)).transpose()
+}
+
+/// Counts per status of the tickets not closed (the dashboard, the tabs).
+pub fn counts(c: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut s = c.prepare_cached(
+        "SELECT status, COUNT(*) FROM tickets WHERE status != 'closed' GROUP BY status",
+    )?;
+    let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommentView {
+    pub n: i64,
+    pub body: String,
+    pub author: String,
+    pub imported: bool,
+    pub at: String,
+}
+
+pub fn comments(c: &Connection, id: &str) -> rusqlite::Result<Vec<CommentView>> {
+    let mut s = c.prepare_cached(
+        "SELECT n, body, author, imported, at FROM ticket_comments WHERE ticket_id = ?1 ORDER BY n",
+    )?;
+    let rows = s.query_map([id], |r| {
+        Ok(CommentView {
+            n: r.get(0)?,
+            body: r.get(1)?,
+            author: r.get(2)?,
+            imported: r.get(3)?,
+            at: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// (at, by, what), oldest first.
+pub fn history_of(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut s = c.prepare_cached(
+        "SELECT at, by_user, what FROM ticket_history WHERE ticket_id = ?1 ORDER BY seq",
+    )?;
+    let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}

@@ -1,0 +1,360 @@
+//! Repair tickets (HelpDesk), shared by the pages and the API: opening one
+//! pre-filled from what ispmon knows (a subscriber's card, a host), the
+//! phones and subscribers recognised in the text typed, edits, assignment,
+//! status changes and comments — each a command on the `Ticket` aggregate.
+
+use chrono::Utc;
+use ispmon_events::phone::find_phones;
+use ispmon_events::ticket::{
+    Priority, TicketCommand, TicketDetails, TicketLinks, TicketSource, TicketStatus,
+};
+use ispmon_events::Metadata;
+use ispmon_projections::subscribers::ListQuery;
+use ispmon_projections::tickets::{self, TicketQuery, TicketView};
+use serde::{Deserialize, Serialize};
+
+use crate::commands::CommandError;
+use crate::error::{AppError, AppResult};
+use crate::pages::components::FormErrors;
+use crate::state::AppState;
+
+type Ticket = ispmon_events::ticket::Ticket;
+
+/// A ticket as a form or the API sends it (every field text).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketForm {
+    pub subscriber_id: String,
+    pub login: String,
+    pub address: String,
+    pub phone: String,
+    pub problem: String,
+    pub category: String,
+    pub priority: String,
+    pub port: String,
+    pub ont_id: String,
+    pub host_id: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub fn parse_priority(s: &str) -> Option<Priority> {
+    Priority::ALL
+        .iter()
+        .copied()
+        .find(|p| p.as_str() == s.trim())
+}
+
+pub fn parse_status(s: &str) -> Option<TicketStatus> {
+    TicketStatus::ALL
+        .iter()
+        .copied()
+        .find(|p| p.as_str() == s.trim())
+}
+
+impl TicketForm {
+    /// The details it asks for; a priority that is not one is named.
+    pub fn details(&self) -> Result<TicketDetails, FormErrors> {
+        let priority = if self.priority.trim().is_empty() {
+            Priority::Normal
+        } else {
+            match parse_priority(&self.priority) {
+                Some(p) => p,
+                None => {
+                    let mut e = FormErrors::default();
+                    e.add("priority", "choose low, normal, high or urgent");
+                    return Err(e);
+                }
+            }
+        };
+        Ok(TicketDetails {
+            subscriber_id: opt(&self.subscriber_id),
+            login: opt(&self.login),
+            address: self.address.trim().to_string(),
+            phone: opt(&self.phone),
+            problem: self.problem.trim().to_string(),
+            category: if self.category.trim().is_empty() {
+                "no-internet".to_string()
+            } else {
+                self.category.trim().to_string()
+            },
+            priority,
+            links: TicketLinks {
+                port: opt(&self.port),
+                ont_id: opt(&self.ont_id),
+                host_id: opt(&self.host_id),
+            },
+        }
+        .tidy())
+    }
+}
+
+fn errors_of(e: CommandError) -> AppError {
+    match e {
+        CommandError::Rejected(r) => {
+            let mut f = FormErrors::default();
+            for (field, msg) in r.field_errors() {
+                f.add(field, msg);
+            }
+            AppError::Invalid(f)
+        }
+        CommandError::Conflict => AppError::Conflict,
+        other => AppError::Internal(anyhow::anyhow!("{other}")),
+    }
+}
+
+async fn run(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> AppResult<()> {
+    match st.core.commands.execute::<Ticket>(id, c, meta).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(errors_of(e)),
+    }
+}
+
+/// [`run`] for a command whose "nothing changed" is simply done (saving a
+/// form as it was, assigning to who already has it).
+async fn settle(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> AppResult<()> {
+    match st.core.commands.execute::<Ticket>(id, c, meta).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_unchanged() => Ok(()),
+        Err(e) => Err(errors_of(e)),
+    }
+}
+
+/// Opens a ticket; its id.
+pub async fn open(st: &AppState, form: &TicketForm, meta: &Metadata) -> AppResult<String> {
+    let details = form.details().map_err(AppError::Invalid)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    run(
+        st,
+        &id,
+        TicketCommand::Open {
+            details,
+            source: TicketSource::Staff,
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Saves the details as the form has them (only what changed is written).
+pub async fn edit(st: &AppState, id: &str, form: &TicketForm, meta: &Metadata) -> AppResult<()> {
+    let details = form.details().map_err(AppError::Invalid)?;
+    settle(
+        st,
+        id,
+        TicketCommand::Edit {
+            details,
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}
+
+pub async fn change_status(
+    st: &AppState,
+    id: &str,
+    to: &str,
+    note: &str,
+    meta: &Metadata,
+) -> AppResult<()> {
+    let Some(to) = parse_status(to) else {
+        let mut e = FormErrors::default();
+        e.add(
+            "status",
+            "choose open, in-progress, waiting-subscriber, waiting-parts, resolved or closed",
+        );
+        return Err(AppError::Invalid(e));
+    };
+    run(
+        st,
+        id,
+        TicketCommand::ChangeStatus {
+            to,
+            note: opt(note),
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}
+
+/// Assigns the ticket to the user with `login` (empty: nobody).
+pub async fn assign(st: &AppState, id: &str, login: &str, meta: &Metadata) -> AppResult<()> {
+    let assignee = match opt(login) {
+        None => None,
+        Some(l) => {
+            let who = l.clone();
+            let found = st
+                .core
+                .views
+                .read(move |c| ispmon_projections::users::by_login(c, &who))
+                .await?;
+            if found.is_none() {
+                let mut e = FormErrors::default();
+                e.add("assignee", format!("there is no user {l}"));
+                return Err(AppError::Invalid(e));
+            }
+            Some(l)
+        }
+    };
+    settle(
+        st,
+        id,
+        TicketCommand::Assign {
+            assignee,
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}
+
+pub async fn comment(st: &AppState, id: &str, body: &str, meta: &Metadata) -> AppResult<()> {
+    run(
+        st,
+        id,
+        TicketCommand::Comment {
+            body: body.trim().to_string(),
+            author: meta.actor_login.clone(),
+            imported: false,
+            billing_comment_id: None,
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}
+
+pub async fn list(st: &AppState, q: TicketQuery) -> AppResult<Vec<TicketView>> {
+    Ok(st.core.views.read(move |c| tickets::list(c, &q)).await?)
+}
+
+pub async fn get(st: &AppState, id: &str) -> AppResult<Option<TicketView>> {
+    let id = id.to_string();
+    Ok(st.core.views.read(move |c| tickets::get(c, &id)).await?)
+}
+
+/// A subscriber the text seems to be about, for the user to confirm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub billing_id: String,
+    pub login: String,
+    pub display: String,
+    pub address: Option<String>,
+    /// What matched: a phone, the login, the address.
+    pub by: String,
+}
+
+/// The phones in `text` (normalised) and the subscribers it may be about:
+/// by each phone, by a login-like word, then by the whole text (address).
+pub async fn suggest(st: &AppState, text: &str) -> AppResult<(Vec<String>, Vec<Suggestion>)> {
+    let phones = find_phones(text);
+    let mut out: Vec<Suggestion> = Vec::new();
+    let mut tries: Vec<(String, String)> = phones
+        .iter()
+        .map(|p| (p.clone(), format!("phone {p}")))
+        .collect();
+    for w in text.split(|c: char| c.is_whitespace() || ",;".contains(c)) {
+        let login_like = w.len() >= 3
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.@".contains(c))
+            && w.chars().any(|c| c.is_ascii_alphabetic());
+        if login_like {
+            tries.push((w.to_string(), format!("login {w}")));
+        }
+    }
+    let whole = text.trim();
+    if !whole.is_empty() && whole.chars().count() <= crate::subscribers::MAX_QUERY {
+        tries.push((whole.to_string(), "address".to_string()));
+    }
+    for (q, by) in tries {
+        if out.len() >= 5 {
+            break;
+        }
+        let (page, _) = crate::subscribers::list(
+            st,
+            ListQuery {
+                q: q.clone(),
+                limit: 5,
+                ..ListQuery::default()
+            },
+        )
+        .await?;
+        // A login-like word counts only when it is a login.
+        let exact_login = by.starts_with("login");
+        for r in page.rows {
+            if exact_login && !r.login.eq_ignore_ascii_case(&q) {
+                continue;
+            }
+            if out.iter().any(|s| s.billing_id == r.billing_id) {
+                continue;
+            }
+            out.push(Suggestion {
+                billing_id: r.billing_id,
+                login: r.login,
+                display: r.display,
+                address: r.address,
+                by: by.clone(),
+            });
+        }
+    }
+    out.truncate(5);
+    Ok((phones, out))
+}
+
+/// What a new ticket starts with: the subscriber's login, address, phone,
+/// edge port and ONT, or a host's name and address.
+pub async fn prefill(
+    st: &AppState,
+    subscriber_id: Option<&str>,
+    host_id: Option<&str>,
+) -> AppResult<TicketForm> {
+    let mut f = TicketForm {
+        priority: "normal".into(),
+        ..TicketForm::default()
+    };
+    if let Some(id) = subscriber_id.filter(|s| !s.is_empty()) {
+        if let Some(card) = crate::subscribers::card(st, id).await? {
+            f.subscriber_id = card.row.billing_id.clone();
+            f.login = card.row.login.clone();
+            f.address = card.row.address.clone().unwrap_or_default();
+            f.phone = card
+                .row
+                .phones
+                .as_deref()
+                .and_then(|p| find_phones(p).into_iter().next())
+                .unwrap_or_default();
+            if let Some(loc) = card.port.as_ref().and_then(|p| p.location.as_ref()) {
+                f.port = format!("{} {}", loc.device, loc.port);
+            }
+            if let Some(o) = crate::gpon::onts_of_login(st, &card.row.login)
+                .await?
+                .first()
+            {
+                f.ont_id = o.ont.id.clone();
+            }
+        }
+    }
+    if let Some(h) = host_id.filter(|s| !s.is_empty()) {
+        let hid = h.to_string();
+        let host = st
+            .core
+            .views
+            .read(move |c| ispmon_projections::hosts::get(c, &hid))
+            .await?;
+        if let Some(host) = host {
+            f.host_id = h.to_string();
+            if f.address.is_empty() {
+                f.address = format!("{} ({})", host.name, host.ip);
+            }
+            f.category = "node-down".into();
+        }
+    }
+    Ok(f)
+}
