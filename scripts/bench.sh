@@ -18,3 +18,4 @@ cargo bench --bench pages
 cargo bench --bench fdb
 cargo bench --bench search
 cargo bench --bench billing
+cargo bench --bench gpon
