@@ -366,6 +366,15 @@ pub fn state(c: &Connection, id: &str) -> rusqlite::Result<Option<Ticket>> {
     s.map(|s| from_json(&s)).transpose()
 }
 
+/// (active tickets, those of them past a due time at `now`).
+pub fn summary(c: &Connection, now: &str) -> rusqlite::Result<(i64, i64)> {
+    c.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(first_response_due < ?1 OR resolution_due < ?1), 0)
+         FROM tickets WHERE done = 0",
+    )?
+    .query_row([now], |r| Ok((r.get(0)?, r.get(1)?)))
+}
+
 /// Counts per status of the tickets not closed (the dashboard, the tabs).
 pub fn counts(c: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
     let mut s = c.prepare_cached(

@@ -39,12 +39,26 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
     let l = ctx.locale;
     let show_sessions = ctx.can_get("/admin/sessions");
     let (show_down, show_devices) = (ctx.can_get("/icmp"), ctx.can_get("/devices"));
+    let (show_tickets, show_gpon) = (ctx.can_get("/tickets"), ctx.can_get("/gpon"));
     let now = ispmon_events::store::now_rfc3339();
+    let due_now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
-    let (users, online, down, device_counts) = st
+    let (users, online, down, device_counts, (tickets, gpon)) = st
         .core
         .views
         .read(move |c| {
+            let tickets = show_tickets
+                .then(|| ispmon_projections::tickets::summary(c, &due_now))
+                .transpose()?;
+            let gpon = if show_gpon {
+                let all = ispmon_projections::gpon::olt_counts(c)?;
+                Some(
+                    all.iter()
+                        .fold((0, 0), |(a, w), (_, n)| (a + n.autofind, w + n.weak)),
+                )
+            } else {
+                None
+            };
             let users = ispmon_projections::users::count(c)?;
             let online = ispmon_projections::sessions::open(c, &now)?;
             let down = show_down
@@ -57,7 +71,7 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
             } else {
                 None
             };
-            Ok((users, online, down, devices))
+            Ok((users, online, down, devices, (tickets, gpon)))
         })
         .await?;
     let down = down.map(|p| super::icmp::board::down_panel(ctx, &p));
@@ -83,6 +97,14 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 a.stat href="/devices" { span.n { (devices) } span { (t(l, "home.devices")) } }
                 a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
                 a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
+            }
+            @if let Some((active, breached)) = tickets {
+                a.stat #stat-tickets href="/tickets" { span.n { (active) } span { (t(l, "home.tickets")) } }
+                a.stat #stat-breached class=[(breached > 0).then_some("bad")] href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
+            }
+            @if let Some((waiting, weak)) = gpon {
+                a.stat #stat-autofind href="/gpon" { span.n { (waiting) } span { (t(l, "home.autofind")) } }
+                a.stat #stat-weak href="/gpon" { span.n { (weak) } span { (t(l, "home.weak")) } }
             }
             @if show_audit {
                 a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }

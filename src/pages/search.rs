@@ -187,6 +187,9 @@ fn hit_card(ctx: &Ctx, h: &Hit) -> Markup {
                     @if let Some(n) = &sub.full_name { " · " (n) }
                     @if sub.left_billing { " " span.badge.left { (t(l, "subs.left")) } }
                     @else if sub.blocked.is_some() { " " span.badge.blocked title=(sub.status) { (t(l, "subs.blocked")) } }
+                    @if ctx.can_get("/tickets/new") {
+                        " " a.button.small.new-ticket href={ "/tickets/new?subscriber_id=" (urlencoding::encode(&sub.billing_id)) } { (t(l, "tickets.new")) }
+                    }
                 }
                 @if h.login.is_none() { h2.login { (sub.login) } }
             }

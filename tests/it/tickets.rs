@@ -323,3 +323,64 @@ async fn a_phone_in_the_problem_text_suggests_the_subscriber_and_a_click_links_t
     let (_, html) = tech.get_text("/tickets/suggest?problem=qwerty").await;
     assert!(!html.contains("data-billing-id"), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_opens_from_a_host_and_the_dashboard_counts_the_active_ones() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let token = admin.api_token("tickets").await;
+    let (status, host) = api_call(
+        &app.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/hosts",
+        Some(json!({"ip": "127.0.0.9", "name": "agg-7"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{host}");
+    let host = host["id"].as_str().unwrap().to_string();
+    let (_, page) = admin.get_text(&format!("/icmp/hosts/{host}")).await;
+    assert!(
+        page.contains(&format!("/tickets/new?host_id={host}")),
+        "{page}"
+    );
+    let (_, form) = admin
+        .get_text(&format!("/tickets/new?host_id={host}"))
+        .await;
+    assert!(
+        form.contains("agg-7 (127.0.0.9)") && form.contains(r#"value="node-down""#),
+        "{form}"
+    );
+    let (_, home) = admin.get_text("/").await;
+    assert!(home.contains(r#"id="stat-tickets""#), "{home}");
+    let (status, v) = api_call(
+        &app.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/tickets",
+        Some(
+            json!({"problem": "agg-7 down", "address": "agg-7 (127.0.0.9)", "host_id": host,
+            "category": "node-down", "priority": "urgent"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = api_call(
+        &app.base,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/tickets",
+        Some(json!({"problem": "", "priority": "urgent"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v.to_string().contains("problem"), "{v}");
+    // The command answered once the read models had it: the next
+    // dashboard is of the new data version.
+    let (_, home) = admin.get_text("/").await;
+    let doc = scraper::Html::parse_document(&home);
+    let n = scraper::Selector::parse("#stat-tickets .n").unwrap();
+    let count: String = doc.select(&n).flat_map(|e| e.text()).collect();
+    assert_eq!(count, "1", "the dashboard counts the open ticket: {home}");
+    assert!(home.contains(r#"id="stat-breached""#));
+}

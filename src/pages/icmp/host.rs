@@ -168,6 +168,9 @@ pub async fn show_host(
     let body = html! {
         section #host {
             h1 { (state_badge(&ctx, &h)) " " (h.name) " " code { (h.ip) } }
+            @if ctx.can_get("/tickets/new") {
+                p.actions { a.button.small #host-ticket href={ "/tickets/new?host_id=" (urlencoding::encode(&h.host_id)) } { (t(l, "tickets.new")) } }
+            }
             dl.facts {
                 dt { (t(l, "icmp.since")) } dd { (when(&h.state_since)) }
                 dt { (t(l, "icmp.rtt")) } dd { (fmt_ms(h.last_avg_ms)) }
