@@ -333,12 +333,171 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
         (0..pop.olts().len()).map(|k| pop.gpon(k).autofind_on(None).len()).sum::<usize>(),
     );
     let billing = start_billing(core, population.population()).await?;
+    seed_tickets(core, population.population(), &billing).await?;
     Ok(DemoWorld {
         fleet,
         population_fleet,
         population,
         billing,
     })
+}
+
+/// Repair tickets in every state, some near or past their SLA, on the
+/// population's subscribers (linked by their billing ids); only on the
+/// first start (fixed ids: a later start finds them open).
+async fn seed_tickets(
+    core: &Core,
+    population: &ispmon_sim::Population,
+    billing: &ispmon_sim::billing::BillingServer,
+) -> anyhow::Result<()> {
+    use chrono::{Duration, Utc};
+    use ispmon_events::ticket::*;
+    let meta = Metadata::system(Source::Cli, "demo");
+    let now = Utc::now();
+    // (problem, priority, category, opened minutes ago, moves, assignee)
+    type Case<'a> = (
+        &'a str,
+        Priority,
+        &'a str,
+        i64,
+        &'a [TicketStatus],
+        Option<&'a str>,
+    );
+    let cases: [Case; 8] = [
+        (
+            "Нет интернета с утра, роутер горит красным",
+            Priority::High,
+            "no-internet",
+            30,
+            &[],
+            None,
+        ),
+        (
+            "Низкая скорость вечером, по тарифу 100 Мбит/с, по факту 5",
+            Priority::Normal,
+            "slow",
+            26 * 60,
+            &[TicketStatus::InProgress],
+            Some("ivan"),
+        ),
+        (
+            "Пропадает связь каждые 10 минут",
+            Priority::Urgent,
+            "no-internet",
+            6 * 60,
+            &[TicketStatus::InProgress],
+            Some("ivan"),
+        ),
+        (
+            "Обрыв кабеля в подъезде после ремонта",
+            Priority::High,
+            "wiring",
+            3 * 24 * 60,
+            &[TicketStatus::InProgress, TicketStatus::WaitingParts],
+            Some("pavel"),
+        ),
+        (
+            "Абонент просит перезвонить после 18:00",
+            Priority::Low,
+            "other",
+            50 * 60,
+            &[TicketStatus::WaitingSubscriber],
+            Some("olga"),
+        ),
+        (
+            "Не работает IPTV на второй приставке",
+            Priority::Normal,
+            "no-tv",
+            4 * 24 * 60,
+            &[TicketStatus::InProgress, TicketStatus::Resolved],
+            Some("ivan"),
+        ),
+        (
+            "Замена ONT после грозы",
+            Priority::High,
+            "equipment",
+            7 * 24 * 60,
+            &[
+                TicketStatus::InProgress,
+                TicketStatus::Resolved,
+                TicketStatus::Closed,
+            ],
+            Some("pavel"),
+        ),
+        (
+            "Мигает LOS на ONT",
+            Priority::Urgent,
+            "no-internet",
+            10,
+            &[],
+            None,
+        ),
+    ];
+    let mut opened = 0;
+    for (i, (problem, priority, category, minutes_ago, moves, who)) in cases.iter().enumerate() {
+        let Some(sub) = population.subscribers.get(i * 7) else {
+            break;
+        };
+        let card = billing.cabinet().subscriber(&sub.login);
+        let id = format!("demo-ticket-{}", i + 1);
+        let mut at = now - Duration::minutes(*minutes_ago);
+        let details = TicketDetails {
+            subscriber_id: card.as_ref().map(|c| c.id.to_string()),
+            login: Some(sub.login.clone()),
+            address: card.as_ref().map(|c| c.address.clone()).unwrap_or_default(),
+            phone: card.as_ref().and_then(|c| {
+                c.phones
+                    .iter()
+                    .find_map(|p| ispmon_events::phone::normalise_phone(p))
+            }),
+            problem: problem.to_string(),
+            category: category.to_string(),
+            priority: *priority,
+            links: TicketLinks::default(),
+        };
+        let open = TicketCommand::Open {
+            details,
+            source: TicketSource::Staff,
+            at,
+        };
+        match core.commands.execute::<Ticket>(&id, open, &meta).await {
+            Ok(_) => opened += 1,
+            Err(crate::commands::CommandError::Rejected(r))
+                if r.get::<TicketError>() == Some(&TicketError::AlreadyOpened) =>
+            {
+                continue
+            }
+            Err(e) => return Err(anyhow::anyhow!("seeding ticket {id}: {e}")),
+        }
+        if let Some(who) = who {
+            at += Duration::minutes(5);
+            let assign = TicketCommand::Assign {
+                assignee: Some(who.to_string()),
+                at,
+            };
+            core.commands
+                .execute::<Ticket>(&id, assign, &meta)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        for to in moves.iter() {
+            at +=
+                Duration::minutes(minutes_ago / (moves.len() as i64 + 2)).max(Duration::minutes(1));
+            let c = TicketCommand::ChangeStatus {
+                to: *to,
+                note: None,
+                at: at.min(now),
+            };
+            core.commands
+                .execute::<Ticket>(&id, c, &meta)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    if opened > 0 {
+        println!("ispmon demo: {opened} repair tickets in every state; open Tickets");
+    }
+    Ok(())
 }
 
 /// Starts the billing cabinet of `population` and points the billing

@@ -663,3 +663,38 @@ async fn an_ont_in_autofind_registers_from_the_browser_and_is_online_in_the_port
     .await;
     drop(fleet);
 }
+
+/// Support opens a ticket from the subscriber card in one click: the form
+/// comes filled in, the ticket page shows its SLA due times and the
+/// subscriber beside it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_opened_from_the_subscriber_card_shows_its_sla_and_the_subscriber() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    crate::tickets::seed_subscriber(&app).await;
+    let base = app.base.clone();
+    in_browser("browser-ticket", move |c| async move {
+        log_in_and_open(&c, &base, &format!("/subscribers/{}", crate::tickets::SUB)).await;
+        click(&c, "#new-ticket").await;
+        wait_for(&c, "#ticket-form").await;
+        let login = c
+            .find(Locator::Css(r#"#ticket-form input[name="login"]"#))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(login.as_deref(), Some("petrov_a"), "filled in from the card");
+        fill(&c, r#"#ticket-form textarea[name="problem"]"#, "Нет интернета с утра").await;
+        click(&c, "#ticket-submit").await;
+        wait_for(&c, "#ticket-sla").await;
+        assert!(path_of(&c).await.starts_with("/tickets/"));
+        let sla = text_of(&c, "#ticket-sla").await;
+        assert!(
+            sla.contains("first response by") && sla.contains("resolution by"),
+            "{sla}"
+        );
+        assert!(text_of(&c, "#ticket-subscriber").await.contains("petrov_a"));
+        save_screenshot(&c, "browser-ticket.png").await;
+    })
+    .await;
+}

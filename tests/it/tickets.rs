@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-const SUB: &str = "7001";
+pub(crate) const SUB: &str = "7001";
 
-async fn seed_subscriber(app: &TestApp) {
+pub(crate) async fn seed_subscriber(app: &TestApp) {
     use ispmon_events::subscriber::{BillingFolder, BillingView, SubscriberCommand};
     let fields = [
         ("login", "petrov_a"),
