@@ -22,14 +22,15 @@ CREATE TABLE tickets (
     resolved_at         TEXT,
     first_response_due  TEXT,
     resolution_due      TEXT,                  -- NULL while it waits or once done
+    next_due            TEXT NOT NULL,         -- the sooner of the two; '9999' when none
     paused              INTEGER NOT NULL,
     done                INTEGER NOT NULL,      -- resolved or closed
     comments            INTEGER NOT NULL,
     changed_at          TEXT NOT NULL,
     state_json          TEXT NOT NULL
 );
-CREATE INDEX tickets_status ON tickets (done, status, resolution_due);
-CREATE INDEX tickets_due ON tickets (done, resolution_due);
+CREATE INDEX tickets_status ON tickets (status, next_due, priority_rank, opened_at);
+CREATE INDEX tickets_due ON tickets (done, next_due, priority_rank, opened_at);
 CREATE INDEX tickets_assignee ON tickets (assignee, done);
 CREATE INDEX tickets_subscriber ON tickets (subscriber_id);
 CREATE INDEX tickets_opened ON tickets (opened_at);

@@ -169,13 +169,27 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
         Some(TicketSource::Billing { billing_ticket_id }) => ("billing", Some(billing_ticket_id)),
         _ => ("staff", None),
     };
+    let fr_due = t
+        .first_response_at
+        .is_none()
+        .then_some(fr_due)
+        .flatten()
+        .map(rfc);
+    let res_due = (!done).then_some(res_due).flatten().map(rfc);
+    // The list's order (an index): the sooner of the two, '9999' for none.
+    let next_due = [&fr_due, &res_due]
+        .into_iter()
+        .flatten()
+        .min()
+        .cloned()
+        .unwrap_or_else(|| "9999".to_string());
     c.prepare_cached(
         "INSERT INTO tickets (id, status, priority, priority_rank, category, subscriber_id, login,
            address, phone, problem, assignee, source, billing_ticket_id, opened_at, opened_by,
            first_response_at, resolved_at, first_response_due, resolution_due, paused, done,
-           comments, changed_at, state_json)
+           comments, changed_at, state_json, next_due)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24)
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
            priority_rank = excluded.priority_rank, category = excluded.category,
            subscriber_id = excluded.subscriber_id, login = excluded.login,
@@ -184,7 +198,7 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
            resolved_at = excluded.resolved_at, first_response_due = excluded.first_response_due,
            resolution_due = excluded.resolution_due, paused = excluded.paused,
            done = excluded.done, comments = excluded.comments, changed_at = excluded.changed_at,
-           state_json = excluded.state_json",
+           state_json = excluded.state_json, next_due = excluded.next_due",
     )?
     .execute(params![
         id,
@@ -204,16 +218,14 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
         by,
         t.first_response_at.map(rfc),
         t.resolved_at.map(rfc),
-        (t.first_response_at.is_none())
-            .then_some(fr_due)
-            .flatten()
-            .map(rfc),
-        (!done).then_some(res_due).flatten().map(rfc),
+        fr_due,
+        res_due,
         paused,
         done,
         t.comments as i64,
         changed_at,
-        json(t)?
+        json(t)?,
+        next_due
     ])?;
     Ok(())
 }
@@ -335,10 +347,8 @@ pub fn list(c: &Connection, q: &TicketQuery) -> rusqlite::Result<Vec<TicketView>
     sql.push_str(match q.sort.as_str() {
         "opened" => " ORDER BY opened_at DESC, id",
         "priority" => " ORDER BY priority_rank, opened_at, id",
-        _ => {
-            " ORDER BY done, MIN(COALESCE(first_response_due, '9999'), COALESCE(resolution_due, '9999')),
-               priority_rank, opened_at, id"
-        }
+        // The index's order: the soonest due first, then the most urgent.
+        _ => " ORDER BY done, next_due, priority_rank, opened_at",
     });
     sql.push_str(&format!(
         " LIMIT {} OFFSET {}",
