@@ -19,3 +19,4 @@ cargo bench --bench fdb
 cargo bench --bench search
 cargo bench --bench billing
 cargo bench --bench gpon
+cargo bench --bench tickets

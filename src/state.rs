@@ -50,6 +50,10 @@ pub struct Memos {
     pub board: Memo<String, crate::pages::icmp::board::BoardPart>,
     /// The dashboard's panels by language and role.
     pub dashboard: Memo<String, maud::Markup>,
+    /// The ticket list's table by language, tab, order, page and "mine".
+    pub tickets: Memo<String, maud::Markup>,
+    /// The tickets API's list answers (JSON) by query.
+    pub tickets_api: Memo<String, String>,
     /// Every live device, as searches name and address them.
     pub devices: Memo<(), Vec<ispmon_projections::devices::DeviceRow>>,
     /// The billing folder tree's counts (a GROUP BY over every subscriber).
@@ -62,6 +66,8 @@ impl Default for Memos {
             sessions: Memo::new(4096, Duration::from_secs(10)),
             board: Memo::new(64, Duration::from_secs(2)),
             dashboard: Memo::new(16, Duration::from_secs(2)),
+            tickets: Memo::new(256, Duration::from_secs(2)),
+            tickets_api: Memo::new(256, Duration::from_secs(2)),
             devices: Memo::new(1, Duration::from_secs(2)),
             billing_folders: Memo::new(1, Duration::from_secs(5)),
         }

@@ -344,9 +344,12 @@ pub fn list(c: &Connection, q: &TicketQuery) -> rusqlite::Result<Vec<TicketView>
         args.push(Box::new(s.clone()));
         sql.push_str(&format!(" AND subscriber_id = ?{}", args.len()));
     }
+    let one_status = !matches!(q.status.as_str(), "" | "active" | "any");
     sql.push_str(match q.sort.as_str() {
         "opened" => " ORDER BY opened_at DESC, id",
         "priority" => " ORDER BY priority_rank, opened_at, id",
+        // One status: `done` is the same for all (the status index's order).
+        _ if one_status => " ORDER BY next_due, priority_rank, opened_at",
         // The index's order: the soonest due first, then the most urgent.
         _ => " ORDER BY done, next_due, priority_rank, opened_at",
     });

@@ -83,37 +83,26 @@ pub async fn list(
     if status != "active" && status != "any" && tickets::parse_status(&status).is_none() {
         return Err(AppError::BadRequest(format!("no status “{status}”")));
     }
-    let mine = p.mine == "1";
-    let rows = tickets::list(
-        &st,
-        TicketQuery {
-            status: status.clone(),
-            assignee: if mine {
-                ctx.actor.as_ref().map(|a| a.login.clone())
-            } else {
-                None
-            },
-            subscriber_id: None,
-            sort: p.sort.clone(),
-            limit: PER_PAGE + 1,
-            offset: p.page * PER_PAGE,
-        },
-    )
-    .await?;
-    let more = rows.len() > PER_PAGE;
-    let rows = &rows[..rows.len().min(PER_PAGE)];
-    let now = now();
-    let link = |status: &str, sort: &str, page: usize| {
-        let page = page.to_string();
-        let mut q = vec![("status", status), ("sort", sort)];
-        if mine {
-            q.push(("mine", "1"));
-        }
-        if page != "0" {
-            q.push(("page", &page));
-        }
-        format!("/tickets{}", query(&q))
-    };
+    let mine = (p.mine == "1")
+        .then(|| ctx.actor.as_ref().map(|a| a.login.clone()))
+        .flatten();
+    // The table is the same for everyone asking the same (it marks
+    // breaches by the clock, so it is kept at most the memo's 2 s).
+    let key = format!(
+        "{}/{status}/{}/{}/{}",
+        l.as_str(),
+        p.sort,
+        p.page,
+        mine.as_deref().unwrap_or("")
+    );
+    let table = st
+        .memos
+        .tickets
+        .get_or_load(key, st.data_version(), || {
+            list_table(&st, l, &status, mine.clone(), &p.sort, p.page)
+        })
+        .await?;
+    let mine = mine.is_some();
     Ok(respond(
         &ctx,
         t(l, "tickets.title"),
@@ -125,45 +114,86 @@ pub async fn list(
                     @if mine { a href=(format!("/tickets{}", query(&[("status", status.as_str())]))) { (t(l, "tickets.everyone")) } }
                     @else { a #mine href=(format!("/tickets{}", query(&[("status", status.as_str()), ("mine", "1")]))) { (t(l, "tickets.mine")) } }
                 }
-                nav.tabs {
-                    @for s in ["active", "open", "in-progress", "waiting-subscriber", "waiting-parts", "resolved", "closed", "any"] {
-                        a class=[(s == status).then_some("current")] href=(link(s, &p.sort, 0)) {
-                            (if s == "active" { t(l, "tickets.active") } else { status_label(l, s) })
-                        }
-                    }
-                }
-                @if rows.is_empty() { p.muted.empty #tickets-empty { (t(l, "tickets.none")) } }
-                @else {
-                    div.table-wrap { table.data #ticket-list {
-                        thead { tr {
-                            th { a href=(link(&status, "priority", 0)) { (t(l, "tickets.priority")) } }
-                            th { (t(l, "tickets.status")) }
-                            th { (t(l, "tickets.subscriber")) }
-                            th { (t(l, "tickets.problem")) }
-                            th { (t(l, "tickets.assignee")) }
-                            th { a href=(link(&status, "due", 0)) { (t(l, "tickets.due")) } }
-                            th { a href=(link(&status, "opened", 0)) { (t(l, "tickets.opened")) } }
-                        } }
-                        tbody { @for v in rows {
-                            tr data-id=(v.id) data-status=(v.status) class=[v.breached(&now).then_some("breached")] {
-                                td { span class=(format!("badge prio-{}", v.priority)) { (priority_label(l, &v.priority)) } }
-                                td { (status_label(l, &v.status)) }
-                                td { (v.login.as_deref().unwrap_or("")) div.small.muted { (v.address) } }
-                                td { a href=(format!("/tickets/{}", v.id)) { (short(&v.problem, 80)) } }
-                                td { (v.assignee.as_deref().unwrap_or("—")) }
-                                td.nowrap { (due_cell(l, v, &now)) }
-                                td.nowrap { (when(&v.opened_at)) }
-                            }
-                        } }
-                    } }
-                    nav.pager {
-                        @if p.page > 0 { a rel="prev" href=(link(&status, &p.sort, p.page - 1)) { "← " (t(l, "common.prev")) } }
-                        @if more { a rel="next" href=(link(&status, &p.sort, p.page + 1)) { (t(l, "common.next")) " →" } }
-                    }
-                }
+                (*table)
             }
         },
     ))
+}
+
+/// The tabs, one page of the list and the pager.
+async fn list_table(
+    st: &AppState,
+    l: Locale,
+    status: &str,
+    mine: Option<String>,
+    sort: &str,
+    page: usize,
+) -> AppResult<Markup> {
+    let is_mine = mine.is_some();
+    let rows = tickets::list(
+        st,
+        TicketQuery {
+            status: status.to_string(),
+            assignee: mine,
+            subscriber_id: None,
+            sort: sort.to_string(),
+            limit: PER_PAGE + 1,
+            offset: page * PER_PAGE,
+        },
+    )
+    .await?;
+    let more = rows.len() > PER_PAGE;
+    let rows = &rows[..rows.len().min(PER_PAGE)];
+    let now = now();
+    let link = |status: &str, sort: &str, page: usize| {
+        let page = page.to_string();
+        let mut q = vec![("status", status), ("sort", sort)];
+        if is_mine {
+            q.push(("mine", "1"));
+        }
+        if page != "0" {
+            q.push(("page", &page));
+        }
+        format!("/tickets{}", query(&q))
+    };
+    Ok(html! {
+        nav.tabs {
+            @for s in ["active", "open", "in-progress", "waiting-subscriber", "waiting-parts", "resolved", "closed", "any"] {
+                a class=[(s == status).then_some("current")] href=(link(s, sort, 0)) {
+                    (if s == "active" { t(l, "tickets.active") } else { status_label(l, s) })
+                }
+            }
+        }
+        @if rows.is_empty() { p.muted.empty #tickets-empty { (t(l, "tickets.none")) } }
+        @else {
+            div.table-wrap { table.data #ticket-list {
+                thead { tr {
+                    th { a href=(link(status, "priority", 0)) { (t(l, "tickets.priority")) } }
+                    th { (t(l, "tickets.status")) }
+                    th { (t(l, "tickets.subscriber")) }
+                    th { (t(l, "tickets.problem")) }
+                    th { (t(l, "tickets.assignee")) }
+                    th { a href=(link(status, "due", 0)) { (t(l, "tickets.due")) } }
+                    th { a href=(link(status, "opened", 0)) { (t(l, "tickets.opened")) } }
+                } }
+                tbody { @for v in rows {
+                    tr data-id=(v.id) data-status=(v.status) class=[v.breached(&now).then_some("breached")] {
+                        td { span class=(format!("badge prio-{}", v.priority)) { (priority_label(l, &v.priority)) } }
+                        td { (status_label(l, &v.status)) }
+                        td { (v.login.as_deref().unwrap_or("")) div.small.muted { (v.address) } }
+                        td { a href=(format!("/tickets/{}", v.id)) { (short(&v.problem, 80)) } }
+                        td { (v.assignee.as_deref().unwrap_or("—")) }
+                        td.nowrap { (due_cell(l, v, &now)) }
+                        td.nowrap { (when(&v.opened_at)) }
+                    }
+                } }
+            } }
+            nav.pager {
+                @if page > 0 { a rel="prev" href=(link(status, sort, page - 1)) { "← " (t(l, "common.prev")) } }
+                @if more { a rel="next" href=(link(status, sort, page + 1)) { (t(l, "common.next")) " →" } }
+            }
+        }
+    })
 }
 
 fn short(s: &str, n: usize) -> String {
