@@ -110,18 +110,7 @@ pub async fn create(
 /// `GET /api/v1/tickets/{id}`: the ticket, its comments and history.
 pub async fn get(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let v = tickets::get(&st, &id).await?.ok_or(AppError::NotFound)?;
-    let tid = id.clone();
-    let (comments, history) = st
-        .core
-        .views
-        .read(move |c| {
-            Ok((
-                ispmon_projections::tickets::comments(c, &tid)?,
-                ispmon_projections::tickets::history_of(c, &tid)?,
-            ))
-        })
-        .await
-        .map_err(AppError::from)?;
+    let (comments, history) = tickets::thread(&st, &id).await?;
     let mut j = view_json(&v, &now());
     j["comments"] = json!(comments);
     j["history"] = json!(history

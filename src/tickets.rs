@@ -240,6 +240,21 @@ pub async fn get(st: &AppState, id: &str) -> AppResult<Option<TicketView>> {
     Ok(st.core.views.read(move |c| tickets::get(c, &id)).await?)
 }
 
+/// A ticket's comments and history (at, by, what), oldest first.
+pub async fn thread(st: &AppState, id: &str) -> AppResult<Thread> {
+    let id = id.to_string();
+    Ok(st
+        .core
+        .views
+        .read(move |c| Ok((tickets::comments(c, &id)?, tickets::history_of(c, &id)?)))
+        .await?)
+}
+
+pub type Thread = (
+    Vec<ispmon_projections::tickets::CommentView>,
+    Vec<(String, String, String)>,
+);
+
 /// A subscriber the text seems to be about, for the user to confirm.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {

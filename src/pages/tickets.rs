@@ -343,17 +343,7 @@ async fn ticket_page(
     let Some(v) = tickets::get(st, id).await? else {
         return Ok(None);
     };
-    let tid = id.to_string();
-    let (comments, history) = st
-        .core
-        .views
-        .read(move |c| {
-            Ok((
-                ispmon_projections::tickets::comments(c, &tid)?,
-                ispmon_projections::tickets::history_of(c, &tid)?,
-            ))
-        })
-        .await?;
+    let (comments, history) = tickets::thread(st, id).await?;
     let card = match &v.subscriber_id {
         Some(s) => crate::subscribers::card(st, s).await?,
         None => None,

@@ -683,8 +683,17 @@ async fn a_ticket_opened_from_the_subscriber_card_shows_its_sla_and_the_subscrib
             .prop("value")
             .await
             .unwrap();
-        assert_eq!(login.as_deref(), Some("petrov_a"), "filled in from the card");
-        fill(&c, r#"#ticket-form textarea[name="problem"]"#, "Нет интернета с утра").await;
+        assert_eq!(
+            login.as_deref(),
+            Some("petrov_a"),
+            "filled in from the card"
+        );
+        fill(
+            &c,
+            r#"#ticket-form textarea[name="problem"]"#,
+            "Нет интернета с утра",
+        )
+        .await;
         click(&c, "#ticket-submit").await;
         wait_for(&c, "#ticket-sla").await;
         assert!(path_of(&c).await.starts_with("/tickets/"));

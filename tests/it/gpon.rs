@@ -51,6 +51,17 @@ impl World {
         api_call(&self.app.base, &self.token, method, path, body).await
     }
 
+    /// The OLT's ONTs as the API lists them (one port, or all).
+    async fn onts(&self, port: Option<&str>) -> Vec<Value> {
+        let path = match port {
+            Some(p) => format!("/api/v1/olts/{}/onts?port={p}", self.olt),
+            None => format!("/api/v1/olts/{}/onts", self.olt),
+        };
+        let (status, v) = self.api(reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{v}");
+        v["onts"].as_array().expect("a list of ONTs").clone()
+    }
+
     fn gpon<T>(&self, f: impl FnOnce(&mut ispmon_sim::gpon::GponOlt) -> T) -> T {
         let mut st = self.fleet.devices[0].state.lock().unwrap();
         f(st.gpon_mut())
@@ -139,14 +150,7 @@ async fn a_poll_fills_the_read_models_in_one_session_and_a_steady_poll_writes_no
         2,
         "one session for the whole sweep, one for autofind (the old tool logged in per command): {v}"
     );
-    let (_, onts) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/olts/{}/onts", w.olt),
-            None,
-        )
-        .await;
-    let listed = onts["onts"].as_array().unwrap();
+    let listed = w.onts(None).await;
     assert_eq!(
         listed.len(),
         before,
@@ -258,16 +262,9 @@ async fn registers_and_deletes(kind: Kind, added: &str) {
     );
     assert_eq!(sps, 1, "one service port");
     assert!(w.gpon(|g| g.autofind_on(None).iter().all(|a| a.sn != sn)));
-    let (_, onts) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/olts/{}/onts?port={port}", w.olt),
-            None,
-        )
-        .await;
-    let new = onts["onts"]
-        .as_array()
-        .unwrap()
+    let new = w
+        .onts(Some(&port))
+        .await
         .iter()
         .find(|o| o["sn"] == json!(sn))
         .cloned()
@@ -580,16 +577,9 @@ async fn the_poll_budget_holds_on_the_olt_sessions_and_commands() {
     ispmon::gpon::save_settings(&w.app.state, values.clone(), &w.app.meta())
         .await
         .unwrap();
-    let (_, onts) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/olts/{}/onts", w.olt),
-            None,
-        )
-        .await;
-    let online = onts["onts"]
-        .as_array()
-        .unwrap()
+    let online = w
+        .onts(None)
+        .await
         .iter()
         .find(|o| o["run_state"] == json!("online"))
         .expect("an online ONT")["id"]
