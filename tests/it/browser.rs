@@ -704,6 +704,14 @@ async fn a_ticket_opened_from_the_subscriber_card_shows_its_sla_and_the_subscrib
         );
         assert!(text_of(&c, "#ticket-subscriber").await.contains("petrov_a"));
         save_screenshot(&c, "browser-ticket.png").await;
+        // A phone's width: the subscriber goes under the ticket.
+        c.set_window_size(390, 844).await.expect("resize");
+        save_screenshot(&c, "browser-ticket-phone.png").await;
+        c.goto(&format!("{base}/tickets"))
+            .await
+            .expect("open the list");
+        wait_for(&c, "#ticket-list").await;
+        save_screenshot(&c, "browser-tickets-phone.png").await;
     })
     .await;
 }
