@@ -334,6 +334,13 @@ fn tickets() -> Vec<Route> {
         post("/tickets/{id}/status", FIELD, tickets::status),
         post("/tickets/{id}/assign", FIELD, tickets::assign),
         post("/tickets/{id}/comments", FIELD, tickets::comment),
+        post("/tickets/{id}/attachments", FIELD, tickets::attach)
+            .body_limit(ispmon_events::ticket::MAX_ATTACHMENT as usize + 64 * 1024),
+        get(
+            "/tickets/{id}/attachments/{blob}",
+            STAFF,
+            tickets::attachment,
+        ),
         get("/api/v1/tickets", STAFF, api_tickets::list),
         post("/api/v1/tickets", FIELD, api_tickets::create),
         get("/api/v1/tickets/{id}", STAFF, api_tickets::get),

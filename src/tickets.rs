@@ -240,6 +240,86 @@ pub async fn get(st: &AppState, id: &str) -> AppResult<Option<TicketView>> {
     Ok(st.core.views.read(move |c| tickets::get(c, &id)).await?)
 }
 
+/// What a file is by its first bytes (never by what the browser says):
+/// the photo formats phones take and PDF.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| bytes.starts_with(m);
+    if starts(b"\xFF\xD8\xFF") {
+        Some("image/jpeg")
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(&bytes[8..12], b"heic" | b"heix" | b"mif1")
+    {
+        Some("image/heic")
+    } else if starts(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Stores a file and attaches it; a file that is not a photo or a PDF, or
+/// too big, is refused before anything is stored.
+pub async fn attach(
+    st: &AppState,
+    id: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    meta: &Metadata,
+) -> AppResult<()> {
+    let mut e = FormErrors::default();
+    let Some(content_type) = sniff(&bytes) else {
+        e.add("file", "a photo (JPEG, PNG, WebP, HEIC, GIF) or a PDF only");
+        return Err(AppError::Invalid(e));
+    };
+    let size = bytes.len() as u64;
+    if size == 0 || size > ispmon_events::ticket::MAX_ATTACHMENT {
+        e.add("file", "a file is at most 10 MiB and not empty");
+        return Err(AppError::Invalid(e));
+    }
+    let blobs = st.core.blobs.clone();
+    let blob = tokio::task::spawn_blocking(move || blobs.put(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    run(
+        st,
+        id,
+        TicketCommand::Attach {
+            blob,
+            name: file_name(name),
+            size,
+            content_type: content_type.to_string(),
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}
+
+/// The name a file is kept under: what the browser sent without paths or
+/// control characters, at most 200 characters, or `attachment`.
+fn file_name(sent: &str) -> String {
+    let base = sent.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(ispmon_events::ticket::MAX_FILE_NAME)
+        .collect();
+    let clean = clean.trim();
+    if clean.is_empty() {
+        "attachment".to_string()
+    } else {
+        clean.to_string()
+    }
+}
+
 /// A ticket's comments and history (at, by, what), oldest first.
 pub async fn thread(st: &AppState, id: &str) -> AppResult<Thread> {
     let id = id.to_string();

@@ -430,3 +430,29 @@ pub fn history_of(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, Str
     let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentView {
+    pub blob: String,
+    pub name: String,
+    pub size: i64,
+    pub content_type: String,
+    pub at: String,
+}
+
+pub fn attachments(c: &Connection, id: &str) -> rusqlite::Result<Vec<AttachmentView>> {
+    let mut s = c.prepare_cached(
+        "SELECT blob, name, size, content_type, at FROM ticket_attachments
+         WHERE ticket_id = ?1 ORDER BY at, blob",
+    )?;
+    let rows = s.query_map([id], |r| {
+        Ok(AttachmentView {
+            blob: r.get(0)?,
+            name: r.get(1)?,
+            size: r.get(2)?,
+            content_type: r.get(3)?,
+            at: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}

@@ -3,7 +3,7 @@
 //! and subscribers recognised in the text), and a ticket's page with its
 //! SLA, status, assignee, comments, history and the subscriber beside it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ispmon_events::ticket::{allowed, Priority, TicketStatus};
@@ -344,6 +344,12 @@ async fn ticket_page(
         return Ok(None);
     };
     let (comments, history) = tickets::thread(st, id).await?;
+    let aid = id.to_string();
+    let attachments = st
+        .core
+        .views
+        .read(move |c| ispmon_projections::tickets::attachments(c, &aid))
+        .await?;
     let card = match &v.subscriber_id {
         Some(s) => crate::subscribers::card(st, s).await?,
         None => None,
@@ -429,6 +435,16 @@ async fn ticket_page(
                     (hidden_csrf(&ctx.csrf))
                     label { (t(l, "tickets.comment")) textarea name="body" rows="3" required maxlength="8000" {} (errors.show("body")) }
                     button.small type="submit" { (t(l, "tickets.add_comment")) }
+                }
+                h2 { (t(l, "tickets.attachments")) }
+                @if attachments.is_empty() { p.muted { "—" } }
+                ul #ticket-attachments { @for a in &attachments {
+                    li { a href=(format!("/tickets/{}/attachments/{}", v.id, a.blob)) { (a.name) } span.small.muted { " · " (a.content_type) " · " (format!("{:.1} KB", a.size as f64 / 1024.0)) " · " (when(&a.at)) } }
+                } }
+                // A multipart body is not read for the token: it goes in the URL.
+                form #attach-form method="post" enctype="multipart/form-data" action=(format!("/tickets/{}/attachments?_csrf={}", v.id, ctx.csrf)) {
+                    label { (t(l, "tickets.attach_file")) input type="file" name="file" accept="image/*,application/pdf" capture="environment" required; (errors.show("file")) }
+                    button.small type="submit" { (t(l, "tickets.attach")) }
                 }
                 h2 { (t(l, "tickets.history")) }
                 ul.small #ticket-history { @for (at, by, what) in &history { li { (when(at)) " · " (by) " · " (what) } } }
@@ -521,4 +537,95 @@ pub async fn comment(
     exists(&st, &id).await?;
     let r = tickets::comment(&st, &id, &f.body, &ctx.meta()).await;
     after(&st, &ctx, &id, r).await
+}
+
+/// `POST /tickets/{id}/attachments` (multipart, `file`): a photo from the
+/// field or a PDF, at most 10 MiB, recognised by its content.
+pub async fn attach(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    exists(&st, &id).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut refused: Option<String> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) if f.name() == Some("file") => {
+                let name = f.file_name().unwrap_or_default().to_string();
+                match f.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(e) => refused = Some(e.body_text()),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                refused = Some(e.body_text());
+                break;
+            }
+        }
+    }
+    let r = match (file, refused) {
+        (Some((name, bytes)), None) => tickets::attach(&st, &id, &name, bytes, &ctx.meta()).await,
+        (_, reason) => {
+            let mut e = FormErrors::default();
+            e.add(
+                "file",
+                reason.unwrap_or_else(|| "choose a file".to_string()),
+            );
+            Err(AppError::Invalid(e))
+        }
+    };
+    after(&st, &ctx, &id, r).await
+}
+
+/// `GET /tickets/{id}/attachments/{blob}`: the file, as what it is.
+pub async fn attachment(
+    State(st): State<AppState>,
+    Path((id, blob)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let tid = id.clone();
+    let found = st
+        .core
+        .views
+        .read(move |c| ispmon_projections::tickets::attachments(c, &tid))
+        .await?
+        .into_iter()
+        .find(|a| a.blob == blob)
+        .ok_or(AppError::NotFound)?;
+    let blobs = st.core.blobs.clone();
+    let hash = found.blob.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("attachment blob {} is missing", found.blob))
+        })?;
+    let name: String = found
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    use axum::http::header;
+    Ok((
+        [
+            (header::CONTENT_TYPE, found.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -35,6 +35,7 @@ fn concrete(
             &format!("/gpon/profiles/{}", gpon.profile),
         )
         .replace("/tickets/{id}", &format!("/tickets/{AUTHZ_TICKET}"))
+        .replace("{blob}", AUTHZ_PHOTO)
         .replace("/devices/{id}", &format!("/devices/{device}"))
         .replace("{version}", "1")
         .replace("/firmware/{id}", &format!("/firmware/{firmware}"));
@@ -159,6 +160,9 @@ async fn seed_gpon(app: &TestApp) -> GponIds {
 
 /// The ticket the walk's ticket routes open.
 const AUTHZ_TICKET: &str = "matrix-ticket";
+/// Its photo: the sha256 of [`PHOTO`].
+const AUTHZ_PHOTO: &str = "472d6982b6cfd56d74c89f66a923e971f243d526a5672090b8b058696863cfa3";
+const PHOTO: &[u8] = b"\x89PNG\r\n\x1a\nmatrix-photo";
 
 async fn seed_ticket(app: &TestApp) {
     use ispmon_events::ticket::*;
@@ -181,6 +185,15 @@ async fn seed_ticket(app: &TestApp) {
         )
         .await
         .unwrap();
+    ispmon::tickets::attach(
+        &app.state,
+        AUTHZ_TICKET,
+        "photo.png",
+        PHOTO.to_vec(),
+        &app.meta(),
+    )
+    .await
+    .unwrap();
 }
 
 /// The billing id of the subscriber the walk's subscriber routes open.

@@ -384,3 +384,94 @@ async fn a_ticket_opens_from_a_host_and_the_dashboard_counts_the_active_ones() {
     assert_eq!(count, "1", "the dashboard counts the open ticket: {home}");
     assert!(home.contains(r#"id="stat-breached""#));
 }
+
+/// A photo from the field is attached (recognised by its bytes, not by
+/// what the browser says) and served back as what it is; a file that is
+/// neither a photo nor a PDF is refused and nothing is stored or recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_is_attached_and_served_and_other_files_are_refused() {
+    let app = spawn_app().await;
+    let tech = app.login_as(Role::Technician).await;
+    let r = tech
+        .post_form(
+            "/tickets",
+            &[("problem", "Обрыв в подъезде"), ("address", "Ленина 3")],
+        )
+        .await;
+    let id = new_ticket_id(r.headers()["location"].to_str().unwrap());
+    let upload = |name: &'static str, ctype: &'static str, bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str(ctype)
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        tech.client
+            .post(format!(
+                "{}/tickets/{id}/attachments?_csrf={}",
+                tech.base, tech.csrf
+            ))
+            .multipart(form)
+            .send()
+    };
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend_from_slice(b"field photo of the cable");
+    let r = upload("IMG_0042.jpg", "image/jpeg", jpeg.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = tech.get_text(&format!("/tickets/{id}")).await;
+    assert!(page.contains("IMG_0042.jpg"), "{page}");
+    let href = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("#ticket-attachments a").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("the photo is listed");
+    let r = tech.get(&href).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), jpeg);
+
+    let events = ticket_events(&app);
+    let blobs = files_in(&app.data.path().join("blobs"));
+    // An HTML page that calls itself a PNG is not one.
+    let r = upload(
+        "evil.png",
+        "image/png",
+        b"<script>alert(1)</script>".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "file").is_some());
+    assert_eq!(ticket_events(&app), events, "nothing recorded");
+    assert_eq!(
+        files_in(&app.data.path().join("blobs")),
+        blobs,
+        "nothing stored"
+    );
+    let auditor = app.login_as(Role::Auditor).await;
+    assert_eq!(
+        auditor.get(&href).await.status().as_u16(),
+        200,
+        "staff read the photo"
+    );
+}
+
+/// Files under `dir`, at any depth.
+fn files_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        files_in(&p)
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
