@@ -234,26 +234,8 @@ pub(crate) async fn load(st: &AppState, id: &str) -> AppResult<FirmwareRow> {
 
 pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let f = load(&st, &id).await?;
-    let blobs = st.core.blobs.clone();
-    let hash = f.sha256.clone();
-    let reader = tokio::task::spawn_blocking(move || blobs.reader(&hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("firmware blob {} is missing", f.sha256))
-        })?;
-    let name: String = f
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let reader = open_blob(&st, &f.sha256, "firmware").await?;
+    let name = header_file_name(&f.filename);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -272,10 +254,42 @@ pub async fn download(State(st): State<AppState>, Path(id): Path<String>) -> App
         .into_response())
 }
 
+/// A stored blob to stream; a missing one is an internal error naming
+/// `what` it belongs to.
+pub(crate) async fn open_blob(
+    st: &AppState,
+    hash: &str,
+    what: &str,
+) -> AppResult<ispmon_events::blobs::BlobReader> {
+    let blobs = st.core.blobs.clone();
+    let h = hash.to_string();
+    tokio::task::spawn_blocking(move || blobs.reader(&h))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("{what} blob {hash} is missing")))
+}
+
+/// A file name fit for a quoted `Content-Disposition` filename.
+pub(crate) fn header_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Streams a blob in chunks read on the blocking pool, so a large file is
 /// never held in memory whole. A blob that turns out corrupt ends the body
 /// with an error (the client sees a short, failed transfer) and is logged.
-fn stream_blob(mut reader: ispmon_events::blobs::BlobReader, hash: String) -> axum::body::Body {
+pub(crate) fn stream_blob(
+    mut reader: ispmon_events::blobs::BlobReader,
+    hash: String,
+) -> axum::body::Body {
     const CHUNK: usize = 64 * 1024;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(4);
     tokio::task::spawn_blocking(move || loop {

@@ -595,37 +595,20 @@ pub async fn attachment(
         .into_iter()
         .find(|a| a.blob == blob)
         .ok_or(AppError::NotFound)?;
-    let blobs = st.core.blobs.clone();
-    let hash = found.blob.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("attachment blob {} is missing", found.blob))
-        })?;
-    let name: String = found
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let reader = super::firmware::open_blob(&st, &found.blob, "attachment").await?;
+    let name = super::firmware::header_file_name(&found.name);
     use axum::http::header;
     Ok((
         [
             (header::CONTENT_TYPE, found.content_type.clone()),
+            (header::CONTENT_LENGTH, found.size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"{name}\""),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
-        bytes,
+        super::firmware::stream_blob(reader, found.blob.clone()),
     )
         .into_response())
 }
