@@ -12,6 +12,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tickets::{self, TicketForm};
+use ispmon_events::ticket::TicketStatus;
 use ispmon_projections::tickets::{TicketQuery, TicketView};
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -28,7 +29,7 @@ fn view_json(v: &TicketView, now: &str) -> Value {
 }
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ispmon_projections::tickets::stamp(chrono::Utc::now())
 }
 
 #[derive(Deserialize, Default)]
@@ -52,7 +53,7 @@ pub async fn list(
     } else {
         p.status
     };
-    if status != "active" && status != "any" && tickets::parse_status(&status).is_none() {
+    if status != "active" && status != "any" && TicketStatus::parse(&status).is_none() {
         return Err(AppError::BadRequest(format!("no status “{status}”")).into());
     }
     if !matches!(p.sort.as_str(), "" | "due" | "opened" | "priority") {

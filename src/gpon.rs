@@ -649,16 +649,15 @@ impl TableFilter {
 /// (within its budget) and keeps what `filter` lets through.
 pub async fn olt_tables(
     st: &AppState,
-    olt_id: &str,
+    d: &PullTarget,
     filter: &TableFilter,
     meta: &Metadata,
 ) -> AppResult<OltTables> {
-    let d = olt(st, olt_id).await?;
     let p = &st.gpon;
-    let cli = p.cli(&d).map_err(AppError::Rejected)?;
+    let cli = p.cli(d).map_err(AppError::Rejected)?;
     let settings = p.settings().await.map_err(internal)?;
     let mut s = p
-        .session(&d, &settings, meta)
+        .session(d, &settings, meta)
         .await
         .map_err(|e| AppError::Rejected(format!("cannot reach {}: {e}", d.name)))?;
     let mut out = OltTables::default();

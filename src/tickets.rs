@@ -13,7 +13,6 @@ use ispmon_projections::subscribers::ListQuery;
 use ispmon_projections::tickets::{self, TicketQuery, TicketView};
 use serde::{Deserialize, Serialize};
 
-use crate::commands::CommandError;
 use crate::error::{AppError, AppResult};
 use crate::pages::components::FormErrors;
 use crate::state::AppState;
@@ -41,27 +40,13 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-pub fn parse_priority(s: &str) -> Option<Priority> {
-    Priority::ALL
-        .iter()
-        .copied()
-        .find(|p| p.as_str() == s.trim())
-}
-
-pub fn parse_status(s: &str) -> Option<TicketStatus> {
-    TicketStatus::ALL
-        .iter()
-        .copied()
-        .find(|p| p.as_str() == s.trim())
-}
-
 impl TicketForm {
     /// The details it asks for; a priority that is not one is named.
     pub fn details(&self) -> Result<TicketDetails, FormErrors> {
         let priority = if self.priority.trim().is_empty() {
             Priority::Normal
         } else {
-            match parse_priority(&self.priority) {
+            match Priority::parse(&self.priority) {
                 Some(p) => p,
                 None => {
                     let mut e = FormErrors::default();
@@ -92,24 +77,10 @@ impl TicketForm {
     }
 }
 
-fn errors_of(e: CommandError) -> AppError {
-    match e {
-        CommandError::Rejected(r) => {
-            let mut f = FormErrors::default();
-            for (field, msg) in r.field_errors() {
-                f.add(field, msg);
-            }
-            AppError::Invalid(f)
-        }
-        CommandError::Conflict => AppError::Conflict,
-        other => AppError::Internal(anyhow::anyhow!("{other}")),
-    }
-}
-
 async fn run(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> AppResult<()> {
     match st.core.commands.execute::<Ticket>(id, c, meta).await {
         Ok(_) => Ok(()),
-        Err(e) => Err(errors_of(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -119,7 +90,7 @@ async fn settle(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> A
     match st.core.commands.execute::<Ticket>(id, c, meta).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_unchanged() => Ok(()),
-        Err(e) => Err(errors_of(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -163,7 +134,7 @@ pub async fn change_status(
     note: &str,
     meta: &Metadata,
 ) -> AppResult<()> {
-    let Some(to) = parse_status(to) else {
+    let Some(to) = TicketStatus::parse(to) else {
         let mut e = FormErrors::default();
         e.add(
             "status",
@@ -351,9 +322,10 @@ pub struct Suggestion {
 pub async fn suggest(st: &AppState, text: &str) -> AppResult<(Vec<String>, Vec<Suggestion>)> {
     let phones = find_phones(text);
     let mut out: Vec<Suggestion> = Vec::new();
-    let mut tries: Vec<(String, String)> = phones
+    // (what to search, what it is, whether only an exact login counts)
+    let mut tries: Vec<(String, String, bool)> = phones
         .iter()
-        .map(|p| (p.clone(), format!("phone {p}")))
+        .map(|p| (p.clone(), format!("phone {p}"), false))
         .collect();
     for w in text.split(|c: char| c.is_whitespace() || ",;".contains(c)) {
         let login_like = w.len() >= 3
@@ -361,14 +333,14 @@ pub async fn suggest(st: &AppState, text: &str) -> AppResult<(Vec<String>, Vec<S
                 .all(|c| c.is_ascii_alphanumeric() || "_-.@".contains(c))
             && w.chars().any(|c| c.is_ascii_alphabetic());
         if login_like {
-            tries.push((w.to_string(), format!("login {w}")));
+            tries.push((w.to_string(), format!("login {w}"), true));
         }
     }
     let whole = text.trim();
     if !whole.is_empty() && whole.chars().count() <= crate::subscribers::MAX_QUERY {
-        tries.push((whole.to_string(), "address".to_string()));
+        tries.push((whole.to_string(), "address".to_string(), false));
     }
-    for (q, by) in tries {
+    for (q, by, exact_login) in tries {
         if out.len() >= 5 {
             break;
         }
@@ -382,7 +354,6 @@ pub async fn suggest(st: &AppState, text: &str) -> AppResult<(Vec<String>, Vec<S
         )
         .await?;
         // A login-like word counts only when it is a login.
-        let exact_login = by.starts_with("login");
         for r in page.rows {
             if exact_login && !r.login.eq_ignore_ascii_case(&q) {
                 continue;

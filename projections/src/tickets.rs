@@ -27,7 +27,9 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
-fn rfc(t: DateTime<Utc>) -> String {
+/// A time as the due times are kept (RFC 3339, whole seconds, `Z`): what
+/// callers compare them with.
+pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -93,7 +95,7 @@ fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent) -> rusqlite::Result
                 body,
                 author,
                 imported,
-                rfc(*at)
+                stamp(*at)
             ])?;
         }
         TicketEvent::TicketAttachmentAdded {
@@ -107,7 +109,7 @@ fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent) -> rusqlite::Result
                 "INSERT OR REPLACE INTO ticket_attachments (ticket_id, blob, name, size, content_type, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![ev.id(), blob, name, *size as i64, content_type, rfc(*at)])?;
+            .execute(params![ev.id(), blob, name, *size as i64, content_type, stamp(*at)])?;
         }
         TicketEvent::TicketStatusChanged { from, to, note, at } => {
             let what = match note {
@@ -141,7 +143,7 @@ fn history(
         "INSERT OR REPLACE INTO ticket_history (ticket_id, seq, at, by_user, what)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![ev.id(), ev.stored.seq as i64, rfc(at), by, what])?;
+    .execute(params![ev.id(), ev.stored.seq as i64, stamp(at), by, what])?;
     Ok(())
 }
 
@@ -155,7 +157,10 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
     let Some(d) = &t.details else {
         return Ok(());
     };
-    let opened = t.opened_at.unwrap_or_else(Utc::now);
+    // Opened with its details: a ticket with details has its time.
+    let Some(opened) = t.opened_at else {
+        return Ok(());
+    };
     let policies = default_policies();
     let (fr_due, res_due, paused) = match policies.get(&d.priority) {
         Some(p) => {
@@ -174,8 +179,8 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
         .is_none()
         .then_some(fr_due)
         .flatten()
-        .map(rfc);
-    let res_due = (!done).then_some(res_due).flatten().map(rfc);
+        .map(stamp);
+    let res_due = (!done).then_some(res_due).flatten().map(stamp);
     // The list's order (an index): the sooner of the two, '9999' for none.
     let next_due = [&fr_due, &res_due]
         .into_iter()
@@ -214,10 +219,10 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
         t.assignee,
         source,
         billing_id,
-        rfc(opened),
+        stamp(opened),
         by,
-        t.first_response_at.map(rfc),
-        t.resolved_at.map(rfc),
+        t.first_response_at.map(stamp),
+        t.resolved_at.map(stamp),
         fr_due,
         res_due,
         paused,
@@ -273,10 +278,7 @@ impl TicketView {
     }
 
     pub fn status(&self) -> Option<TicketStatus> {
-        TicketStatus::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == self.status)
+        TicketStatus::parse(&self.status)
     }
 }
 

@@ -541,7 +541,7 @@ pub async fn tables(
             return Ok((errors.status(), respond(&ctx, &d.name, body)).into_response());
         }
     };
-    let tb = match gpon::olt_tables(&st, &id, &filter, &ctx.meta()).await {
+    let tb = match gpon::olt_tables(&st, &d, &filter, &ctx.meta()).await {
         Ok(t) => t,
         Err(AppError::Rejected(m)) => {
             // As the ONT card's "read now": the answer is the error.

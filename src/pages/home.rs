@@ -41,7 +41,7 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
     let (show_down, show_devices) = (ctx.can_get("/icmp"), ctx.can_get("/devices"));
     let (show_tickets, show_gpon) = (ctx.can_get("/tickets"), ctx.can_get("/gpon"));
     let now = ispmon_events::store::now_rfc3339();
-    let due_now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let due_now = ispmon_projections::tickets::stamp(chrono::Utc::now());
     let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
     let (users, online, down, device_counts, (tickets, gpon)) = st
         .core

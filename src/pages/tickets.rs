@@ -31,7 +31,7 @@ pub struct ListParams {
 }
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ispmon_projections::tickets::stamp(chrono::Utc::now())
 }
 
 fn status_label(l: Locale, s: &str) -> &'static str {
@@ -80,7 +80,7 @@ pub async fn list(
     } else {
         p.status.clone()
     };
-    if status != "active" && status != "any" && tickets::parse_status(&status).is_none() {
+    if status != "active" && status != "any" && TicketStatus::parse(&status).is_none() {
         return Err(AppError::BadRequest(format!("no status “{status}”")));
     }
     let mine = (p.mine == "1")

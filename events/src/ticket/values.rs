@@ -35,6 +35,11 @@ impl Priority {
             Priority::Urgent => "urgent",
         }
     }
+
+    /// The priority [`Priority::as_str`] names, if `s` is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
 }
 
 /// Where a ticket stands.
@@ -72,6 +77,11 @@ impl TicketStatus {
             TicketStatus::Resolved => "resolved",
             TicketStatus::Closed => "closed",
         }
+    }
+
+    /// The status [`TicketStatus::as_str`] names, if `s` is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
     }
 
     /// Waiting on someone else: the SLA clock stands still.
