@@ -109,12 +109,7 @@ fn main() {
 /// must get, by billing id), `queries N` (the search mix, from the
 /// subscribers as they are now).
 fn cabinet_child(total: usize) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("cabinet")
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime("cabinet");
     let population = Population::generate(SEED, PopulationSize::demo());
     let server = rt
         .block_on(ispmon_sim::billing::start(
@@ -610,12 +605,7 @@ fn run(subscribers: usize) {
     let secs = env_num("BENCH_SECONDS", 5) as f64;
     let mut cabinet = CabinetProcess::start();
     let ids: Vec<u64> = serde_json::from_value(cabinet.ask("ids")).unwrap();
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = common::runtime("server");
     let dir = tempfile::tempdir().unwrap();
     let settings = server_settings(dir.path());
     let (base, cancel, st) = server_rt.block_on(async {
@@ -750,12 +740,7 @@ fn run(subscribers: usize) {
         }
     });
 
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("client")
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = common::runtime("client");
     client_rt.block_on(async {
         let http = reqwest::Client::builder()
             .cookie_store(true)

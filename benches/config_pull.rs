@@ -26,11 +26,7 @@ use tokio_util::sync::CancellationToken;
 const SESSIONS: usize = 32;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime("bench");
     rt.block_on(run());
 }
 

@@ -54,11 +54,7 @@ fn main() {
         fleet_child();
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime("bench");
     rt.block_on(run());
 }
 
@@ -68,11 +64,7 @@ fn main() {
 /// `device_specs` order), then obeys `move N` on stdin (moves N subscribers
 /// to free ports on other access switches, answers `moved MACS`).
 fn fleet_child() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime("bench");
     let (fleet, mut live) = rt
         .block_on(LivePopulation::start(population()))
         .expect("the population's emulators start");

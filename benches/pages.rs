@@ -212,12 +212,7 @@ async fn churn(st: AppState, ids: Vec<String>) {
 fn main() {
     let hosts = env_num("BENCH_HOSTS", 10_000);
     let secs = env_num("BENCH_SECONDS", 5) as f64;
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = common::runtime("server");
     let dir = tempfile::tempdir().unwrap();
     let settings = common::server_settings(dir.path());
     let (base, ids, cancel, state) = server_rt.block_on(async {
@@ -235,12 +230,7 @@ fn main() {
         (base, ids, cancel, state)
     });
 
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("client")
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = common::runtime("client");
     let last_page = hosts.div_ceil(100);
     let host_pages: Vec<String> = ids
         .iter()

@@ -347,12 +347,7 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> (f64
 fn main() {
     let subscribers = env_num("BENCH_SUBSCRIBERS", 100_000);
     let secs = env_num("BENCH_SECONDS", 5) as f64;
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = common::runtime("server");
     let dir = tempfile::tempdir().unwrap();
     let settings = server_settings(dir.path());
     let (base, cancel, st) = server_rt.block_on(async {
@@ -408,12 +403,7 @@ fn main() {
         }
     });
 
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("client")
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = common::runtime("client");
     client_rt.block_on(async {
         let http = reqwest::Client::builder()
             .cookie_store(true)

@@ -105,12 +105,7 @@ async fn seed(st: &AppState, n: usize) -> Vec<String> {
 fn main() {
     let n = env_num("BENCH_TICKETS", 100_000);
     let secs = env_num("BENCH_SECONDS", 5) as f64;
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_rt = common::runtime("server");
     let dir = tempfile::tempdir().unwrap();
     let settings = server_settings(dir.path());
     let (base, ids, cancel) = server_rt.block_on(async {
@@ -126,12 +121,7 @@ fn main() {
         tokio::spawn(app.run_until_stopped());
         (base, ids, cancel)
     });
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("client")
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = common::runtime("client");
     let pages: Vec<String> = ids
         .iter()
         .step_by(97)

@@ -5,6 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A 2-thread runtime (the machine's cores) whose threads are named
+/// `name`: the server's, the clients', an emulator's.
+pub fn runtime(name: &str) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// Concurrent keep-alive HTTP clients of the load benches.
 pub const CLIENTS: usize = 64;
 /// The admin password the load benches start the server with.

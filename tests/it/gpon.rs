@@ -62,6 +62,14 @@ impl World {
         v["onts"].as_array().expect("a list of ONTs").clone()
     }
 
+    /// The first ONT waiting in autofind on the emulated OLT: (port, SN).
+    fn waiting(&self) -> (String, String) {
+        let ((f, s, p), sn) = self
+            .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
+            .expect("the sample OLT has an ONT in autofind");
+        (format!("{f}/{s}/{p}"), sn)
+    }
+
     fn gpon<T>(&self, f: impl FnOnce(&mut ispmon_sim::gpon::GponOlt) -> T) -> T {
         let mut st = self.fleet.devices[0].state.lock().unwrap();
         f(st.gpon_mut())
@@ -134,9 +142,7 @@ async fn a_poll_fills_the_read_models_in_one_session_and_a_steady_poll_writes_no
     let w = world(Kind::HuaweiSmartax).await;
     w.profile(true).await;
     let before = w.gpon(|g| g.onts().len());
-    let waiting = w.gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())));
-    let ((f, s, p), sn) = waiting.expect("the sample OLT has an ONT in autofind");
-    let port = format!("{f}/{s}/{p}");
+    let (port, sn) = w.waiting();
     let opened = w.fleet.devices[0]
         .state
         .lock()
@@ -221,10 +227,7 @@ async fn registers_and_deletes(kind: Kind, added: &str) {
     let w = world(kind).await;
     let profile = w.profile(true).await;
     w.poll().await;
-    let ((f, s, p), sn) = w
-        .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
-        .unwrap();
-    let port = format!("{f}/{s}/{p}");
+    let (port, sn) = w.waiting();
     let (status, v) = w
         .api(
             reqwest::Method::POST,
@@ -308,10 +311,7 @@ async fn each_failed_step_is_compensated_and_bad_input_changes_nothing() {
     let w = world(Kind::HuaweiSmartax).await;
     let profile = w.profile(true).await;
     w.poll().await;
-    let ((f, s, p), sn) = w
-        .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
-        .unwrap();
-    let port = format!("{f}/{s}/{p}");
+    let (port, sn) = w.waiting();
     let sps_before = w.gpon(|g| g.service_ports.len());
 
     // Bad input: refused with the field named, nothing recorded, nothing sent.
@@ -431,10 +431,7 @@ async fn a_registration_killed_mid_step_is_compensated_after_restart() {
     let w = world(Kind::HuaweiSmartax).await;
     let profile = w.profile(true).await;
     w.poll().await;
-    let ((f, s, p), sn) = w
-        .gpon(|g| g.autofind_on(None).first().map(|a| (a.fsp, a.sn.clone())))
-        .unwrap();
-    let port = format!("{f}/{s}/{p}");
+    let (port, sn) = w.waiting();
     let sps_before = w.gpon(|g| g.service_ports.len());
     let World {
         app, fleet, olt, ..
