@@ -481,7 +481,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("notify.none", "Nothing yet.", "Пока ничего."),
     ("notify.at", "Time", "Время"),
     ("notify.event", "Event", "Событие"),
-    ("notify.host", "Host", "Хост"),
+    ("notify.host", "Host or ticket", "Хост или заявка"),
     ("notify.channel", "Channel", "Канал"),
     ("notify.status", "Status", "Статус"),
     ("notify.attempts", "Attempts", "Попыток"),

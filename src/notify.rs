@@ -1,4 +1,4 @@
-//! Notifications of host transitions, wired into the app. The notifier is a
+//! Notifications of host transitions and ticket alerts, wired into the app. The notifier is a
 //! reactor in the scheduler crate (`ispmon_scheduler::notify`: what is told,
 //! the words, the HTTP send; `ispmon_scheduler::reactor`: checkpoint,
 //! outbox, leases, retries, attempts, all in `DATA/reactors.db`). This
@@ -72,6 +72,14 @@ impl NotifyWorld for AppWorld {
             api_base: s.telegram_api_base,
             chat_id,
         })
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Option<ispmon_events::ticket::Ticket>, Failure> {
+        let id = id.to_string();
+        self.views
+            .read(move |c| ispmon_projections::tickets::state(c, &id))
+            .await
+            .map_err(|_| Failure::retry("the ticket cannot be read"))
     }
 }
 

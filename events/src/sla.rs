@@ -246,6 +246,18 @@ impl SlaPolicy {
     }
 }
 
+/// The SLA in force: the calendar and the policy of each priority (the
+/// defaults until they can be changed). The read model and the notifier
+/// both judge tickets under it, so the list and the alerts agree.
+pub fn in_force() -> (Calendar, BTreeMap<Priority, SlaPolicy>) {
+    (Calendar::default(), default_policies())
+}
+
+/// A time as due times are kept and compared (RFC 3339, whole seconds, `Z`).
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Urgent 30 min / 4 h, high 1 h / 8 h, normal 4 h / 24 h, low 8 h / 72 h,
 /// all in business time.
 pub fn default_policies() -> BTreeMap<Priority, SlaPolicy> {

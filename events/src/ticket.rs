@@ -252,6 +252,16 @@ pub struct SlaState {
     pub paused: bool,
 }
 
+/// The due times a ticket still awaits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Awaited {
+    /// Until the first response came.
+    pub first_response: Option<DateTime<Utc>>,
+    /// While not done and not waiting (the clock stands still then).
+    pub resolution: Option<DateTime<Utc>>,
+    pub paused: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// `None` until opened.
@@ -498,6 +508,36 @@ impl Ticket {
             first_response_breached: breached(first_response_due, self.first_response_at),
             resolution_breached: breached(resolution_due, self.resolved_at),
             paused: self.status.is_waiting(),
+        }
+    }
+}
+
+impl Ticket {
+    /// The due times still awaited under `cal` and the policy of the
+    /// ticket's priority in `policies`; none for a ticket not opened yet.
+    pub fn awaited(
+        &self,
+        cal: &Calendar,
+        policies: &std::collections::BTreeMap<Priority, SlaPolicy>,
+    ) -> Awaited {
+        let none = Awaited {
+            first_response: None,
+            resolution: None,
+            paused: false,
+        };
+        let (Some(d), Some(opened)) = (&self.details, self.opened_at) else {
+            return none;
+        };
+        let Some(policy) = policies.get(&d.priority) else {
+            return none;
+        };
+        let s = self.sla(cal, policy, opened);
+        Awaited {
+            first_response: s
+                .first_response_due
+                .filter(|_| self.first_response_at.is_none()),
+            resolution: s.resolution_due.filter(|_| !self.status.is_done()),
+            paused: s.paused,
         }
     }
 }

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
-use ispmon_events::sla::{default_policies, Calendar};
+use ispmon_events::sla::in_force;
 use ispmon_events::ticket::{Priority, Ticket, TicketEvent, TicketSource, TicketStatus};
 
 pub struct TicketsProjection;
@@ -27,11 +27,7 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
-/// A time as the due times are kept (RFC 3339, whole seconds, `Z`): what
-/// callers compare them with.
-pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use ispmon_events::sla::stamp;
 
 pub fn priority_rank(p: Priority) -> i64 {
     match p {
@@ -147,11 +143,6 @@ fn history(
     Ok(())
 }
 
-/// The SLA calendar in force (the default one until it can be changed).
-pub fn calendar() -> Calendar {
-    Calendar::default()
-}
-
 /// Writes the ticket's row from its state.
 fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusqlite::Result<()> {
     let Some(d) = &t.details else {
@@ -161,26 +152,16 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
     let Some(opened) = t.opened_at else {
         return Ok(());
     };
-    let policies = default_policies();
-    let (fr_due, res_due, paused) = match policies.get(&d.priority) {
-        Some(p) => {
-            let s = t.sla(&calendar(), p, opened);
-            (s.first_response_due, s.resolution_due, s.paused)
-        }
-        None => (None, None, false),
-    };
+    let (calendar, policies) = in_force();
+    let due = t.awaited(&calendar, &policies);
+    let paused = due.paused;
     let done = t.status.is_done();
     let (source, billing_id) = match &t.source {
         Some(TicketSource::Billing { billing_ticket_id }) => ("billing", Some(billing_ticket_id)),
         _ => ("staff", None),
     };
-    let fr_due = t
-        .first_response_at
-        .is_none()
-        .then_some(fr_due)
-        .flatten()
-        .map(stamp);
-    let res_due = (!done).then_some(res_due).flatten().map(stamp);
+    let fr_due = due.first_response.map(stamp);
+    let res_due = due.resolution.map(stamp);
     // The list's order (an index): the sooner of the two, '9999' for none.
     let next_due = [&fr_due, &res_due]
         .into_iter()

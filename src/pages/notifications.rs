@@ -167,12 +167,13 @@ fn deliveries(l: Locale, rows: &[Delivery]) -> Markup {
                 } }
                 tbody {
                     @for d in rows {
-                        @let tr = &d.effect.transition;
-                        @let channel = d.effect.channel.map_or("", |c| c.as_str());
+                        @let n = &d.effect;
+                        @let channel = n.channel.map_or("", |c| c.as_str());
+                        @let (name, detail) = n.subject();
                         tr data-status=(status_word(d.status)) data-channel=(channel) data-seq=(d.seq) {
-                            td.nowrap { (when(&tr.at)) }
-                            td { "#" (d.seq) " " (tr.event_type) }
-                            td { (tr.name) " " code { (tr.ip) } }
+                            td.nowrap { (when(n.at())) }
+                            td { "#" (d.seq) " " (n.event_type()) }
+                            td { (name) " " code { (detail) } }
                             td { @if channel.is_empty() { "—" } @else { (channel) } }
                             td { span class=(status_class(d.status)) { (status_text(l, d.status)) } }
                             td { (d.attempts) }
@@ -203,12 +204,12 @@ fn failures(l: Locale, rows: &[DeliveryAttempt]) -> Markup {
                 } }
                 tbody {
                     @for a in rows {
-                        @let tr = a.effect.as_ref().map(|n| &n.transition);
+                        @let n = a.effect.as_ref();
                         tr {
                             td.nowrap { (when(&a.at)) }
                             td { (a.key) }
-                            td { "#" (a.seq) " " (tr.map_or("", |t| t.event_type.as_str())) }
-                            td { (tr.map_or("", |t| t.name.as_str())) }
+                            td { "#" (a.seq) " " (n.map_or("", |n| n.event_type())) }
+                            td { (n.map_or("", |n| n.subject().0)) }
                             td { (a.attempt) }
                             td.small { (a.error.as_deref().unwrap_or("")) }
                         }

@@ -668,3 +668,116 @@ async fn a_change_stored_before_hosts_carried_their_name_is_told_with_it() {
     let (_, page) = s.admin.get_text("/admin/notifications").await;
     assert!(page.contains("legacy-1"), "{page}");
 }
+
+/// Opens a ticket through its form; its id.
+async fn open_ticket(s: &Setup, problem: &str, priority: &str) -> String {
+    let r = s
+        .admin
+        .post_form(
+            "/tickets",
+            &[
+                ("address", "Московская 5а, кв. 12"),
+                ("problem", problem),
+                ("category", "no-internet"),
+                ("priority", priority),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let at = r.headers()["location"].to_str().unwrap();
+    at.strip_prefix("/tickets/").unwrap().to_string()
+}
+
+fn ticket_hooks(rx: &Receiver, id: &str) -> Vec<Value> {
+    rx.webhooks()
+        .into_iter()
+        .filter(|b| b["ticket"]["id"] == id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_assignment_is_told_at_once_and_sla_alerts_at_their_time_unless_answered() {
+    let s = setup(true).await;
+    s.app.create_user("ivanova", Role::Noc).await;
+    let late = open_ticket(&s, "Нет интернета", "normal").await;
+    let answered = open_ticket(&s, "Медленно", "high").await;
+
+    let r = s
+        .admin
+        .post_form(
+            &format!("/tickets/{late}/assign"),
+            &[("assignee", "ivanova")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    // The assignment goes at once, to both channels; nothing else is due.
+    until_hits(&s, 2).await;
+    let told = ticket_hooks(&s.rx, &late);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["event"], "TicketAssigned");
+    assert_eq!(told[0]["assignee"], "ivanova");
+    assert!(s.rx.telegrams()[0].body["text"]
+        .as_str()
+        .unwrap()
+        .contains("assigned to ivanova"));
+
+    // The other is answered (moved to in progress) before anything falls due.
+    let r = s
+        .admin
+        .post_form(
+            &format!("/tickets/{answered}/status"),
+            &[("status", "in-progress"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // A week on: every due time has come.
+    let later = chrono::Utc::now() + chrono::Duration::days(7);
+    let ok = eventually(WAIT, || async {
+        s.notifier.run_once_at(later).await.unwrap();
+        ticket_hooks(&s.rx, &late).len() >= 5
+    })
+    .await;
+    assert!(ok, "{:?}", ticket_hooks(&s.rx, &late));
+    let late_told: Vec<_> = ticket_hooks(&s.rx, &late)
+        .iter()
+        .map(|b| format!("{}:{}", b["event"].as_str().unwrap(), b["due"]))
+        .collect();
+    for want in [
+        "TicketDueSoon:\"first_response\"",
+        "TicketBreached:\"first_response\"",
+        "TicketDueSoon:\"resolution\"",
+        "TicketBreached:\"resolution\"",
+    ] {
+        assert!(
+            late_told.contains(&want.to_string()),
+            "{want}: {late_told:?}"
+        );
+    }
+    let answered_told: Vec<_> = ticket_hooks(&s.rx, &answered)
+        .iter()
+        .map(|b| format!("{}:{}", b["event"].as_str().unwrap(), b["due"]))
+        .collect();
+    assert!(
+        !answered_told.iter().any(|e| e.contains("first_response")),
+        "an answered ticket is not told its first response is due: {answered_told:?}"
+    );
+    assert!(
+        answered_told.contains(&"TicketBreached:\"resolution\"".to_string()),
+        "{answered_told:?}"
+    );
+    // The dropped ones are on the admin page with the reason.
+    let deliveries = s.notifier.deliveries(200).await.unwrap();
+    assert!(deliveries.iter().any(|d| d.status == Status::Dropped
+        && d.reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("no longer due")));
+    let (_, page) = s.admin.get_text("/admin/notifications").await;
+    assert!(page.contains("TicketBreached"), "{page}");
+
+    // Stepping again sends nothing twice.
+    let n = s.rx.hits().len();
+    s.notifier.run_once_at(later).await.unwrap();
+    assert_eq!(s.rx.hits().len(), n);
+}

@@ -1,4 +1,5 @@
-//! The notifier, the first [`Reactor`]: host state transitions told to a
+//! The notifier, the first [`Reactor`]: host state transitions and ticket
+//! alerts (assignment, SLA due soon, SLA breached: [`ticket`]) told to a
 //! webhook (JSON POST) and to the Telegram Bot API.
 //!
 //! **Deciding** is a pure function of the event and the reactor's folded
@@ -27,11 +28,15 @@
 //!
 //! - [`message`]: the verdict and the words (pure).
 //! - [`send`]: one HTTP delivery and how its answer is classified.
+//! - [`ticket`]: what a ticket event calls for, when, and the words; an
+//!   SLA alert is queued to fall due at its time and, then, sent only if
+//!   the ticket (asked of the world) is still due at that time.
 
 pub mod message;
 pub mod send;
 #[cfg(test)]
 mod tests;
+pub mod ticket;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,11 +46,13 @@ use std::sync::OnceLock;
 use cqrs_es::Aggregate;
 use ispmon_events::host::{Host, HostEvent, Subject};
 use ispmon_events::notify_settings::{NotifySettingsEvent, NotifySettingsValues, SETTINGS_ID};
+use ispmon_events::ticket::{Ticket, TicketEvent};
 use ispmon_events::{EventStore, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::reactor::{Decision, Done, Failure, Policy, Reactor};
 use message::{Channel, Transition, Verdict};
+use ticket::TicketAlert;
 
 /// The reactor's name in `reactors.db`.
 pub const NAME: &str = "notify";
@@ -69,13 +76,53 @@ pub struct TelegramTarget {
 pub trait NotifyWorld: Send + Sync + 'static {
     fn webhook_url(&self) -> impl Future<Output = Result<String, Failure>> + Send;
     fn telegram(&self) -> impl Future<Output = Result<TelegramTarget, Failure>> + Send;
+    /// A ticket as it is now (`None`: no such ticket), to see whether an
+    /// SLA alert falling due still stands.
+    fn ticket(&self, id: &str) -> impl Future<Output = Result<Option<Ticket>, Failure>> + Send;
+}
+
+/// What a notification tells. Stored flattened, so a host transition
+/// queued before tickets were told reads back as it was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum About {
+    Transition(Transition),
+    Ticket(TicketAlert),
 }
 
 /// One message to send (or one transition kept as skipped: no channel).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub channel: Option<Channel>,
-    pub transition: Transition,
+    #[serde(flatten)]
+    pub about: About,
+}
+
+impl Notification {
+    /// The event told (`HostWentDown`, `TicketBreached`, …).
+    pub fn event_type(&self) -> &str {
+        match &self.about {
+            About::Transition(t) => &t.event_type,
+            About::Ticket(a) => a.event_type(),
+        }
+    }
+
+    /// When what is told happened (RFC 3339).
+    pub fn at(&self) -> &str {
+        match &self.about {
+            About::Transition(t) => &t.at,
+            About::Ticket(a) => a.at(),
+        }
+    }
+
+    /// What it is about: the host's name and address, or the ticket's id
+    /// and address.
+    pub fn subject(&self) -> (&str, &str) {
+        match &self.about {
+            About::Transition(t) => (&t.name, &t.ip),
+            About::Ticket(a) => (&a.ticket_id, &a.address),
+        }
+    }
 }
 
 /// Which channels are on, as of the reactor's checkpoint.
@@ -94,10 +141,14 @@ impl From<&NotifySettingsValues> for NotifyState {
     }
 }
 
-/// For version 1 state events of a batch: the host as it was just before
-/// each (by the event's `seq`).
+/// What a batch's events need folded from the log: for version 1 host
+/// state events, the host as it was just before each; for ticket events,
+/// the ticket just before and just after each (by the event's `seq`).
 #[derive(Debug, Default)]
-pub struct Folded(HashMap<u64, Subject>);
+pub struct Folded {
+    hosts: HashMap<u64, Subject>,
+    tickets: HashMap<u64, (Ticket, Ticket)>,
+}
 
 pub struct NotifyReactor<W> {
     world: W,
@@ -134,21 +185,76 @@ impl<W: NotifyWorld> NotifyReactor<W> {
         .ok()
     }
 
-    fn queue(state: &NotifyState, t: Transition) -> Vec<Decision<Notification>> {
-        let mut out = Vec::new();
-        for (on, channel) in [
+    fn channels(state: &NotifyState) -> impl Iterator<Item = Channel> {
+        [
             (state.webhook, Channel::Webhook),
             (state.telegram, Channel::Telegram),
-        ] {
-            if on {
+        ]
+        .into_iter()
+        .filter_map(|(on, c)| on.then_some(c))
+    }
+
+    fn queue(state: &NotifyState, t: Transition) -> Vec<Decision<Notification>> {
+        Self::channels(state)
+            .map(|channel| {
                 let n = Notification {
                     channel: Some(channel),
-                    transition: t.clone(),
+                    about: About::Transition(t.clone()),
                 };
-                out.push(Decision::perform(channel.as_str(), n));
+                Decision::perform(channel.as_str(), n)
+            })
+            .collect()
+    }
+
+    fn queue_ticket(
+        state: &NotifyState,
+        plans: Vec<ticket::Planned>,
+    ) -> Vec<Decision<Notification>> {
+        let mut out = Vec::new();
+        for (alert, at) in plans {
+            for channel in Self::channels(state) {
+                let key = ticket::key(channel.as_str(), &alert);
+                let n = Notification {
+                    channel: Some(channel),
+                    about: About::Ticket(alert.clone()),
+                };
+                out.push(match at {
+                    Some(at) => Decision::perform_at(key, n, at),
+                    None => Decision::perform(key, n),
+                });
             }
         }
         out
+    }
+
+    /// Folds, for each ticket event of the batch, the ticket just before
+    /// and just after it.
+    async fn fold_tickets(
+        store: &EventStore,
+        batch: &[StoredEvent],
+        out: &mut HashMap<u64, (Ticket, Ticket)>,
+    ) -> Result<(), String> {
+        let mut logs: HashMap<&str, Vec<StoredEvent>> = HashMap::new();
+        for e in batch.iter().filter(|e| e.aggregate_type == "Ticket") {
+            if !logs.contains_key(e.aggregate_id.as_str()) {
+                let log = store
+                    .aggregate_events("Ticket", &e.aggregate_id, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                logs.insert(&e.aggregate_id, log);
+            }
+            let mut before = Ticket::default();
+            for t in logs[e.aggregate_id.as_str()]
+                .iter()
+                .take_while(|t| t.seq < e.seq)
+            {
+                before.apply(t.decode().map_err(|err| unreadable(t, err))?);
+            }
+            let mut after = before.clone();
+            after.apply(e.decode().map_err(|err| unreadable(e, err))?);
+            out.insert(e.seq, (before, after));
+        }
+        Ok(())
     }
 }
 
@@ -192,6 +298,8 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
     async fn context(&self, store: &EventStore, batch: &[StoredEvent]) -> Result<Folded, String> {
         let mut logs: HashMap<&str, Vec<StoredEvent>> = HashMap::new();
         let mut out = HashMap::new();
+        let mut tickets = HashMap::new();
+        Self::fold_tickets(store, batch, &mut tickets).await?;
         for e in batch.iter().filter(|e| message::is_candidate(e)) {
             let event: HostEvent = e.decode().map_err(|err| unreadable(e, err))?;
             if message::subject_of(&event).is_some() {
@@ -213,7 +321,10 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             }
             out.insert(e.seq, host.subject());
         }
-        Ok(Folded(out))
+        Ok(Folded {
+            hosts: out,
+            tickets,
+        })
     }
 
     fn decide(
@@ -228,11 +339,26 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             *state = NotifyState::from(&v);
             return Ok(Vec::new());
         }
+        if e.aggregate_type == "Ticket" {
+            let Some((before, after)) = ctx.tickets.get(&e.seq) else {
+                return Err(format!("event {}: the ticket was not folded", e.seq));
+            };
+            let event: TicketEvent = e.decode().map_err(|err| unreadable(e, err))?;
+            let plans = ticket::plan(
+                e.seq,
+                &e.aggregate_id,
+                &e.recorded_at,
+                &event,
+                before,
+                after,
+            );
+            return Ok(Self::queue_ticket(state, plans));
+        }
         if !message::is_candidate(e) {
             return Ok(Vec::new());
         }
         let event: HostEvent = e.decode().map_err(|err| unreadable(e, err))?;
-        let Some(host) = message::subject_of(&event).or_else(|| ctx.0.get(&e.seq)) else {
+        let Some(host) = message::subject_of(&event).or_else(|| ctx.hosts.get(&e.seq)) else {
             return Err(format!("event {}: the host was not folded", e.seq));
         };
         Ok(match message::judge(e, &event, host) {
@@ -240,7 +366,7 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             Verdict::Skip(transition, reason) => {
                 let n = Notification {
                     channel: None,
-                    transition,
+                    about: About::Transition(transition),
                 };
                 vec![Decision::skip(SKIPPED, n, reason)]
             }
@@ -249,11 +375,22 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
     }
 
     async fn perform(&self, n: &Notification, _attempt: u32) -> Result<Done, Failure> {
+        if let About::Ticket(a) = &n.about {
+            let now = self.world.ticket(&a.ticket_id).await?;
+            if !now.is_some_and(|t| ticket::still_due(a, &t)) {
+                return Err(Failure::drop(
+                    "no longer due: the ticket was answered, resolved, paused or re-timed",
+                ));
+            }
+        }
         let client = self.client()?;
         match n.channel {
             Some(Channel::Webhook) => {
                 let url = self.world.webhook_url().await?;
-                let body = message::webhook_body(&n.transition);
+                let body = match &n.about {
+                    About::Transition(t) => message::webhook_body(t),
+                    About::Ticket(a) => ticket::webhook_body(a),
+                };
                 send::post_json(client, &url, &body, Some(&url)).await
             }
             Some(Channel::Telegram) => {
@@ -263,7 +400,10 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
                     tg.api_base.trim_end_matches('/'),
                     tg.token
                 );
-                let text = message::telegram_text(&n.transition);
+                let text = match &n.about {
+                    About::Transition(t) => message::telegram_text(t),
+                    About::Ticket(a) => ticket::telegram_text(a),
+                };
                 let body = message::telegram_body(&tg.chat_id, &text);
                 send::post_json(client, &url, &body, Some(&tg.token)).await
             }

@@ -16,6 +16,9 @@ impl NotifyWorld for Nowhere {
     async fn telegram(&self) -> Result<TelegramTarget, Failure> {
         Err(Failure::drop("no Telegram in this test"))
     }
+    async fn ticket(&self, _id: &str) -> Result<Option<Ticket>, Failure> {
+        Ok(None)
+    }
 }
 
 fn stored<E: DomainEvent>(seq: u64, aggregate_type: &str, event: &E) -> StoredEvent {
@@ -81,7 +84,9 @@ fn the_channels_told_are_those_on_at_the_events_place_in_the_log() {
     assert!(r.decide(&mut state, &ctx, &on).unwrap().is_empty());
     let both = r.decide(&mut state, &ctx, &stored(3, "Host", &ev)).unwrap();
     assert_eq!(keys(&both), vec!["webhook", "telegram"]);
-    let t = &both[0].effect.transition;
+    let About::Transition(t) = &both[0].effect.about else {
+        panic!("a host transition");
+    };
     assert_eq!(
         (t.name.as_str(), t.ip.as_str(), t.seq),
         ("core-1", "127.0.0.1", 3)
@@ -116,9 +121,18 @@ fn a_version_1_event_is_judged_by_the_host_folded_for_it() {
     assert!(err.contains("not folded"), "{err}");
     let mut folded = HashMap::new();
     folded.insert(7, core(HostState::Up));
-    let d = r.decide(&mut state, &Folded(folded), &v1).unwrap();
+    let d = r
+        .decide(
+            &mut state,
+            &Folded {
+                hosts: folded,
+                tickets: HashMap::new(),
+            },
+            &v1,
+        )
+        .unwrap();
     assert_eq!(keys(&d), vec!["webhook"]);
-    assert_eq!(d[0].effect.transition.name, "core-1");
+    assert_eq!(d[0].effect.subject().0, "core-1");
 }
 
 #[test]
@@ -213,5 +227,69 @@ async fn a_first_start_goes_on_from_the_old_notifiers_checkpoint_with_the_settin
             telegram: false
         },
         "the settings as of its checkpoint"
+    );
+}
+
+#[test]
+fn a_host_transition_queued_before_tickets_were_told_reads_back_as_written() {
+    let t = Transition {
+        seq: 3,
+        event_type: "HostWentDown".into(),
+        state: HostState::Down,
+        host_id: "h1".into(),
+        name: "core-1".into(),
+        ip: "127.0.0.1".into(),
+        at: "2026-03-01T10:00:00.000000Z".into(),
+        sample: RoundSample::default(),
+    };
+    // The row as the notifier wrote it before it told tickets.
+    let old = serde_json::json!({ "channel": "webhook", "transition": t }).to_string();
+    let n: Notification = serde_json::from_str(&old).expect("the old row reads");
+    assert_eq!(n.event_type(), "HostWentDown");
+    assert_eq!(n.subject(), ("core-1", "127.0.0.1"));
+    let again = serde_json::to_value(&n).unwrap();
+    assert!(again.get("transition").is_some(), "{again}");
+}
+
+#[test]
+fn a_ticket_event_queues_its_alerts_on_every_channel_on() {
+    use chrono::{TimeZone, Utc};
+    use ispmon_events::ticket::{Priority, TicketCommand, TicketDetails, TicketSource};
+    let r = NotifyReactor::new(Nowhere, None);
+    let mut state = NotifyState::default();
+    r.decide(
+        &mut state,
+        &Folded::default(),
+        &stored(1, "NotifySettings", &settings(true, true)),
+    )
+    .unwrap();
+    let before = Ticket::default();
+    let events = before
+        .decide(TicketCommand::Open {
+            details: TicketDetails {
+                address: "Lenina 1".into(),
+                problem: "no link".into(),
+                category: "internet".into(),
+                priority: Priority::Normal,
+                ..Default::default()
+            },
+            source: TicketSource::Staff,
+            at: Utc.with_ymd_and_hms(2026, 3, 3, 7, 0, 0).unwrap(),
+        })
+        .unwrap();
+    let mut after = before.clone();
+    after.apply(events[0].clone());
+    let mut ctx = Folded::default();
+    ctx.tickets.insert(2, (before, after));
+    let e = stored(2, "Ticket", &events[0]);
+    let d = r.decide(&mut state, &ctx, &e).unwrap();
+    assert_eq!(d.len(), 8, "2 channels × (warning + breach) × 2 due times");
+    assert!(d.iter().all(|d| d.not_before.is_some()));
+    assert!(keys(&d).contains(&"telegram:breached:resolution"));
+
+    let unfolded = r.decide(&mut state, &Folded::default(), &e);
+    assert!(
+        unfolded.is_err(),
+        "a ticket event without its fold stops the reactor"
     );
 }

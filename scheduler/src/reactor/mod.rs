@@ -117,6 +117,9 @@ pub struct Decision<E> {
     pub effect: E,
     /// Recorded as skipped for this reason instead of performed.
     pub skip: Option<String>,
+    /// Not attempted before this time (an SLA warning due later); `None`:
+    /// due when queued.
+    pub not_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl<E> Decision<E> {
@@ -125,6 +128,19 @@ impl<E> Decision<E> {
             key: key.into(),
             effect,
             skip: None,
+            not_before: None,
+        }
+    }
+
+    /// Performed once `at` has come (at once when it is already past).
+    pub fn perform_at(
+        key: impl Into<String>,
+        effect: E,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self {
+            not_before: Some(at),
+            ..Self::perform(key, effect)
         }
     }
 
@@ -134,6 +150,7 @@ impl<E> Decision<E> {
             key: key.into(),
             effect,
             skip: Some(reason.into()),
+            not_before: None,
         }
     }
 }

@@ -119,6 +119,9 @@ pub struct NewEffect {
     pub effect: String,
     /// `Some(reason)`: recorded as skipped.
     pub skip: Option<String>,
+    /// When it falls due, if later than its queuing (same format as
+    /// `next_attempt_at`).
+    pub not_before: Option<String>,
 }
 
 /// Queues `effects` and moves the checkpoint from `from` to `to` with its
@@ -146,7 +149,8 @@ pub fn queue(
         let mut ins = tx.prepare_cached(
             "INSERT OR IGNORE INTO reactor_outbox
                (reactor, seq, key, effect, status, next_attempt_at, reason, created_at, done_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, CASE WHEN ?5 = 'pending' THEN NULL ELSE ?6 END)",
+             VALUES (?1, ?2, ?3, ?4, ?5, MAX(?6, COALESCE(?8, ?6)), ?7, ?6,
+                     CASE WHEN ?5 = 'pending' THEN NULL ELSE ?6 END)",
         )?;
         for e in effects {
             let status = if e.skip.is_some() {
@@ -154,7 +158,16 @@ pub fn queue(
             } else {
                 Status::Pending
             };
-            ins.execute(params![reactor, e.seq, e.key, e.effect, status, at, e.skip])?;
+            ins.execute(params![
+                reactor,
+                e.seq,
+                e.key,
+                e.effect,
+                status,
+                at,
+                e.skip,
+                e.not_before
+            ])?;
         }
     }
     tx.commit()?;
@@ -428,6 +441,7 @@ mod tests {
 
     fn effect(seq: u64, key: &str) -> NewEffect {
         NewEffect {
+            not_before: None,
             seq,
             key: key.into(),
             effect: "{}".into(),

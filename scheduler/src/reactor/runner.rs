@@ -233,6 +233,7 @@ impl<R: Reactor> Runner<R> {
                         key: d.key,
                         effect: self.json(&d.effect)?,
                         skip: d.skip,
+                        not_before: d.not_before.map(rfc3339),
                     });
                 }
             }
