@@ -87,6 +87,7 @@ fn shell() -> Vec<Route> {
         post("/login", Access::Public, login::submit),
         post("/logout", Access::AnyRole, login::logout),
         get("/", Access::AnyRole, home::show),
+        get("/home/live", Access::AnyRole, home::live),
         get("/account", Access::AnyRole, account::show),
         post("/account/locale", Access::AnyRole, account::set_locale),
         post(

@@ -1,7 +1,16 @@
 //! The landing page after login: counts, users online, recent changes —
-//! each shown only to roles that may open the view behind it.
+//! each shown only to roles that may open the view behind it. The panels
+//! stay live over one server-sent event stream (`/home/live`): the server
+//! looks at the data's version (an atomic read, each second and on every
+//! append) and sends the panels again only when they render differently;
+//! the page swaps them in (`static/live.js`). Nothing polls from the page.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use ispmon_events::store::EventFilter;
 use maud::{html, Markup};
 
@@ -17,20 +26,62 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> AppResult<Markup> {
     // What the panels show depends on the language and the role only (the
     // greeting is the one personal line), so they are read and rendered
     // once per change of the data, for everyone of that role.
-    let key = format!("{}/{}", l.as_str(), actor.role.as_str());
-    let version = st.data_version();
-    let panels = st
-        .memos
-        .dashboard
-        .get_or_load(key, version, || panels(&st, &ctx))
-        .await?;
+    let panels = memoised(&st, &ctx).await?;
     let body = html! {
-        section #home hx-get="/" hx-trigger="every 10s" hx-select="#home" hx-swap="outerHTML" {
+        section #home {
             h1 { (t(l, "home.welcome")) ", " (actor.login) }
-            (*panels)
+            div #home-panels data-live="/home/live" { (*panels) }
+            script src="/static/live.js" defer {}
         }
     };
     Ok(respond(&ctx, t(l, "home.title"), body))
+}
+
+async fn memoised(st: &AppState, ctx: &Ctx) -> AppResult<Arc<Markup>> {
+    let actor = ctx.actor()?;
+    let key = format!("{}/{}", ctx.locale.as_str(), actor.role.as_str());
+    let version = st.data_version();
+    st.memos
+        .dashboard
+        .get_or_load(key, version, || panels(st, ctx))
+        .await
+}
+
+/// How often the stream looks at the data's version besides on appends
+/// (telemetry and the read models move without an append of their own).
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// The panels, live: sent at once, then each time they render
+/// differently. One stream per open page, closed with it.
+pub async fn live(
+    State(st): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<Sse<impl futures::Stream<Item = Result<Event, Infallible>>>> {
+    let first = memoised(&st, &ctx).await?.0.clone();
+    let head = st.core.store.subscribe();
+    let start = (st, ctx, head, None::<String>, Some(first));
+    let stream = futures::stream::unfold(start, |(st, ctx, mut head, last, next)| async move {
+        let mut next = next;
+        loop {
+            if let Some(html) = next.take() {
+                if last.as_deref() != Some(html.as_str()) {
+                    let event = Event::default().event("panels").data(html.clone());
+                    return Some((Ok(event), (st, ctx, head, Some(html), None)));
+                }
+            }
+            tokio::select! {
+                changed = head.changed() => {
+                    if changed.is_err() {
+                        return None; // the store closed: the server stops
+                    }
+                }
+                _ = tokio::time::sleep(LOOK_EVERY) => {}
+            }
+            // A failed read keeps what the page shows; the next look retries.
+            next = memoised(&st, &ctx).await.ok().map(|m| m.0.clone());
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// Every panel the role may see, read in one read of the read models (and

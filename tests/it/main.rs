@@ -8,6 +8,7 @@ mod config_pulls;
 mod devices;
 mod firmware;
 mod gpon;
+mod home;
 mod icmp;
 mod netns;
 mod nginx;

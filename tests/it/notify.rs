@@ -134,7 +134,7 @@ async fn setup(telegram: bool) -> Setup {
     }
 }
 
-async fn add_host(app: &TestApp, ip: &str, name: &str, parent: Option<&str>) -> String {
+pub(crate) async fn add_host(app: &TestApp, ip: &str, name: &str, parent: Option<&str>) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     let details = HostDetails {
         name: name.into(),
@@ -195,7 +195,7 @@ fn answered() -> RoundSample {
     }
 }
 
-async fn go_down(app: &TestApp, id: &str) {
+pub(crate) async fn go_down(app: &TestApp, id: &str) {
     round(app, id, lost(), 2, false).await;
 }
 
