@@ -29,6 +29,8 @@
 //! - [`ticket`]: the repair ticket (details, status, assignee, comments,
 //!   attachments), with [`phone`]: Russian phone numbers found and
 //!   normalised, and [`sla`]: business-hours calendars and SLA due times.
+//! - [`rank`]: fractional-index ranks, a manual order that moves one item
+//!   without rewriting its neighbours.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -44,6 +46,7 @@ pub mod mac;
 pub mod metadata;
 pub mod notify_settings;
 pub mod phone;
+pub mod rank;
 pub mod registry;
 pub mod reservations;
 pub mod secrets;
