@@ -29,6 +29,12 @@
 //! - [`ticket`]: the repair ticket (details, status, assignee, comments,
 //!   attachments), with [`phone`]: Russian phone numbers found and
 //!   normalised, and [`sla`]: business-hours calendars and SLA due times.
+//! - [`request`]: the connection request (the old ConnectStatements):
+//!   details, label, status, messages, installer, visit, checklist, the
+//!   hand-over to GPON registration; [`request_board`]: its folders, the
+//!   per-area caps of open visits and the checklist templates; [`rank`]:
+//!   fractional-index ranks, a manual order that moves one item without
+//!   rewriting its neighbours.
 
 pub mod billing_settings;
 pub mod blobs;
@@ -44,7 +50,10 @@ pub mod mac;
 pub mod metadata;
 pub mod notify_settings;
 pub mod phone;
+pub mod rank;
 pub mod registry;
+pub mod request;
+pub mod request_board;
 pub mod reservations;
 pub mod secrets;
 pub mod sla;

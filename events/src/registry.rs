@@ -84,6 +84,8 @@ registry! {
     GponSettings => crate::gpon::GponSettings;
     GponJob => crate::gpon::GponJob, reserves crate::reservations::gpon_job;
     Ticket => crate::ticket::Ticket;
+    Request => crate::request::Request;
+    RequestBoard => crate::request_board::RequestBoard;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -107,7 +107,7 @@ pub struct TicketChanges {
     pub host_id: Option<Change<Option<String>>>,
 }
 
-fn change<T: PartialEq + Clone>(from: &T, to: &T) -> Option<Change<T>> {
+pub(crate) fn change<T: PartialEq + Clone>(from: &T, to: &T) -> Option<Change<T>> {
     (from != to).then(|| Change {
         from: from.clone(),
         to: to.clone(),
@@ -292,7 +292,7 @@ fn invalid(errors: Vec<(&'static str, String)>) -> Result<(), TicketError> {
     }
 }
 
-fn text_errors(
+pub(crate) fn text_errors(
     field: &'static str,
     text: &str,
     what: &str,

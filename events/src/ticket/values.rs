@@ -166,11 +166,11 @@ pub const MAX_LOGIN: usize = 64;
 /// An id or a port name.
 pub const MAX_REF: usize = 128;
 
-fn tidy_opt(v: Option<String>) -> Option<String> {
+pub(crate) fn tidy_opt(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn chars(s: &str) -> usize {
+pub(crate) fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
