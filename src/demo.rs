@@ -334,6 +334,7 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
     );
     let billing = start_billing(core, population.population()).await?;
     seed_tickets(core, population.population(), &billing).await?;
+    seed_requests(core, population.population(), &billing).await?;
     Ok(DemoWorld {
         fleet,
         population_fleet,
@@ -615,4 +616,264 @@ pub fn pull_devices(state: &crate::state::AppState, fleet: &ispmon_sim::Fleet) {
         }
         pull("second").await;
     });
+}
+
+/// A request board: folders, a checklist template, a cap of visits a day,
+/// and requests in every status with labels of the old palette, installers
+/// and today's visits; two done ones offer the GPON registration of an ONT
+/// waiting in autofind. Only on the first start (the board's folders).
+async fn seed_requests(
+    core: &Core,
+    population: &ispmon_sim::Population,
+    billing: &ispmon_sim::billing::BillingServer,
+) -> anyhow::Result<()> {
+    use chrono::{Duration, NaiveTime, Utc};
+    use ispmon_events::request::*;
+    use ispmon_events::request_board::*;
+    let meta = Metadata::system(Source::Cli, "demo");
+    let at = Utc::now();
+    let fail = |e: crate::commands::CommandError| anyhow::anyhow!("seeding the request board: {e}");
+    let exists = core
+        .views
+        .read(|c| ispmon_projections::requests::folder_exists(c, "f-new"))
+        .await?;
+    if exists {
+        return Ok(());
+    }
+    let folders = [
+        ("f-new", "Новые"),
+        ("f-private", "Частный сектор"),
+        ("f-flats", "Многоэтажки"),
+    ];
+    let board = folders
+        .iter()
+        .map(|(id, name)| RequestBoardCommand::CreateFolder {
+            id: id.to_string(),
+            name: name.to_string(),
+            at,
+        })
+        .chain([
+            RequestBoardCommand::SetChecklistTemplate {
+                name: "GPON".into(),
+                items: vec![
+                    "Протянуть кабель".into(),
+                    "Установить и подключить ONT".into(),
+                    "Настроить роутер".into(),
+                    "Проверить скорость".into(),
+                ],
+                at,
+            },
+            RequestBoardCommand::SetDefaultCap { cap: Some(4), at },
+        ]);
+    for c in board {
+        core.commands
+            .execute::<RequestBoard>(BOARD_ID, c, &meta)
+            .await
+            .map_err(fail)?;
+    }
+    let today = crate::requests::today();
+    let hm = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("an hour");
+    let autofind: Vec<String> = (0..population.olts().len())
+        .flat_map(|k| {
+            population
+                .gpon(k)
+                .autofind_on(None)
+                .into_iter()
+                .map(|a| a.sn.clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // (folder, status, label, colour, installer, visit hour)
+    type Case<'a> = (
+        &'a str,
+        RequestStatus,
+        &'a str,
+        Colour,
+        Option<&'a str>,
+        Option<u32>,
+    );
+    let cases: [Case; 10] = [
+        (
+            "f-new",
+            RequestStatus::Open,
+            "для всех",
+            Colour::Black,
+            None,
+            None,
+        ),
+        (
+            "f-new",
+            RequestStatus::AwaitingReply,
+            "для Ольги",
+            Colour::DarkViolet,
+            None,
+            None,
+        ),
+        (
+            "f-new",
+            RequestStatus::Open,
+            "срочно",
+            Colour::Red,
+            None,
+            None,
+        ),
+        (
+            "f-private",
+            RequestStatus::Scheduled,
+            "для Павла",
+            Colour::DodgerBlue,
+            Some("pavel"),
+            Some(9),
+        ),
+        (
+            "f-private",
+            RequestStatus::Scheduled,
+            "для Павла",
+            Colour::DodgerBlue,
+            Some("pavel"),
+            Some(12),
+        ),
+        (
+            "f-private",
+            RequestStatus::InProgress,
+            "для Ивана",
+            Colour::Green,
+            Some("ivan"),
+            Some(10),
+        ),
+        (
+            "f-flats",
+            RequestStatus::Scheduled,
+            "для Павла",
+            Colour::DodgerBlue,
+            Some("pavel"),
+            Some(15),
+        ),
+        (
+            "f-flats",
+            RequestStatus::Done,
+            "для Ивана",
+            Colour::Green,
+            Some("ivan"),
+            Some(8),
+        ),
+        (
+            "f-flats",
+            RequestStatus::Done,
+            "для Павла",
+            Colour::DodgerBlue,
+            Some("pavel"),
+            Some(8),
+        ),
+        (
+            "f-flats",
+            RequestStatus::Closed,
+            "дубль",
+            Colour::DarkSlateGray,
+            None,
+            None,
+        ),
+    ];
+    let mut ranks: std::collections::HashMap<&str, String> = Default::default();
+    let mut done = 0;
+    for (i, (folder, status, label, colour, installer, hour)) in cases.iter().enumerate() {
+        let Some(sub) = population.subscribers.get(i * 11 + 3) else {
+            break;
+        };
+        let card = billing.cabinet().subscriber(&sub.login);
+        let id = format!("demo-request-{}", i + 1);
+        let rank = ispmon_events::rank::between(ranks.get(folder).map(String::as_str), None);
+        ranks.insert(folder, rank.clone());
+        let sn = (*status == RequestStatus::Done)
+            .then(|| autofind.get(done).cloned())
+            .flatten();
+        if sn.is_some() {
+            done += 1;
+        }
+        let details = RequestDetails {
+            name: format!("Подключение: {}", sub.login),
+            address: card.as_ref().map(|c| c.address.clone()).unwrap_or_default(),
+            subscriber_id: card.as_ref().map(|c| c.id.to_string()),
+            login: Some(sub.login.clone()),
+            phone: card.as_ref().and_then(|c| {
+                c.phones
+                    .iter()
+                    .find_map(|p| ispmon_events::phone::normalise_phone(p))
+            }),
+            area: Some(
+                if *folder == "f-private" {
+                    "Заречье"
+                } else {
+                    "Центр"
+                }
+                .to_string(),
+            ),
+            gpon: GponHints {
+                sn,
+                ..GponHints::default()
+            },
+        };
+        let opened = at - Duration::hours(30 - 3 * i as i64);
+        let mut commands = vec![RequestCommand::Open {
+            details,
+            folder: Some(folder.to_string()),
+            rank,
+            first_message: Some((
+                "olga".into(),
+                "Звонил, хочет GPON 300 Мбит/с, удобно после обеда".into(),
+            )),
+            at: opened,
+        }];
+        if *colour != Colour::Black {
+            commands.push(RequestCommand::Label {
+                text: label.to_string(),
+                colour: *colour,
+                at: opened,
+            });
+        }
+        if let Some(who) = installer {
+            commands.push(RequestCommand::AssignInstaller {
+                installer: Some(who.to_string()),
+                at: opened,
+            });
+            commands.push(RequestCommand::SetChecklist {
+                items: vec![
+                    "Протянуть кабель".into(),
+                    "Установить и подключить ONT".into(),
+                    "Настроить роутер".into(),
+                    "Проверить скорость".into(),
+                ],
+                at: opened,
+            });
+        }
+        if let Some(h) = hour {
+            commands.push(RequestCommand::Schedule {
+                visit: Some(Visit {
+                    date: today,
+                    from: hm(*h),
+                    to: hm(h + 2),
+                }),
+                at: opened,
+            });
+        }
+        if *status != RequestStatus::Open {
+            commands.push(RequestCommand::ChangeStatus {
+                to: *status,
+                note: None,
+                at: opened,
+            });
+        }
+        for c in commands {
+            // A visit schedules the request by itself: its status may be so already.
+            match core.commands.execute::<Request>(&id, c, &meta).await {
+                Err(e) if !e.is_unchanged() => return Err(fail(e)),
+                _ => {}
+            }
+        }
+    }
+    println!(
+        "ispmon demo: a request board of {} requests in 3 folders; pavel (installer) has visits today under My visits",
+        cases.len()
+    );
+    Ok(())
 }

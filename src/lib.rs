@@ -22,6 +22,8 @@
 //! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
 //! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
 //! - [`tickets`]: repair tickets (HelpDesk) for the pages and [`api_tickets`].
+//! - [`requests`]: connection requests and their board (ConnectStatements)
+//!   for the pages and [`api_requests`].
 //! - [`notify`]: the notifier reactor wired to the app (its world over the
 //!   settings view and the secrets table; the handle pages and tests use).
 
@@ -93,6 +95,7 @@ pub mod api_billing;
 pub mod api_devices;
 pub mod api_gpon;
 pub mod api_hosts;
+pub mod api_requests;
 pub mod api_search;
 pub mod api_subscribers;
 pub mod api_tickets;
@@ -115,6 +118,7 @@ pub mod nas;
 pub mod notify;
 pub mod observe;
 pub mod pages;
+pub mod requests;
 pub mod routes;
 pub mod search;
 pub mod state;

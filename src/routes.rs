@@ -12,8 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_subscribers, api_tickets,
-    auth, observe, pages, static_files,
+    api, api_billing, api_devices, api_gpon, api_hosts, api_requests, api_search, api_subscribers,
+    api_tickets, auth, observe, pages, static_files,
 };
 
 /// Who may call a route.
@@ -350,6 +350,59 @@ fn tickets() -> Vec<Route> {
     ]
 }
 
+/// Who works the request board: admins, NOC and technicians.
+const DESK: Access = OPS;
+/// Who reads the board: the desk and auditors (installers see their own
+/// visits and requests only).
+const BOARD: Access = DEVICES;
+
+/// ConnectStatements: the request board (the desk), a request's page and
+/// its field work (installers on their own requests, checked by the
+/// handler), the installer's day, the board's settings; the API.
+fn requests() -> Vec<Route> {
+    use pages::{request_board as rb, requests as rq};
+    vec![
+        get("/requests", BOARD, rq::board),
+        get("/requests/new", DESK, rq::new),
+        post("/requests", DESK, rq::create),
+        get("/requests/settings", DESK, rb::settings),
+        post("/requests/settings/caps", DESK, rb::set_cap),
+        post("/requests/settings/templates", DESK, rb::set_template),
+        post("/requests/folders", DESK, rb::create_folder),
+        get("/requests/folders/{id}", DESK, rb::folder),
+        post("/requests/folders/{id}", DESK, rb::rename_folder),
+        post("/requests/folders/{id}/delete", DESK, rb::delete_folder),
+        get("/requests/{id}", STAFF, rq::show),
+        post("/requests/{id}", DESK, rq::edit),
+        post("/requests/{id}/status", FIELD, rq::status),
+        post("/requests/{id}/messages", FIELD, rq::message),
+        post("/requests/{id}/label", DESK, rq::label),
+        post("/requests/{id}/move", DESK, rq::move_request),
+        post("/requests/{id}/installer", DESK, rq::installer),
+        post("/requests/{id}/visit", DESK, rq::visit),
+        post("/requests/{id}/checklist", DESK, rq::checklist),
+        post("/requests/{id}/checklist/{n}", FIELD, rq::check),
+        post("/requests/{id}/attachments", FIELD, rq::attach)
+            .body_limit(ispmon_events::ticket::MAX_ATTACHMENT as usize + 64 * 1024),
+        get("/requests/{id}/attachments/{blob}", STAFF, rq::attachment),
+        get("/visits", STAFF, rb::day),
+        get("/api/v1/requests", STAFF, api_requests::list),
+        post("/api/v1/requests", DESK, api_requests::create),
+        get("/api/v1/requests/{id}", STAFF, api_requests::get),
+        patch("/api/v1/requests/{id}", FIELD, api_requests::patch),
+        post(
+            "/api/v1/requests/{id}/messages",
+            FIELD,
+            api_requests::message,
+        ),
+        post(
+            "/api/v1/requests/{id}/move",
+            DESK,
+            api_requests::move_request,
+        ),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -362,6 +415,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         search(),
         gpon(),
         tickets(),
+        requests(),
     ]
     .into_iter()
     .flatten()

@@ -27,6 +27,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../static/live.js"),
     ),
     (
+        "board.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/board.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../static/app.css"),

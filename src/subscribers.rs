@@ -77,6 +77,9 @@ pub struct Card {
     /// Where that MAC is (`location`: the edge port), with its history.
     pub port: Option<MacAnswer>,
     pub notes: Vec<Note>,
+    /// Their connection requests and repair tickets, newest first.
+    pub requests: Vec<ispmon_projections::requests::RequestView>,
+    pub tickets: Vec<ispmon_projections::tickets::TicketView>,
     #[serde(skip)]
     pub timeline: Vec<StoredEvent>,
 }
@@ -135,6 +138,25 @@ pub async fn card(st: &AppState, billing_id: &str) -> AppResult<Option<Card>> {
         .store
         .aggregate_events("Subscriber", billing_id, None)
         .await?;
+    let sid = billing_id.to_string();
+    let (requests, tickets) = st
+        .core
+        .views
+        .read(move |c| {
+            let requests = ispmon_projections::requests::by_subscriber(c, &sid, 20)?;
+            let tickets = ispmon_projections::tickets::list(
+                c,
+                &ispmon_projections::tickets::TicketQuery {
+                    status: "any".into(),
+                    subscriber_id: Some(sid.clone()),
+                    sort: "opened".into(),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )?;
+            Ok((requests, tickets))
+        })
+        .await?;
     Ok(Some(Card {
         row,
         fields: view.fields,
@@ -143,6 +165,8 @@ pub async fn card(st: &AppState, billing_id: &str) -> AppResult<Option<Card>> {
         mac_used,
         port,
         notes,
+        requests,
+        tickets,
         timeline,
     }))
 }

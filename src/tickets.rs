@@ -235,15 +235,18 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Stores a file and attaches it; a file that is not a photo or a PDF, or
-/// too big, is refused before anything is stored.
-pub async fn attach(
-    st: &AppState,
-    id: &str,
-    name: &str,
-    bytes: Vec<u8>,
-    meta: &Metadata,
-) -> AppResult<()> {
+/// A file put in the blob store for an attachment.
+pub struct StoredFile {
+    pub blob: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// Stores a file sent to be attached (to a ticket or a request); a file
+/// that is not a photo or a PDF, or too big, is refused before anything is
+/// stored.
+pub async fn store_file(st: &AppState, name: &str, bytes: Vec<u8>) -> AppResult<StoredFile> {
     let mut e = FormErrors::default();
     let Some(content_type) = sniff(&bytes) else {
         e.add("file", "a photo (JPEG, PNG, WebP, HEIC, GIF) or a PDF only");
@@ -259,14 +262,31 @@ pub async fn attach(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(StoredFile {
+        blob,
+        name: file_name(name),
+        size,
+        content_type: content_type.to_string(),
+    })
+}
+
+/// Stores a file and attaches it to a ticket.
+pub async fn attach(
+    st: &AppState,
+    id: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    meta: &Metadata,
+) -> AppResult<()> {
+    let f = store_file(st, name, bytes).await?;
     run(
         st,
         id,
         TicketCommand::Attach {
-            blob,
-            name: file_name(name),
-            size,
-            content_type: content_type.to_string(),
+            blob: f.blob,
+            name: f.name,
+            size: f.size,
+            content_type: f.content_type,
             at: Utc::now(),
         },
         meta,

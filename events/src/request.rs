@@ -22,7 +22,9 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::ticket::{change, chars, text_errors, tidy_opt, Change, MAX_AUTHOR, MAX_REF};
+use crate::ticket::{
+    attachment_errors, change, chars, text_errors, tidy_opt, Change, MAX_AUTHOR, MAX_REF,
+};
 
 mod values;
 pub use values::*;
@@ -104,6 +106,15 @@ pub enum RequestCommand {
     LinkSubscriber {
         subscriber_id: Option<String>,
         login: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// A photo from the visit (or a PDF), stored in the blob store.
+    Attach {
+        /// The sha256 (hex) of a blob in the blob store.
+        blob: String,
+        name: String,
+        size: u64,
+        content_type: String,
         at: DateTime<Utc>,
     },
 }
@@ -221,6 +232,13 @@ pub enum RequestEvent {
         login: Option<String>,
         at: DateTime<Utc>,
     },
+    RequestAttachmentAdded {
+        blob: String,
+        name: String,
+        size: u64,
+        content_type: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl RequestEvent {
@@ -239,7 +257,8 @@ impl RequestEvent {
             | E::RequestChecklistSet { at, .. }
             | E::RequestItemChecked { at, .. }
             | E::RequestRegistrationLinked { at, .. }
-            | E::RequestSubscriberLinked { at, .. } => *at,
+            | E::RequestSubscriberLinked { at, .. }
+            | E::RequestAttachmentAdded { at, .. } => *at,
         }
     }
 }
@@ -260,6 +279,7 @@ impl DomainEvent for RequestEvent {
             E::RequestItemChecked { .. } => "RequestItemChecked",
             E::RequestRegistrationLinked { .. } => "RequestRegistrationLinked",
             E::RequestSubscriberLinked { .. } => "RequestSubscriberLinked",
+            E::RequestAttachmentAdded { .. } => "RequestAttachmentAdded",
         }
         .to_string()
     }
@@ -312,6 +332,9 @@ pub struct Request {
     /// (item, done), in order.
     pub checklist: Vec<(String, bool)>,
     pub messages: usize,
+    /// Blobs attached (photos from the visit).
+    #[serde(default)]
+    pub attachments: Vec<String>,
     pub registration: Option<RegistrationLink>,
     pub opened_at: Option<DateTime<Utc>>,
     pub changed_at: Option<DateTime<Utc>>,
@@ -499,7 +522,21 @@ impl Request {
                 if visit == self.visit {
                     return Err(RequestError::Unchanged);
                 }
-                Ok(vec![E::RequestScheduled { visit, at }])
+                let mut out = vec![E::RequestScheduled { visit, at }];
+                // A visit set on a request still being talked over schedules it.
+                let talking = matches!(
+                    self.status,
+                    RequestStatus::Open | RequestStatus::AwaitingReply
+                );
+                if visit.is_some() && talking {
+                    out.push(E::RequestStatusChanged {
+                        from: self.status,
+                        to: RequestStatus::Scheduled,
+                        note: None,
+                        at,
+                    });
+                }
+                Ok(out)
             }
             RequestCommand::SetChecklist { items, at } => {
                 if in_trash {
@@ -564,6 +601,28 @@ impl Request {
                 Ok(vec![E::RequestSubscriberLinked {
                     subscriber_id: linked.subscriber_id,
                     login: linked.login,
+                    at,
+                }])
+            }
+            RequestCommand::Attach {
+                blob,
+                name,
+                size,
+                content_type,
+                at,
+            } => {
+                if in_trash {
+                    return Err(RequestError::InTrash);
+                }
+                invalid(attachment_errors(&blob, &name, size, &content_type))?;
+                if self.attachments.contains(&blob) {
+                    return Err(RequestError::Unchanged);
+                }
+                Ok(vec![E::RequestAttachmentAdded {
+                    blob,
+                    name,
+                    size,
+                    content_type,
                     at,
                 }])
             }
@@ -686,6 +745,7 @@ impl Aggregate for Request {
                     d.login = login;
                 }
             }
+            E::RequestAttachmentAdded { blob, .. } => self.attachments.push(blob),
         }
     }
 }

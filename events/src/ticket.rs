@@ -308,7 +308,7 @@ pub(crate) fn text_errors(
     }
 }
 
-fn attachment_errors(
+pub(crate) fn attachment_errors(
     blob: &str,
     name: &str,
     size: u64,

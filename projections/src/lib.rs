@@ -19,6 +19,8 @@
 //!   the full-text index of the subscriber search; [`billing_settings`].
 //! - [`gpon`]: OLTs, ONTs, autofind, profiles, registration jobs.
 //! - [`tickets`]: repair tickets with their SLA due times, comments, history.
+//! - [`requests`]: connection requests on their board (folders, manual order),
+//!   their threads, installers' visits, caps and checklist templates.
 
 pub mod api_tokens;
 pub mod billing_settings;
@@ -32,6 +34,7 @@ pub mod logins;
 pub mod macs;
 pub mod notify;
 pub mod rebuild;
+pub mod requests;
 pub mod runner;
 pub mod sessions;
 pub mod subscribers;
@@ -76,6 +79,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(billing_settings::BillingSettingsProjection),
         Box::new(gpon::GponProjection),
         Box::new(tickets::TicketsProjection),
+        Box::new(requests::RequestsProjection),
     ]
 }
 

@@ -649,6 +649,10 @@ pub struct RegisterParams {
     sn: String,
     from: String,
     subscriber_id: String,
+    /// The ONT's description, pre-filled (a request's login or subject).
+    name: String,
+    /// The connection request handing over to this registration.
+    request_id: String,
 }
 
 async fn register_page(
@@ -673,6 +677,7 @@ async fn register_page(
                     (hidden_csrf(&ctx.csrf))
                     input type="hidden" name="from" value=(f("from"));
                     input type="hidden" name="subscriber_id" value=(f("subscriber_id"));
+                    input type="hidden" name="request_id" value=(f("request_id"));
                     @if let Some(m) = errors.get("form") { (error_box(m)) }
                     div.grid {
                         label { "OLT" select name="olt_id" { @for o in &olts { option value=(o.id) selected[o.id == f("olt_id")] { (o.name) } } } (errors.show("olt_id")) }
@@ -701,6 +706,8 @@ pub async fn register_form(
         ("sn", p.sn),
         ("from", p.from),
         ("subscriber_id", p.subscriber_id),
+        ("name", p.name),
+        ("request_id", p.request_id),
     ] {
         shown.fields.insert(k.to_string(), v);
     }
@@ -728,7 +735,19 @@ pub async fn register(
         subscriber_id: Some(get("subscriber_id")),
     };
     match gpon::register(&st, input, &ctx.meta()).await {
-        Ok(job) => Ok(Redirect::to(&format!("/gpon/jobs/{job}")).into_response()),
+        Ok(job) => {
+            // Handed over from a connection request: the request keeps it.
+            let request_id = get("request_id");
+            if !request_id.trim().is_empty() {
+                let linked =
+                    crate::requests::link_registration(&st, request_id.trim(), &job, &ctx.meta())
+                        .await;
+                if let Err(e) = linked {
+                    tracing::warn!(request_id, job, error = %e, "the registration was not linked to its request");
+                }
+            }
+            Ok(Redirect::to(&format!("/gpon/jobs/{job}")).into_response())
+        }
         Err(AppError::Invalid(errors)) => Ok((
             errors.status(),
             register_page(&st, &ctx, &f, &errors).await?,

@@ -91,16 +91,28 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
     let show_sessions = ctx.can_get("/admin/sessions");
     let (show_down, show_devices) = (ctx.can_get("/icmp"), ctx.can_get("/devices"));
     let (show_tickets, show_gpon) = (ctx.can_get("/tickets"), ctx.can_get("/gpon"));
+    let show_requests = ctx.can_get("/requests");
+    let visit_day = crate::requests::today().to_string();
     let now = ispmon_events::store::now_rfc3339();
     let due_now = ispmon_projections::tickets::stamp(chrono::Utc::now());
     let today = format!("{}T00:00:00", chrono::Utc::now().format("%Y-%m-%d"));
-    let (users, online, down, device_counts, (tickets, gpon)) = st
+    let (users, online, down, device_counts, (tickets, gpon, requests)) = st
         .core
         .views
         .read(move |c| {
-            let tickets = show_tickets
-                .then(|| ispmon_projections::tickets::summary(c, &due_now))
-                .transpose()?;
+            let tickets = if show_tickets {
+                let (active, breached) = ispmon_projections::tickets::summary(c, &due_now)?;
+                Some((active, breached, ispmon_projections::tickets::counts(c)?))
+            } else {
+                None
+            };
+            let requests = if show_requests {
+                let counts = ispmon_projections::requests::counts(c)?;
+                let visits = ispmon_projections::requests::visits_on(c, &visit_day)?;
+                Some((counts, visits))
+            } else {
+                None
+            };
             let gpon = if show_gpon {
                 let all = ispmon_projections::gpon::olt_counts(c)?;
                 Some(
@@ -122,7 +134,7 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
             } else {
                 None
             };
-            Ok((users, online, down, devices, (tickets, gpon)))
+            Ok((users, online, down, devices, (tickets, gpon, requests)))
         })
         .await?;
     let down = down.map(|p| super::icmp::board::down_panel(ctx, &p));
@@ -149,9 +161,14 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
                 a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
             }
-            @if let Some((active, breached)) = tickets {
+            @if let Some((active, breached, _)) = &tickets {
+                a.stat #stat-breached class=[(*breached > 0).then_some("bad")] href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
                 a.stat #stat-tickets href="/tickets" { span.n { (active) } span { (t(l, "home.tickets")) } }
-                a.stat #stat-breached class=[(breached > 0).then_some("bad")] href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
+            }
+            @if let Some((counts, visits)) = &requests {
+                @let waiting: i64 = counts.iter().filter(|(s, _)| s == "open" || s == "awaiting_reply").map(|(_, n)| n).sum();
+                a.stat #stat-requests href="/requests" { span.n { (waiting) } span { (t(l, "requests.waiting")) } }
+                a.stat #stat-visits href="/visits" { span.n { (visits.len()) } span { (t(l, "requests.today")) } }
             }
             @if let Some((waiting, weak)) = gpon {
                 a.stat #stat-autofind href="/gpon" { span.n { (waiting) } span { (t(l, "home.autofind")) } }
@@ -162,6 +179,27 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
             }
         }
         @if let Some(panel) = &down { (panel) }
+        @if let Some((_, _, by_status)) = &tickets {
+            @if !by_status.is_empty() {
+                p.small #tickets-by-status { (t(l, "home.tickets")) ": "
+                    @for (s, n) in by_status { a href=(format!("/tickets?status={s}")) { (super::tickets::status_label(l, s)) " " (n) } " · " } }
+            }
+        }
+        @if let Some((_, visits)) = &requests {
+            @if !visits.is_empty() {
+                h2 { a href="/requests" { (t(l, "requests.today")) } }
+                div.table-wrap { table.data #today-visits {
+                    tbody { @for v in visits {
+                        tr data-status=(v.status) {
+                            td.nowrap { (v.visit_from.as_deref().unwrap_or("")) "–" (v.visit_to.as_deref().unwrap_or("")) }
+                            td { (v.installer.as_deref().unwrap_or("—")) }
+                            td { a href=(format!("/requests/{}", v.id)) { (v.name) } div.small.muted { (v.address) } }
+                            td { (super::requests::status_label(l, &v.status)) }
+                        }
+                    } }
+                } }
+            }
+        }
         @if show_sessions {
             h2 { a href="/admin/sessions" { (t(l, "home.online")) } }
             (super::sessions::table(st, ctx, &online, false))

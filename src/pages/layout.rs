@@ -17,6 +17,8 @@ const NAV: &[(&str, &str)] = &[
     ("/search", "nav.search"),
     ("/subscribers", "nav.subscribers"),
     ("/tickets", "nav.tickets"),
+    ("/requests", "nav.requests"),
+    ("/visits", "nav.visits"),
     ("/gpon", "nav.gpon"),
     ("/icmp", "nav.icmp"),
     ("/devices", "nav.devices"),

@@ -19,6 +19,8 @@ pub mod jobs;
 pub mod layout;
 pub mod login;
 pub mod notifications;
+pub mod request_board;
+pub mod requests;
 pub mod search;
 pub mod sessions;
 pub mod subscribers;

@@ -284,6 +284,7 @@ fn card_page(ctx: &Ctx, c: &Card, errors: &FormErrors) -> Markup {
                 a href={ "/search?q=" (urlencoding::encode(&r.login)) } { (t(l, "subs.open_search")) }
                 a href={ "/audit/entity/Subscriber/" (id) } { (t(l, "subs.audit")) }
                 a.button.small #new-ticket href={ "/tickets/new?subscriber_id=" (id) } { (t(l, "tickets.new")) }
+                @if ctx.can_get("/requests/new") { a.button.small #new-request href={ "/requests/new?subscriber_id=" (id) } { (t(l, "requests.new")) } }
             }
             div.cards {
                 article.card #billing {
@@ -335,6 +336,22 @@ fn card_page(ctx: &Ctx, c: &Card, errors: &FormErrors) -> Markup {
                     span #stats-spin .htmx-indicator.muted { " " (t(l, "subs.loading")) }
                 }
                 div #stats-out aria-live="polite" {}
+            }
+            @if !c.tickets.is_empty() || !c.requests.is_empty() {
+                article.card #subscriber-work {
+                    @if !c.tickets.is_empty() {
+                        h2 { (t(l, "tickets.title")) }
+                        ul #subscriber-tickets { @for tk in &c.tickets {
+                            li { a href=(format!("/tickets/{}", tk.id)) { (tk.problem.chars().take(80).collect::<String>()) } span.small.muted { " · " (super::tickets::status_label(l, &tk.status)) " · " (super::components::when(&tk.opened_at)) } }
+                        } }
+                    }
+                    @if !c.requests.is_empty() {
+                        h2 { (t(l, "requests.title")) }
+                        ul #subscriber-requests { @for rq in &c.requests {
+                            li { a href=(format!("/requests/{}", rq.id)) { (rq.name) } span.small.muted { " · " (super::requests::status_label(l, &rq.status)) " · " (super::components::when(&rq.opened_at)) } }
+                        } }
+                    }
+                }
             }
             article.card #notes {
                 h2 { (t(l, "subs.notes")) }

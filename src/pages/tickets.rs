@@ -34,7 +34,7 @@ fn now() -> String {
     ispmon_projections::tickets::stamp(chrono::Utc::now())
 }
 
-fn status_label(l: Locale, s: &str) -> &'static str {
+pub fn status_label(l: Locale, s: &str) -> &'static str {
     match s {
         "open" => t(l, "tickets.s_open"),
         "in-progress" => t(l, "tickets.s_in_progress"),
@@ -548,6 +548,16 @@ pub async fn attach(
     mut mp: Multipart,
 ) -> AppResult<Response> {
     exists(&st, &id).await?;
+    let r = match file_field(&mut mp).await {
+        Ok((name, bytes)) => tickets::attach(&st, &id, &name, bytes, &ctx.meta()).await,
+        Err(e) => Err(e),
+    };
+    after(&st, &ctx, &id, r).await
+}
+
+/// The `file` field of a multipart form: (its name, its bytes); a form
+/// without one, or one cut short, is a field error.
+pub(crate) async fn file_field(mp: &mut Multipart) -> AppResult<(String, Vec<u8>)> {
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut refused: Option<String> = None;
     loop {
@@ -567,8 +577,8 @@ pub async fn attach(
             }
         }
     }
-    let r = match (file, refused) {
-        (Some((name, bytes)), None) => tickets::attach(&st, &id, &name, bytes, &ctx.meta()).await,
+    match (file, refused) {
+        (Some(file), None) => Ok(file),
         (_, reason) => {
             let mut e = FormErrors::default();
             e.add(
@@ -577,8 +587,7 @@ pub async fn attach(
             );
             Err(AppError::Invalid(e))
         }
-    };
-    after(&st, &ctx, &id, r).await
+    }
 }
 
 /// `GET /tickets/{id}/attachments/{blob}`: the file, as what it is.
@@ -595,7 +604,15 @@ pub async fn attachment(
         .into_iter()
         .find(|a| a.blob == blob)
         .ok_or(AppError::NotFound)?;
-    let reader = super::firmware::open_blob(&st, &found.blob, "attachment").await?;
+    serve_attachment(&st, &found).await
+}
+
+/// A stored attachment, inline, as what it is.
+pub(crate) async fn serve_attachment(
+    st: &AppState,
+    found: &ispmon_projections::tickets::AttachmentView,
+) -> AppResult<Response> {
+    let reader = super::firmware::open_blob(st, &found.blob, "attachment").await?;
     let name = super::firmware::header_file_name(&found.name);
     use axum::http::header;
     Ok((

@@ -35,6 +35,12 @@ fn concrete(
             &format!("/gpon/profiles/{}", gpon.profile),
         )
         .replace("/tickets/{id}", &format!("/tickets/{AUTHZ_TICKET}"))
+        .replace(
+            "/requests/folders/{id}",
+            &format!("/requests/folders/{AUTHZ_FOLDER}"),
+        )
+        .replace("/requests/{id}", &format!("/requests/{AUTHZ_REQUEST}"))
+        .replace("{n}", "0")
         .replace("{blob}", AUTHZ_PHOTO)
         .replace("/devices/{id}", &format!("/devices/{device}"))
         .replace("{version}", "1")
@@ -196,6 +202,87 @@ async fn seed_ticket(app: &TestApp) {
     .unwrap();
 }
 
+/// The request and the folder the walk's request routes open.
+const AUTHZ_REQUEST: &str = "matrix-request";
+const AUTHZ_FOLDER: &str = "f-matrix";
+
+/// A request in a folder with the same photo as the ticket.
+async fn seed_request(app: &TestApp) {
+    use ispmon_events::request::*;
+    use ispmon_events::request_board::*;
+    let at = chrono::Utc::now();
+    let core = &app.state.core;
+    core.commands
+        .execute::<RequestBoard>(
+            BOARD_ID,
+            RequestBoardCommand::CreateFolder {
+                id: AUTHZ_FOLDER.into(),
+                name: "Matrix".into(),
+                at,
+            },
+            &app.meta(),
+        )
+        .await
+        .unwrap();
+    core.commands
+        .execute::<Request>(
+            AUTHZ_REQUEST,
+            RequestCommand::Open {
+                details: RequestDetails {
+                    name: "matrix".into(),
+                    ..Default::default()
+                },
+                folder: Some(AUTHZ_FOLDER.into()),
+                rank: ispmon_events::rank::first(),
+                first_message: None,
+                at,
+            },
+            &app.meta(),
+        )
+        .await
+        .unwrap();
+    ispmon::requests::attach(
+        &app.state,
+        AUTHZ_REQUEST,
+        "photo.png",
+        PHOTO.to_vec(),
+        &app.meta(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Gives the walk's request to the walk's installer, who may then work it.
+async fn assign_request_to_the_installer(app: &TestApp) {
+    use ispmon_events::request::*;
+    let installer = app
+        .state
+        .core
+        .views
+        .read(|c| {
+            c.query_row(
+                "SELECT login FROM users WHERE role = 'installer' LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .await
+        .unwrap();
+    app.state
+        .core
+        .commands
+        .execute::<Request>(
+            AUTHZ_REQUEST,
+            RequestCommand::AssignInstaller {
+                installer: Some(installer),
+                at: chrono::Utc::now(),
+            },
+            &app.meta(),
+        )
+        .await
+        .unwrap();
+}
+
 /// The billing id of the subscriber the walk's subscriber routes open.
 const AUTHZ_SUBSCRIBER: &str = "9001";
 
@@ -345,6 +432,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     seed_subscriber(&app).await;
     let gpon = seed_gpon(&app).await;
     seed_ticket(&app).await;
+    seed_request(&app).await;
     let mut anonymous = app.anonymous();
     let (_, login_page) = anonymous.get_text("/login").await;
     anonymous.csrf = csrf_of(&login_page);
@@ -352,6 +440,7 @@ async fn every_route_answers_every_role_as_the_permission_table_says() {
     for role in Role::ALL {
         sessions.push((Some(role), app.login_as(role).await));
     }
+    assign_request_to_the_installer(&app).await;
     let mut failures = Vec::new();
     // /logout last: it ends the session.
     let mut routes: Vec<_> = permissions().iter().collect();

@@ -13,6 +13,7 @@ mod icmp;
 mod netns;
 mod nginx;
 mod notify;
+mod requests;
 mod search;
 mod store;
 mod subscribers;

@@ -475,14 +475,30 @@ fn label_move_installer_and_visit_write_what_changed_and_refuse_the_same_again()
     );
     assert_eq!(r.installer.as_deref(), Some("u-7"));
     let v = visit((10, 0), (12, 0));
-    decided(
-        &mut r,
-        RequestCommand::Schedule {
-            visit: Some(v),
-            at: at(10, 4),
-        },
+    assert_eq!(
+        decided(
+            &mut r,
+            RequestCommand::Schedule {
+                visit: Some(v),
+                at: at(10, 4),
+            },
+        ),
+        vec![
+            RequestEvent::RequestScheduled {
+                visit: Some(v),
+                at: at(10, 4)
+            },
+            RequestEvent::RequestStatusChanged {
+                from: RequestStatus::Open,
+                to: RequestStatus::Scheduled,
+                note: None,
+                at: at(10, 4)
+            }
+        ],
+        "a visit on an open request schedules it"
     );
     assert_eq!(r.visit, Some(v));
+    assert_eq!(r.status, RequestStatus::Scheduled);
     assert_eq!(
         r.decide(RequestCommand::Schedule {
             visit: Some(v),
@@ -639,4 +655,45 @@ async fn a_request_goes_through_the_event_store_and_the_registry_folds_it() {
     assert_eq!(last.messages, 2);
     assert_eq!(last.status, RequestStatus::AwaitingReply);
     assert_eq!(last.checklist, vec![("кабель".to_string(), true)]);
+}
+
+fn attach(blob: &str, name: &str, size: u64, content_type: &str) -> RequestCommand {
+    RequestCommand::Attach {
+        blob: blob.into(),
+        name: name.into(),
+        size,
+        content_type: content_type.into(),
+        at: at(13, 0),
+    }
+}
+
+#[test]
+fn a_photo_from_the_visit_is_attached_once_and_bad_files_are_refused() {
+    let blob = "a".repeat(64);
+    let mut r = state(vec![opened()]);
+    let events = decided(&mut r, attach(&blob, "щиток.jpg", 120_000, "image/jpeg"));
+    assert_eq!(
+        events,
+        vec![RequestEvent::RequestAttachmentAdded {
+            blob: blob.clone(),
+            name: "щиток.jpg".into(),
+            size: 120_000,
+            content_type: "image/jpeg".into(),
+            at: at(13, 0),
+        }]
+    );
+    assert_eq!(r.attachments, vec![blob.clone()]);
+    assert_eq!(
+        r.decide(attach(&blob, "again.jpg", 1, "image/jpeg")),
+        Err(RequestError::Unchanged)
+    );
+    let bad = r
+        .decide(attach("nothex", "a/b.exe", 0, "application/x-msdownload"))
+        .unwrap_err();
+    assert_eq!(fields(bad), vec!["blob", "name", "size", "content_type"]);
+    decided(&mut r, status(RequestStatus::Closed));
+    assert_eq!(
+        r.decide(attach(&"b".repeat(64), "x.png", 10, "image/png")),
+        Err(RequestError::InTrash)
+    );
 }
