@@ -715,3 +715,112 @@ async fn a_ticket_opened_from_the_subscriber_card_shows_its_sla_and_the_subscrib
     })
     .await;
 }
+
+/// Drags `src` onto `target` with the browser's own drag events (WebDriver
+/// has no HTML5 drag and drop): over its upper or lower half, then drops.
+async fn drag(c: &Client, src: &str, target: &str, lower_half: bool) {
+    c.execute(
+        r#"const [srcSel, tgtSel, lower] = arguments;
+           const src = document.querySelector(srcSel);
+           const tgt = document.querySelector(tgtSel);
+           if (!src || !tgt) { throw new Error("no " + (src ? tgtSel : srcSel)); }
+           const dt = new DataTransfer();
+           const at = (el, type, y) => {
+             const r = el.getBoundingClientRect();
+             el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true,
+               dataTransfer: dt, clientX: r.left + 4, clientY: y(r) }));
+           };
+           const y = (r) => lower ? r.bottom - 2 : r.top + 2;
+           at(src, "dragstart", (r) => r.top + 2);
+           at(tgt, "dragover", y);
+           at(tgt, "drop", y);
+           at(src, "dragend", (r) => r.top + 2);"#,
+        vec![json!(src), json!(target), json!(lower_half)],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("dragging {src} onto {target}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_is_dragged_to_the_top_of_its_folder_then_onto_another_folder() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let meta = app.meta();
+    let st = &app.state;
+    let a = ispmon::requests::create_folder(st, "Новые", &meta)
+        .await
+        .unwrap();
+    let b = ispmon::requests::create_folder(st, "Частный сектор", &meta)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for name in ["Первая", "Вторая", "Третья"] {
+        let form = ispmon::requests::RequestForm {
+            name: name.into(),
+            address: "Садовая 3".into(),
+            folder: a.clone(),
+            ..Default::default()
+        };
+        ids.push(ispmon::requests::open(st, &form, &meta).await.unwrap());
+    }
+    let board_of = app.clone();
+    let order = move |folder: String| {
+        let app = board_of.clone();
+        async move {
+            let q = ispmon_projections::requests::BoardQuery {
+                folder: ispmon_projections::requests::FolderSel::One(folder),
+                status: "any".into(),
+                limit: 50,
+                ..Default::default()
+            };
+            ispmon::requests::board(&app.state, q)
+                .await
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|v| v.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let base = app.base.clone();
+    let (a2, b2, ids2) = (a.clone(), b.clone(), ids.clone());
+    in_browser("browser-board", move |c| async move {
+        let card = |id: &str| format!(r#"#request-list .request-card[data-id="{id}"]"#);
+        log_in_and_open(&c, &base, &format!("/requests?folder={a2}")).await;
+        wait_for(&c, "#request-list[data-sortable]").await;
+        // The third onto the upper half of the first: to the top.
+        drag(&c, &card(&ids2[2]), &card(&ids2[0]), false).await;
+        let want = vec![ids2[2].clone(), ids2[0].clone(), ids2[1].clone()];
+        let moved = eventually(WAIT, || {
+            let (order, want) = (order(a2.clone()), want.clone());
+            async move { order.await == want }
+        })
+        .await;
+        assert!(moved, "the drop reordered the folder: {:?}", order(a2.clone()).await);
+        c.refresh().await.expect("reload");
+        wait_for(&c, "#request-list").await;
+        let shown = c
+            .execute(
+                "return [...document.querySelectorAll('#request-list .request-card')].map(e => e.dataset.id);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(shown, json!(want), "the page shows the new order");
+        save_screenshot(&c, "browser-board.png").await;
+        // The first onto the other folder in the side list.
+        drag(&c, &card(&ids2[0]), &format!(r#"li[data-drop-folder="{b2}"]"#), false).await;
+        let landed = eventually(WAIT, || {
+            let order = order(b2.clone());
+            let id = ids2[0].clone();
+            async move { order.await == vec![id] }
+        })
+        .await;
+        assert!(landed, "dropped on the folder, it moved there");
+        assert_eq!(order(a2.clone()).await, vec![ids2[2].clone(), ids2[1].clone()]);
+        c.set_window_size(390, 844).await.expect("resize");
+        c.goto(&format!("{base}/requests?folder={b2}")).await.expect("open the other folder");
+        wait_for(&c, "#request-list").await;
+        save_screenshot(&c, "browser-board-phone.png").await;
+    })
+    .await;
+}
