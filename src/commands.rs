@@ -268,3 +268,37 @@ impl Commands {
         seq
     }
 }
+
+/// A command for the web edge: its refusal as an [`crate::error::AppError`].
+pub async fn run<A>(
+    commands: &Commands,
+    id: &str,
+    command: A::Command,
+    meta: &Metadata,
+) -> crate::error::AppResult<()>
+where
+    A: Aggregate<Services = ()>,
+    A::Error: DomainError,
+{
+    commands.execute::<A>(id, command, meta).await?;
+    Ok(())
+}
+
+/// [`run`] for a command whose "nothing changed" is simply done (saving a
+/// form as it was, assigning to who already has it).
+pub async fn settle<A>(
+    commands: &Commands,
+    id: &str,
+    command: A::Command,
+    meta: &Metadata,
+) -> crate::error::AppResult<()>
+where
+    A: Aggregate<Services = ()>,
+    A::Error: DomainError,
+{
+    match commands.execute::<A>(id, command, meta).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_unchanged() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -97,45 +97,21 @@ impl RequestForm {
 }
 
 async fn run(st: &AppState, id: &str, c: RequestCommand, meta: &Metadata) -> AppResult<()> {
-    match st.core.commands.execute::<Request>(id, c, meta).await {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::run::<Request>(&st.core.commands, id, c, meta).await
 }
 
 /// [`run`] where "nothing changed" is simply done (saving a form as it was).
 async fn settle(st: &AppState, id: &str, c: RequestCommand, meta: &Metadata) -> AppResult<()> {
-    match st.core.commands.execute::<Request>(id, c, meta).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_unchanged() => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::settle::<Request>(&st.core.commands, id, c, meta).await
 }
 
 async fn run_board(st: &AppState, c: RequestBoardCommand, meta: &Metadata) -> AppResult<()> {
-    match st
-        .core
-        .commands
-        .execute::<RequestBoard>(BOARD_ID, c, meta)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::run::<RequestBoard>(&st.core.commands, BOARD_ID, c, meta).await
 }
 
 /// [`run_board`] where "nothing changed" is simply done.
 async fn settle_board(st: &AppState, c: RequestBoardCommand, meta: &Metadata) -> AppResult<()> {
-    match st
-        .core
-        .commands
-        .execute::<RequestBoard>(BOARD_ID, c, meta)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_unchanged() => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::settle::<RequestBoard>(&st.core.commands, BOARD_ID, c, meta).await
 }
 
 pub async fn get(st: &AppState, id: &str) -> AppResult<Option<RequestView>> {

@@ -78,20 +78,11 @@ impl TicketForm {
 }
 
 async fn run(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> AppResult<()> {
-    match st.core.commands.execute::<Ticket>(id, c, meta).await {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::run::<Ticket>(&st.core.commands, id, c, meta).await
 }
 
-/// [`run`] for a command whose "nothing changed" is simply done (saving a
-/// form as it was, assigning to who already has it).
 async fn settle(st: &AppState, id: &str, c: TicketCommand, meta: &Metadata) -> AppResult<()> {
-    match st.core.commands.execute::<Ticket>(id, c, meta).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_unchanged() => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    crate::commands::settle::<Ticket>(&st.core.commands, id, c, meta).await
 }
 
 /// Opens a ticket; its id.

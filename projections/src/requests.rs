@@ -13,22 +13,12 @@ use cqrs_es::Aggregate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::tickets::stamp;
+use crate::tickets::{from_json, json, stamp};
 use crate::{Decoded, Envelope, Projection};
 use ispmon_events::request::{Request, RequestEvent, RequestStatus};
 use ispmon_events::request_board::RequestBoardEvent;
 
 pub struct RequestsProjection;
-
-fn json<T: Serialize>(v: &T) -> rusqlite::Result<String> {
-    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
 
 impl Projection for RequestsProjection {
     fn name(&self) -> &'static str {
@@ -454,20 +444,7 @@ pub fn messages(c: &Connection, id: &str) -> rusqlite::Result<Vec<MessageView>> 
 pub use crate::tickets::AttachmentView;
 
 pub fn attachments(c: &Connection, id: &str) -> rusqlite::Result<Vec<AttachmentView>> {
-    let mut s = c.prepare_cached(
-        "SELECT blob, name, size, content_type, at FROM request_attachments
-         WHERE request_id = ?1 ORDER BY at, blob",
-    )?;
-    let rows = s.query_map([id], |r| {
-        Ok(AttachmentView {
-            blob: r.get(0)?,
-            name: r.get(1)?,
-            size: r.get(2)?,
-            content_type: r.get(3)?,
-            at: r.get(4)?,
-        })
-    })?;
-    rows.collect()
+    crate::tickets::attachments_in(c, "request_attachments", "request_id", id)
 }
 
 /// (at, by, what), oldest first.

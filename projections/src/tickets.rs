@@ -17,11 +17,13 @@ use ispmon_events::ticket::{Priority, Ticket, TicketEvent, TicketSource, TicketS
 
 pub struct TicketsProjection;
 
-fn json<T: Serialize>(v: &T) -> rusqlite::Result<String> {
+/// A value as JSON text for a column.
+pub(crate) fn json<T: Serialize>(v: &T) -> rusqlite::Result<String> {
     serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+/// A value read back from a JSON column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -424,10 +426,21 @@ pub struct AttachmentView {
 }
 
 pub fn attachments(c: &Connection, id: &str) -> rusqlite::Result<Vec<AttachmentView>> {
-    let mut s = c.prepare_cached(
-        "SELECT blob, name, size, content_type, at FROM ticket_attachments
-         WHERE ticket_id = ?1 ORDER BY at, blob",
-    )?;
+    attachments_in(c, "ticket_attachments", "ticket_id", id)
+}
+
+/// The attachments of one owner in `table` (keyed by `owner`), oldest
+/// first: tickets' and requests' alike.
+pub(crate) fn attachments_in(
+    c: &Connection,
+    table: &str,
+    owner: &str,
+    id: &str,
+) -> rusqlite::Result<Vec<AttachmentView>> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT blob, name, size, content_type, at FROM {table}
+         WHERE {owner} = ?1 ORDER BY at, blob"
+    ))?;
     let rows = s.query_map([id], |r| {
         Ok(AttachmentView {
             blob: r.get(0)?,
