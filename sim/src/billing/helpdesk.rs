@@ -333,7 +333,7 @@ fn ticket_page(t: &HelpdeskTicket, notice: Option<(&str, &str)>) -> String {
         } else {
             "<li>"
         };
-        let sep = if (n + t.id as usize) % 3 == 0 {
+        let sep = if (n + t.id as usize).is_multiple_of(3) {
             "&nbsp;"
         } else {
             " "
