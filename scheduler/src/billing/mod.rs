@@ -15,12 +15,14 @@
 //!   marks nobody left.
 //! - [`job`]: [`BillingSyncJob`], the scheduled sync.
 //! - [`helpdesk`]: the cabinet's helpdesk pages parsed (pure), its values;
-//!   [`helpdesk_sync`]: the helpdesk import ([`HelpdeskSyncer`]) and its job.
+//!   [`helpdesk_sync`]: the helpdesk import ([`HelpdeskSyncer`]) and its job;
+//!   [`helpdesk_outbox`]: our replies and closes sent back (a reactor).
 
 pub mod cabinet;
 pub mod card;
 pub mod file;
 pub mod helpdesk;
+pub mod helpdesk_outbox;
 pub mod helpdesk_sync;
 pub mod job;
 pub mod pages;
