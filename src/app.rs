@@ -74,6 +74,13 @@ impl Application {
             )),
             cancel.clone(),
         );
+        // The billing helpdesk import, on the billing sync's schedule.
+        state.scheduler.add(
+            std::sync::Arc::new(ispmon_scheduler::billing::HelpdeskSyncJob::new(
+                crate::helpdesk::syncer(&state.core, std::sync::Arc::clone(&state.billing_world)),
+            )),
+            cancel.clone(),
+        );
         for job in [
             ispmon_scheduler::gpon::job::GponJob::poll(std::sync::Arc::clone(&state.gpon)),
             ispmon_scheduler::gpon::job::GponJob::autofind(std::sync::Arc::clone(&state.gpon)),

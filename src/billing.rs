@@ -155,6 +155,16 @@ impl AppBillingWorld {
         }
     }
 
+    /// The source in force (a source set for tests, else the cabinet of
+    /// the settings), for the helpdesk import and outbox.
+    pub async fn current_source(&self) -> Result<Arc<dyn BillingSource>, String> {
+        let fixed = self.fixed.lock().expect("billing lock").clone();
+        match fixed {
+            Some(s) => Ok(s),
+            None => self.cabinet(&self.settings().await?).await,
+        }
+    }
+
     pub async fn settings(&self) -> Result<BillingSettingsValues, String> {
         self.core
             .views

@@ -112,6 +112,7 @@ pub mod error;
 pub mod fdb;
 pub mod folder_deletion;
 pub mod gpon;
+pub mod helpdesk;
 pub mod i18n;
 pub mod memo;
 pub mod nas;

@@ -28,7 +28,9 @@
 //!   poll settings, and registrations and deletions as sagas.
 //! - [`ticket`]: the repair ticket (details, status, assignee, comments,
 //!   attachments), with [`phone`]: Russian phone numbers found and
-//!   normalised, and [`sla`]: business-hours calendars and SLA due times.
+//!   normalised, and [`sla`]: business-hours calendars and SLA due times;
+//!   [`ticket_billing`]: what was sent back to the billing's helpdesk for
+//!   an imported ticket, and each failed attempt.
 //! - [`request`]: the connection request (the old ConnectStatements):
 //!   details, label, status, messages, installer, visit, checklist, the
 //!   hand-over to GPON registration; [`request_board`]: its folders, the
@@ -61,6 +63,7 @@ pub mod sqlite;
 pub mod store;
 pub mod subscriber;
 pub mod ticket;
+pub mod ticket_billing;
 pub mod user;
 pub mod values;
 

@@ -84,6 +84,7 @@ registry! {
     GponSettings => crate::gpon::GponSettings;
     GponJob => crate::gpon::GponJob, reserves crate::reservations::gpon_job;
     Ticket => crate::ticket::Ticket;
+    TicketBilling => crate::ticket_billing::TicketBilling;
     Request => crate::request::Request;
     RequestBoard => crate::request_board::RequestBoard;
 }

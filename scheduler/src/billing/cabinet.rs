@@ -32,12 +32,14 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 use tokio::sync::{Mutex, RwLock, Semaphore};
 
+use super::helpdesk::{self as hd, HelpdeskEntry, HelpdeskMessage, HelpdeskStatus, HelpdeskThread};
 use super::pages::{self, decode};
 use super::{BillingError, BillingSource, Card, Folder, StatRow, TreeEntry};
 
 const LOGIN_PAGE: &str = "/cabinet/login";
 const ROOT_PAGE: &str = "/cabinet/userinfo";
 const STAT_PAGE: &str = "/cabinet/stat";
+const HELPDESK_PAGE: &str = "/cabinet/helpdesk";
 /// What the login form's submit button posts.
 const SUBMIT: &str = "Войти в кабинет";
 /// How long a failed login is answered from memory instead of trying again.
@@ -220,12 +222,21 @@ impl CabinetSource {
         page: &str,
         form: Option<&[(String, String)]>,
     ) -> Result<String, BillingError> {
+        self.request_tries(page, form, self.config.retries).await
+    }
+
+    async fn request_tries(
+        &self,
+        page: &str,
+        form: Option<&[(String, String)]>,
+        retries: u32,
+    ) -> Result<String, BillingError> {
         let url = self.url(page)?;
         let mut attempt = 0;
         loop {
             let result = self.request_once(page, &url, form).await;
             match result {
-                Err(e) if e.transient() && attempt < self.config.retries => {
+                Err(e) if e.transient() && attempt < retries => {
                     let wait = self.config.backoff * 2u32.saturating_pow(attempt);
                     tracing::debug!(page, error = %e, ?wait, "cabinet request failed; trying again");
                     tokio::time::sleep(wait).await;
@@ -292,14 +303,26 @@ impl CabinetSource {
         page: &str,
         form: Option<&[(String, String)]>,
     ) -> Result<String, BillingError> {
+        self.fetch_tries(page, form, self.config.retries).await
+    }
+
+    /// [`Self::fetch`] with `retries` on a 5xx, a timeout or a connection
+    /// error (0 for a post that must not be made twice: whether it was
+    /// taken is found out by reading the page again).
+    async fn fetch_tries(
+        &self,
+        page: &str,
+        form: Option<&[(String, String)]>,
+        retries: u32,
+    ) -> Result<String, BillingError> {
         let seen = self.logged_in(0).await?;
-        let html = self.request(page, form).await?;
+        let html = self.request_tries(page, form, retries).await?;
         if !looks_like_login(&html) {
             return Ok(html);
         }
         tracing::info!(page, "the cabinet session expired; logging in again");
         self.logged_in(seen).await?;
-        let html = self.request(page, form).await?;
+        let html = self.request_tries(page, form, retries).await?;
         if looks_like_login(&html) {
             return Err(BillingError::SessionExpired { page: page.into() });
         }
@@ -423,6 +446,42 @@ impl CabinetSource {
     }
 }
 
+impl CabinetSource {
+    async fn thread(&self, id: &str) -> Result<HelpdeskThread, BillingError> {
+        let page = ticket_page(id)?;
+        let html = self.fetch(&page, None).await?;
+        hd::parse_helpdesk_ticket(&html, &page, id)
+    }
+
+    /// One post to the helpdesk, not repeated; an error box is a refusal.
+    async fn post_helpdesk(
+        &self,
+        page: &str,
+        form: &[(String, String)],
+    ) -> Result<String, BillingError> {
+        let html = self.fetch_tries(page, Some(form), 0).await?;
+        match hd::page_error(&html) {
+            Some(message) => Err(BillingError::Refused {
+                page: page.to_string(),
+                message: self.scrub(&message),
+            }),
+            None => Ok(html),
+        }
+    }
+}
+
+/// `/cabinet/helpdesk?id=N`; an id that is not a number is refused before
+/// anything is asked.
+fn ticket_page(id: &str) -> Result<String, BillingError> {
+    let id = id.trim();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(BillingError::Unsupported(format!(
+            "{id:?} is not a billing helpdesk ticket id"
+        )));
+    }
+    Ok(format!("{HELPDESK_PAGE}?id={id}"))
+}
+
 fn card_page(id: &str) -> String {
     format!("{ROOT_PAGE}/{id}")
 }
@@ -488,6 +547,103 @@ impl BillingSource for CabinetSource {
 
     fn concurrency(&self) -> usize {
         self.config.concurrency.max(1)
+    }
+
+    #[tracing::instrument(skip(self), fields(url = %self.base))]
+    async fn helpdesk_list(&self) -> Result<Vec<HelpdeskEntry>, BillingError> {
+        let html = self.fetch(HELPDESK_PAGE, None).await?;
+        hd::parse_helpdesk_list(&html, HELPDESK_PAGE)
+    }
+
+    async fn helpdesk_ticket(&self, id: &str) -> Result<HelpdeskThread, BillingError> {
+        self.thread(id).await
+    }
+
+    #[tracing::instrument(skip(self, text), fields(url = %self.base))]
+    async fn helpdesk_reply(&self, id: &str, text: &str) -> Result<HelpdeskMessage, BillingError> {
+        let page = ticket_page(id)?;
+        let before = self.thread(id).await?;
+        let ours = |m: &HelpdeskMessage| {
+            hd::same_text(&m.text, text) && !hd::same_text(&m.sender, &before.subject)
+        };
+        if let Some(m) = before.messages.iter().find(|m| ours(m)) {
+            tracing::info!(
+                id,
+                "the reply is already in the billing's thread; not sent again"
+            );
+            return Ok(m.clone());
+        }
+        let form = [("text".to_string(), text.to_string())];
+        self.post_helpdesk(&page, &form).await?;
+        let after = self.thread(id).await?;
+        after
+            .messages
+            .into_iter()
+            .find(|m| hd::same_text(&m.text, text) && !before.messages.contains(m))
+            .ok_or(BillingError::NotTaken {
+                page,
+                what: "the reply".into(),
+            })
+    }
+
+    #[tracing::instrument(skip(self), fields(url = %self.base))]
+    async fn helpdesk_close(&self, id: &str) -> Result<(), BillingError> {
+        let page = ticket_page(id)?;
+        let closed = |t: &HelpdeskThread| t.status == Some(HelpdeskStatus::Closed);
+        if closed(&self.thread(id).await?) {
+            return Ok(());
+        }
+        let form = [("status".to_string(), "10".to_string())];
+        self.post_helpdesk(&page, &form).await?;
+        if closed(&self.thread(id).await?) {
+            Ok(())
+        } else {
+            Err(BillingError::NotTaken {
+                page,
+                what: "the close".into(),
+            })
+        }
+    }
+
+    #[tracing::instrument(skip(self, subject, text), fields(url = %self.base))]
+    async fn helpdesk_create(
+        &self,
+        subscriber_id: &str,
+        subject: &str,
+        text: &str,
+    ) -> Result<HelpdeskThread, BillingError> {
+        let sid = subscriber_id.trim();
+        if sid.is_empty() || !sid.chars().all(|c| c.is_ascii_digit()) {
+            return Err(BillingError::Unsupported(format!(
+                "{sid:?} is not a billing subscriber id"
+            )));
+        }
+        // The subscriber is chosen in the session, then the post creates.
+        let _exclusive = self.selection.write().await;
+        let page = format!("{HELPDESK_PAGE}?filter_id={sid}");
+        let form_page = self.fetch(&page, None).await?;
+        if let Some(message) = hd::page_error(&form_page) {
+            return Err(BillingError::Refused { page, message });
+        }
+        if !hd::is_create_form(&form_page) {
+            return Err(BillingError::structure(
+                &page,
+                "the new ticket form (input subj)",
+            ));
+        }
+        let form = [
+            ("subj".to_string(), subject.to_string()),
+            ("text".to_string(), text.to_string()),
+        ];
+        let html = self.post_helpdesk(HELPDESK_PAGE, &form).await?;
+        let thread = hd::parse_helpdesk_ticket(&html, HELPDESK_PAGE, "")?;
+        if !thread.messages.iter().any(|m| hd::same_text(&m.text, text)) {
+            return Err(BillingError::NotTaken {
+                page: HELPDESK_PAGE.into(),
+                what: "the new ticket's message".into(),
+            });
+        }
+        Ok(thread)
     }
 }
 

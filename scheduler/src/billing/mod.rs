@@ -14,10 +14,16 @@
 //!   changed, or left billing — and the rule that an incomplete folder
 //!   marks nobody left.
 //! - [`job`]: [`BillingSyncJob`], the scheduled sync.
+//! - [`helpdesk`]: the cabinet's helpdesk pages parsed (pure), its values;
+//!   [`helpdesk_sync`]: the helpdesk import ([`HelpdeskSyncer`]) and its job;
+//!   [`helpdesk_outbox`]: our replies and closes sent back (a reactor).
 
 pub mod cabinet;
 pub mod card;
 pub mod file;
+pub mod helpdesk;
+pub mod helpdesk_outbox;
+pub mod helpdesk_sync;
 pub mod job;
 pub mod pages;
 pub mod sync;
@@ -30,6 +36,8 @@ use serde::{Deserialize, Serialize};
 
 pub use cabinet::{CabinetConfig, CabinetSource};
 pub use file::{BadRow, FileSource};
+pub use helpdesk::{HelpdeskEntry, HelpdeskMessage, HelpdeskStatus, HelpdeskThread};
+pub use helpdesk_sync::{HelpdeskSyncJob, HelpdeskSyncer, HelpdeskWorld};
 pub use job::BillingSyncJob;
 pub use sync::{FailedPage, Listing, Seen, SyncReport, SyncWorld, Syncer};
 
@@ -151,6 +159,13 @@ pub enum BillingError {
     /// What this source cannot do (a file has no session statistics).
     #[error("{0}")]
     Unsupported(String),
+    /// A post answered with the cabinet's error box.
+    #[error("{page}: the cabinet refused: {message}")]
+    Refused { page: String, message: String },
+    /// A post answered as if it went well, but reading the ticket again
+    /// does not show it.
+    #[error("{page}: the cabinet answered but did not take {what}")]
+    NotTaken { page: String, what: String },
 }
 
 impl BillingError {
@@ -162,7 +177,9 @@ impl BillingError {
             | BillingError::Connect { page, .. }
             | BillingError::Structure { page, .. }
             | BillingError::SessionExpired { page }
-            | BillingError::LoginMismatch { page, .. } => Some(page.clone()),
+            | BillingError::LoginMismatch { page, .. }
+            | BillingError::Refused { page, .. }
+            | BillingError::NotTaken { page, .. } => Some(page.clone()),
             BillingError::BadRow { line, .. } => Some(format!("line {line}")),
             BillingError::LoginRefused(_) => Some("/cabinet/login".into()),
             BillingError::Io(_) | BillingError::Unsupported(_) => None,
@@ -207,4 +224,41 @@ pub trait BillingSource: Send + Sync {
     ) -> Result<Vec<StatRow>, BillingError>;
     /// Requests at once this source allows (the sync fetches cards this wide).
     fn concurrency(&self) -> usize;
+
+    /// The helpdesk's tickets (the list page).
+    async fn helpdesk_list(&self) -> Result<Vec<HelpdeskEntry>, BillingError> {
+        Err(no_helpdesk())
+    }
+    /// One helpdesk ticket with its thread.
+    async fn helpdesk_ticket(&self, _id: &str) -> Result<HelpdeskThread, BillingError> {
+        Err(no_helpdesk())
+    }
+    /// Sends a staff reply and reads the ticket again to see it there; the
+    /// message as the thread shows it. A reply already in the thread (the
+    /// same text) is not sent again: its message is the answer.
+    async fn helpdesk_reply(
+        &self,
+        _id: &str,
+        _text: &str,
+    ) -> Result<HelpdeskMessage, BillingError> {
+        Err(no_helpdesk())
+    }
+    /// Closes a ticket and reads it again to see it closed (one already
+    /// closed is not closed again).
+    async fn helpdesk_close(&self, _id: &str) -> Result<(), BillingError> {
+        Err(no_helpdesk())
+    }
+    /// Opens a ticket for a subscriber (billing id); the new ticket.
+    async fn helpdesk_create(
+        &self,
+        _subscriber_id: &str,
+        _subject: &str,
+        _text: &str,
+    ) -> Result<HelpdeskThread, BillingError> {
+        Err(no_helpdesk())
+    }
+}
+
+fn no_helpdesk() -> BillingError {
+    BillingError::Unsupported("this billing source has no helpdesk (only the cabinet has)".into())
 }

@@ -19,16 +19,19 @@ pub enum PathKind {
     Stat,
     /// Anything else: staff pages, unknown ids, unknown paths.
     Other,
+    /// `/cabinet/helpdesk` (GET and POST).
+    Helpdesk,
 }
 
 impl PathKind {
-    pub const ALL: [PathKind; 6] = [
+    pub const ALL: [PathKind; 7] = [
         PathKind::Login,
         PathKind::Root,
         PathKind::Folder,
         PathKind::Card,
         PathKind::Stat,
         PathKind::Other,
+        PathKind::Helpdesk,
     ];
 
     fn index(self) -> usize {
@@ -84,6 +87,8 @@ pub struct Faults {
     /// Every login fails with an `ideco_error` ("temporarily refused"),
     /// right password or not.
     pub refuse_login: bool,
+    /// Helpdesk replies and closes answer 200 but are not taken.
+    pub helpdesk: Option<super::helpdesk::HelpdeskFault>,
 }
 
 /// The faults and the counts they need.
@@ -94,6 +99,8 @@ pub(crate) struct FaultState {
     pub matched: u64,
     /// 500s served under the current `server_errors`.
     pub failed: u64,
+    /// Helpdesk posts spoiled under the current `helpdesk` fault.
+    pub helpdesk_spoiled: u64,
 }
 
 impl FaultState {
@@ -111,6 +118,16 @@ impl FaultState {
             return true;
         }
         false
+    }
+
+    /// Whether this helpdesk reply or close is spoiled, and how.
+    pub fn helpdesk_fault(&mut self) -> Option<super::helpdesk::HelpdeskFaultKind> {
+        let f = self.faults.helpdesk?;
+        if f.count.is_some_and(|c| self.helpdesk_spoiled >= c) {
+            return None;
+        }
+        self.helpdesk_spoiled += 1;
+        Some(f.kind)
     }
 
     pub fn delay(&self, kind: PathKind) -> Option<Duration> {
@@ -135,7 +152,7 @@ pub struct Counters {
     /// 500s served by [`Faults::server_errors`].
     pub server_errors: u64,
     /// Requests by kind, in [`PathKind::ALL`] order; see [`Counters::of`].
-    pub by_kind: [u64; 6],
+    pub by_kind: [u64; 7],
 }
 
 impl Counters {
@@ -152,7 +169,7 @@ pub(crate) struct AtomicCounters {
     pub login_forms_instead: AtomicU64,
     pub sessions_expired: AtomicU64,
     pub server_errors: AtomicU64,
-    by_kind: [AtomicU64; 6],
+    by_kind: [AtomicU64; 7],
 }
 
 impl AtomicCounters {

@@ -200,6 +200,11 @@ impl Ledger {
         id
     }
 
+    /// The billing's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     pub fn node(&self, id: u32) -> Option<Node> {
         self.by_id.get(&id).copied()
     }

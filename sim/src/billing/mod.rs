@@ -33,11 +33,15 @@
 //!   session, as in PHP): parallel readers sharing one session must not
 //!   interleave card reads with stat pages. Periods over three years, or
 //!   `resolution` other than `0`, answer an `ideco_error`.
+//! - The helpdesk (`helpdesk`): list, ticket, reply, close, create, with
+//!   its controls (seed, add a ticket or a message, read the posts) and
+//!   faults ([`HelpdeskFault`]: 200 with an error, 200 without effect).
 //! - Stat tables end with a `<tfoot>` totals row of 5 cells on the last
 //!   page; only the 7-cell rows are sessions or fees.
 
 mod faults;
 mod form;
+mod helpdesk;
 mod ledger;
 mod names;
 mod pages;
@@ -56,6 +60,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use faults::{Counters, Faults, PathKind, ServerErrors, Slow, StructureChange};
 pub use form::encode_form_value;
+pub use helpdesk::{
+    HelpdeskFault, HelpdeskFaultKind, HelpdeskMessage, HelpdeskStatus, HelpdeskTicket, Posted,
+    PostedWhat, STAFF_SENDER,
+};
 pub use server::{SESSION_COOKIE, SUBMIT_VALUE};
 pub use values::{BillingFolder, BillingSubscriber, BlockReason, Change, Date, Status};
 
@@ -245,8 +253,55 @@ impl Cabinet {
             f.faults = faults;
             f.matched = 0;
             f.failed = 0;
+            f.helpdesk_spoiled = 0;
         }
         self.inner.restart_session_counts();
+    }
+
+    /// `n` helpdesk tickets from subscribers drawn from the ledger (the
+    /// address their subject, a problem their first message); their ids.
+    pub fn seed_helpdesk(&self, n: usize) -> Vec<u32> {
+        let ledger = self.inner.read();
+        let seed = ledger.seed();
+        lock(&self.inner.helpdesk).seed(&ledger, seed, n)
+    }
+
+    /// A helpdesk ticket from subscriber `subscriber_id` (its address the
+    /// sender); `None` when there is no such subscriber.
+    pub fn add_helpdesk_ticket(
+        &self,
+        subscriber_id: u32,
+        subject: Option<&str>,
+        text: &str,
+    ) -> Option<u32> {
+        let ledger = self.inner.read();
+        lock(&self.inner.helpdesk).open(&ledger, subscriber_id, subject, text)
+    }
+
+    /// A message on a helpdesk ticket written on the billing's side: by a
+    /// helpdesk operator there (`staff`) or by the subscriber. `false` when
+    /// there is no such ticket.
+    pub fn add_helpdesk_message(&self, id: u32, sender: &str, text: &str, staff: bool) -> bool {
+        lock(&self.inner.helpdesk).add_message(id, sender, text, staff)
+    }
+
+    /// Sets a helpdesk ticket's status from the billing's side.
+    pub fn set_helpdesk_status(&self, id: u32, status: HelpdeskStatus) -> bool {
+        lock(&self.inner.helpdesk).set_status(id, status)
+    }
+
+    pub fn helpdesk_ticket(&self, id: u32) -> Option<HelpdeskTicket> {
+        lock(&self.inner.helpdesk).ticket(id).cloned()
+    }
+
+    /// Every helpdesk ticket, oldest first.
+    pub fn helpdesk_tickets(&self) -> Vec<HelpdeskTicket> {
+        lock(&self.inner.helpdesk).all()
+    }
+
+    /// Every reply, close and create posted, in order, taken or not.
+    pub fn helpdesk_posts(&self) -> Vec<Posted> {
+        lock(&self.inner.helpdesk).posted()
     }
 
     /// Every session ends now (the next request gets the login form).

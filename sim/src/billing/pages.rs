@@ -49,7 +49,7 @@ impl Dress {
 }
 
 /// The page around `body`, then the dress applied.
-fn document(title: &str, body: &str, dress: Dress) -> String {
+pub(crate) fn document(title: &str, body: &str, dress: Dress) -> String {
     let mut page = String::with_capacity(body.len() + 600);
     page.push_str(
         "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n<html>\n<head>\n\

@@ -20,6 +20,7 @@ use rand::Rng as _;
 
 use super::faults::{AtomicCounters, FaultState, PathKind};
 use super::form::{decode_form, encode, field};
+use super::helpdesk::{self, Helpdesk};
 use super::ledger::{Ledger, Node};
 use super::pages;
 use super::stat::{self, StatView, MAX_DAYS};
@@ -35,13 +36,15 @@ pub const SUBMIT_VALUE: &str = "Войти в кабинет";
 const REMEMBERED: usize = 10_000;
 
 #[derive(Default)]
-struct Session {
+pub(crate) struct Session {
     /// The subscriber whose card was opened last (`/cabinet/stat` shows it).
     selected: Option<u32>,
     /// The period of the last stat query.
     period: Option<(Date, Date)>,
     /// Requests since login (or since the expiry fault was set).
     requests: u64,
+    /// The subscriber a new helpdesk ticket is for (`?filter_id=`).
+    pub helpdesk_for: Option<u32>,
 }
 
 /// Keys in insertion order next to the map, so the oldest go first.
@@ -81,6 +84,7 @@ pub(crate) struct Inner {
     pub ledger: RwLock<Ledger>,
     pub faults: Mutex<FaultState>,
     pub counters: AtomicCounters,
+    pub helpdesk: Mutex<Helpdesk>,
     sessions: Mutex<Bounded<Session>>,
     /// `cab_hash` → `cab_random_word` of each login form served.
     forms: Mutex<Bounded<String>>,
@@ -99,6 +103,7 @@ impl Inner {
             ledger: RwLock::new(ledger),
             faults: Mutex::new(FaultState::default()),
             counters: AtomicCounters::default(),
+            helpdesk: Mutex::new(Helpdesk::default()),
             sessions: Mutex::new(Bounded::default()),
             forms: Mutex::new(Bounded::default()),
             login,
@@ -141,7 +146,7 @@ impl Inner {
 
     /// Counts the request, applies delay and 500s, and (when `session`)
     /// finds its session: `Err` is the answer to send instead of the page.
-    async fn gate(
+    pub(crate) async fn gate(
         &self,
         kind: PathKind,
         headers: &HeaderMap,
@@ -191,7 +196,11 @@ impl Inner {
         Err(self.login_form(None))
     }
 
-    fn with_session<R>(&self, token: &str, f: impl FnOnce(&mut Session) -> R) -> Option<R> {
+    pub(crate) fn with_session<R>(
+        &self,
+        token: &str,
+        f: impl FnOnce(&mut Session) -> R,
+    ) -> Option<R> {
         lock(&self.sessions).map.get_mut(token).map(f)
     }
 }
@@ -207,7 +216,7 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn html(status: StatusCode, page: String) -> Response {
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=windows-1251")],
@@ -216,7 +225,7 @@ fn html(status: StatusCode, page: String) -> Response {
         .into_response()
 }
 
-fn redirect(to: &str, set_cookie: Option<String>) -> Response {
+pub(crate) fn redirect(to: &str, set_cookie: Option<String>) -> Response {
     let mut r = (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response();
     if let Some(c) = set_cookie.and_then(|c| c.parse().ok()) {
         r.headers_mut().insert(header::SET_COOKIE, c);
@@ -233,6 +242,7 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         .route("/cabinet/userinfo", get(root))
         .route("/cabinet/userinfo/{id}", get(node))
         .route("/cabinet/stat", get(stat_get).post(stat_post))
+        .route("/cabinet/helpdesk", get(helpdesk::get).post(helpdesk::post))
         .fallback(not_found)
         .with_state(inner)
 }

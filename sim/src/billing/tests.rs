@@ -877,3 +877,5 @@ async fn a_sync_that_logs_in_again_on_expiry_reads_everything() {
     assert!(n.sessions_expired >= 4, "{n:?}");
     assert_eq!(n.logins, n.sessions_expired + 1);
 }
+
+mod helpdesk;
