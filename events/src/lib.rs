@@ -28,7 +28,8 @@
 //!   poll settings, and registrations and deletions as sagas.
 //! - [`ticket`]: the repair ticket (details, status, assignee, comments,
 //!   attachments), with [`phone`]: Russian phone numbers found and
-//!   normalised, and [`sla`]: business-hours calendars and SLA due times.
+//!   normalised, and [`sla`]: business-hours calendars and SLA due times;
+//!   [`sla_settings`]: the calendar and policies in force (admin-set).
 //! - [`request`]: the connection request (the old ConnectStatements):
 //!   details, label, status, messages, installer, visit, checklist, the
 //!   hand-over to GPON registration; [`request_board`]: its folders, the
@@ -57,6 +58,7 @@ pub mod request_board;
 pub mod reservations;
 pub mod secrets;
 pub mod sla;
+pub mod sla_settings;
 pub mod sqlite;
 pub mod store;
 pub mod subscriber;

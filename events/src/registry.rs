@@ -86,6 +86,7 @@ registry! {
     Ticket => crate::ticket::Ticket;
     Request => crate::request::Request;
     RequestBoard => crate::request_board::RequestBoard;
+    SlaSettings => crate::sla_settings::SlaSettings;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {
