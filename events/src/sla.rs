@@ -301,11 +301,6 @@ impl Sla {
     }
 }
 
-/// The defaults, as (calendar, policies); see [`Sla`].
-pub fn in_force() -> (Calendar, BTreeMap<Priority, SlaPolicy>) {
-    (Calendar::default(), default_policies())
-}
-
 /// A time as due times are kept and compared (RFC 3339, whole seconds, `Z`).
 pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
