@@ -12,8 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_subscribers, api_tickets,
-    auth, observe, pages, static_files,
+    api, api_billing, api_devices, api_gpon, api_hosts, api_search, api_sla, api_subscribers,
+    api_tickets, auth, observe, pages, static_files,
 };
 
 /// Who may call a route.
@@ -350,6 +350,17 @@ fn tickets() -> Vec<Route> {
     ]
 }
 
+/// The SLA settings (admin): the page and the API.
+fn sla() -> Vec<Route> {
+    use pages::sla;
+    vec![
+        get(sla::PATH, ADMIN, sla::show),
+        post(sla::PATH, ADMIN, sla::save),
+        get("/api/v1/sla", ADMIN, api_sla::get),
+        put("/api/v1/sla", ADMIN, api_sla::put),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -362,6 +373,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         search(),
         gpon(),
         tickets(),
+        sla(),
     ]
     .into_iter()
     .flatten()

@@ -21,6 +21,7 @@ pub mod login;
 pub mod notifications;
 pub mod search;
 pub mod sessions;
+pub mod sla;
 pub mod subscribers;
 pub mod tickets;
 pub mod users;

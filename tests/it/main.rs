@@ -14,6 +14,7 @@ mod netns;
 mod nginx;
 mod notify;
 mod search;
+mod sla;
 mod store;
 mod subscribers;
 mod sweep;
