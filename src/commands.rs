@@ -225,6 +225,17 @@ impl Commands {
             .await
     }
 
+    /// Changes the SLA settings (a single aggregate).
+    pub async fn sla_settings(
+        &self,
+        command: ispmon_events::sla_settings::SlaSettingsCommand,
+        meta: &Metadata,
+    ) -> Result<u64, CommandError> {
+        let id = ispmon_events::sla_settings::SETTINGS_ID;
+        self.execute::<ispmon_events::sla_settings::SlaSettings>(id, command, meta)
+            .await
+    }
+
     /// Changes the billing settings (a single aggregate).
     pub async fn billing_settings(
         &self,

@@ -21,7 +21,9 @@
 //!   the page and [`api_search`].
 //! - [`sweep_command`]: `ispmon sweep`, one fping-like round from the CLI.
 //! - [`api_hosts`], [`api_devices`]: the hosts and devices JSON API.
-//! - [`tickets`]: repair tickets (HelpDesk) for the pages and [`api_tickets`].
+//! - [`tickets`]: repair tickets (HelpDesk) for the pages and [`api_tickets`];
+//!   [`sla`]: the SLA settings read from forms and JSON, for the admin page
+//!   and [`api_sla`].
 //! - [`requests`]: connection requests and their board (ConnectStatements)
 //!   for the pages and [`api_requests`].
 //! - [`notify`]: the notifier reactor wired to the app (its world over the
@@ -97,6 +99,7 @@ pub mod api_gpon;
 pub mod api_hosts;
 pub mod api_requests;
 pub mod api_search;
+pub mod api_sla;
 pub mod api_subscribers;
 pub mod api_tickets;
 pub mod app;
@@ -122,6 +125,7 @@ pub mod pages;
 pub mod requests;
 pub mod routes;
 pub mod search;
+pub mod sla;
 pub mod state;
 pub mod static_files;
 pub mod subscribers;

@@ -81,6 +81,13 @@ impl NotifyWorld for AppWorld {
             .await
             .map_err(|_| Failure::retry("the ticket cannot be read"))
     }
+
+    async fn sla(&self) -> Result<ispmon_events::sla::Sla, Failure> {
+        self.views
+            .read(ispmon_projections::sla_settings::sla)
+            .await
+            .map_err(|_| Failure::retry("the SLA settings cannot be read"))
+    }
 }
 
 /// Handle to the notifier; cheap to clone. Several handles may work on the

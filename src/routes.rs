@@ -12,8 +12,8 @@ use ispmon_events::values::Role;
 
 use crate::state::AppState;
 use crate::{
-    api, api_billing, api_devices, api_gpon, api_hosts, api_requests, api_search, api_subscribers,
-    api_tickets, auth, observe, pages, static_files,
+    api, api_billing, api_devices, api_gpon, api_hosts, api_requests, api_search, api_sla,
+    api_subscribers, api_tickets, auth, observe, pages, static_files,
 };
 
 /// Who may call a route.
@@ -403,6 +403,17 @@ fn requests() -> Vec<Route> {
     ]
 }
 
+/// The SLA settings (admin): the page and the API.
+fn sla() -> Vec<Route> {
+    use pages::sla;
+    vec![
+        get(sla::PATH, ADMIN, sla::show),
+        post(sla::PATH, ADMIN, sla::save),
+        get("/api/v1/sla", ADMIN, api_sla::get),
+        put("/api/v1/sla", ADMIN, api_sla::put),
+    ]
+}
+
 /// Every route of every feature; a new feature adds its table here.
 fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
     [
@@ -416,6 +427,7 @@ fn all_routes(firmware_max_bytes: u64) -> Vec<Route> {
         gpon(),
         tickets(),
         requests(),
+        sla(),
     ]
     .into_iter()
     .flatten()

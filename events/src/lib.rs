@@ -30,7 +30,8 @@
 //!   attachments), with [`phone`]: Russian phone numbers found and
 //!   normalised, and [`sla`]: business-hours calendars and SLA due times;
 //!   [`ticket_billing`]: what was sent back to the billing's helpdesk for
-//!   an imported ticket, and each failed attempt.
+//!   an imported ticket, and each failed attempt;
+//!   [`sla_settings`]: the calendar and policies in force (admin-set).
 //! - [`request`]: the connection request (the old ConnectStatements):
 //!   details, label, status, messages, installer, visit, checklist, the
 //!   hand-over to GPON registration; [`request_board`]: its folders, the
@@ -59,6 +60,7 @@ pub mod request_board;
 pub mod reservations;
 pub mod secrets;
 pub mod sla;
+pub mod sla_settings;
 pub mod sqlite;
 pub mod store;
 pub mod subscriber;

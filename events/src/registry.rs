@@ -87,6 +87,7 @@ registry! {
     TicketBilling => crate::ticket_billing::TicketBilling;
     Request => crate::request::Request;
     RequestBoard => crate::request_board::RequestBoard;
+    SlaSettings => crate::sla_settings::SlaSettings;
 }
 
 pub fn kind(name: &str) -> Option<&'static AggregateKind> {

@@ -4,14 +4,15 @@
 //! start is due ([`add_business`]), how much business time lies between two
 //! instants ([`business_between`]), the same with the clock stopped during
 //! pauses ([`due_with_pauses`], [`elapsed_with_pauses`]), and the
-//! [`SlaPolicy`] of each ticket priority.
+//! [`SlaPolicy`] of each ticket priority, and the [`Sla`] in force (a
+//! calendar, a policy per priority, a category's overrides).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ticket::Priority;
+use crate::ticket::{Awaited, Priority, Ticket};
 
 /// Weekday names, Monday first, as the fields of [`Calendar::errors`].
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -246,11 +247,58 @@ impl SlaPolicy {
     }
 }
 
-/// The SLA in force: the calendar and the policy of each priority (the
-/// defaults until they can be changed). The read model and the notifier
-/// both judge tickets under it, so the list and the alerts agree.
-pub fn in_force() -> (Calendar, BTreeMap<Priority, SlaPolicy>) {
-    (Calendar::default(), default_policies())
+/// The SLA in force: the calendar, the policy of each priority, and the
+/// policies a category has of its own for some priorities (an override of
+/// its priority's). The read model and the notifier both judge tickets
+/// under the settings in force, so the list and the alerts agree; the
+/// defaults ([`Sla::default`]) until an admin changes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sla {
+    pub calendar: Calendar,
+    pub policies: BTreeMap<Priority, SlaPolicy>,
+    /// Category (as [`category_key`] keeps it) → priority → policy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub overrides: BTreeMap<String, BTreeMap<Priority, SlaPolicy>>,
+}
+
+impl Default for Sla {
+    /// The default calendar and policies, no overrides.
+    fn default() -> Self {
+        Sla {
+            calendar: Calendar::default(),
+            policies: default_policies(),
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
+/// A category as overrides are keyed and matched: trimmed, lower case, so
+/// `Node-down ` and `node-down` are one category.
+pub fn category_key(category: &str) -> String {
+    category.trim().to_lowercase()
+}
+
+impl Sla {
+    /// The policy of a ticket of `priority` in `category`: the category's
+    /// own for that priority, else the priority's.
+    pub fn policy(&self, priority: Priority, category: &str) -> Option<SlaPolicy> {
+        self.overrides
+            .get(&category_key(category))
+            .and_then(|o| o.get(&priority))
+            .or_else(|| self.policies.get(&priority))
+            .copied()
+    }
+
+    /// The due times `t` still awaits under these settings.
+    pub fn awaited(&self, t: &Ticket) -> Awaited {
+        let policies = t
+            .details
+            .as_ref()
+            .and_then(|d| Some((d.priority, self.policy(d.priority, &d.category)?)))
+            .into_iter()
+            .collect();
+        t.awaited(&self.calendar, &policies)
+    }
 }
 
 /// A time as due times are kept and compared (RFC 3339, whole seconds, `Z`).

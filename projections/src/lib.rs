@@ -18,7 +18,9 @@
 //! - [`subscribers`]: subscribers from billing, the folder tree, notes and
 //!   the full-text index of the subscriber search; [`billing_settings`].
 //! - [`gpon`]: OLTs, ONTs, autofind, profiles, registration jobs.
-//! - [`tickets`]: repair tickets with their SLA due times, comments, history.
+//! - [`tickets`]: repair tickets with their SLA due times, comments, history;
+//!   [`sla_settings`]: the SLA calendar and policies in force (kept by the
+//!   tickets projection, in log order with the tickets).
 //! - [`requests`]: connection requests on their board (folders, manual order),
 //!   their threads, installers' visits, caps and checklist templates.
 
@@ -37,6 +39,7 @@ pub mod rebuild;
 pub mod requests;
 pub mod runner;
 pub mod sessions;
+pub mod sla_settings;
 pub mod subscribers;
 pub mod tickets;
 pub mod users;

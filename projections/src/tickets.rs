@@ -5,6 +5,13 @@
 //!
 //! The state is the `Ticket` aggregate's own fold (the same `apply`), so the
 //! due times come from the same rule the aggregate uses.
+//!
+//! The SLA settings are folded here too, in log order with the tickets
+//! ([`crate::sla_settings`] owns the reading): each ticket is judged under
+//! the settings in force at its event, and a change of the settings
+//! recomputes every open ticket ([`recompute_open`]) in the same
+//! transaction — once per change, before the next ticket event or at the
+//! end of the batch — so a rebuild gives the same rows.
 
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -12,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::{Decoded, Envelope, Projection};
-use ispmon_events::sla::in_force;
+use ispmon_events::sla::Sla;
 use ispmon_events::ticket::{Priority, Ticket, TicketEvent, TicketSource, TicketStatus};
 
 pub struct TicketsProjection;
@@ -45,7 +52,10 @@ impl Projection for TicketsProjection {
         "tickets"
     }
     fn schema(&self) -> &'static str {
-        include_str!("../../migrations/views/tickets.sql")
+        concat!(
+            include_str!("../../migrations/views/tickets.sql"),
+            include_str!("../../migrations/views/sla_settings.sql")
+        )
     }
     fn tables(&self) -> &'static [&'static str] {
         &[
@@ -53,17 +63,122 @@ impl Projection for TicketsProjection {
             "ticket_comments",
             "ticket_attachments",
             "ticket_history",
+            "sla_settings",
         ]
     }
     fn apply(&self, c: &Connection, ev: &Envelope<'_>) -> rusqlite::Result<()> {
-        match &ev.event {
-            Decoded::Ticket(e) => apply(c, ev, e),
+        self.apply_all(c, std::slice::from_ref(ev))
+    }
+    fn apply_all(&self, c: &Connection, evs: &[Envelope<'_>]) -> rusqlite::Result<()> {
+        // Read once per batch, at the first event that needs them.
+        let mut sla: Option<Sla> = None;
+        // A change folded whose open tickets are not recomputed yet.
+        let mut stale = false;
+        for ev in evs {
+            match &ev.event {
+                Decoded::Ticket(e) => {
+                    let sla = in_force(c, &mut sla)?;
+                    if std::mem::take(&mut stale) {
+                        recomputed(c, sla)?;
+                    }
+                    apply(c, ev, e, sla)?;
+                }
+                Decoded::SlaSettings(e) => {
+                    crate::sla_settings::fold(c, ev, e, in_force(c, &mut sla)?)?;
+                    stale = true;
+                }
+                _ => {}
+            }
+        }
+        match (stale, &sla) {
+            (true, Some(sla)) => recomputed(c, sla),
             _ => Ok(()),
         }
     }
 }
 
-fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent) -> rusqlite::Result<()> {
+fn in_force<'s>(c: &Connection, sla: &'s mut Option<Sla>) -> rusqlite::Result<&'s mut Sla> {
+    if sla.is_none() {
+        *sla = Some(crate::sla_settings::sla(c)?);
+    }
+    Ok(sla.as_mut().expect("just read"))
+}
+
+/// Recomputes the open tickets after a change and records the counts.
+fn recomputed(c: &Connection, sla: &Sla) -> rusqlite::Result<()> {
+    let (n, moved) = recompute_open(c, sla)?;
+    crate::sla_settings::set_counts(c, n, moved)
+}
+
+/// The due columns of a ticket under some settings.
+struct Due {
+    first_response: Option<String>,
+    resolution: Option<String>,
+    paused: bool,
+    /// The list's order (an index): the sooner of the two, '9999' for none.
+    next: String,
+}
+
+fn due(sla: &Sla, t: &Ticket) -> Due {
+    let a = sla.awaited(t);
+    let first_response = a.first_response.map(stamp);
+    let resolution = a.resolution.map(stamp);
+    let next = [&first_response, &resolution]
+        .into_iter()
+        .flatten()
+        .min()
+        .cloned()
+        .unwrap_or_else(|| "9999".to_string());
+    Due {
+        first_response,
+        resolution,
+        paused: a.paused,
+        next,
+    }
+}
+
+/// Judges every open (not done) ticket again under `sla` from its folded
+/// state and rewrites the due columns of those that moved. Returns (open
+/// tickets recomputed, of them moved). Done tickets await nothing and are
+/// not touched.
+pub fn recompute_open(c: &Connection, sla: &Sla) -> rusqlite::Result<(usize, usize)> {
+    let mut moved = Vec::new();
+    let mut n = 0;
+    {
+        let mut s = c.prepare_cached(
+            "SELECT id, state_json, first_response_due, resolution_due, paused
+             FROM tickets WHERE done = 0",
+        )?;
+        let mut rows = s.query([])?;
+        while let Some(r) = rows.next()? {
+            n += 1;
+            let t: Ticket = from_json(r.get_ref(1)?.as_str()?)?;
+            let d = due(sla, &t);
+            let same = r.get::<_, Option<String>>(2)? == d.first_response
+                && r.get::<_, Option<String>>(3)? == d.resolution
+                && r.get::<_, bool>(4)? == d.paused;
+            if !same {
+                moved.push((r.get::<_, String>(0)?, d));
+            }
+        }
+    }
+    let mut u = c.prepare_cached(
+        "UPDATE tickets SET first_response_due = ?2, resolution_due = ?3, paused = ?4,
+           next_due = ?5 WHERE id = ?1",
+    )?;
+    for (id, d) in &moved {
+        u.execute(params![
+            id,
+            d.first_response,
+            d.resolution,
+            d.paused,
+            d.next
+        ])?;
+    }
+    Ok((n, moved.len()))
+}
+
+fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent, sla: &Sla) -> rusqlite::Result<()> {
     let old: Option<String> = c
         .prepare_cached("SELECT state_json FROM tickets WHERE id = ?1")?
         .query_row([ev.id()], |r| r.get(0))
@@ -127,7 +242,7 @@ fn apply(c: &Connection, ev: &Envelope<'_>, e: &TicketEvent) -> rusqlite::Result
         TicketEvent::TicketEdited { at, .. } => history(c, ev, *at, &by, "edited")?,
         TicketEvent::TicketFirstResponded { .. } => {}
     }
-    put(c, ev.id(), &state, &by, ev.at())
+    put(c, ev.id(), &state, &by, ev.at(), sla)
 }
 
 fn history(
@@ -145,8 +260,15 @@ fn history(
     Ok(())
 }
 
-/// Writes the ticket's row from its state.
-fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusqlite::Result<()> {
+/// Writes the ticket's row from its state, judged under `sla`.
+fn put(
+    c: &Connection,
+    id: &str,
+    t: &Ticket,
+    by: &str,
+    changed_at: &str,
+    sla: &Sla,
+) -> rusqlite::Result<()> {
     let Some(d) = &t.details else {
         return Ok(());
     };
@@ -154,23 +276,12 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
     let Some(opened) = t.opened_at else {
         return Ok(());
     };
-    let (calendar, policies) = in_force();
-    let due = t.awaited(&calendar, &policies);
-    let paused = due.paused;
+    let due = due(sla, t);
     let done = t.status.is_done();
     let (source, billing_id) = match &t.source {
         Some(TicketSource::Billing { billing_ticket_id }) => ("billing", Some(billing_ticket_id)),
         _ => ("staff", None),
     };
-    let fr_due = due.first_response.map(stamp);
-    let res_due = due.resolution.map(stamp);
-    // The list's order (an index): the sooner of the two, '9999' for none.
-    let next_due = [&fr_due, &res_due]
-        .into_iter()
-        .flatten()
-        .min()
-        .cloned()
-        .unwrap_or_else(|| "9999".to_string());
     c.prepare_cached(
         "INSERT INTO tickets (id, status, priority, priority_rank, category, subscriber_id, login,
            address, phone, problem, assignee, source, billing_ticket_id, opened_at, opened_by,
@@ -206,14 +317,14 @@ fn put(c: &Connection, id: &str, t: &Ticket, by: &str, changed_at: &str) -> rusq
         by,
         t.first_response_at.map(stamp),
         t.resolved_at.map(stamp),
-        fr_due,
-        res_due,
-        paused,
+        due.first_response,
+        due.resolution,
+        due.paused,
         done,
         t.comments as i64,
         changed_at,
         json(t)?,
-        next_due
+        due.next
     ])?;
     Ok(())
 }
@@ -452,3 +563,6 @@ pub(crate) fn attachments_in(
     })?;
     rows.collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,6 +31,7 @@ const NAV: &[(&str, &str)] = &[
     ("/admin/search/settings", "nav.search_settings"),
     ("/admin/billing", "nav.billing"),
     ("/admin/notifications", "nav.notifications"),
+    ("/admin/sla", "nav.sla"),
     ("/admin/jobs", "nav.jobs"),
 ];
 

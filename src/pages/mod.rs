@@ -23,6 +23,7 @@ pub mod request_board;
 pub mod requests;
 pub mod search;
 pub mod sessions;
+pub mod sla;
 pub mod subscribers;
 pub mod tickets;
 pub mod users;

@@ -15,6 +15,7 @@ mod nginx;
 mod notify;
 mod requests;
 mod search;
+mod sla;
 mod store;
 mod subscribers;
 mod sweep;

@@ -46,6 +46,7 @@ use std::sync::OnceLock;
 use cqrs_es::Aggregate;
 use ispmon_events::host::{Host, HostEvent, Subject};
 use ispmon_events::notify_settings::{NotifySettingsEvent, NotifySettingsValues, SETTINGS_ID};
+use ispmon_events::sla::Sla;
 use ispmon_events::ticket::{Ticket, TicketEvent};
 use ispmon_events::{EventStore, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,9 @@ pub trait NotifyWorld: Send + Sync + 'static {
     /// A ticket as it is now (`None`: no such ticket), to see whether an
     /// SLA alert falling due still stands.
     fn ticket(&self, id: &str) -> impl Future<Output = Result<Option<Ticket>, Failure>> + Send;
+    /// The SLA settings in force now (the read model's), under which due
+    /// times are planned and, at send time, judged still due.
+    fn sla(&self) -> impl Future<Output = Result<Sla, Failure>> + Send;
 }
 
 /// What a notification tells. Stored flattened, so a host transition
@@ -143,11 +147,14 @@ impl From<&NotifySettingsValues> for NotifyState {
 
 /// What a batch's events need folded from the log: for version 1 host
 /// state events, the host as it was just before each; for ticket events,
-/// the ticket just before and just after each (by the event's `seq`).
+/// the ticket just before and just after each (by the event's `seq`), and
+/// the SLA settings in force when the batch is decided (asked of the world
+/// only for a batch with ticket events).
 #[derive(Debug, Default)]
 pub struct Folded {
     hosts: HashMap<u64, Subject>,
     tickets: HashMap<u64, (Ticket, Ticket)>,
+    sla: Sla,
 }
 
 pub struct NotifyReactor<W> {
@@ -321,9 +328,15 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             }
             out.insert(e.seq, host.subject());
         }
+        let sla = if tickets.is_empty() {
+            Sla::default()
+        } else {
+            self.world.sla().await.map_err(|f| f.reason)?
+        };
         Ok(Folded {
             hosts: out,
             tickets,
+            sla,
         })
     }
 
@@ -349,8 +362,8 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
                 &e.aggregate_id,
                 &e.recorded_at,
                 &event,
-                before,
-                after,
+                (before, after),
+                &ctx.sla,
             );
             return Ok(Self::queue_ticket(state, plans));
         }
@@ -377,7 +390,8 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
     async fn perform(&self, n: &Notification, _attempt: u32) -> Result<Done, Failure> {
         if let About::Ticket(a) = &n.about {
             let now = self.world.ticket(&a.ticket_id).await?;
-            if !now.is_some_and(|t| ticket::still_due(a, &t)) {
+            let sla = self.world.sla().await?;
+            if !now.is_some_and(|t| ticket::still_due(a, &t, &sla)) {
                 return Err(Failure::drop(
                     "no longer due: the ticket was answered, resolved, paused or re-timed",
                 ));

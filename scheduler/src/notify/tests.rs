@@ -19,6 +19,9 @@ impl NotifyWorld for Nowhere {
     async fn ticket(&self, _id: &str) -> Result<Option<Ticket>, Failure> {
         Ok(None)
     }
+    async fn sla(&self) -> Result<Sla, Failure> {
+        Ok(Sla::default())
+    }
 }
 
 fn stored<E: DomainEvent>(seq: u64, aggregate_type: &str, event: &E) -> StoredEvent {
@@ -126,7 +129,7 @@ fn a_version_1_event_is_judged_by_the_host_folded_for_it() {
             &mut state,
             &Folded {
                 hosts: folded,
-                tickets: HashMap::new(),
+                ..Folded::default()
             },
             &v1,
         )

@@ -11,7 +11,7 @@
 //! meanwhile drops it.
 
 use chrono::{DateTime, Duration, Utc};
-use ispmon_events::sla::{in_force, stamp};
+use ispmon_events::sla::{stamp, Sla};
 use ispmon_events::ticket::{Ticket, TicketEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -94,11 +94,10 @@ impl TicketAlert {
     }
 }
 
-/// The due times still awaited, under the SLA in force (the read
-/// model's too, so the list and the alerts agree).
-fn due_times(t: &Ticket) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    let (calendar, policies) = in_force();
-    let a = t.awaited(&calendar, &policies);
+/// The due times still awaited under `sla`: the settings in force, as the
+/// read model keeps them, so the list and the alerts agree.
+fn due_times(t: &Ticket, sla: &Sla) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let a = sla.awaited(t);
     (a.first_response, a.resolution)
 }
 
@@ -116,14 +115,15 @@ pub type Planned = (TicketAlert, Option<DateTime<Utc>>);
 
 /// What one ticket event calls for, given the ticket just before and just
 /// after it. `recorded` is the event's time in the log; warnings already
-/// past at the event's own time are not queued (the breach is).
+/// past at the event's own time are not queued (the breach is). Due times
+/// are judged under `sla`, the settings in force.
 pub fn plan(
     seq: u64,
     ticket_id: &str,
     recorded_at: &str,
     event: &TicketEvent,
-    before: &Ticket,
-    after: &Ticket,
+    (before, after): (&Ticket, &Ticket),
+    sla: &Sla,
 ) -> Vec<Planned> {
     let Some(d) = &after.details else {
         return Vec::new();
@@ -147,8 +147,8 @@ pub fn plan(
         ));
     }
     let event_at = event_time(event);
-    let (b1, b2) = due_times(before);
-    let (a1, a2) = due_times(after);
+    let (b1, b2) = due_times(before, sla);
+    let (a1, a2) = due_times(after, sla);
     for (due, was, now) in [(Due::FirstResponse, b1, a1), (Due::Resolution, b2, a2)] {
         let Some(at) = now.filter(|n| Some(*n) != was) else {
             continue;
@@ -177,13 +177,14 @@ fn event_time(e: &TicketEvent) -> Option<DateTime<Utc>> {
 
 /// Whether a due alert still stands for the ticket as it is now: not
 /// done, still awaiting what is due, and due at the same time. An
-/// assignment always stands.
-pub fn still_due(alert: &TicketAlert, now: &Ticket) -> bool {
+/// assignment always stands. `sla`: the settings in force now (a change
+/// that moved the due time drops the alert).
+pub fn still_due(alert: &TicketAlert, now: &Ticket, sla: &Sla) -> bool {
     let (due, at) = match &alert.alert {
         Alert::Assigned { .. } => return true,
         Alert::DueSoon { due, at } | Alert::Breached { due, at } => (*due, at),
     };
-    let (first, resolution) = due_times(now);
+    let (first, resolution) = due_times(now, sla);
     let current = match due {
         Due::FirstResponse => first,
         Due::Resolution => resolution,
@@ -290,7 +291,14 @@ mod tests {
     }
 
     fn planned(before: &Ticket, after: &Ticket, e: &TicketEvent) -> Vec<Planned> {
-        plan(9, "T-1", "2026-03-03T07:00:00Z", e, before, after)
+        plan(
+            9,
+            "T-1",
+            "2026-03-03T07:00:00Z",
+            e,
+            (before, after),
+            &Sla::default(),
+        )
     }
 
     fn opened(p: Priority) -> (Ticket, Vec<Planned>) {
@@ -353,7 +361,7 @@ mod tests {
     #[test]
     fn a_resolved_or_answered_ticket_drops_its_alerts() {
         let (t, plans) = opened(Priority::High);
-        assert!(plans.iter().all(|(a, _)| still_due(a, &t)));
+        assert!(plans.iter().all(|(a, _)| still_due(a, &t, &Sla::default())));
         let (answered, _) = step(
             &t,
             TicketCommand::ChangeStatus {
@@ -373,7 +381,7 @@ mod tests {
                     ..
                 }
             );
-            assert_eq!(still_due(a, &answered), !first, "{a:?}");
+            assert_eq!(still_due(a, &answered, &Sla::default()), !first, "{a:?}");
         }
         let (resolved, _) = step(
             &answered,
@@ -383,7 +391,9 @@ mod tests {
                 at: at(7, 20),
             },
         );
-        assert!(plans.iter().all(|(a, _)| !still_due(a, &resolved)));
+        assert!(plans
+            .iter()
+            .all(|(a, _)| !still_due(a, &resolved, &Sla::default())));
     }
 
     #[test]
@@ -433,8 +443,10 @@ mod tests {
                 )
             })
             .unwrap();
-        assert!(!still_due(&old.0, &back));
-        assert!(replanned.iter().all(|(a, _)| still_due(a, &back)));
+        assert!(!still_due(&old.0, &back, &Sla::default()));
+        assert!(replanned
+            .iter()
+            .all(|(a, _)| still_due(a, &back, &Sla::default())));
     }
 
     #[test]
