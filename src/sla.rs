@@ -42,7 +42,9 @@ pub fn parse_minutes(s: &str) -> Option<i64> {
     if body.is_empty() {
         return None;
     }
-    if let Ok(n) = body.parse::<i64>() {
+    // Plain minutes: digits only (no second sign).
+    if body.bytes().all(|b| b.is_ascii_digit()) {
+        let n = body.parse::<i64>().ok()?;
         return Some(if neg { -n } else { n });
     }
     let mut total: i64 = 0;
