@@ -84,3 +84,12 @@ pub async fn events(
         "head": st.core.store.head(),
     })))
 }
+
+/// A JSON body as handlers take it: a malformed one is the caller's error.
+pub type Body<T> = Result<axum::Json<T>, axum::extract::rejection::JsonRejection>;
+
+/// The value of a [`Body`], or a 400 naming what was wrong with it.
+pub fn body<T>(b: Body<T>) -> Result<T, ApiError> {
+    b.map(|axum::Json(v)| v)
+        .map_err(|e| ApiError::from(crate::error::AppError::BadRequest(e.body_text())))
+}

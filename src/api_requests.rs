@@ -8,20 +8,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{ApiError, ApiResult};
+use crate::api::{body, ApiResult, Body};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::requests::{self, Drop, RequestForm, VisitForm};
 use crate::state::AppState;
 use ispmon_events::request::RequestStatus;
 use ispmon_projections::requests::BoardQuery;
-
-type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn body<T>(b: Body<T>) -> Result<T, ApiError> {
-    b.map(|Json(v)| v)
-        .map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

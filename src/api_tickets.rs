@@ -7,20 +7,13 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{ApiError, ApiResult};
+use crate::api::{body, ApiResult, Body};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tickets::{self, TicketForm};
 use ispmon_events::ticket::TicketStatus;
 use ispmon_projections::tickets::{TicketQuery, TicketView};
-
-type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
-
-fn body<T>(b: Body<T>) -> Result<T, ApiError> {
-    b.map(|Json(v)| v)
-        .map_err(|e| ApiError::from(AppError::BadRequest(e.body_text())))
-}
 
 fn view_json(v: &TicketView, now: &str) -> Value {
     let mut j = serde_json::to_value(v).unwrap_or(Value::Null);

@@ -329,21 +329,7 @@ pub async fn move_to(st: &AppState, id: &str, drop: Drop, meta: &Metadata) -> Ap
 
 /// Assigns the installer with `login` (empty: nobody).
 pub async fn assign(st: &AppState, id: &str, login: &str, meta: &Metadata) -> AppResult<()> {
-    let installer = match opt(login) {
-        None => None,
-        Some(l) => {
-            let who = l.clone();
-            let user = st
-                .core
-                .views
-                .read(move |c| ispmon_projections::users::by_login(c, &who))
-                .await?;
-            if user.is_none() {
-                return Err(invalid("installer", format!("there is no user {l}")));
-            }
-            Some(l)
-        }
-    };
+    let installer = crate::tickets::user_login(st, login, "installer").await?;
     let c = RequestCommand::AssignInstaller {
         installer,
         at: Utc::now(),

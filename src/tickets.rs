@@ -146,25 +146,33 @@ pub async fn change_status(
     .await
 }
 
+/// The login of a user as a form names them (empty: nobody); a login
+/// that is no user is an error on `field`.
+pub async fn user_login(
+    st: &AppState,
+    login: &str,
+    field: &'static str,
+) -> AppResult<Option<String>> {
+    let Some(l) = opt(login) else {
+        return Ok(None);
+    };
+    let who = l.clone();
+    let found = st
+        .core
+        .views
+        .read(move |c| ispmon_projections::users::by_login(c, &who))
+        .await?;
+    if found.is_none() {
+        let mut e = FormErrors::default();
+        e.add(field, format!("there is no user {l}"));
+        return Err(AppError::Invalid(e));
+    }
+    Ok(Some(l))
+}
+
 /// Assigns the ticket to the user with `login` (empty: nobody).
 pub async fn assign(st: &AppState, id: &str, login: &str, meta: &Metadata) -> AppResult<()> {
-    let assignee = match opt(login) {
-        None => None,
-        Some(l) => {
-            let who = l.clone();
-            let found = st
-                .core
-                .views
-                .read(move |c| ispmon_projections::users::by_login(c, &who))
-                .await?;
-            if found.is_none() {
-                let mut e = FormErrors::default();
-                e.add("assignee", format!("there is no user {l}"));
-                return Err(AppError::Invalid(e));
-            }
-            Some(l)
-        }
-    };
+    let assignee = user_login(st, login, "assignee").await?;
     settle(
         st,
         id,

@@ -449,11 +449,7 @@ pub fn attachments(c: &Connection, id: &str) -> rusqlite::Result<Vec<AttachmentV
 
 /// (at, by, what), oldest first.
 pub fn history_of(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, String, String)>> {
-    let mut s = c.prepare_cached(
-        "SELECT at, by_user, what FROM request_history WHERE request_id = ?1 ORDER BY seq",
-    )?;
-    let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect()
+    crate::tickets::history_in(c, "request_history", "request_id", id)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

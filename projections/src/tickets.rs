@@ -520,9 +520,20 @@ pub fn comments(c: &Connection, id: &str) -> rusqlite::Result<Vec<CommentView>> 
 
 /// (at, by, what), oldest first.
 pub fn history_of(c: &Connection, id: &str) -> rusqlite::Result<Vec<(String, String, String)>> {
-    let mut s = c.prepare_cached(
-        "SELECT at, by_user, what FROM ticket_history WHERE ticket_id = ?1 ORDER BY seq",
-    )?;
+    history_in(c, "ticket_history", "ticket_id", id)
+}
+
+/// (at, by, what) of one owner in a history `table` (keyed by `owner`),
+/// oldest first: tickets' and requests' alike.
+pub(crate) fn history_in(
+    c: &Connection,
+    table: &str,
+    owner: &str,
+    id: &str,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut s = c.prepare_cached(&format!(
+        "SELECT at, by_user, what FROM {table} WHERE {owner} = ?1 ORDER BY seq"
+    ))?;
     let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
