@@ -51,3 +51,15 @@ pub async fn sync(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
         Err(e) => Err(AppError::Rejected(e).into()),
     }
 }
+
+/// `POST /api/v1/billing/helpdesk/sync`: imports the billing's helpdesk
+/// now; answers with the run's report (a failed list is a 422 naming it).
+pub async fn helpdesk_sync(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    match st.helpdesk.run(&ctx.meta()).await {
+        Ok(r) => Ok(Json(json!({
+            "listed": r.listed, "opened": r.opened, "comments": r.comments,
+            "status_changes": r.status_changes, "failed": r.failed,
+        }))),
+        Err(e) => Err(AppError::Rejected(e).into()),
+    }
+}

@@ -77,7 +77,7 @@ impl Application {
         // The billing helpdesk import, on the billing sync's schedule.
         state.scheduler.add(
             std::sync::Arc::new(ispmon_scheduler::billing::HelpdeskSyncJob::new(
-                crate::helpdesk::syncer(&state.core, std::sync::Arc::clone(&state.billing_world)),
+                std::sync::Arc::clone(&state.helpdesk),
             )),
             cancel.clone(),
         );
@@ -103,6 +103,8 @@ impl Application {
             crate::demo::pull_devices(&state, &world.fleet);
         }
         crate::notify::spawn(&state, cancel.clone()).await?;
+        // Replies and closes of imported tickets, sent to billing.
+        crate::helpdesk::Outbox::spawn(&state, cancel.clone()).await?;
         // Registrations and deletions resume from the log.
         crate::gpon::Sagas::spawn(&state, cancel.clone()).await?;
         if state.settings.demo {
@@ -121,6 +123,14 @@ impl Application {
                 None,
             ) {
                 tracing::warn!(error = %e, "the demo's first billing sync did not start");
+            }
+            // And the billing's helpdesk, so Tickets has its imported ones.
+            if let Err(e) = state.scheduler.run_now(
+                ispmon_scheduler::billing::helpdesk_sync::JOB_NAME,
+                ispmon_scheduler::Scope::All,
+                None,
+            ) {
+                tracing::warn!(error = %e, "the demo's first helpdesk import did not start");
             }
         }
         let router = crate::routes::router(state.clone());

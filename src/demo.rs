@@ -335,12 +335,34 @@ pub async fn seed_devices(core: &Core) -> anyhow::Result<DemoWorld> {
     let billing = start_billing(core, population.population()).await?;
     seed_tickets(core, population.population(), &billing).await?;
     seed_requests(core, population.population(), &billing).await?;
+    seed_helpdesk(&billing);
     Ok(DemoWorld {
         fleet,
         population_fleet,
         population,
         billing,
     })
+}
+
+/// The emulated billing's own helpdesk: five tickets from subscribers,
+/// one answered there by its operator, one closed there; the app imports
+/// them right after start (see `Application::build`) and sends our replies
+/// and closes back.
+fn seed_helpdesk(billing: &ispmon_sim::billing::BillingServer) {
+    let ids = billing.seed_helpdesk(5);
+    if let [answered, closed, ..] = ids[..] {
+        billing.add_helpdesk_message(
+            answered,
+            ispmon_sim::billing::STAFF_SENDER,
+            "Проверили линию, перезагрузите роутер и напишите, помогло ли.",
+            true,
+        );
+        billing.set_helpdesk_status(closed, ispmon_sim::billing::HelpdeskStatus::Closed);
+    }
+    println!(
+        "ispmon demo: the billing helpdesk holds {} tickets; Tickets imports them (category \"billing\")",
+        ids.len()
+    );
 }
 
 /// Repair tickets in every state, some near or past their SLA, on the

@@ -88,6 +88,13 @@ impl NotifyWorld for AppWorld {
             .await
             .map_err(|_| Failure::retry("the SLA settings cannot be read"))
     }
+
+    async fn open_tickets(&self) -> Result<Vec<(String, ispmon_events::ticket::Ticket)>, Failure> {
+        self.views
+            .read(ispmon_projections::tickets::open_states)
+            .await
+            .map_err(|_| Failure::retry("the open tickets cannot be read"))
+    }
 }
 
 /// Handle to the notifier; cheap to clone. Several handles may work on the

@@ -277,6 +277,11 @@ fn subscribers() -> Vec<Route> {
         get("/api/v1/billing/settings", ADMIN, api_billing::get),
         put("/api/v1/billing/settings", ADMIN, api_billing::put),
         post("/api/v1/billing/sync", ADMIN, api_billing::sync),
+        post(
+            "/api/v1/billing/helpdesk/sync",
+            ADMIN,
+            api_billing::helpdesk_sync,
+        ),
     ]
 }
 
@@ -334,6 +339,7 @@ fn tickets() -> Vec<Route> {
         get("/tickets/{id}", STAFF, tickets::show),
         post("/tickets/{id}/status", FIELD, tickets::status),
         post("/tickets/{id}/assign", FIELD, tickets::assign),
+        post("/tickets/{id}/subscriber", FIELD, tickets::link),
         post("/tickets/{id}/comments", FIELD, tickets::comment),
         post("/tickets/{id}/attachments", FIELD, tickets::attach)
             .body_limit(ispmon_events::ticket::MAX_ATTACHMENT as usize + 64 * 1024),

@@ -38,6 +38,8 @@ pub struct AppState {
     /// job, "sync now" and imports) and its world.
     pub billing: Arc<ispmon_scheduler::billing::Syncer>,
     pub billing_world: Arc<crate::billing::AppBillingWorld>,
+    /// The billing helpdesk import (its job and "import now").
+    pub helpdesk: Arc<ispmon_scheduler::billing::HelpdeskSyncer>,
     /// What reads produced, per data version (see [`crate::memo`]).
     pub memos: Arc<Memos>,
 }
@@ -118,11 +120,13 @@ impl AppState {
         let fdb = crate::fdb::collector(&core, config_cache.clone(), Arc::clone(&puller));
         let nas = crate::nas::poller(&core, Arc::clone(&puller));
         let (billing, billing_world) = crate::billing::syncer(&core);
+        let helpdesk = crate::helpdesk::syncer(&core, Arc::clone(&billing_world));
         let gpon = crate::gpon::poller(&core, Arc::clone(&puller), settings.gpon_budget_window);
         Self {
             gpon,
             billing,
             billing_world,
+            helpdesk,
             fdb,
             nas,
             core,

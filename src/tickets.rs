@@ -443,3 +443,52 @@ pub async fn prefill(
     }
     Ok(f)
 }
+
+/// Links ticket `id` to the subscriber with billing id `billing_id` (a
+/// suggestion the user confirmed): its login, and its phone, edge port and
+/// ONT where the ticket has none yet. Unknown subscribers are refused.
+pub async fn link_subscriber(
+    st: &AppState,
+    id: &str,
+    billing_id: &str,
+    meta: &Metadata,
+) -> AppResult<()> {
+    let billing_id = billing_id.trim();
+    let found = prefill(st, Some(billing_id), None).await?;
+    if billing_id.is_empty() || found.subscriber_id.is_empty() {
+        let mut e = FormErrors::default();
+        e.add("subscriber", "choose a subscriber known from billing");
+        return Err(AppError::Invalid(e));
+    }
+    let tid = id.to_string();
+    let state = st
+        .core
+        .views
+        .read(move |c| tickets::state(c, &tid))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(mut details) = state.details else {
+        return Err(AppError::NotFound);
+    };
+    details.subscriber_id = Some(found.subscriber_id);
+    details.login = opt(&found.login);
+    if details.phone.is_none() {
+        details.phone = opt(&found.phone);
+    }
+    if details.links.port.is_none() {
+        details.links.port = opt(&found.port);
+    }
+    if details.links.ont_id.is_none() {
+        details.links.ont_id = opt(&found.ont_id);
+    }
+    settle(
+        st,
+        id,
+        TicketCommand::Edit {
+            details,
+            at: Utc::now(),
+        },
+        meta,
+    )
+    .await
+}

@@ -20,7 +20,8 @@
 //! - [`gpon`]: OLTs, ONTs, autofind, profiles, registration jobs.
 //! - [`tickets`]: repair tickets with their SLA due times, comments, history;
 //!   [`sla_settings`]: the SLA calendar and policies in force (kept by the
-//!   tickets projection, in log order with the tickets).
+//!   tickets projection, in log order with the tickets); [`ticket_billing`]:
+//!   what the billing helpdesk outbox sent for each imported ticket.
 //! - [`requests`]: connection requests on their board (folders, manual order),
 //!   their threads, installers' visits, caps and checklist templates.
 
@@ -41,6 +42,7 @@ pub mod runner;
 pub mod sessions;
 pub mod sla_settings;
 pub mod subscribers;
+pub mod ticket_billing;
 pub mod tickets;
 pub mod users;
 
@@ -82,6 +84,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(billing_settings::BillingSettingsProjection),
         Box::new(gpon::GponProjection),
         Box::new(tickets::TicketsProjection),
+        Box::new(ticket_billing::TicketBillingProjection),
         Box::new(requests::RequestsProjection),
     ]
 }

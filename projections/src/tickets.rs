@@ -475,6 +475,15 @@ pub fn state(c: &Connection, id: &str) -> rusqlite::Result<Option<Ticket>> {
     s.map(|s| from_json(&s)).transpose()
 }
 
+/// Every ticket not resolved or closed, with its folded state.
+pub fn open_states(c: &Connection) -> rusqlite::Result<Vec<(String, Ticket)>> {
+    c.prepare_cached("SELECT id, state_json FROM tickets WHERE done = 0 ORDER BY id")?
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, from_json(r.get_ref(1)?.as_str()?)?))
+        })?
+        .collect()
+}
+
 /// (active tickets, those of them past a due time at `now`).
 pub fn summary(c: &Connection, now: &str) -> rusqlite::Result<(i64, i64)> {
     c.prepare_cached(

@@ -354,6 +354,26 @@ async fn ticket_page(
         Some(s) => crate::subscribers::card(st, s).await?,
         None => None,
     };
+    // An imported ticket comes without its subscriber: who it may be.
+    let maybe = if card.is_none() {
+        let mut found = tickets::suggest(st, &v.address).await?.1;
+        if found.is_empty() {
+            found = tickets::suggest(st, &v.problem).await?.1;
+        }
+        found
+    } else {
+        Vec::new()
+    };
+    let sends = if v.billing_ticket_id.is_some() {
+        let sid = id.to_string();
+        st.core
+            .views
+            .read(move |c| ispmon_projections::ticket_billing::sends(c, &sid))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let close_send = sends.iter().find(|s| s.comment_id.is_none());
     let onts = match &v.login {
         Some(login) => crate::gpon::onts_of_login(st, login).await?,
         None => Vec::new(),
@@ -390,6 +410,12 @@ async fn ticket_page(
                             dt { (t(l, "tickets.category")) } dd { (v.category) }
                             dt { (t(l, "tickets.assignee")) } dd #ticket-assignee { (v.assignee.as_deref().unwrap_or("—")) }
                             dt { (t(l, "tickets.opened")) } dd { (when(&v.opened_at)) " · " (v.opened_by) }
+                            @if let Some(b) = &v.billing_ticket_id {
+                                dt { (t(l, "tickets.billing")) } dd #ticket-billing {
+                                    "№" (b)
+                                    @if let Some(c) = close_send { br; (t(l, "tickets.billing_close")) ": " (send_state(l, c)) }
+                                }
+                            }
                         }
                         p.problem { (v.problem) }
                         @if !next.is_empty() {
@@ -411,7 +437,23 @@ async fn ticket_page(
                     aside.card #ticket-subscriber {
                         h2 { (t(l, "tickets.subscriber")) }
                         @match &card {
-                            None => p.muted { (t(l, "tickets.no_subscriber")) },
+                            None => {
+                                p.muted { (t(l, "tickets.no_subscriber")) }
+                                @if !maybe.is_empty() {
+                                    p.small { (t(l, "tickets.maybe")) }
+                                    ul.small #ticket-suggestions { @for s in &maybe {
+                                        li data-billing-id=(s.billing_id) {
+                                            (s.display) " · " (s.login) @if let Some(a) = &s.address { " · " (a) } span.muted { " (" (s.by) ")" } " "
+                                            form.inline method="post" action=(format!("/tickets/{}/subscriber", v.id)) {
+                                                (hidden_csrf(&ctx.csrf))
+                                                input type="hidden" name="billing_id" value=(s.billing_id);
+                                                button.small type="submit" { (t(l, "tickets.link")) }
+                                            }
+                                        }
+                                    } }
+                                }
+                                (errors.show("subscriber"))
+                            },
                             Some(c) => {
                                 p { a href=(format!("/subscribers/{}", urlencoding::encode(&c.row.billing_id))) { (c.row.display) } " · " (c.row.login) }
                                 p #ticket-online { @if c.online() { span.badge.good { (t(l, "tickets.online")) } } @else { span.badge { (t(l, "tickets.offline")) } } }
@@ -429,7 +471,16 @@ async fn ticket_page(
                 h2 { (t(l, "tickets.comments")) }
                 @if comments.is_empty() { p.muted { "—" } }
                 ol.comments #ticket-comments { @for c in &comments {
-                    li { span.small.muted { (when(&c.at)) " · " (c.author) @if c.imported { " · " (t(l, "tickets.imported")) } } p { (c.body) } }
+                    li { span.small.muted { (when(&c.at)) " · " (c.author) @if c.imported { " · " (t(l, "tickets.imported")) } }
+                        @if v.billing_ticket_id.is_some() && !c.imported {
+                            " " span.small.billing-send data-comment=(c.n) {
+                                @match sends.iter().find(|s| s.comment_id == Some(c.n as usize)) {
+                                    Some(s) => (send_state(l, s)),
+                                    None => span.muted { (t(l, "tickets.billing_queued")) },
+                                }
+                            }
+                        }
+                        p { (c.body) } }
                 } }
                 form #comment-form method="post" action=(format!("/tickets/{}/comments", v.id)) {
                     (hidden_csrf(&ctx.csrf))
@@ -451,6 +502,41 @@ async fn ticket_page(
             }
         },
     )))
+}
+
+/// How a send to billing went: sent (when), retrying (how many attempts
+/// failed, the last reason) or given up.
+fn send_state(l: Locale, s: &ispmon_projections::ticket_billing::SendRow) -> Markup {
+    use ispmon_projections::ticket_billing::{RETRYING, SENT};
+    html! {
+        @if s.state == SENT {
+            span.good { (t(l, "tickets.billing_sent")) } span.muted { " · " (when(&s.at)) }
+        } @else if s.state == RETRYING {
+            span.bad { (t(l, "tickets.billing_retrying")) " " (s.failures) }
+            @if let Some(r) = &s.reason { span.muted { " · " (r) } }
+        } @else {
+            span.bad { (t(l, "tickets.billing_given_up")) " " (s.failures) }
+            @if let Some(r) = &s.reason { span.muted { " · " (r) } }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LinkForm {
+    billing_id: String,
+}
+
+/// `POST /tickets/{id}/subscriber`: links the subscriber a suggestion named.
+pub async fn link(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<LinkForm>,
+) -> AppResult<Response> {
+    exists(&st, &id).await?;
+    let r = tickets::link_subscriber(&st, &id, &f.billing_id, &ctx.meta()).await;
+    after(&st, &ctx, &id, r).await
 }
 
 /// `GET /tickets/{id}`

@@ -279,6 +279,17 @@ impl TestApp {
         c.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .unwrap()
     }
+
+    /// Number of events of one aggregate type in the log.
+    pub fn events_of(&self, aggregate_type: &str) -> u64 {
+        let c = rusqlite::Connection::open(self.events_path()).unwrap();
+        c.query_row(
+            "SELECT COUNT(*) FROM events WHERE aggregate_type = ?1",
+            [aggregate_type],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
 }
 
 /// `ispmon` as a child process.

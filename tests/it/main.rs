@@ -8,6 +8,7 @@ mod config_pulls;
 mod devices;
 mod firmware;
 mod gpon;
+mod helpdesk;
 mod home;
 mod icmp;
 mod netns;

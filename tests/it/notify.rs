@@ -781,3 +781,51 @@ async fn an_assignment_is_told_at_once_and_sla_alerts_at_their_time_unless_answe
     s.notifier.run_once_at(later).await.unwrap();
     assert_eq!(s.rx.hits().len(), n);
 }
+
+async fn resolution_due(app: &TestApp, id: &str) -> String {
+    let id = id.to_string();
+    app.state
+        .core
+        .views
+        .read(move |c| ispmon_projections::tickets::get(c, &id))
+        .await
+        .unwrap()
+        .unwrap()
+        .resolution_due
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sla_change_retimes_the_alerts_of_open_tickets_without_another_event() {
+    let s = setup(false).await;
+    let id = open_ticket(&s, "Нет интернета", "normal").await;
+    let was = resolution_due(&s.app, &id).await;
+    // The normal priority's resolution goes from 24 to 72 working hours;
+    // the ticket itself records nothing more.
+    let form = crate::sla::with(crate::sla::default_form(), "normal_resolution_min", "72h");
+    let (status, page) = crate::sla::post(&s.admin, &form).await;
+    assert_eq!(status, 200, "{page}");
+    let due = resolution_due(&s.app, &id).await;
+    assert_ne!(due, was, "the read model moved the due time");
+
+    // A month on: the breach is told at the new due time, not the old one.
+    let later = chrono::Utc::now() + chrono::Duration::days(30);
+    let told_at = |rx: &Receiver| -> Vec<String> {
+        ticket_hooks(rx, &id)
+            .iter()
+            .filter(|b| b["event"] == "TicketBreached" && b["due"] == "resolution")
+            .map(|b| b["due_at"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let ok = eventually(WAIT, || async {
+        s.notifier.run_once_at(later).await.unwrap();
+        told_at(&s.rx).contains(&due)
+    })
+    .await;
+    assert!(ok, "{:?}", ticket_hooks(&s.rx, &id));
+    assert_eq!(
+        told_at(&s.rx),
+        vec![due.clone()],
+        "told once, at the new time"
+    );
+}

@@ -78,7 +78,7 @@ fn sla_events(app: &TestApp) -> u64 {
 }
 
 /// The page's form with the defaults, as a browser would send it back.
-fn default_form() -> Vec<(String, String)> {
+pub(crate) fn default_form() -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = vec![("utc_offset_min".into(), "180".into())];
     for (i, w) in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
@@ -104,13 +104,13 @@ fn default_form() -> Vec<(String, String)> {
     f
 }
 
-fn with(mut f: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+pub(crate) fn with(mut f: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
     f.retain(|(k, _)| k != name);
     f.push((name.into(), value.into()));
     f
 }
 
-async fn post(s: &Session, f: &[(String, String)]) -> (u16, String) {
+pub(crate) async fn post(s: &Session, f: &[(String, String)]) -> (u16, String) {
     let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = s.post_form("/admin/sla", &fields).await;
     let status = r.status().as_u16();

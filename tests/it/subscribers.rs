@@ -15,16 +15,17 @@ use crate::common::*;
 
 const PASSWORD: &str = "carbon-secret";
 
-struct World {
-    app: TestApp,
-    admin: Session,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Session,
     token: String,
-    cabinet: BillingServer,
+    pub(crate) cabinet: BillingServer,
     _fleet: Fleet,
     live: LivePopulation,
 }
 
-async fn world() -> World {
+/// The app over the demo population's switches, NAS and billing cabinet.
+pub(crate) async fn world() -> World {
     let app = spawn_app().await;
     let (fleet, live) = LivePopulation::start(ispmon::demo::demo_population())
         .await
@@ -50,11 +51,17 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         api_call(&self.app.base, &self.token, method, path, body).await
     }
 
-    async fn configure(&self) {
+    /// Points the billing settings at the cabinet (over the API).
+    pub(crate) async fn configure(&self) {
         let (status, v) = self
             .api(
                 reqwest::Method::PUT,
@@ -70,7 +77,7 @@ impl World {
         assert!(!v.to_string().contains(PASSWORD));
     }
 
-    async fn sync(&self) -> Value {
+    pub(crate) async fn sync(&self) -> Value {
         let (status, v) = self
             .api(reqwest::Method::POST, "/api/v1/billing/sync", None)
             .await;
@@ -79,13 +86,7 @@ impl World {
     }
 
     fn subscriber_events(&self) -> u64 {
-        let conn = rusqlite::Connection::open(self.app.events_path()).unwrap();
-        conn.query_row(
-            "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Subscriber'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+        self.app.events_of("Subscriber")
     }
 
     async fn find(&self, q: &str) -> Vec<Value> {

@@ -40,13 +40,7 @@ pub(crate) async fn seed_subscriber(app: &TestApp) {
 }
 
 fn ticket_events(app: &TestApp) -> u64 {
-    let c = rusqlite::Connection::open(app.events_path()).unwrap();
-    c.query_row(
-        "SELECT COUNT(*) FROM events WHERE aggregate_type = 'Ticket'",
-        [],
-        |r| r.get(0),
-    )
-    .unwrap()
+    app.events_of("Ticket")
 }
 
 fn new_ticket_id(location: &str) -> String {

@@ -105,8 +105,13 @@ impl<W: OutboxWorld> Reactor for HelpdeskOutbox<W> {
     }
 
     fn policy(&self) -> Policy {
+        // The billing is a shared web cabinet: half a minute before the
+        // first retry, doubling up to half an hour (ten attempts span about
+        // two hours).
         Policy {
             max_attempts: MAX_ATTEMPTS,
+            first_backoff: std::time::Duration::from_secs(30),
+            max_backoff: std::time::Duration::from_secs(30 * 60),
             ..Policy::default()
         }
     }

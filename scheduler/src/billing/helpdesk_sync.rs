@@ -148,14 +148,26 @@ impl HelpdeskSyncer {
         &self.world
     }
 
-    /// One import of every ticket the list shows.
+    /// One import of every ticket the list shows, its commands recorded as
+    /// [`JOB_NAME`]'s.
     #[tracing::instrument(skip_all)]
     pub async fn run(&self, meta: &Metadata) -> Result<HelpdeskReport, String> {
         let mut report = HelpdeskReport {
             started_at: Utc::now(),
             ..HelpdeskReport::default()
         };
-        let result = self.run_into(&mut report, meta).await;
+        // Its commands are the import's whoever started it (the outbox
+        // does not send back what the import did); the correlation id ties
+        // them to the user who asked for it.
+        let meta = if meta.actor_login == JOB_NAME {
+            meta.clone()
+        } else {
+            Metadata {
+                correlation_id: meta.request_id.clone(),
+                ..Metadata::system(meta.source, JOB_NAME)
+            }
+        };
+        let result = self.run_into(&mut report, &meta).await;
         if let Err(e) = &result {
             report.error = Some(e.clone());
         }

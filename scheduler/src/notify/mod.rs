@@ -47,6 +47,7 @@ use cqrs_es::Aggregate;
 use ispmon_events::host::{Host, HostEvent, Subject};
 use ispmon_events::notify_settings::{NotifySettingsEvent, NotifySettingsValues, SETTINGS_ID};
 use ispmon_events::sla::Sla;
+use ispmon_events::sla_settings::{SlaSettings, SlaSettingsEvent, SETTINGS_ID as SLA_SETTINGS_ID};
 use ispmon_events::ticket::{Ticket, TicketEvent};
 use ispmon_events::{EventStore, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,9 @@ pub trait NotifyWorld: Send + Sync + 'static {
     /// The SLA settings in force now (the read model's), under which due
     /// times are planned and, at send time, judged still due.
     fn sla(&self) -> impl Future<Output = Result<Sla, Failure>> + Send;
+    /// The tickets not resolved or closed, as they are now: a change of
+    /// the SLA settings queues the alerts of the due times it moved.
+    fn open_tickets(&self) -> impl Future<Output = Result<Vec<(String, Ticket)>, Failure>> + Send;
 }
 
 /// What a notification tells. Stored flattened, so a host transition
@@ -155,6 +159,11 @@ pub struct Folded {
     hosts: HashMap<u64, Subject>,
     tickets: HashMap<u64, (Ticket, Ticket)>,
     sla: Sla,
+    /// For each SLA settings change of the batch, the settings before and
+    /// after it.
+    retimed: HashMap<u64, (Sla, Sla)>,
+    /// The open tickets (read only for a batch with a settings change).
+    open: Vec<(String, Ticket)>,
 }
 
 pub struct NotifyReactor<W> {
@@ -216,11 +225,12 @@ impl<W: NotifyWorld> NotifyReactor<W> {
     fn queue_ticket(
         state: &NotifyState,
         plans: Vec<ticket::Planned>,
+        key: fn(&str, &ticket::TicketAlert) -> String,
     ) -> Vec<Decision<Notification>> {
         let mut out = Vec::new();
         for (alert, at) in plans {
             for channel in Self::channels(state) {
-                let key = ticket::key(channel.as_str(), &alert);
+                let key = key(channel.as_str(), &alert);
                 let n = Notification {
                     channel: Some(channel),
                     about: About::Ticket(alert.clone()),
@@ -232,6 +242,33 @@ impl<W: NotifyWorld> NotifyReactor<W> {
             }
         }
         out
+    }
+
+    /// For each SLA settings change of the batch, the settings just before
+    /// and just after it (folded from the settings' own log).
+    async fn fold_sla_changes(
+        store: &EventStore,
+        batch: &[StoredEvent],
+    ) -> Result<HashMap<u64, (Sla, Sla)>, String> {
+        let mut out = HashMap::new();
+        if !batch.iter().any(|e| e.aggregate_type == SlaSettings::TYPE) {
+            return Ok(out);
+        }
+        let log = store
+            .aggregate_events(SlaSettings::TYPE, SLA_SETTINGS_ID, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut sla = Sla::default();
+        for e in &log {
+            let SlaSettingsEvent::SlaSettingsChanged(change) =
+                e.decode().map_err(|err| unreadable(e, err))?;
+            let before = sla.clone();
+            change.apply_to(&mut sla);
+            if batch.iter().any(|b| b.seq == e.seq) {
+                out.insert(e.seq, (before, sla.clone()));
+            }
+        }
+        Ok(out)
     }
 
     /// Folds, for each ticket event of the batch, the ticket just before
@@ -333,10 +370,18 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
         } else {
             self.world.sla().await.map_err(|f| f.reason)?
         };
+        let retimed = Self::fold_sla_changes(store, batch).await?;
+        let open = if retimed.is_empty() {
+            Vec::new()
+        } else {
+            self.world.open_tickets().await.map_err(|f| f.reason)?
+        };
         Ok(Folded {
             hosts: out,
             tickets,
             sla,
+            retimed,
+            open,
         })
     }
 
@@ -352,6 +397,22 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             *state = NotifyState::from(&v);
             return Ok(Vec::new());
         }
+        if e.aggregate_type == SlaSettings::TYPE {
+            let Some((old, new)) = ctx.retimed.get(&e.seq) else {
+                return Err(format!("event {}: the SLA settings were not folded", e.seq));
+            };
+            let at = chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|err| format!("event {}: its time: {err}", e.seq))?;
+            let plans = ctx
+                .open
+                .iter()
+                .flat_map(|(id, t)| {
+                    ticket::plan_retimed(e.seq, id, &e.recorded_at, t, (old, new), at)
+                })
+                .collect();
+            return Ok(Self::queue_ticket(state, plans, ticket::retimed_key));
+        }
         if e.aggregate_type == "Ticket" {
             let Some((before, after)) = ctx.tickets.get(&e.seq) else {
                 return Err(format!("event {}: the ticket was not folded", e.seq));
@@ -365,7 +426,7 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
                 (before, after),
                 &ctx.sla,
             );
-            return Ok(Self::queue_ticket(state, plans));
+            return Ok(Self::queue_ticket(state, plans, ticket::key));
         }
         if !message::is_candidate(e) {
             return Ok(Vec::new());

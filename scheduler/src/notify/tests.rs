@@ -22,6 +22,9 @@ impl NotifyWorld for Nowhere {
     async fn sla(&self) -> Result<Sla, Failure> {
         Ok(Sla::default())
     }
+    async fn open_tickets(&self) -> Result<Vec<(String, Ticket)>, Failure> {
+        Ok(Vec::new())
+    }
 }
 
 fn stored<E: DomainEvent>(seq: u64, aggregate_type: &str, event: &E) -> StoredEvent {
@@ -294,5 +297,70 @@ fn a_ticket_event_queues_its_alerts_on_every_channel_on() {
     assert!(
         unfolded.is_err(),
         "a ticket event without its fold stops the reactor"
+    );
+}
+
+#[test]
+fn an_sla_change_queues_the_alerts_of_the_due_times_it_moved_for_each_open_ticket() {
+    use chrono::{TimeZone, Utc};
+    use ispmon_events::sla_settings::SlaChange;
+    use ispmon_events::ticket::{Priority, TicketCommand, TicketDetails, TicketSource};
+    let r = NotifyReactor::new(Nowhere, None);
+    let mut state = NotifyState::default();
+    r.decide(
+        &mut state,
+        &Folded::default(),
+        &stored(1, "NotifySettings", &settings(true, false)),
+    )
+    .unwrap();
+    let opened = |priority| {
+        let t = Ticket::default();
+        let e = t
+            .decide(TicketCommand::Open {
+                details: TicketDetails {
+                    address: "Lenina 1".into(),
+                    problem: "no link".into(),
+                    category: "internet".into(),
+                    priority,
+                    ..Default::default()
+                },
+                source: TicketSource::Staff,
+                at: Utc.with_ymd_and_hms(2026, 3, 3, 7, 0, 0).unwrap(),
+            })
+            .unwrap();
+        let mut t = t;
+        t.apply(e[0].clone());
+        t
+    };
+    // Only the normal priority's resolution time changes.
+    let old = Sla::default();
+    let mut new = old.clone();
+    new.policies.get_mut(&Priority::Normal).unwrap().resolution += chrono::Duration::hours(8);
+    let change = SlaSettingsEvent::SlaSettingsChanged(SlaChange::between(&old, &new));
+    let mut ctx = Folded::default();
+    ctx.retimed.insert(2, (old, new));
+    ctx.open = vec![
+        ("t-normal".into(), opened(Priority::Normal)),
+        ("t-urgent".into(), opened(Priority::Urgent)),
+    ];
+    let e = stored(2, SlaSettings::TYPE, &change);
+    let d = r.decide(&mut state, &ctx, &e).unwrap();
+    let mut k = keys(&d);
+    k.sort();
+    // The change is recorded on 2026-03-01, before the new due time's
+    // warning: warning and breach, for the moved ticket only.
+    assert_eq!(
+        k,
+        vec![
+            "t-normal:webhook:breached:resolution",
+            "t-normal:webhook:soon:resolution"
+        ]
+    );
+    assert!(d.iter().all(|d| d.not_before.is_some()));
+
+    let unfolded = r.decide(&mut state, &Folded::default(), &e);
+    assert!(
+        unfolded.is_err(),
+        "a change without its fold stops the reactor"
     );
 }

@@ -113,6 +113,51 @@ fn short(problem: &str) -> String {
 /// One alert to queue: the alert, and when it falls due (`None`: now).
 pub type Planned = (TicketAlert, Option<DateTime<Utc>>);
 
+/// The alert builder for ticket `ticket_id` with details `d`, told about
+/// from the event `seq` recorded at `recorded_at`.
+fn alert_of<'a>(
+    seq: u64,
+    ticket_id: &'a str,
+    recorded_at: &'a str,
+    d: &'a ispmon_events::ticket::TicketDetails,
+) -> impl Fn(Alert) -> TicketAlert + 'a {
+    move |alert| TicketAlert {
+        seq,
+        ticket_id: ticket_id.to_string(),
+        alert,
+        priority: d.priority.as_str().to_string(),
+        address: d.address.clone(),
+        problem: short(&d.problem),
+        recorded_at: recorded_at.to_string(),
+    }
+}
+
+/// The warning and breach alerts of the due times that moved from `was` to
+/// `now` (first response, resolution); warnings already past at `event_at`
+/// are not queued (the breach is).
+fn moved_due(
+    alert: impl Fn(Alert) -> TicketAlert,
+    was: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    now: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    event_at: Option<DateTime<Utc>>,
+) -> Vec<Planned> {
+    let mut out = Vec::new();
+    for (due, was, now) in [
+        (Due::FirstResponse, was.0, now.0),
+        (Due::Resolution, was.1, now.1),
+    ] {
+        let Some(at) = now.filter(|n| Some(*n) != was) else {
+            continue;
+        };
+        let warn = at - WARN_BEFORE;
+        if event_at.is_none_or(|e| warn > e) {
+            out.push((alert(Alert::DueSoon { due, at: stamp(at) }), Some(warn)));
+        }
+        out.push((alert(Alert::Breached { due, at: stamp(at) }), Some(at)));
+    }
+    out
+}
+
 /// What one ticket event calls for, given the ticket just before and just
 /// after it. `recorded` is the event's time in the log; warnings already
 /// past at the event's own time are not queued (the breach is). Due times
@@ -128,15 +173,7 @@ pub fn plan(
     let Some(d) = &after.details else {
         return Vec::new();
     };
-    let alert = |alert| TicketAlert {
-        seq,
-        ticket_id: ticket_id.to_string(),
-        alert,
-        priority: d.priority.as_str().to_string(),
-        address: d.address.clone(),
-        problem: short(&d.problem),
-        recorded_at: recorded_at.to_string(),
-    };
+    let alert = alert_of(seq, ticket_id, recorded_at, d);
     let mut out = Vec::new();
     if let TicketEvent::TicketAssigned { assignee, .. } = event {
         out.push((
@@ -146,20 +183,35 @@ pub fn plan(
             None,
         ));
     }
-    let event_at = event_time(event);
-    let (b1, b2) = due_times(before, sla);
-    let (a1, a2) = due_times(after, sla);
-    for (due, was, now) in [(Due::FirstResponse, b1, a1), (Due::Resolution, b2, a2)] {
-        let Some(at) = now.filter(|n| Some(*n) != was) else {
-            continue;
-        };
-        let warn = at - WARN_BEFORE;
-        if event_at.is_none_or(|e| warn > e) {
-            out.push((alert(Alert::DueSoon { due, at: stamp(at) }), Some(warn)));
-        }
-        out.push((alert(Alert::Breached { due, at: stamp(at) }), Some(at)));
-    }
+    out.extend(moved_due(
+        alert,
+        due_times(before, sla),
+        due_times(after, sla),
+        event_time(event),
+    ));
     out
+}
+
+/// What a change of the SLA settings (event `seq`, at `at`) calls for on
+/// open ticket `t`: the alerts of the due times it moved, as the ticket's
+/// own event would have queued them.
+pub fn plan_retimed(
+    seq: u64,
+    ticket_id: &str,
+    recorded_at: &str,
+    t: &Ticket,
+    (old, new): (&Sla, &Sla),
+    at: DateTime<Utc>,
+) -> Vec<Planned> {
+    let Some(d) = &t.details else {
+        return Vec::new();
+    };
+    moved_due(
+        alert_of(seq, ticket_id, recorded_at, d),
+        due_times(t, old),
+        due_times(t, new),
+        Some(at),
+    )
 }
 
 fn event_time(e: &TicketEvent) -> Option<DateTime<Utc>> {
@@ -199,6 +251,12 @@ pub fn key(channel: &str, a: &TicketAlert) -> String {
         Alert::DueSoon { due, .. } => format!("{channel}:soon:{}", due.as_str()),
         Alert::Breached { due, .. } => format!("{channel}:breached:{}", due.as_str()),
     }
+}
+
+/// The key of an alert among the effects of an SLA settings change (which
+/// queues them for many tickets): the ticket's id before [`key`].
+pub fn retimed_key(channel: &str, a: &TicketAlert) -> String {
+    format!("{}:{}", a.ticket_id, key(channel, a))
 }
 
 /// The webhook's JSON body.
