@@ -33,6 +33,8 @@ pub struct DataVersion {
     pub events: u64,
     /// Telemetry rounds recorded by this process.
     pub telemetry: u64,
+    /// The scheduler's job statuses (a run started or ended).
+    pub jobs: u64,
 }
 
 struct Entry<V> {
@@ -202,6 +204,7 @@ mod tests {
         views: 1,
         events: 1,
         telemetry: 0,
+        jobs: 0,
     };
 
     #[test]
@@ -213,6 +216,7 @@ mod tests {
             DataVersion { views: 2, ..V1 },
             DataVersion { events: 2, ..V1 },
             DataVersion { telemetry: 1, ..V1 },
+            DataVersion { jobs: 1, ..V1 },
         ] {
             assert_eq!(m.get("a", other), None, "{other:?}");
         }

@@ -149,6 +149,7 @@ impl AppState {
             views: self.core.views.position(),
             events: self.core.store.head(),
             telemetry: self.core.telemetry.generation(),
+            jobs: self.scheduler.generation(),
         }
     }
 

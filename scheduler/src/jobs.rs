@@ -504,6 +504,12 @@ impl Scheduler {
         self.inner.tasks.wait().await;
     }
 
+    /// A number that grows each time any job's status changes (a run
+    /// started or ended): what a cached view of the statuses compares.
+    pub fn generation(&self) -> u64 {
+        *self.inner.changed.borrow()
+    }
+
     /// Every job's status, by name.
     pub fn status(&self) -> BTreeMap<&'static str, JobStatus> {
         self.inner.status.lock().expect("scheduler lock").clone()

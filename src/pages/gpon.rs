@@ -63,8 +63,8 @@ fn signal_rank(o: &OntWithReading) -> (u8, i64) {
 fn counts_cells(c: &views::Counts) -> Markup {
     html! {
         td.num { (c.onts) } td.num { (c.online) }
-        td.num class=(if c.offline > 0 { "bad" } else { "" }) { (c.offline) }
-        td.num class=(if c.weak > 0 { "warn" } else { "" }) { (c.weak) }
+        td.num.bad[c.offline > 0] { (c.offline) }
+        td.num.warn[c.weak > 0] { (c.weak) }
         td.num { @if c.autofind > 0 { span.badge.warn { (c.autofind) } } @else { "0" } }
     }
 }

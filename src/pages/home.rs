@@ -51,6 +51,9 @@ async fn memoised(st: &AppState, ctx: &Ctx) -> AppResult<Arc<Markup>> {
 /// (telemetry and the read models move without an append of their own).
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
+/// How many sends to billing that are not done the dashboard lists.
+const UNSENT_ROWS: usize = 5;
+
 /// The panels, live: sent at once, then each time they render
 /// differently. One stream per open page, closed with it.
 pub async fn live(
@@ -102,7 +105,9 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
         .read(move |c| {
             let tickets = if show_tickets {
                 let (active, breached) = ispmon_projections::tickets::summary(c, &due_now)?;
-                Some((active, breached, ispmon_projections::tickets::counts(c)?))
+                let by_status = ispmon_projections::tickets::counts(c)?;
+                let unsent = ispmon_projections::ticket_billing::unsent(c, UNSENT_ROWS)?;
+                Some((active, breached, (by_status, unsent)))
             } else {
                 None
             };
@@ -138,6 +143,18 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
         })
         .await?;
     let down = down.map(|p| super::icmp::board::down_panel(ctx, &p));
+    // Jobs whose last run failed, with what it said (the scheduler's own
+    // statuses, not the log).
+    let failing_jobs: Option<Vec<(&'static str, String)>> = ctx.can_get("/admin/jobs").then(|| {
+        st.scheduler
+            .status()
+            .into_iter()
+            .filter_map(|(name, s)| match s.last_outcome {
+                Some(Err(m)) => Some((name, m)),
+                _ => None,
+            })
+            .collect()
+    });
     let show_audit = ctx.can_get("/audit/events");
     let recent = if show_audit {
         st.core
@@ -162,7 +179,7 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
             }
             @if let Some((active, breached, _)) = &tickets {
-                a.stat #stat-breached class=[(*breached > 0).then_some("bad")] href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
+                a.stat.bad[*breached > 0] #stat-breached href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
                 a.stat #stat-tickets href="/tickets" { span.n { (active) } span { (t(l, "home.tickets")) } }
             }
             @if let Some((counts, visits)) = &requests {
@@ -174,12 +191,29 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 a.stat #stat-autofind href="/gpon" { span.n { (waiting) } span { (t(l, "home.autofind")) } }
                 a.stat #stat-weak href="/gpon" { span.n { (weak) } span { (t(l, "home.weak")) } }
             }
+            @if let Some(failing) = &failing_jobs {
+                a.stat.bad[!failing.is_empty()] #stat-jobs href="/admin/jobs" { span.n { (failing.len()) } span { (t(l, "home.jobs_failing")) } }
+            }
             @if show_audit {
                 a.stat href="/audit/events" { span.n { (st.core.store.head()) } span { (t(l, "home.events")) } }
             }
         }
         @if let Some(panel) = &down { (panel) }
-        @if let Some((_, _, by_status)) = &tickets {
+        @if let Some(failing) = failing_jobs.as_ref().filter(|f| !f.is_empty()) {
+            h2 { a href="/admin/jobs" { (t(l, "home.jobs_failing")) " (" (failing.len()) ")" } }
+            ul.small #failing-jobs { @for (name, m) in failing { li { code { (name) } ": " span.field-error { (m) } } } }
+        }
+        @if let Some((_, _, (_, unsent))) = tickets.as_ref().filter(|t| !t.2 .1.is_empty()) {
+            h2 { (t(l, "home.billing_unsent")) }
+            ul.small #billing-unsent { @for (ticket, s) in unsent {
+                li {
+                    a href=(format!("/tickets/{ticket}")) { "№ " (s.billing_ticket_id) }
+                    " · " @if s.comment_id.is_some() { (t(l, "tickets.billing_comment")) } @else { (t(l, "tickets.billing_close")) }
+                    ": " (super::tickets::send_state(l, s))
+                }
+            } }
+        }
+        @if let Some((_, _, (by_status, _))) = &tickets {
             @if !by_status.is_empty() {
                 p.small #tickets-by-status { (t(l, "home.tickets")) ": "
                     @for (s, n) in by_status { a href=(format!("/tickets?status={s}")) { (super::tickets::status_label(l, s)) " " (n) } " · " } }

@@ -133,11 +133,11 @@ pub async fn board(
                     aside.folders #request-folders {
                         ul {
                             li class=[matches!(sel, FolderSel::All).then_some("current")] { a href=(link("all", &status, 0)) { (t(l, "requests.all_folders")) } }
-                            li.drop class=[matches!(sel, FolderSel::Unfiled).then_some("current")] data-drop-folder="" {
+                            li.drop.current[matches!(sel, FolderSel::Unfiled)] data-drop-folder="" {
                                 a href=(link("none", &status, 0)) { (t(l, "requests.unfiled")) } " " span.count { (unfiled) }
                             }
                             @for f in &folders {
-                                li.drop class=[(folder_key == f.id).then_some("current")] data-drop-folder=(f.id) data-folder-name=(f.name) {
+                                li.drop.current[folder_key == f.id] data-drop-folder=(f.id) data-folder-name=(f.name) {
                                     a href=(link(&f.id, &status, 0)) { (f.name) } " " span.count { (f.active) }
                                 }
                             }

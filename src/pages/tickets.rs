@@ -506,7 +506,7 @@ async fn ticket_page(
 
 /// How a send to billing went: sent (when), retrying (how many attempts
 /// failed, the last reason) or given up.
-fn send_state(l: Locale, s: &ispmon_projections::ticket_billing::SendRow) -> Markup {
+pub(crate) fn send_state(l: Locale, s: &ispmon_projections::ticket_billing::SendRow) -> Markup {
     use ispmon_projections::ticket_billing::{RETRYING, SENT};
     html! {
         @if s.state == SENT {

@@ -806,7 +806,7 @@ async fn a_request_is_dragged_to_the_top_of_its_folder_then_onto_another_folder(
             .await
             .unwrap();
         assert_eq!(shown, json!(want), "the page shows the new order");
-        save_screenshot(&c, "browser-board.png").await;
+        save_screenshot(&c, "browser-requests.png").await;
         // The first onto the other folder in the side list.
         drag(&c, &card(&ids2[0]), &format!(r#"li[data-drop-folder="{b2}"]"#), false).await;
         let landed = eventually(WAIT, || {
@@ -820,7 +820,47 @@ async fn a_request_is_dragged_to_the_top_of_its_folder_then_onto_another_folder(
         c.set_window_size(390, 844).await.expect("resize");
         c.goto(&format!("{base}/requests?folder={b2}")).await.expect("open the other folder");
         wait_for(&c, "#request-list").await;
-        save_screenshot(&c, "browser-board-phone.png").await;
+        save_screenshot(&c, "browser-requests-phone.png").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_lists_a_host_that_goes_down_without_a_reload() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let id = crate::notify::add_host(&app, "127.0.0.78", "edge-live-78", None).await;
+    let base = app.base.clone();
+    let app2 = app.clone();
+    in_browser("browser-dashboard", move |c| async move {
+        log_in_and_open(&c, &base, "/").await;
+        wait_for(&c, "#home-panels .stats").await;
+        // The stream is open once the first panels came in.
+        wait_for(&c, "#home-panels[data-updated]").await;
+        let row = format!("#home-panels #down-hosts tr#host-{id}");
+        assert!(
+            c.find(Locator::Css(&row)).await.is_err(),
+            "an up host is not on the panel"
+        );
+        c.execute("window.__marker = 11;", vec![])
+            .await
+            .expect("script runs");
+        crate::notify::go_down(&app2, &id).await;
+        wait_for(&c, &row).await;
+        assert!(
+            text_of(&c, &row).await.contains("edge-live-78"),
+            "the row names the host"
+        );
+        assert_eq!(
+            marker(&c).await,
+            json!(11),
+            "no reload: the stream swapped the panel"
+        );
+        let heading = text_of(&c, "#home-panels h2").await;
+        assert!(heading.contains("(1)"), "the count follows: {heading}");
+        c.set_window_size(1366, 900).await.expect("laptop width");
+        save_screenshot(&c, "browser-dashboard.png").await;
+        c.set_window_size(390, 844).await.expect("phone width");
+        save_screenshot(&c, "browser-dashboard-phone.png").await;
     })
     .await;
 }

@@ -172,6 +172,16 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
             .count()
     };
     assert_eq!(in_thread(&w), 0);
+    // The dashboard lists the send that is not done, linked to its ticket.
+    let (_, home) = w.admin.get_text("/").await;
+    let unsent = home
+        .split(r#"id="billing-unsent""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no list of unsent replies: {home}"));
+    assert!(
+        unsent.contains(&format!(r#"href="/tickets/{tid}""#)) && unsent.contains("retrying"),
+        "{unsent}"
+    );
 
     // The retry, once due: sent, and once only however often it runs.
     let later = Utc::now() + chrono::Duration::hours(1);
@@ -203,6 +213,11 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
     );
     let (_, page) = w.admin.get_text(&format!("/tickets/{tid}")).await;
     assert!(page.contains("sent to billing"), "{page}");
+    let (_, home) = w.admin.get_text("/").await;
+    assert!(
+        !home.contains("billing-unsent"),
+        "nothing left unsent: {home}"
+    );
 
     // The next import does not take our reply back as theirs.
     let tickets = w.app.events_of("Ticket");

@@ -79,3 +79,51 @@ async fn the_dashboard_shows_a_host_going_down_live() {
         .unwrap()
         .starts_with("/login"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_job_is_on_the_admins_dashboard_with_its_reason_and_not_on_the_nocs() {
+    let app = spawn_app().await;
+    let admin = app.login_as(Role::Admin).await;
+    let noc = app.login_as(Role::Noc).await;
+    let (_, page) = admin.get_text("/").await;
+    assert!(page.contains(r#"id="stat-jobs""#), "{page}");
+    assert!(!page.contains(r#"id="failing-jobs""#), "nothing failed yet");
+
+    // A billing sync with no billing set up fails.
+    let job = ispmon_scheduler::billing::job::JOB_NAME;
+    app.state
+        .scheduler
+        .run_now(job, ispmon_scheduler::Scope::All, None)
+        .unwrap();
+    let status = app
+        .state
+        .scheduler
+        .wait_status(job, Duration::from_secs(20), |s| {
+            !s.running && s.last_outcome.is_some()
+        })
+        .await
+        .expect("the run ends");
+    assert!(matches!(status.last_outcome, Some(Err(_))), "{status:?}");
+
+    let (_, page) = admin.get_text("/").await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = |css: &str| scraper::Selector::parse(css).unwrap();
+    let list: String = doc
+        .select(&sel("#failing-jobs li"))
+        .flat_map(|li| li.text())
+        .collect();
+    assert!(
+        list.contains(job) && list.contains("billing is not configured"),
+        "the job and its reason: {list}"
+    );
+    let stat: String = doc
+        .select(&sel("#stat-jobs.bad .n"))
+        .flat_map(|n| n.text())
+        .collect();
+    assert_eq!(stat, "1", "{page}");
+    let (_, page) = noc.get_text("/").await;
+    assert!(
+        !page.contains("failing-jobs") && !page.contains("stat-jobs"),
+        "jobs are an admin's: {page}"
+    );
+}
