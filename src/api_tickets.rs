@@ -32,11 +32,15 @@ pub struct ListParams {
     assignee: String,
     subscriber_id: String,
     sort: String,
+    due_before: String,
+    breached: String,
     limit: Option<usize>,
     offset: usize,
 }
 
-/// `GET /api/v1/tickets?status=active|any|STATUS&assignee=&subscriber_id=&sort=due|opened|priority&limit=&offset=`
+/// `GET /api/v1/tickets?status=active|any|STATUS&assignee=&subscriber_id=&due_before=RFC3339&breached=true&sort=due|opened|priority&limit=&offset=`
+/// (`due_before`: not done, next due before that time; `breached=true`:
+/// before now, that is past their SLA).
 pub async fn list(
     State(st): State<AppState>,
     Query(p): Query<ListParams>,
@@ -56,11 +60,32 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(AppError::BadRequest("limit is 1–500".into()).into());
     }
+    let breached = match p.breached.as_str() {
+        "" | "false" | "0" => false,
+        "true" | "1" => true,
+        _ => return Err(AppError::BadRequest("breached is true or false".into()).into()),
+    };
+    let due_before = match p.due_before.trim() {
+        "" => None,
+        t => Some(
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| ispmon_projections::tickets::stamp(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "due_before “{t}” is not a time in RFC 3339 (2026-12-03T12:00:00Z)"
+                    ))
+                })?,
+        ),
+    };
+    if breached && due_before.is_some() {
+        return Err(AppError::BadRequest("give due_before or breached, not both".into()).into());
+    }
     let opt = |s: String| (!s.trim().is_empty()).then_some(s);
     let q = TicketQuery {
         status,
         assignee: opt(p.assignee),
         subscriber_id: opt(p.subscriber_id),
+        due_before,
         sort: p.sort,
         limit,
         offset: p.offset,
@@ -68,15 +93,19 @@ pub async fn list(
     // The same answer for everyone asking the same, for at most 2 s (the
     // breaches are by the clock).
     let key = format!(
-        "{}/{:?}/{:?}/{}/{}/{}",
-        q.status, q.assignee, q.subscriber_id, q.sort, q.limit, q.offset
+        "{}/{:?}/{:?}/{:?}/{breached}/{}/{}/{}",
+        q.status, q.assignee, q.subscriber_id, q.due_before, q.sort, q.limit, q.offset
     );
     let body = st
         .memos
         .tickets_api
         .get_or_load(key, st.data_version(), || async {
-            let rows = tickets::list(&st, q.clone()).await?;
             let now = now();
+            let mut q = q.clone();
+            if breached {
+                q.due_before = Some(now.clone());
+            }
+            let rows = tickets::list(&st, q).await?;
             let v = json!({
                 "tickets": rows.iter().map(|v| view_json(v, &now)).collect::<Vec<_>>()
             });

@@ -414,6 +414,9 @@ pub struct TicketQuery {
     pub status: String,
     pub assignee: Option<String>,
     pub subscriber_id: Option<String>,
+    /// Only tickets not done whose next due time is before this [`stamp`]
+    /// (the clock's time: those past their SLA).
+    pub due_before: Option<String>,
     /// `due` (breaches and the soonest due first, the default), `opened`
     /// (newest first), `priority`.
     pub sort: String,
@@ -439,6 +442,10 @@ pub fn list(c: &Connection, q: &TicketQuery) -> rusqlite::Result<Vec<TicketView>
     if let Some(s) = &q.subscriber_id {
         args.push(Box::new(s.clone()));
         sql.push_str(&format!(" AND subscriber_id = ?{}", args.len()));
+    }
+    if let Some(t) = &q.due_before {
+        args.push(Box::new(t.clone()));
+        sql.push_str(&format!(" AND done = 0 AND next_due < ?{}", args.len()));
     }
     let one_status = !matches!(q.status.as_str(), "" | "active" | "any");
     sql.push_str(match q.sort.as_str() {

@@ -136,6 +136,7 @@ async fn list_table(
             status: status.to_string(),
             assignee: mine,
             subscriber_id: None,
+            due_before: None,
             sort: sort.to_string(),
             limit: PER_PAGE + 1,
             offset: page * PER_PAGE,

@@ -136,6 +136,51 @@ async fn a_ticket_from_the_subscriber_card_is_prefilled_moves_through_its_status
         "{t}"
     );
     assert_eq!(t["breached"], json!(false));
+    // By due time: due within a year, not past due, not due an hour ago.
+    let listed = |v: &Value| {
+        v["tickets"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .any(|t| t["id"] == json!(id))
+    };
+    let at = |d: chrono::Duration| (chrono::Utc::now() + d).to_rfc3339();
+    for (query, want) in [
+        (
+            format!("due_before={}", at(chrono::Duration::days(365))),
+            true,
+        ),
+        (
+            format!("due_before={}", at(-chrono::Duration::hours(1))),
+            false,
+        ),
+        ("breached=true".to_string(), false),
+        ("breached=false".to_string(), true),
+    ] {
+        let query = query.replace('+', "%2B");
+        let (status, v) = api(
+            reqwest::Method::GET,
+            format!("/api/v1/tickets?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{query}: {v}");
+        assert_eq!(listed(&v), want, "{query}: {v}");
+    }
+    for (query, says) in [
+        ("due_before=yesterday", "RFC 3339"),
+        ("breached=maybe", "true or false"),
+        ("breached=true&due_before=2026-01-01T00:00:00Z", "not both"),
+    ] {
+        let (status, v) = api(
+            reqwest::Method::GET,
+            format!("/api/v1/tickets?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 400, "{query}: {v}");
+        assert!(v.to_string().contains(says), "{query}: {v}");
+    }
 
     // Moves: open → in-progress (the first response), waiting for the
     // subscriber (the clock pauses), resolved, closed; a closed ticket
