@@ -88,6 +88,18 @@ pub async fn events(
 /// A JSON body as handlers take it: a malformed one is the caller's error.
 pub type Body<T> = Result<axum::Json<T>, axum::extract::rejection::JsonRejection>;
 
+/// A query parameter `name` holding an RFC 3339 time, or a 400 that names
+/// the parameter and shows the form it takes.
+pub fn parse_time(name: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            ApiError::from(AppError::BadRequest(format!(
+                "{name} must be an RFC 3339 time (2026-12-01T10:00:00Z), not “{text}”"
+            )))
+        })
+}
+
 /// The value of a [`Body`], or a 400 naming what was wrong with it.
 pub fn body<T>(b: Body<T>) -> Result<T, ApiError> {
     b.map(|axum::Json(v)| v)

@@ -117,23 +117,13 @@ pub struct LocateParams {
     at: String,
 }
 
-fn parse_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            ApiError::from(AppError::BadRequest(format!(
-                "at must be an RFC 3339 time (2026-12-01T10:00:00Z), not “{text}”"
-            )))
-        })
-}
-
 /// `GET /api/v1/locate?mac=M&at=T` or `?login=L&at=T`: where the MAC (or
 /// the MAC the login dialled from at `T`) sat at the edge at `T`.
 pub async fn locate(
     State(st): State<AppState>,
     Query(p): Query<LocateParams>,
 ) -> ApiResult<Json<Value>> {
-    let at = parse_at(&p.at)?;
+    let at = crate::api::parse_time("at", &p.at)?;
     let who = match (&p.mac, &p.login) {
         (Some(m), None) => Ok(mac_param(m)?),
         (None, Some(login)) => Err(login.trim().to_string()),
@@ -172,7 +162,7 @@ pub async fn sessions(
             p.ip
         )))
     })?;
-    let at = parse_at(&p.at)?;
+    let at = crate::api::parse_time("at", &p.at)?;
     let had = st
         .core
         .telemetry

@@ -67,15 +67,10 @@ pub async fn list(
     };
     let due_before = match p.due_before.trim() {
         "" => None,
-        t => Some(
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|t| ispmon_projections::tickets::stamp(t.with_timezone(&chrono::Utc)))
-                .map_err(|_| {
-                    AppError::BadRequest(format!(
-                        "due_before “{t}” is not a time in RFC 3339 (2026-12-03T12:00:00Z)"
-                    ))
-                })?,
-        ),
+        t => Some(ispmon_projections::tickets::stamp(crate::api::parse_time(
+            "due_before",
+            t,
+        )?)),
     };
     if breached && due_before.is_some() {
         return Err(AppError::BadRequest("give due_before or breached, not both".into()).into());

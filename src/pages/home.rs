@@ -54,6 +54,16 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// How many sends to billing that are not done the dashboard lists.
 const UNSENT_ROWS: usize = 5;
 
+/// What the dashboard shows of the tickets.
+struct TicketPanels {
+    active: i64,
+    breached: i64,
+    /// Tickets per status, closed ones left out.
+    by_status: Vec<(String, i64)>,
+    /// Sends to billing not done (retrying or given up), with their tickets.
+    unsent: Vec<(String, ispmon_projections::ticket_billing::SendRow)>,
+}
+
 /// The panels, live: sent at once, then each time they render
 /// differently. One stream per open page, closed with it.
 pub async fn live(
@@ -105,9 +115,12 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
         .read(move |c| {
             let tickets = if show_tickets {
                 let (active, breached) = ispmon_projections::tickets::summary(c, &due_now)?;
-                let by_status = ispmon_projections::tickets::counts(c)?;
-                let unsent = ispmon_projections::ticket_billing::unsent(c, UNSENT_ROWS)?;
-                Some((active, breached, (by_status, unsent)))
+                Some(TicketPanels {
+                    active,
+                    breached,
+                    by_status: ispmon_projections::tickets::counts(c)?,
+                    unsent: ispmon_projections::ticket_billing::unsent(c, UNSENT_ROWS)?,
+                })
             } else {
                 None
             };
@@ -178,9 +191,9 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 a.stat href="/devices?sort=status" { span.n { (failing) } span { (t(l, "home.pulls_failing")) } }
                 a.stat href="/devices?sort=version_at&desc=1" { span.n { (changes) } span { (t(l, "home.config_changes")) } }
             }
-            @if let Some((active, breached, _)) = &tickets {
-                a.stat.bad[*breached > 0] #stat-breached href="/tickets?sort=due" { span.n { (breached) } span { (t(l, "home.breached")) } }
-                a.stat #stat-tickets href="/tickets" { span.n { (active) } span { (t(l, "home.tickets")) } }
+            @if let Some(tp) = &tickets {
+                a.stat.bad[tp.breached > 0] #stat-breached href="/tickets?sort=due" { span.n { (tp.breached) } span { (t(l, "home.breached")) } }
+                a.stat #stat-tickets href="/tickets" { span.n { (tp.active) } span { (t(l, "home.tickets")) } }
             }
             @if let Some((counts, visits)) = &requests {
                 @let waiting: i64 = counts.iter().filter(|(s, _)| s == "open" || s == "awaiting_reply").map(|(_, n)| n).sum();
@@ -203,9 +216,9 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
             h2 { a href="/admin/jobs" { (t(l, "home.jobs_failing")) " (" (failing.len()) ")" } }
             ul.small #failing-jobs { @for (name, m) in failing { li { code { (name) } ": " span.field-error { (m) } } } }
         }
-        @if let Some((_, _, (_, unsent))) = tickets.as_ref().filter(|t| !t.2 .1.is_empty()) {
+        @if let Some(tp) = tickets.as_ref().filter(|tp| !tp.unsent.is_empty()) {
             h2 { (t(l, "home.billing_unsent")) }
-            ul.small #billing-unsent { @for (ticket, s) in unsent {
+            ul.small #billing-unsent { @for (ticket, s) in &tp.unsent {
                 li {
                     a href=(format!("/tickets/{ticket}")) { "№ " (s.billing_ticket_id) }
                     " · " @if s.comment_id.is_some() { (t(l, "tickets.billing_comment")) } @else { (t(l, "tickets.billing_close")) }
@@ -213,10 +226,10 @@ async fn panels(st: &AppState, ctx: &Ctx) -> AppResult<Markup> {
                 }
             } }
         }
-        @if let Some((_, _, (by_status, _))) = &tickets {
-            @if !by_status.is_empty() {
+        @if let Some(tp) = &tickets {
+            @if !tp.by_status.is_empty() {
                 p.small #tickets-by-status { (t(l, "home.tickets")) ": "
-                    @for (s, n) in by_status { a href=(format!("/tickets?status={s}")) { (super::tickets::status_label(l, s)) " " (n) } " · " } }
+                    @for (s, n) in &tp.by_status { a href=(format!("/tickets?status={s}")) { (super::tickets::status_label(l, s)) " " (n) } " · " } }
             }
         }
         @if let Some((_, visits)) = &requests {
