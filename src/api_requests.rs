@@ -69,7 +69,8 @@ pub async fn list(
         limit,
         offset: p.offset,
     };
-    let (rows, total) = requests::board(&st, q).await?;
+    let page = requests::board(&st, q).await?;
+    let (rows, total) = &*page;
     Ok(Json(json!({ "requests": rows, "total": total })))
 }
 

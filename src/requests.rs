@@ -9,6 +9,8 @@
 //! Who may act on a request: the desk (admins, NOC, technicians) on any;
 //! an installer only on the requests assigned to them.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, NaiveTime, Utc};
 use ispmon_events::request::{
     Colour, GponHints, Request, RequestCommand, RequestDetails, RequestStatus, Visit,
@@ -16,7 +18,7 @@ use ispmon_events::request::{
 use ispmon_events::request_board::{RequestBoard, RequestBoardCommand, BOARD_ID};
 use ispmon_events::values::Role;
 use ispmon_events::Metadata;
-use ispmon_projections::requests::{self, BoardQuery, FolderSel, RequestView};
+use ispmon_projections::requests::{self, BoardQuery, FolderSel, FolderView, RequestView};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Ctx;
@@ -502,12 +504,53 @@ pub async fn link_registration(
     settle(st, id, c, meta).await
 }
 
-pub async fn board(st: &AppState, q: BoardQuery) -> AppResult<(Vec<RequestView>, i64)> {
-    Ok(st
-        .core
-        .views
-        .read(move |c| Ok((requests::board(c, &q)?, requests::count(c, &q)?)))
-        .await?)
+/// One page of the board and how many the query finds in all, read once
+/// per data version for everyone asking the same (the board is open on
+/// every desk; see [`crate::memo`]).
+pub async fn board(st: &AppState, q: BoardQuery) -> AppResult<Arc<(Vec<RequestView>, i64)>> {
+    let core = st.core.clone();
+    st.memos
+        .request_board
+        .get_or_load(q.clone(), st.data_version(), || async move {
+            Ok(core
+                .views
+                .read(move |c| Ok((requests::board(c, &q)?, requests::count(c, &q)?)))
+                .await?)
+        })
+        .await
+}
+
+/// An installer's visits on a day in their order, read once per data
+/// version (installers reload their day often while out).
+pub async fn installer_day(
+    st: &AppState,
+    installer: &str,
+    date: NaiveDate,
+) -> AppResult<Arc<Vec<RequestView>>> {
+    let core = st.core.clone();
+    let (w, d) = (installer.to_string(), date.to_string());
+    st.memos
+        .installer_days
+        .get_or_load((w.clone(), d.clone()), st.data_version(), || async move {
+            Ok(core
+                .views
+                .read(move |c| requests::installer_day(c, &w, &d))
+                .await?)
+        })
+        .await
+}
+
+/// The board's folders with their active requests, and the active
+/// requests in no folder; read once per data version (the board and every
+/// request's page show them).
+pub async fn folders(st: &AppState) -> AppResult<Arc<(Vec<FolderView>, i64)>> {
+    let core = st.core.clone();
+    st.memos
+        .request_folders
+        .get_or_load((), st.data_version(), || async move {
+            Ok(core.views.read(requests::folders).await?)
+        })
+        .await
 }
 
 /// The folder a query names: `all` (or empty), `none`, or a folder's id.

@@ -60,6 +60,15 @@ pub struct Memos {
     pub devices: Memo<(), Vec<ispmon_projections::devices::DeviceRow>>,
     /// The billing folder tree's counts (a GROUP BY over every subscriber).
     pub billing_folders: Memo<(), Vec<ispmon_projections::subscribers::FolderCount>>,
+    /// The request board's pages (and the requests API's) by query.
+    pub request_board: Memo<
+        ispmon_projections::requests::BoardQuery,
+        (Vec<ispmon_projections::requests::RequestView>, i64),
+    >,
+    /// An installer's visits by (installer, day).
+    pub installer_days: Memo<(String, String), Vec<ispmon_projections::requests::RequestView>>,
+    /// The request board's folders with their counts.
+    pub request_folders: Memo<(), (Vec<ispmon_projections::requests::FolderView>, i64)>,
 }
 
 impl Default for Memos {
@@ -72,6 +81,9 @@ impl Default for Memos {
             tickets_api: Memo::new(256, Duration::from_secs(2)),
             devices: Memo::new(1, Duration::from_secs(2)),
             billing_folders: Memo::new(1, Duration::from_secs(5)),
+            request_board: Memo::new(256, Duration::from_secs(2)),
+            request_folders: Memo::new(1, Duration::from_secs(2)),
+            installer_days: Memo::new(256, Duration::from_secs(2)),
         }
     }
 }

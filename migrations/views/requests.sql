@@ -31,7 +31,12 @@ CREATE TABLE requests (
     state_json        TEXT NOT NULL
 );
 CREATE INDEX requests_board ON requests (folder, rank, id);
+-- The board's default view (active requests, one folder or all) and the
+-- folders' counts read these alone, never the wide rows.
+CREATE INDEX requests_folder_active ON requests (folder, active, rank, id);
+CREATE INDEX requests_active ON requests (active, rank, id);
 CREATE INDEX requests_status ON requests (status, folder, rank, id);
+CREATE INDEX requests_status_rank ON requests (status, rank, id);
 CREATE INDEX requests_rank ON requests (rank, id);
 CREATE INDEX requests_installer ON requests (installer, visit_date, visit_from);
 CREATE INDEX requests_day ON requests (visit_date, area);

@@ -324,7 +324,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestView> {
 }
 
 /// Which folder the board shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum FolderSel {
     /// Every folder.
     #[default]
@@ -335,7 +335,7 @@ pub enum FolderSel {
 }
 
 /// What the board shows, in its manual order (rank, then id).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct BoardQuery {
     pub folder: FolderSel,
     /// A status, `"active"` (the default: not done, not in the trash), or
@@ -349,9 +349,9 @@ pub struct BoardQuery {
     pub offset: usize,
 }
 
-fn filters(q: &BoardQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+fn filters(q: &BoardQuery) -> (String, Args) {
     let mut sql = String::from(" WHERE 1 = 1");
-    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    let mut args: Args = Vec::new();
     match &q.folder {
         FolderSel::All => {}
         FolderSel::Unfiled => sql.push_str(" AND folder IS NULL"),
@@ -383,12 +383,7 @@ fn filters(q: &BoardQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
 
 /// One page of the board in its manual order.
 pub fn board(c: &Connection, q: &BoardQuery) -> rusqlite::Result<Vec<RequestView>> {
-    let (filter, args) = filters(q);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM requests{filter} ORDER BY rank, id LIMIT {} OFFSET {}",
-        q.limit.clamp(1, 500),
-        q.offset
-    );
+    let (sql, args) = board_sql(q);
     let mut s = c.prepare_cached(&sql)?;
     let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
     let rows = s.query_map(refs.as_slice(), row)?;
@@ -397,10 +392,27 @@ pub fn board(c: &Connection, q: &BoardQuery) -> rusqlite::Result<Vec<RequestView
 
 /// How many requests the query finds.
 pub fn count(c: &Connection, q: &BoardQuery) -> rusqlite::Result<i64> {
-    let (filter, args) = filters(q);
+    let (sql, args) = count_sql(q);
     let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-    c.prepare_cached(&format!("SELECT COUNT(*) FROM requests{filter}"))?
+    c.prepare_cached(&sql)?
         .query_row(refs.as_slice(), |r| r.get(0))
+}
+
+type Args = Vec<Box<dyn rusqlite::ToSql>>;
+
+fn board_sql(q: &BoardQuery) -> (String, Args) {
+    let (filter, args) = filters(q);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM requests{filter} ORDER BY rank, id LIMIT {} OFFSET {}",
+        q.limit.clamp(1, 500),
+        q.offset
+    );
+    (sql, args)
+}
+
+fn count_sql(q: &BoardQuery) -> (String, Args) {
+    let (filter, args) = filters(q);
+    (format!("SELECT COUNT(*) FROM requests{filter}"), args)
 }
 
 pub fn get(c: &Connection, id: &str) -> rusqlite::Result<Option<RequestView>> {
@@ -460,13 +472,15 @@ pub struct FolderView {
     pub active: i64,
 }
 
+const FOLDERS_SQL: &str =
+    "SELECT f.id, f.name, (SELECT COUNT(*) FROM requests r WHERE r.folder = f.id AND r.active = 1)
+     FROM request_folders f ORDER BY f.seq";
+const UNFILED_SQL: &str = "SELECT COUNT(*) FROM requests WHERE folder IS NULL AND active = 1";
+
 /// The folders in the order they were made, with their active requests;
 /// and the active requests in no folder.
 pub fn folders(c: &Connection) -> rusqlite::Result<(Vec<FolderView>, i64)> {
-    let mut s = c.prepare_cached(
-        "SELECT f.id, f.name, (SELECT COUNT(*) FROM requests r WHERE r.folder = f.id AND r.active = 1)
-         FROM request_folders f ORDER BY f.seq",
-    )?;
+    let mut s = c.prepare_cached(FOLDERS_SQL)?;
     let rows: Vec<FolderView> = s
         .query_map([], |r| {
             Ok(FolderView {
@@ -476,9 +490,7 @@ pub fn folders(c: &Connection) -> rusqlite::Result<(Vec<FolderView>, i64)> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let unfiled = c
-        .prepare_cached("SELECT COUNT(*) FROM requests WHERE folder IS NULL AND active = 1")?
-        .query_row([], |r| r.get(0))?;
+    let unfiled = c.prepare_cached(UNFILED_SQL)?.query_row([], |r| r.get(0))?;
     Ok((rows, unfiled))
 }
 
@@ -702,4 +714,53 @@ pub fn by_subscriber(
     ))?;
     let rows = s.query_map(params![subscriber_id, limit as i64], row)?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod plans {
+    use super::*;
+
+    fn plan(c: &Connection, sql: &str, args: &Args) -> String {
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows: Vec<String> = s
+            .query_map(refs.as_slice(), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        rows.join("; ")
+    }
+
+    /// The board's counts read an index alone and its pages come in index
+    /// order: a board of many requests never reads every wide row (their
+    /// folded state) to count them or sorts them all for one page.
+    #[test]
+    fn the_boards_counts_read_an_index_and_its_pages_are_not_sorted() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(RequestsProjection.schema()).unwrap();
+        for sql in [FOLDERS_SQL, UNFILED_SQL] {
+            let p = plan(&c, sql, &Vec::new());
+            assert!(p.contains("USING COVERING INDEX"), "{sql}: {p}");
+        }
+        for folder in [
+            FolderSel::All,
+            FolderSel::Unfiled,
+            FolderSel::One("f-1".into()),
+        ] {
+            for status in ["active", "any", "scheduled"] {
+                let q = BoardQuery {
+                    folder: folder.clone(),
+                    status: status.into(),
+                    limit: 50,
+                    ..BoardQuery::default()
+                };
+                let (sql, args) = count_sql(&q);
+                let p = plan(&c, &sql, &args);
+                assert!(p.contains("COVERING INDEX"), "{folder:?} {status}: {p}");
+                let (sql, args) = board_sql(&q);
+                let p = plan(&c, &sql, &args);
+                assert!(!p.contains("TEMP B-TREE"), "{folder:?} {status}: {p}");
+            }
+        }
+    }
 }

@@ -46,7 +46,7 @@ pub async fn create_folder(
 }
 
 async fn folder_of(st: &AppState, id: &str) -> AppResult<(FolderView, Vec<FolderView>)> {
-    let (all, _) = st.core.views.read(views::folders).await?;
+    let all = requests::folders(st).await?.0.clone();
     let this = all
         .iter()
         .find(|f| f.id == id)
@@ -288,12 +288,7 @@ pub async fn day(
         chrono::NaiveDate::parse_from_str(p.date.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::BadRequest("a day is YYYY-MM-DD".into()))?
     };
-    let (d, w) = (date.to_string(), who.clone());
-    let visits = st
-        .core
-        .views
-        .read(move |c| views::installer_day(c, &w, &d))
-        .await?;
+    let visits = requests::installer_day(&st, &who, date).await?;
     let day_link = |d: chrono::NaiveDate| {
         let d = d.to_string();
         let mut q = vec![("date", d.as_str())];
@@ -314,7 +309,7 @@ pub async fn day(
                     a rel="next" href=(day_link(date + chrono::Duration::days(1))) { " →" }
                 }
                 @if visits.is_empty() { p.muted.empty #visits-empty { (t(l, "requests.no_visits")) } }
-                ol.visits #visit-list { @for v in &visits {
+                ol.visits #visit-list { @for v in visits.iter() {
                     li.card.visit data-id=(v.id) data-status=(v.status) {
                         div.visit-time { strong { (v.visit_from.as_deref().unwrap_or("")) "–" (v.visit_to.as_deref().unwrap_or("")) } " " span.small.muted { (status_label(l, &v.status)) } }
                         a.name href=(format!("/requests/{}", v.id)) { (v.name) }

@@ -80,17 +80,14 @@ pub async fn board(
         FolderSel::Unfiled => "none".to_string(),
         FolderSel::One(f) => f.clone(),
     };
-    let (folders, unfiled) = st
-        .core
-        .views
-        .read(ispmon_projections::requests::folders)
-        .await?;
+    let tree = requests::folders(&st).await?;
+    let (folders, unfiled) = &*tree;
     if let FolderSel::One(f) = &sel {
         if !folders.iter().any(|x| &x.id == f) {
             return Err(AppError::NotFound);
         }
     }
-    let (rows, total) = requests::board(
+    let page = requests::board(
         &st,
         BoardQuery {
             folder: sel.clone(),
@@ -101,6 +98,7 @@ pub async fn board(
         },
     )
     .await?;
+    let (rows, total) = &*page;
     let more = rows.len() > PER_PAGE;
     let rows = &rows[..rows.len().min(PER_PAGE)];
     let desk = requests::is_desk(&ctx);
@@ -136,7 +134,7 @@ pub async fn board(
                             li.drop.current[matches!(sel, FolderSel::Unfiled)] data-drop-folder="" {
                                 a href=(link("none", &status, 0)) { (t(l, "requests.unfiled")) } " " span.count { (unfiled) }
                             }
-                            @for f in &folders {
+                            @for f in folders {
                                 li.drop.current[folder_key == f.id] data-drop-folder=(f.id) data-folder-name=(f.name) {
                                     a href=(link(&f.id, &status, 0)) { (f.name) } " " span.count { (f.active) }
                                 }
@@ -249,12 +247,12 @@ fn detail_fields(l: Locale, f: &RequestForm, errors: &FormErrors) -> Markup {
 }
 
 async fn folder_names(st: &AppState) -> AppResult<Vec<(String, String)>> {
-    let (folders, _) = st
-        .core
-        .views
-        .read(ispmon_projections::requests::folders)
-        .await?;
-    Ok(folders.into_iter().map(|f| (f.id, f.name)).collect())
+    let tree = requests::folders(st).await?;
+    Ok(tree
+        .0
+        .iter()
+        .map(|f| (f.id.clone(), f.name.clone()))
+        .collect())
 }
 
 /// `GET /requests/new?subscriber_id=&folder=`: pre-filled from the
@@ -319,34 +317,38 @@ async fn request_page(
     warning: Option<&str>,
 ) -> AppResult<Markup> {
     let l = ctx.locale;
-    let (v, r) = requests::found(st, id).await?;
-    if !requests::may_read(ctx, &v) {
-        return Err(AppError::Forbidden);
-    }
+    // One read for all of the page (each read is a hop to a reader
+    // thread); the folders are shared with the board.
     let rid = id.to_string();
-    let (messages, attachments, history, templates, folders) = st
+    let page = st
         .core
         .views
         .read(move |c| {
             use ispmon_projections::requests as q;
-            Ok((
+            let (Some(v), Some(r)) = (q::get(c, &rid)?, q::state(c, &rid)?) else {
+                return Ok(None);
+            };
+            let job = match &v.registration_job {
+                Some(j) => ispmon_projections::gpon::job_by_id(c, j)?,
+                None => None,
+            };
+            Ok(Some((
+                v,
+                r,
+                job,
                 q::messages(c, &rid)?,
                 q::attachments(c, &rid)?,
                 q::history_of(c, &rid)?,
                 q::templates(c)?,
-                q::folders(c)?.0,
-            ))
+            )))
         })
         .await?;
-    let job = match v.registration_job.clone() {
-        Some(j) => {
-            st.core
-                .views
-                .read(move |c| ispmon_projections::gpon::job_by_id(c, &j))
-                .await?
-        }
-        None => None,
-    };
+    let (v, r, job, messages, attachments, history, templates) = page.ok_or(AppError::NotFound)?;
+    if !requests::may_read(ctx, &v) {
+        return Err(AppError::Forbidden);
+    }
+    let tree = requests::folders(st).await?;
+    let folders = &tree.0;
     let work = requests::may_work(ctx, &v);
     let desk = requests::is_desk(ctx);
     let current = v.status();
@@ -431,7 +433,7 @@ async fn request_page(
                                 (hidden_csrf(&ctx.csrf))
                                 label { (t(l, "requests.folder")) select name="folder" {
                                     option value="" { (t(l, "requests.unfiled")) }
-                                    @for f in &folders { option value=(f.id) selected[Some(&f.id) == v.folder.as_ref()] { (f.name) } }
+                                    @for f in folders { option value=(f.id) selected[Some(&f.id) == v.folder.as_ref()] { (f.name) } }
                                 } }
                                 label { (t(l, "requests.position")) input type="number" name="position" min="0" value="0"; }
                                 (errors.show("folder")) (errors.show("after"))

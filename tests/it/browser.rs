@@ -776,8 +776,8 @@ async fn a_request_is_dragged_to_the_top_of_its_folder_then_onto_another_folder(
                 .await
                 .unwrap()
                 .0
-                .into_iter()
-                .map(|v| v.id)
+                .iter()
+                .map(|v| v.id.clone())
                 .collect::<Vec<_>>()
         }
     };
