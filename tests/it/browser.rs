@@ -861,6 +861,22 @@ async fn the_dashboard_lists_a_host_that_goes_down_without_a_reload() {
         save_screenshot(&c, "browser-dashboard.png").await;
         c.set_window_size(390, 844).await.expect("phone width");
         save_screenshot(&c, "browser-dashboard-phone.png").await;
+        // On a phone the views are one row that scrolls sideways (an
+        // admin's twenty links wrapped into a screenful before the page).
+        let nav = c
+            .execute(
+                "const n = document.querySelector('header.top nav'); \
+                 const a = n.querySelectorAll('a'); \
+                 return [n.scrollWidth > n.clientWidth, \
+                   a[0].getBoundingClientRect().top === a[a.length - 1].getBoundingClientRect().top, \
+                   a.length];",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        assert_eq!(nav[0], json!(true), "the nav scrolls sideways: {nav}");
+        assert_eq!(nav[1], json!(true), "the nav is one row: {nav}");
+        assert!(nav[2].as_u64() > Some(10), "an admin's whole nav: {nav}");
     })
     .await;
 }
