@@ -3,8 +3,9 @@
 //! nothing), the subscriber suggested by the address and linked on
 //! confirmation (a bad link changes nothing), a staff reply sent back and
 //! checked — a post the cabinet did not take is shown on the ticket as
-//! retrying, then sent exactly once — our reply not imported back, and a
-//! close here closing the ticket there.
+//! retrying, then sent exactly once — our reply not imported back, the
+//! same words in a later reply sent as a second one, and a close here
+//! closing the ticket there.
 
 use std::time::Duration;
 
@@ -220,6 +221,45 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
     );
 
     // The next import does not take our reply back as theirs.
+    let tickets = w.app.events_of("Ticket");
+    let after = import(&w).await;
+    assert_eq!(after["comments"].as_u64(), Some(0), "{after}");
+    assert_eq!(w.app.events_of("Ticket"), tickets);
+
+    // The same words again, later, are a second reply: sent, not taken for
+    // the first one already in the thread.
+    let r = w
+        .admin
+        .post_form(&format!("/tickets/{tid}/comments"), &[("body", reply)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, t) = w
+        .api(Method::GET, &format!("/api/v1/tickets/{tid}"), None)
+        .await;
+    let second = t["comments"]
+        .as_array()
+        .and_then(|c| c.iter().rev().find(|c| c["body"] == reply))
+        .and_then(|c| c["n"].as_u64())
+        .unwrap_or_else(|| panic!("the second comment: {t}"));
+    assert_ne!(second, n);
+    let key2 = format!("reply-{second}");
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            outbox.run_once().await.unwrap();
+            send_state(&w, &tid, &key2).await.as_deref() == Some(ticket_billing::SENT)
+        })
+        .await,
+        "the second reply is sent: {:?}",
+        sends(&w, &tid).await
+    );
+    assert_eq!(in_thread(&w), 2, "both replies are in the billing's thread");
+    let taken = w
+        .cabinet
+        .helpdesk_posts()
+        .into_iter()
+        .filter(|p| p.what == PostedWhat::Reply(reply.to_string()) && p.taken)
+        .count();
+    assert_eq!(taken, 2);
     let tickets = w.app.events_of("Ticket");
     let after = import(&w).await;
     assert_eq!(after["comments"].as_u64(), Some(0), "{after}");

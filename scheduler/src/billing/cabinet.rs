@@ -23,7 +23,7 @@
 //!
 //! The password is never logged, printed in `Debug`, or put in an error.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -560,13 +560,20 @@ impl BillingSource for CabinetSource {
     }
 
     #[tracing::instrument(skip(self, text), fields(url = %self.base))]
-    async fn helpdesk_reply(&self, id: &str, text: &str) -> Result<HelpdeskMessage, BillingError> {
+    async fn helpdesk_reply(
+        &self,
+        id: &str,
+        text: &str,
+        ours: &BTreeSet<String>,
+    ) -> Result<HelpdeskMessage, BillingError> {
         let page = ticket_page(id)?;
         let before = self.thread(id).await?;
-        let ours = |m: &HelpdeskMessage| {
-            hd::same_text(&m.text, text) && !hd::same_text(&m.sender, &before.subject)
+        let this_one = |m: &HelpdeskMessage| {
+            hd::same_text(&m.text, text)
+                && !hd::same_text(&m.sender, &before.subject)
+                && !ours.contains(&m.id)
         };
-        if let Some(m) = before.messages.iter().find(|m| ours(m)) {
+        if let Some(m) = before.messages.iter().find(|m| this_one(m)) {
             tracing::info!(
                 id,
                 "the reply is already in the billing's thread; not sent again"

@@ -16,6 +16,8 @@
 //! sender, time and text), so reading a thread again never yields a new
 //! message for an old one.
 
+use std::collections::HashMap;
+
 use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
 use serde::{Deserialize, Serialize};
@@ -90,9 +92,27 @@ pub struct HelpdeskThread {
 /// A message's stable id: the first 16 bytes of sha256 over the ticket
 /// id, sender, time and text (each followed by a NUL), in hex.
 pub fn message_id(ticket_id: &str, sender: &str, at: &str, text: &str) -> String {
+    repeated_message_id(ticket_id, sender, at, text, 0)
+}
+
+/// The id of the `k`th message (from 0) of a thread that says the same as
+/// earlier ones from the same sender at the same second: the page shows
+/// nothing else that tells them apart, and a thread only grows, so the
+/// count is as stable as the rest. The first one's id is [`message_id`].
+pub fn repeated_message_id(
+    ticket_id: &str,
+    sender: &str,
+    at: &str,
+    text: &str,
+    k: usize,
+) -> String {
     let mut h = Sha256::new();
     for part in [ticket_id, sender, at, text] {
         h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    if k > 0 {
+        h.update(k.to_string().as_bytes());
         h.update([0u8]);
     }
     let digest = h.finalize();
@@ -290,6 +310,7 @@ pub fn parse_helpdesk_ticket(
         .next()
         .map(|s| HelpdeskStatus::parse(&s.text().collect::<String>()));
     let mut messages = Vec::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     for (n, li) in main.select(&sel("li")).enumerate() {
         let body = li.select(&sel("div")).next().unwrap_or(li);
         let text = lines_of(body);
@@ -310,8 +331,13 @@ pub fn parse_helpdesk_ticket(
             .join("\n")
             .trim()
             .to_string();
+        let k = seen
+            .entry((sender.clone(), at.clone(), text.clone()))
+            .or_default();
+        let id = repeated_message_id(&number, &sender, &at, &text, *k);
+        *k += 1;
         messages.push(HelpdeskMessage {
-            id: message_id(&number, &sender, &at, &text),
+            id,
             sender,
             at,
             text,

@@ -177,16 +177,15 @@ impl<W: OutboxWorld> Reactor for HelpdeskOutbox<W> {
     }
 
     async fn perform(&self, s: &HelpdeskSend, attempt: u32) -> Result<Done, Failure> {
-        if matches!(s.what, BillingSend::Reply { .. })
-            && self.world.sent(&s.ticket_id).await?.was_sent(&s.what)
-        {
+        let sent = self.world.sent(&s.ticket_id).await?;
+        if matches!(s.what, BillingSend::Reply { .. }) && sent.was_sent(&s.what) {
             return Err(Failure::drop("already sent to billing"));
         }
         let outcome = match self.world.source().await {
             Err(f) => Err(f.reason),
             Ok(source) => match (&s.what, &s.body) {
                 (BillingSend::Reply { .. }, Some(body)) => source
-                    .helpdesk_reply(&s.billing_ticket_id, body)
+                    .helpdesk_reply(&s.billing_ticket_id, body, &sent.message_ids)
                     .await
                     .map(|m| Some(m.id))
                     .map_err(|e| reason(&e)),

@@ -81,7 +81,12 @@ impl BillingSource for Fake {
     fn concurrency(&self) -> usize {
         1
     }
-    async fn helpdesk_reply(&self, id: &str, text: &str) -> Result<HelpdeskMessage, BillingError> {
+    async fn helpdesk_reply(
+        &self,
+        id: &str,
+        text: &str,
+        _ours: &std::collections::BTreeSet<String>,
+    ) -> Result<HelpdeskMessage, BillingError> {
         if self.fail_replies.load(Ordering::SeqCst) > 0 {
             self.fail_replies.fetch_sub(1, Ordering::SeqCst);
             return Err(BillingError::NotTaken {

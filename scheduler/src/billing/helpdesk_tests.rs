@@ -113,6 +113,32 @@ fn a_thread_is_read_with_its_senders_times_and_line_breaks() {
 }
 
 #[test]
+fn the_same_words_twice_in_the_same_second_are_two_messages_with_their_own_ids() {
+    let li = "<li><div>Спасибо\nМосковская 5а 05.08.2024 10:00:00</div></li>";
+    let page = format!(
+        "<div class=\"hdsk_main\"><h1>Московская 5а (Заявка №83154)</h1><ul>{li}{li}{li}</ul></div>"
+    );
+    let t = parse_helpdesk_ticket(&page, "p", "83154").unwrap();
+    let ids: Vec<&str> = t.messages.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(
+        ids[0],
+        message_id("83154", "Московская 5а", "05.08.2024 10:00:00", "Спасибо")
+    );
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+        "{ids:?}"
+    );
+    // Stable: the thread read again (and grown) gives the same ids.
+    let more = page.replace(
+        "</ul>",
+        "<li><div>Ещё\nТехподдержка 05.08.2024 10:01:00</div></li></ul>",
+    );
+    let again = parse_helpdesk_ticket(&more, "p", "83154").unwrap();
+    assert_eq!(&again.messages[..3], &t.messages[..]);
+}
+
+#[test]
 fn a_ticket_page_lacking_its_parts_names_what_is_missing() {
     let page = "/cabinet/helpdesk?id=83154";
     let cases = [
@@ -159,6 +185,7 @@ fn statuses_are_read_in_russian_and_an_error_box_is_found() {
 
 /// The scraper against the emulated cabinet of `sim/`.
 mod against_the_emulator {
+    use std::collections::BTreeSet;
     use std::time::Duration;
 
     use ispmon_sim::billing::{
@@ -194,21 +221,31 @@ mod against_the_emulator {
         assert_eq!(t.messages[0].sender, want.messages[0].sender);
 
         let m = src
-            .helpdesk_reply(&id, "Мастер придёт\nзавтра")
+            .helpdesk_reply(&id, "Мастер придёт\nзавтра", &BTreeSet::new())
             .await
             .unwrap();
         assert_eq!(m.sender, sim::STAFF_SENDER);
         // Asked again (a retry after a lost answer): not sent twice.
         let again = src
-            .helpdesk_reply(&id, "Мастер придёт\r\nзавтра")
+            .helpdesk_reply(&id, "Мастер придёт\r\nзавтра", &BTreeSet::new())
             .await
             .unwrap();
         assert_eq!(again, m);
+        // The same words once more, the first reply recorded as ours: a
+        // second reply, posted and found as a message of its own.
+        let ours: BTreeSet<String> = [m.id.clone()].into();
+        let second = src
+            .helpdesk_reply(&id, "Мастер придёт\nзавтра", &ours)
+            .await
+            .unwrap();
+        assert_ne!(second.id, m.id);
+        let thread = src.helpdesk_ticket(&id).await.unwrap();
+        assert_eq!(thread.messages.len(), 3, "{thread:?}");
         src.helpdesk_close(&id).await.unwrap();
         src.helpdesk_close(&id).await.unwrap();
         let posts = s.helpdesk_posts();
-        assert_eq!(posts.len(), 2, "{posts:?}");
-        assert_eq!(posts[1].what, PostedWhat::Close);
+        assert_eq!(posts.len(), 3, "{posts:?}");
+        assert_eq!(posts[2].what, PostedWhat::Close);
 
         // A create for a subscriber.
         let who = s.subscribers()[5].clone();
@@ -237,7 +274,10 @@ mod against_the_emulator {
                 }),
                 ..Faults::default()
             });
-            let e = src.helpdesk_reply(&id, "ответ").await.unwrap_err();
+            let e = src
+                .helpdesk_reply(&id, "ответ", &BTreeSet::new())
+                .await
+                .unwrap_err();
             match kind {
                 HelpdeskFaultKind::NotTaken => {
                     assert!(matches!(e, BillingError::NotTaken { .. }), "{e}")
@@ -258,7 +298,9 @@ mod against_the_emulator {
         let e = src.helpdesk_close(&id).await.unwrap_err();
         assert!(e.to_string().contains("did not take the close"), "{e}");
         // The faults are spent: both go through, each taken once.
-        src.helpdesk_reply(&id, "ответ").await.unwrap();
+        src.helpdesk_reply(&id, "ответ", &BTreeSet::new())
+            .await
+            .unwrap();
         src.helpdesk_close(&id).await.unwrap();
         let taken: Vec<bool> = s.helpdesk_posts().iter().map(|p| p.taken).collect();
         assert_eq!(taken, [false, false, false, true, true]);
@@ -282,7 +324,10 @@ mod against_the_emulator {
             }),
             ..Faults::default()
         });
-        let e = src.helpdesk_reply(&id, "ответ").await.unwrap_err();
+        let e = src
+            .helpdesk_reply(&id, "ответ", &BTreeSet::new())
+            .await
+            .unwrap_err();
         assert_eq!(
             e,
             BillingError::Http {
@@ -297,7 +342,7 @@ mod against_the_emulator {
         // A bad id is refused before anything is asked.
         let before = s.counters().requests;
         assert!(src.helpdesk_ticket("12; drop").await.is_err());
-        assert!(src.helpdesk_reply("", "x").await.is_err());
+        assert!(src.helpdesk_reply("", "x", &BTreeSet::new()).await.is_err());
         assert_eq!(s.counters().requests, before);
     }
 }

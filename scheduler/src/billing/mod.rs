@@ -30,7 +30,7 @@ pub mod sync;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -235,11 +235,15 @@ pub trait BillingSource: Send + Sync {
     }
     /// Sends a staff reply and reads the ticket again to see it there; the
     /// message as the thread shows it. A reply already in the thread (the
-    /// same text) is not sent again: its message is the answer.
+    /// same text, from staff, and not one of `ours`: the billing's ids of
+    /// the replies already recorded as sent) is not sent again: its message
+    /// is the answer. So an attempt whose answer was lost is not repeated,
+    /// and a later reply that says the same as an earlier one is sent.
     async fn helpdesk_reply(
         &self,
         _id: &str,
         _text: &str,
+        _ours: &BTreeSet<String>,
     ) -> Result<HelpdeskMessage, BillingError> {
         Err(no_helpdesk())
     }
