@@ -512,7 +512,12 @@ impl BillingSource for CabinetSource {
             let _shared = self.selection.read().await;
             self.fetch(&page, None).await?
         };
-        let card = pages::parse_card(&html, &page, &entry.id)?;
+        // Parsing a card is most of a sync's CPU: off the async threads, so
+        // the cards fetched at once are parsed at once, on every core.
+        let (p, id) = (page.clone(), entry.id.clone());
+        let card = tokio::task::spawn_blocking(move || pages::parse_card(&html, &p, &id))
+            .await
+            .map_err(|e| BillingError::structure(&page, &format!("the card's parse: {e}")))??;
         if !entry.login.is_empty() && card.login != entry.login {
             return Err(BillingError::LoginMismatch {
                 page,
