@@ -554,6 +554,8 @@ struct Searched {
     p99: f64,
     /// The queries that found nobody.
     missed: Vec<String>,
+    /// The slowest queries with their times (µs), slowest first.
+    slowest: Vec<(u32, String)>,
 }
 
 /// `subscribers::list` over `qs` by `callers` tasks at once, each query
@@ -564,7 +566,7 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> Sear
         .map(|c| {
             let (st, qs) = (st.clone(), Arc::clone(&qs));
             tokio::spawn(async move {
-                let (mut lat, mut missed) = (Vec::new(), Vec::new());
+                let (mut lat, mut missed, mut slow) = (Vec::new(), Vec::new(), Vec::new());
                 for q in qs.iter().skip(c).step_by(callers) {
                     let s = Instant::now();
                     let query = ListQuery {
@@ -575,21 +577,28 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> Sear
                     let (page, _) = ispmon::subscribers::list(&st, query)
                         .await
                         .expect("a search");
-                    lat.push(s.elapsed().as_micros() as u32);
+                    let us = s.elapsed().as_micros() as u32;
+                    lat.push(us);
+                    slow.push((us, q.clone()));
+                    slow.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                    slow.truncate(SLOWEST);
                     if page.rows.is_empty() {
                         missed.push(q.clone());
                     }
                 }
-                (lat, missed)
+                (lat, missed, slow)
             })
         })
         .collect();
-    let (mut lat, mut missed) = (Vec::new(), Vec::new());
+    let (mut lat, mut missed, mut slowest) = (Vec::new(), Vec::new(), Vec::new());
     for task in tasks {
-        let (l, m) = task.await.unwrap();
+        let (l, m, s) = task.await.unwrap();
         lat.extend(l);
         missed.extend(m);
+        slowest.extend(s);
     }
+    slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    slowest.truncate(SLOWEST);
     let secs = t.elapsed().as_secs_f64();
     lat.sort_unstable();
     Searched {
@@ -597,8 +606,12 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> Sear
         p50: pct(&lat, 0.5),
         p99: pct(&lat, 0.99),
         missed,
+        slowest,
     }
 }
+
+/// How many of the slowest queries a search run names.
+const SLOWEST: usize = 8;
 
 fn run(subscribers: usize) {
     let hosts = env_num("BENCH_HOSTS", 10_000);
@@ -737,6 +750,14 @@ fn run(subscribers: usize) {
                 s.p99,
                 verdict(met)
             );
+            if callers == 1 {
+                let named: Vec<String> = s
+                    .slowest
+                    .iter()
+                    .map(|(us, q)| format!("{q} {:.1} ms", *us as f64 / 1000.0))
+                    .collect();
+                println!("       slowest: {}", named.join(" | "));
+            }
         }
     });
 

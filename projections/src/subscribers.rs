@@ -586,6 +586,10 @@ pub struct Page {
 
 /// Subscribers by `q`: full text when `q` has words, else everyone; then
 /// the folder and status filters, the order and the page.
+/// How many of a search's matches (the first by id) are ranked by
+/// relevance; the rest follow in id order.
+pub const RANKED: usize = 500;
+
 pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
     let limit = q.limit.clamp(1, 500);
     let expr = match_expr(&q.q);
@@ -593,18 +597,38 @@ pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
     if let (Some(e), None, StatusFilter::Any, Sort::Relevance) =
         (&expr, &q.folder, q.status, q.sort)
     {
-        // Best matches first, and only a page of them: FTS5 ranks and cuts
-        // inside the index (a prefix matching half the city would
-        // otherwise rank and sort every match before the LIMIT).
-        let sql = format!(
-            "SELECT {COLS} FROM (SELECT rowid, rank FROM subscribers_fts
-                 WHERE subscribers_fts MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3) f
-             JOIN subscribers s ON s.id = f.rowid ORDER BY f.rank"
+        // Best matches first. Ranking costs per match (bm25 over each one),
+        // so only the first RANKED matches by id are ranked, in a subquery
+        // that stops there, and any page past them follows in id order: a
+        // query a tenth of the city matches costs what one of a few hundred
+        // does, and one with fewer matches is ranked in full.
+        let ranked_sql = format!(
+            "SELECT {COLS} FROM (SELECT rowid, r FROM (SELECT rowid, bm25(subscribers_fts) AS r
+                 FROM subscribers_fts WHERE subscribers_fts MATCH ?1 LIMIT {RANKED})
+                 ORDER BY r, rowid LIMIT ?2 OFFSET ?3) f
+             JOIN subscribers s ON s.id = f.rowid ORDER BY f.r, f.rowid"
         );
-        let mut rows: Vec<SubscriberRow> = c
-            .prepare_cached(&sql)?
-            .query_map(params![e, (limit + 1) as i64, q.offset as i64], row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let want = limit + 1;
+        let mut rows: Vec<SubscriberRow> = Vec::with_capacity(want);
+        if q.offset < RANKED {
+            rows = c
+                .prepare_cached(&ranked_sql)?
+                .query_map(params![e, want as i64, q.offset as i64], row)?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        let next = q.offset.max(RANKED);
+        if rows.len() < want && q.offset + want > RANKED {
+            let rest_sql = format!(
+                "SELECT {COLS} FROM (SELECT rowid FROM subscribers_fts
+                     WHERE subscribers_fts MATCH ?1 LIMIT ?2 OFFSET ?3) f
+                 JOIN subscribers s ON s.id = f.rowid ORDER BY f.rowid"
+            );
+            let rest = c
+                .prepare_cached(&rest_sql)?
+                .query_map(params![e, (want - rows.len()) as i64, next as i64], row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.extend(rest);
+        }
         let more = rows.len() > limit;
         rows.truncate(limit);
         return Ok(Page { rows, more });
@@ -902,5 +926,60 @@ mod tests {
         assert_eq!(find("садовая 3"), vec!["1001".to_string()]);
         assert_eq!(count(&c).unwrap(), 2);
         assert_eq!(known(&c).unwrap()["1001"].fingerprint, moved.fingerprint());
+    }
+
+    /// Past the ranked matches a search pages on in id order: every match
+    /// once, none lost or repeated at the seam, and the best match first
+    /// when it is among the ranked ones.
+    #[test]
+    fn a_search_matching_more_than_are_ranked_pages_through_every_match_once() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SubscribersProjection.schema()).unwrap();
+        let at = "2026-12-01T00:00:00Z";
+        let n = RANKED + 137;
+        for i in 0..n {
+            let id = format!("{}", 10_000 + i);
+            // One of them says "Садовая" twice.
+            let address = if i == 7 {
+                "Садовая 8, угол Садовая".to_string()
+            } else {
+                format!("Садовая {}", i % 90 + 1)
+            };
+            let v = view(&id, &format!("u{i}"), &address, "");
+            write(&c, &id, &v, at).unwrap();
+        }
+        let page = |offset: usize, limit: usize| {
+            list(
+                &c,
+                &ListQuery {
+                    q: "садовая".into(),
+                    limit,
+                    offset,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            page(0, 1).rows[0].billing_id,
+            "10007",
+            "the best match first"
+        );
+        for limit in [50, 73, 500] {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut offset = 0;
+            loop {
+                let p = page(offset, limit);
+                for r in &p.rows {
+                    assert!(seen.insert(r.billing_id.clone()), "{} twice", r.billing_id);
+                }
+                offset += p.rows.len();
+                if !p.more {
+                    break;
+                }
+                assert_eq!(p.rows.len(), limit);
+            }
+            assert_eq!(seen.len(), n, "every match, pages of {limit}");
+        }
     }
 }
