@@ -35,6 +35,8 @@ CREATE INDEX requests_board ON requests (folder, rank, id);
 -- folders' counts read these alone, never the wide rows.
 CREATE INDEX requests_folder_active ON requests (folder, active, rank, id);
 CREATE INDEX requests_active ON requests (active, rank, id);
+-- The dashboard's requests by status.
+CREATE INDEX requests_active_status ON requests (active, status);
 CREATE INDEX requests_status ON requests (status, folder, rank, id);
 CREATE INDEX requests_status_rank ON requests (status, rank, id);
 CREATE INDEX requests_rank ON requests (rank, id);

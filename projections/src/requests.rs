@@ -696,9 +696,10 @@ pub fn templates(c: &Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>>
 }
 
 /// Active requests per status (the dashboard, the tabs).
+const COUNTS_SQL: &str = "SELECT status, COUNT(*) FROM requests WHERE active = 1 GROUP BY status";
+
 pub fn counts(c: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut s =
-        c.prepare_cached("SELECT status, COUNT(*) FROM requests WHERE active = 1 GROUP BY status")?;
+    let mut s = c.prepare_cached(COUNTS_SQL)?;
     let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
@@ -738,7 +739,7 @@ mod plans {
     fn the_boards_counts_read_an_index_and_its_pages_are_not_sorted() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(RequestsProjection.schema()).unwrap();
-        for sql in [FOLDERS_SQL, UNFILED_SQL] {
+        for sql in [FOLDERS_SQL, UNFILED_SQL, COUNTS_SQL] {
             let p = plan(&c, sql, &Vec::new());
             assert!(p.contains("USING COVERING INDEX"), "{sql}: {p}");
         }
