@@ -580,7 +580,7 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> Sear
                     let us = s.elapsed().as_micros() as u32;
                     lat.push(us);
                     slow.push((us, q.clone()));
-                    slow.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                    slow.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
                     slow.truncate(SLOWEST);
                     if page.rows.is_empty() {
                         missed.push(q.clone());
@@ -597,7 +597,7 @@ async fn in_process(st: &AppState, qs: Arc<Vec<String>>, callers: usize) -> Sear
         missed.extend(m);
         slowest.extend(s);
     }
-    slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
     slowest.truncate(SLOWEST);
     let secs = t.elapsed().as_secs_f64();
     lat.sort_unstable();
