@@ -37,6 +37,31 @@ async fn sends(w: &World, id: &str) -> Vec<SendRow> {
         .unwrap()
 }
 
+/// An import now writes nothing: our replies are not taken back as theirs.
+async fn import_takes_nothing_back(w: &World) {
+    let tickets = w.app.events_of("Ticket");
+    let after = import(w).await;
+    assert_eq!(after["comments"].as_u64(), Some(0), "{after}");
+    assert_eq!(w.app.events_of("Ticket"), tickets);
+}
+
+/// Posts a staff comment on ticket `tid`; its number.
+async fn comment(w: &World, tid: &str, body: &str) -> u64 {
+    let r = w
+        .admin
+        .post_form(&format!("/tickets/{tid}/comments"), &[("body", body)])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, t) = w
+        .api(Method::GET, &format!("/api/v1/tickets/{tid}"), None)
+        .await;
+    t["comments"]
+        .as_array()
+        .and_then(|c| c.iter().rev().find(|c| c["body"] == body))
+        .and_then(|c| c["n"].as_u64())
+        .unwrap_or_else(|| panic!("the comment: {t}"))
+}
+
 /// The state of the send `what` (`reply-N`, `close`) of ticket `id`.
 async fn send_state(w: &World, id: &str, what: &str) -> Option<String> {
     sends(w, id)
@@ -135,19 +160,7 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
         ..w.cabinet.faults()
     });
     let reply = "Мастер придёт завтра с 10 до 12";
-    let r = w
-        .admin
-        .post_form(&format!("/tickets/{tid}/comments"), &[("body", reply)])
-        .await;
-    assert_eq!(r.status(), 303);
-    let (_, t) = w
-        .api(Method::GET, &format!("/api/v1/tickets/{tid}"), None)
-        .await;
-    let n = t["comments"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["body"] == reply))
-        .and_then(|c| c["n"].as_u64())
-        .unwrap_or_else(|| panic!("the comment: {t}"));
+    let n = comment(&w, &tid, reply).await;
     let key = format!("reply-{n}");
     assert!(
         eventually(Duration::from_secs(20), || async {
@@ -221,26 +234,11 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
     );
 
     // The next import does not take our reply back as theirs.
-    let tickets = w.app.events_of("Ticket");
-    let after = import(&w).await;
-    assert_eq!(after["comments"].as_u64(), Some(0), "{after}");
-    assert_eq!(w.app.events_of("Ticket"), tickets);
+    import_takes_nothing_back(&w).await;
 
     // The same words again, later, are a second reply: sent, not taken for
     // the first one already in the thread.
-    let r = w
-        .admin
-        .post_form(&format!("/tickets/{tid}/comments"), &[("body", reply)])
-        .await;
-    assert_eq!(r.status(), 303);
-    let (_, t) = w
-        .api(Method::GET, &format!("/api/v1/tickets/{tid}"), None)
-        .await;
-    let second = t["comments"]
-        .as_array()
-        .and_then(|c| c.iter().rev().find(|c| c["body"] == reply))
-        .and_then(|c| c["n"].as_u64())
-        .unwrap_or_else(|| panic!("the second comment: {t}"));
+    let second = comment(&w, &tid, reply).await;
     assert_ne!(second, n);
     let key2 = format!("reply-{second}");
     assert!(
@@ -260,10 +258,7 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
         .filter(|p| p.what == PostedWhat::Reply(reply.to_string()) && p.taken)
         .count();
     assert_eq!(taken, 2);
-    let tickets = w.app.events_of("Ticket");
-    let after = import(&w).await;
-    assert_eq!(after["comments"].as_u64(), Some(0), "{after}");
-    assert_eq!(w.app.events_of("Ticket"), tickets);
+    import_takes_nothing_back(&w).await;
 
     // Closed here: closed there, checked, recorded.
     let r = w
