@@ -296,6 +296,40 @@ async fn billing_tickets_are_imported_once_and_replies_and_closes_reach_billing_
         .filter(|p| p.what == PostedWhat::Close)
         .count();
     assert_eq!(closes, 1);
+
+    // Reopened here and closed again: billing has no reopen and its ticket
+    // is still closed, so nothing more is posted and nothing is left
+    // waiting or retrying.
+    for status in ["open", "closed"] {
+        let r = w
+            .admin
+            .post_form(
+                &format!("/tickets/{tid}/status"),
+                &[("status", status), ("note", "")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{status}");
+    }
+    outbox
+        .run_once_at(later + chrono::Duration::hours(4))
+        .await
+        .unwrap();
+    let posts = w.cabinet.helpdesk_posts();
+    assert_eq!(
+        posts.iter().filter(|p| p.what == PostedWhat::Close).count(),
+        1,
+        "{posts:?}"
+    );
+    assert_eq!(
+        w.cabinet.helpdesk_ticket(bid).unwrap().status,
+        HelpdeskStatus::Closed
+    );
+    assert_eq!(
+        send_state(&w, &tid, "close").await.as_deref(),
+        Some(ticket_billing::SENT)
+    );
+    let (_, home) = w.admin.get_text("/").await;
+    assert!(!home.contains("billing-unsent"), "{home}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
