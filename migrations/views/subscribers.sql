@@ -27,6 +27,9 @@ CREATE TABLE subscribers (
 );
 CREATE INDEX subscribers_by_login ON subscribers (login);
 CREATE INDEX subscribers_by_folder ON subscribers (folder_id, display);
+-- The folder tree's counts read this alone, never the wide rows (each
+-- carries its whole billing view).
+CREATE INDEX subscribers_tree ON subscribers (folder_id, folder, blocked, left_billing);
 CREATE INDEX subscribers_by_display ON subscribers (display);
 CREATE INDEX subscribers_by_mac ON subscribers (mac);
 CREATE INDEX subscribers_by_ip ON subscribers (ip);

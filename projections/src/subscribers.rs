@@ -707,22 +707,22 @@ pub struct FolderCount {
     pub left: usize,
 }
 
+const FOLDERS_SQL: &str = "SELECT folder_id, MAX(folder), COUNT(*),
+        SUM(blocked IS NOT NULL AND left_billing = 0), SUM(left_billing)
+     FROM subscribers GROUP BY folder_id ORDER BY MAX(folder), folder_id";
+
 pub fn folders(c: &Connection) -> rusqlite::Result<Vec<FolderCount>> {
-    c.prepare_cached(
-        "SELECT folder_id, MAX(folder), COUNT(*),
-                SUM(blocked IS NOT NULL AND left_billing = 0), SUM(left_billing)
-         FROM subscribers GROUP BY folder_id ORDER BY MAX(folder), folder_id",
-    )?
-    .query_map([], |r| {
-        Ok(FolderCount {
-            folder_id: r.get(0)?,
-            folder: r.get(1)?,
-            subscribers: r.get::<_, i64>(2)? as usize,
-            blocked: r.get::<_, i64>(3)? as usize,
-            left: r.get::<_, i64>(4)? as usize,
-        })
-    })?
-    .collect()
+    c.prepare_cached(FOLDERS_SQL)?
+        .query_map([], |r| {
+            Ok(FolderCount {
+                folder_id: r.get(0)?,
+                folder: r.get(1)?,
+                subscribers: r.get::<_, i64>(2)? as usize,
+                blocked: r.get::<_, i64>(3)? as usize,
+                left: r.get::<_, i64>(4)? as usize,
+            })
+        })?
+        .collect()
 }
 
 /// What a sync compares a subscriber with.
@@ -926,6 +926,24 @@ mod tests {
         assert_eq!(find("садовая 3"), vec!["1001".to_string()]);
         assert_eq!(count(&c).unwrap(), 2);
         assert_eq!(known(&c).unwrap()["1001"].fingerprint, moved.fingerprint());
+    }
+
+    #[test]
+    fn the_folder_trees_counts_read_an_index_not_the_rows() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SubscribersProjection.schema()).unwrap();
+        let plan: Vec<String> = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {FOLDERS_SQL}"))
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains("USING COVERING INDEX subscribers_tree"),
+            "{plan}"
+        );
     }
 
     /// Past the ranked matches a search pages on in id order: every match
