@@ -159,6 +159,12 @@ pub struct Folded {
     hosts: HashMap<u64, Subject>,
     tickets: HashMap<u64, (Ticket, Ticket)>,
     sla: Sla,
+    /// For a ticket event followed by an SLA settings change (a batch
+    /// decided after the change was made), the settings in force at that
+    /// event: its alerts are planned at the due times it had then, and the
+    /// change re-times them (planning them at the new times here as well
+    /// would tell each twice).
+    sla_then: HashMap<u64, Sla>,
     /// For each SLA settings change of the batch, the settings before and
     /// after it.
     retimed: HashMap<u64, (Sla, Sla)>,
@@ -271,6 +277,32 @@ impl<W: NotifyWorld> NotifyReactor<W> {
         Ok(out)
     }
 
+    /// For each of the events `seqs` that an SLA settings change follows
+    /// in the log, the settings just before it.
+    async fn sla_as_of(
+        store: &EventStore,
+        seqs: impl Iterator<Item = u64>,
+    ) -> Result<HashMap<u64, Sla>, String> {
+        let log = store
+            .aggregate_events(SlaSettings::TYPE, SLA_SETTINGS_ID, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = HashMap::new();
+        let Some(last) = log.last().map(|e| e.seq) else {
+            return Ok(out);
+        };
+        for seq in seqs.filter(|s| *s < last) {
+            let mut sla = Sla::default();
+            for e in log.iter().take_while(|e| e.seq < seq) {
+                let SlaSettingsEvent::SlaSettingsChanged(change) =
+                    e.decode().map_err(|err| unreadable(e, err))?;
+                change.apply_to(&mut sla);
+            }
+            out.insert(seq, sla);
+        }
+        Ok(out)
+    }
+
     /// Folds, for each ticket event of the batch, the ticket just before
     /// and just after it.
     async fn fold_tickets(
@@ -370,6 +402,11 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
         } else {
             self.world.sla().await.map_err(|f| f.reason)?
         };
+        let sla_then = if tickets.is_empty() {
+            HashMap::new()
+        } else {
+            Self::sla_as_of(store, tickets.keys().copied()).await?
+        };
         let retimed = Self::fold_sla_changes(store, batch).await?;
         let open = if retimed.is_empty() {
             Vec::new()
@@ -380,6 +417,7 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
             hosts: out,
             tickets,
             sla,
+            sla_then,
             retimed,
             open,
         })
@@ -424,7 +462,7 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
                 &e.recorded_at,
                 &event,
                 (before, after),
-                &ctx.sla,
+                ctx.sla_then.get(&e.seq).unwrap_or(&ctx.sla),
             );
             return Ok(Self::queue_ticket(state, plans, ticket::key));
         }
