@@ -695,9 +695,9 @@ pub fn templates(c: &Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>>
     .collect()
 }
 
-/// Active requests per status (the dashboard, the tabs).
 const COUNTS_SQL: &str = "SELECT status, COUNT(*) FROM requests WHERE active = 1 GROUP BY status";
 
+/// Active requests per status (the dashboard, the tabs).
 pub fn counts(c: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
     let mut s = c.prepare_cached(COUNTS_SQL)?;
     let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -723,13 +723,7 @@ mod plans {
 
     fn plan(c: &Connection, sql: &str, args: &Args) -> String {
         let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows: Vec<String> = s
-            .query_map(refs.as_slice(), |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        rows.join("; ")
+        crate::tests::query_plan(c, sql, refs.as_slice())
     }
 
     /// The board's counts read an index alone and its pages come in index

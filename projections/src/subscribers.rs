@@ -584,12 +584,12 @@ pub struct Page {
     pub more: bool,
 }
 
-/// Subscribers by `q`: full text when `q` has words, else everyone; then
-/// the folder and status filters, the order and the page.
 /// How many of a search's matches (the first by id) are ranked by
 /// relevance; the rest follow in id order.
 pub const RANKED: usize = 500;
 
+/// Subscribers by `q`: full text when `q` has words, else everyone; then
+/// the folder and status filters, the order and the page.
 pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
     let limit = q.limit.clamp(1, 500);
     let expr = match_expr(&q.q);
@@ -609,13 +609,13 @@ pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
              JOIN subscribers s ON s.id = f.rowid ORDER BY f.r, f.rowid"
         );
         let want = limit + 1;
-        let mut rows: Vec<SubscriberRow> = Vec::with_capacity(want);
-        if q.offset < RANKED {
-            rows = c
-                .prepare_cached(&ranked_sql)?
+        let mut rows: Vec<SubscriberRow> = if q.offset < RANKED {
+            c.prepare_cached(&ranked_sql)?
                 .query_map(params![e, want as i64, q.offset as i64], row)?
-                .collect::<rusqlite::Result<_>>()?;
-        }
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            Vec::new()
+        };
         let next = q.offset.max(RANKED);
         if rows.len() < want && q.offset + want > RANKED {
             let rest_sql = format!(
@@ -932,14 +932,7 @@ mod tests {
     fn the_folder_trees_counts_read_an_index_not_the_rows() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(SubscribersProjection.schema()).unwrap();
-        let plan: Vec<String> = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {FOLDERS_SQL}"))
-            .unwrap()
-            .query_map([], |r| r.get(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        let plan = plan.join("; ");
+        let plan = crate::tests::query_plan(&c, FOLDERS_SQL, []);
         assert!(
             plan.contains("USING COVERING INDEX subscribers_tree"),
             "{plan}"

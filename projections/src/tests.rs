@@ -9,6 +9,22 @@ use ispmon_events::{Durability, EventStore, Metadata, Source};
 
 use crate::runner::{apply_batch, open_views};
 
+/// The plan SQLite would run `sql` with, its steps joined by `; ` (the
+/// read models' plan tests look in it for the index they rely on).
+pub(crate) fn query_plan(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> String {
+    let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps: Vec<String> = s
+        .query_map(params, |r| r.get(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    steps.join("; ")
+}
+
 fn user_event(id: &str, seq: usize, e: UserEvent) -> SerializedEvent {
     use cqrs_es::DomainEvent;
     let meta: HashMap<String, String> = Metadata::system(Source::Cli, "test").to_map();

@@ -393,15 +393,8 @@ mod tests {
             let (cond, params) = f.sql();
             let mut params = params;
             params.extend([Value::Integer(100), Value::Integer(0)]);
-            let mut s = c
-                .prepare(&format!("EXPLAIN QUERY PLAN {}", page_sql(&cond)))
-                .unwrap();
-            let plan: Vec<String> = s
-                .query_map(rusqlite::params_from_iter(params), |r| r.get(3))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            let plan = plan.join("; ");
+            let plan =
+                crate::tests::query_plan(&c, &page_sql(&cond), rusqlite::params_from_iter(params));
             assert!(
                 plan.contains("USING COVERING INDEX hosts_board"),
                 "{f:?}: {plan}"

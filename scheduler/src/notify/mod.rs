@@ -172,6 +172,15 @@ pub struct Folded {
     open: Vec<(String, Ticket)>,
 }
 
+/// What [`NotifyReactor::fold_sla`] folds from the SLA settings' log.
+#[derive(Default)]
+struct SlaFold {
+    /// Each settings change of the batch: the settings before and after it.
+    retimed: HashMap<u64, (Sla, Sla)>,
+    /// Each ticket event a change follows: the settings just before it.
+    then: HashMap<u64, Sla>,
+}
+
 pub struct NotifyReactor<W> {
     world: W,
     /// A `notify.db` of the notifier before it became a reactor: a first
@@ -250,14 +259,18 @@ impl<W: NotifyWorld> NotifyReactor<W> {
         out
     }
 
-    /// For each SLA settings change of the batch, the settings just before
-    /// and just after it (folded from the settings' own log).
-    async fn fold_sla_changes(
+    /// From one fold of the SLA settings' own log: for each settings
+    /// change of the batch, the settings just before and just after it;
+    /// and for each ticket event (`tickets`) that a change follows, the
+    /// settings just before that event. The log is read only when the
+    /// batch has a change or a ticket event.
+    async fn fold_sla(
         store: &EventStore,
         batch: &[StoredEvent],
-    ) -> Result<HashMap<u64, (Sla, Sla)>, String> {
-        let mut out = HashMap::new();
-        if !batch.iter().any(|e| e.aggregate_type == SlaSettings::TYPE) {
+        tickets: &[u64],
+    ) -> Result<SlaFold, String> {
+        let mut out = SlaFold::default();
+        if tickets.is_empty() && !batch.iter().any(|e| e.aggregate_type == SlaSettings::TYPE) {
             return Ok(out);
         }
         let log = store
@@ -265,40 +278,21 @@ impl<W: NotifyWorld> NotifyReactor<W> {
             .await
             .map_err(|e| e.to_string())?;
         let mut sla = Sla::default();
+        let mut tickets = tickets.to_vec();
+        tickets.sort_unstable();
+        let mut next = tickets.iter().peekable();
         for e in &log {
+            // The ticket events before this change had the settings so far.
+            while let Some(seq) = next.next_if(|s| **s < e.seq) {
+                out.then.insert(*seq, sla.clone());
+            }
             let SlaSettingsEvent::SlaSettingsChanged(change) =
                 e.decode().map_err(|err| unreadable(e, err))?;
             let before = sla.clone();
             change.apply_to(&mut sla);
             if batch.iter().any(|b| b.seq == e.seq) {
-                out.insert(e.seq, (before, sla.clone()));
+                out.retimed.insert(e.seq, (before, sla.clone()));
             }
-        }
-        Ok(out)
-    }
-
-    /// For each of the events `seqs` that an SLA settings change follows
-    /// in the log, the settings just before it.
-    async fn sla_as_of(
-        store: &EventStore,
-        seqs: impl Iterator<Item = u64>,
-    ) -> Result<HashMap<u64, Sla>, String> {
-        let log = store
-            .aggregate_events(SlaSettings::TYPE, SLA_SETTINGS_ID, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut out = HashMap::new();
-        let Some(last) = log.last().map(|e| e.seq) else {
-            return Ok(out);
-        };
-        for seq in seqs.filter(|s| *s < last) {
-            let mut sla = Sla::default();
-            for e in log.iter().take_while(|e| e.seq < seq) {
-                let SlaSettingsEvent::SlaSettingsChanged(change) =
-                    e.decode().map_err(|err| unreadable(e, err))?;
-                change.apply_to(&mut sla);
-            }
-            out.insert(seq, sla);
         }
         Ok(out)
     }
@@ -402,12 +396,11 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
         } else {
             self.world.sla().await.map_err(|f| f.reason)?
         };
-        let sla_then = if tickets.is_empty() {
-            HashMap::new()
-        } else {
-            Self::sla_as_of(store, tickets.keys().copied()).await?
-        };
-        let retimed = Self::fold_sla_changes(store, batch).await?;
+        let seqs: Vec<u64> = tickets.keys().copied().collect();
+        let SlaFold {
+            retimed,
+            then: sla_then,
+        } = Self::fold_sla(store, batch, &seqs).await?;
         let open = if retimed.is_empty() {
             Vec::new()
         } else {
