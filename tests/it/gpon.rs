@@ -587,13 +587,7 @@ async fn the_poll_budget_holds_on_the_olt_sessions_and_commands() {
     // peak taken from it would count that session beside the next one.
     assert!(
         eventually(Duration::from_secs(5), || async {
-            w.fleet.devices[0]
-                .state
-                .lock()
-                .unwrap()
-                .counters
-                .sessions_open
-                == 0
+            stats().sessions_open == 0
         })
         .await,
         "the first poll's session closes"

@@ -12,10 +12,12 @@ use std::sync::{Arc, Mutex};
 
 use super::StoredEvent;
 
-/// Events kept; older ones are dropped first. 2,048 is several of the
-/// runner's batches; with 8,192 the feed alone held ~10 MB after a first
-/// FDB collection of 22,838 MACs, and that bench's peak RSS was 160 MB
-/// (138 MB with both bounds at 2,048; target 150).
+/// Events kept; older ones are dropped first. A little over one of the
+/// projection runner's batches (its `BATCH`, 2,000): a runner further
+/// behind the writer than that reads the log instead. With 8,192 the feed
+/// alone held ~10 MB after a first FDB collection of 22,838 MACs, and that
+/// bench's peak RSS was 160 MB (138 MB with this and the snapshot cache at
+/// 2,048; target 150).
 const CAPACITY: usize = 2048;
 
 #[derive(Default)]

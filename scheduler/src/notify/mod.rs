@@ -267,7 +267,7 @@ impl<W: NotifyWorld> NotifyReactor<W> {
     async fn fold_sla(
         store: &EventStore,
         batch: &[StoredEvent],
-        tickets: &[u64],
+        mut tickets: Vec<u64>,
     ) -> Result<SlaFold, String> {
         let mut out = SlaFold::default();
         if tickets.is_empty() && !batch.iter().any(|e| e.aggregate_type == SlaSettings::TYPE) {
@@ -278,7 +278,6 @@ impl<W: NotifyWorld> NotifyReactor<W> {
             .await
             .map_err(|e| e.to_string())?;
         let mut sla = Sla::default();
-        let mut tickets = tickets.to_vec();
         tickets.sort_unstable();
         let mut next = tickets.iter().peekable();
         for e in &log {
@@ -396,11 +395,10 @@ impl<W: NotifyWorld> Reactor for NotifyReactor<W> {
         } else {
             self.world.sla().await.map_err(|f| f.reason)?
         };
-        let seqs: Vec<u64> = tickets.keys().copied().collect();
         let SlaFold {
             retimed,
             then: sla_then,
-        } = Self::fold_sla(store, batch, &seqs).await?;
+        } = Self::fold_sla(store, batch, tickets.keys().copied().collect()).await?;
         let open = if retimed.is_empty() {
             Vec::new()
         } else {
