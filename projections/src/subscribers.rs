@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -351,6 +352,16 @@ fn quoted(term: &str, prefix: bool) -> String {
 /// The FTS5 `MATCH` expression for what a person typed; `None` when it has
 /// no word to look for.
 pub fn match_expr(query: &str) -> Option<String> {
+    expression(query, true)
+}
+
+/// [`match_expr`] with every word matched whole (no prefix): the matches a
+/// search puts before those that only begin like what was typed.
+pub fn whole_words_expr(query: &str) -> Option<String> {
+    expression(query, false)
+}
+
+fn expression(query: &str, prefixes: bool) -> Option<String> {
     let q = query.trim();
     // One term kinds first: an IP (or its beginning), a MAC, a phone.
     // An IP's groups have at most three digits (`4857.0224.1986` is a
@@ -362,7 +373,7 @@ pub fn match_expr(query: &str) -> Option<String> {
     if ip_like {
         return Some(quoted(
             &ip_term(q),
-            q.parse::<std::net::Ipv4Addr>().is_err(),
+            prefixes && q.parse::<std::net::Ipv4Addr>().is_err(),
         ));
     }
     let hex: String = q.chars().filter(char::is_ascii_hexdigit).collect();
@@ -379,7 +390,7 @@ pub fn match_expr(query: &str) -> Option<String> {
         && q.chars().any(|c| !c.is_ascii_digit());
     if phone_like {
         if let Some(n) = national_phone(q) {
-            return Some(quoted(&n, true));
+            return Some(quoted(&n, prefixes));
         }
     }
     // Eleven digits from 7 or 8: a phone with its country or trunk prefix
@@ -390,8 +401,8 @@ pub fn match_expr(query: &str) -> Option<String> {
     {
         return Some(format!(
             "({} OR {})",
-            quoted(q, true),
-            quoted(&q[1..], true)
+            quoted(q, prefixes),
+            quoted(&q[1..], prefixes)
         ));
     }
     let ws = words(q);
@@ -400,7 +411,7 @@ pub fn match_expr(query: &str) -> Option<String> {
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let last = i + 1 == n;
+            let last = prefixes && i + 1 == n;
             let ps = parts(w);
             if ps.len() > 1 {
                 let split = ps
@@ -554,9 +565,10 @@ impl Sort {
         }
     }
 
-    fn sql(self, searching: bool) -> &'static str {
+    fn sql(self) -> &'static str {
         match self {
-            Sort::Relevance if searching => "f.rank, s.display, s.billing_id",
+            // A search by relevance is `ranked`; a list without one reads
+            // as the tree does.
             Sort::Relevance | Sort::Display => "s.display, s.billing_id",
             Sort::Login => "s.login, s.billing_id",
             Sort::Folder => "s.folder, s.display, s.billing_id",
@@ -588,50 +600,125 @@ pub struct Page {
 /// relevance; the rest follow in id order.
 pub const RANKED: usize = 500;
 
+/// A search's ids in id order: the matches of `expr` that pass the list's
+/// filters, narrowed by `tail` (SQL from `?3` on, with `args`). Unfiltered,
+/// the full-text index alone answers.
+fn matching_ids(
+    c: &Connection,
+    q: &ListQuery,
+    expr: &str,
+    tail: &str,
+    args: &[Value],
+) -> rusqlite::Result<Vec<i64>> {
+    let sql = if q.folder.is_none() && q.status == StatusFilter::Any {
+        format!(
+            "SELECT f.rowid FROM subscribers_fts f
+             WHERE subscribers_fts MATCH ?1 AND ?2 IS NULL {tail}"
+        )
+    } else {
+        format!(
+            "SELECT f.rowid FROM subscribers_fts f JOIN subscribers s ON s.id = f.rowid
+             WHERE subscribers_fts MATCH ?1 AND (?2 IS NULL OR s.folder_id = ?2) AND {} {tail}",
+            q.status.sql()
+        )
+    };
+    let head = [Value::Text(expr.to_string()), q.folder.clone().into()];
+    c.prepare_cached(&sql)?
+        .query_map(rusqlite::params_from_iter(head.iter().chain(args)), |r| {
+            r.get(0)
+        })?
+        .collect()
+}
+
+/// A search, best match first, without a relevance function: FTS5's bm25
+/// counts, for each of a query's terms, every row that has it, and a
+/// split house number or a login's one-letter part (`"д"`, `"9"*`) is in
+/// nearly all of them. The order is by tiers, each in id order:
+/// 1. the subscriber whose login is what was typed;
+/// 2. matches of every word whole (`Ленина 1` before `Ленина 12`);
+/// 3. matches that only begin like the last word.
+///
+/// The tiers order the first [`RANKED`] matches by id (and the login's
+/// owner wherever it is); a page past them goes on in id order, each match
+/// once.
+fn ranked(c: &Connection, q: &ListQuery, expr: &str, limit: usize) -> rusqlite::Result<Page> {
+    let want = limit + 1;
+    let filter = format!("(?2 IS NULL OR s.folder_id = ?2) AND {}", q.status.sql());
+    let login: Vec<i64> = c
+        .prepare_cached(&format!(
+            "SELECT s.id FROM subscribers s WHERE s.login IN (?1, lower(?1)) AND {filter}
+             ORDER BY s.id"
+        ))?
+        .query_map(params![q.q.trim(), q.folder], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let first = matching_ids(
+        c,
+        q,
+        expr,
+        "ORDER BY f.rowid LIMIT ?3",
+        &[Value::Integer(RANKED as i64)],
+    )?;
+    // Past the first RANKED the matches go on in id order.
+    let bound = (first.len() == RANKED).then(|| first[RANKED - 1]);
+    let whole: std::collections::HashSet<i64> = match whole_words_expr(&q.q) {
+        Some(w) if w != expr => {
+            let (tail, args) = match bound {
+                Some(b) => ("AND f.rowid <= ?3", vec![Value::Integer(b)]),
+                None => ("", Vec::new()),
+            };
+            matching_ids(c, q, &w, tail, &args)?.into_iter().collect()
+        }
+        _ => first.iter().copied().collect(),
+    };
+    let mut order = login.clone();
+    let rest: Vec<i64> = first.into_iter().filter(|id| !login.contains(id)).collect();
+    order.extend(rest.iter().filter(|id| whole.contains(id)));
+    order.extend(rest.iter().filter(|id| !whole.contains(id)));
+    let mut ids: Vec<i64> = order.iter().skip(q.offset).take(want).copied().collect();
+    if let (Some(b), true) = (bound, ids.len() < want) {
+        let skip = q.offset.saturating_sub(order.len());
+        let login_json = serde_json::to_string(&login).map_err(|e| decode_err(e.to_string()))?;
+        ids.extend(matching_ids(
+            c,
+            q,
+            expr,
+            "AND f.rowid > ?3 AND f.rowid NOT IN (SELECT value FROM json_each(?4))
+             ORDER BY f.rowid LIMIT ?5 OFFSET ?6",
+            &[
+                Value::Integer(b),
+                Value::Text(login_json),
+                Value::Integer((want - ids.len()) as i64),
+                Value::Integer(skip as i64),
+            ],
+        )?);
+    }
+    let mut rows = rows_by_id(c, &ids)?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok(Page { rows, more })
+}
+
+/// The rows of `ids`, in that order.
+fn rows_by_id(c: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<SubscriberRow>> {
+    let json = serde_json::to_string(ids).map_err(|e| decode_err(e.to_string()))?;
+    let mut found: HashMap<i64, SubscriberRow> = c
+        .prepare_cached(&format!(
+            "SELECT {COLS}, s.id FROM subscribers s
+             WHERE s.id IN (SELECT value FROM json_each(?1))"
+        ))?
+        .query_map([json], |r| Ok((r.get(19)?, row(r)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 /// Subscribers by `q`: full text when `q` has words, else everyone; then
 /// the folder and status filters, the order and the page.
 pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
     let limit = q.limit.clamp(1, 500);
     let expr = match_expr(&q.q);
     let searching = expr.is_some();
-    if let (Some(e), None, StatusFilter::Any, Sort::Relevance) =
-        (&expr, &q.folder, q.status, q.sort)
-    {
-        // Best matches first. Ranking costs per match (bm25 over each one),
-        // so only the first RANKED matches by id are ranked, in a subquery
-        // that stops there, and any page past them follows in id order: a
-        // query a tenth of the city matches costs what one of a few hundred
-        // does, and one with fewer matches is ranked in full.
-        let ranked_sql = format!(
-            "SELECT {COLS} FROM (SELECT rowid, r FROM (SELECT rowid, bm25(subscribers_fts) AS r
-                 FROM subscribers_fts WHERE subscribers_fts MATCH ?1 LIMIT {RANKED})
-                 ORDER BY r, rowid LIMIT ?2 OFFSET ?3) f
-             JOIN subscribers s ON s.id = f.rowid ORDER BY f.r, f.rowid"
-        );
-        let want = limit + 1;
-        let mut rows: Vec<SubscriberRow> = if q.offset < RANKED {
-            c.prepare_cached(&ranked_sql)?
-                .query_map(params![e, want as i64, q.offset as i64], row)?
-                .collect::<rusqlite::Result<_>>()?
-        } else {
-            Vec::new()
-        };
-        let next = q.offset.max(RANKED);
-        if rows.len() < want && q.offset + want > RANKED {
-            let rest_sql = format!(
-                "SELECT {COLS} FROM (SELECT rowid FROM subscribers_fts
-                     WHERE subscribers_fts MATCH ?1 LIMIT ?2 OFFSET ?3) f
-                 JOIN subscribers s ON s.id = f.rowid ORDER BY f.rowid"
-            );
-            let rest = c
-                .prepare_cached(&rest_sql)?
-                .query_map(params![e, (want - rows.len()) as i64, next as i64], row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.extend(rest);
-        }
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        return Ok(Page { rows, more });
+    if let (Some(e), Sort::Relevance) = (&expr, q.sort) {
+        return ranked(c, q, e, limit);
     }
     let from = if searching {
         "subscribers_fts f JOIN subscribers s ON s.id = f.rowid"
@@ -648,7 +735,7 @@ pub fn list(c: &Connection, q: &ListQuery) -> rusqlite::Result<Page> {
             "?4 IS NULL"
         },
         q.status.sql(),
-        q.sort.sql(searching),
+        q.sort.sql(),
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let mut rows: Vec<SubscriberRow> = stmt
@@ -940,30 +1027,35 @@ mod tests {
     }
 
     /// Past the ranked matches a search pages on in id order: every match
-    /// once, none lost or repeated at the seam, and the best match first
-    /// when it is among the ranked ones.
+    /// once, none lost or repeated at the seam; the login's owner first
+    /// wherever they are; whole words before prefixes.
     #[test]
     fn a_search_matching_more_than_are_ranked_pages_through_every_match_once() {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(SubscribersProjection.schema()).unwrap();
         let at = "2026-12-01T00:00:00Z";
         let n = RANKED + 137;
+        // Past the ranked ones by id: the subscriber whose login is "sadovaya".
+        let owner = n - 3;
         for i in 0..n {
             let id = format!("{}", 10_000 + i);
-            // One of them says "Садовая" twice.
-            let address = if i == 7 {
-                "Садовая 8, угол Садовая".to_string()
+            // Logins of letters alone: no digit of theirs matches a house.
+            let login = if i == owner {
+                "sadovaya".to_string()
             } else {
-                format!("Садовая {}", i % 90 + 1)
+                i.to_string()
+                    .bytes()
+                    .map(|d| char::from(d - b'0' + b'a'))
+                    .collect()
             };
-            let v = view(&id, &format!("u{i}"), &address, "");
+            let v = view(&id, &login, &format!("Садовая {}", i % 90 + 1), "");
             write(&c, &id, &v, at).unwrap();
         }
-        let page = |offset: usize, limit: usize| {
+        let page = |q: &str, offset: usize, limit: usize| {
             list(
                 &c,
                 &ListQuery {
-                    q: "садовая".into(),
+                    q: q.into(),
                     limit,
                     offset,
                     ..Default::default()
@@ -972,25 +1064,60 @@ mod tests {
             .unwrap()
         };
         assert_eq!(
-            page(0, 1).rows[0].billing_id,
-            "10007",
-            "the best match first"
+            page("sadovaya", 0, 1).rows[0].billing_id,
+            format!("{}", 10_000 + owner),
+            "the login's owner first"
         );
-        for limit in [50, 73, 500] {
-            let mut seen = std::collections::BTreeSet::new();
-            let mut offset = 0;
-            loop {
-                let p = page(offset, limit);
-                for r in &p.rows {
-                    assert!(seen.insert(r.billing_id.clone()), "{} twice", r.billing_id);
+        for q in ["садовая", "sadovaya"] {
+            for limit in [50, 73, 500] {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut offset = 0;
+                loop {
+                    let p = page(q, offset, limit);
+                    for r in &p.rows {
+                        assert!(
+                            seen.insert(r.billing_id.clone()),
+                            "{q}: {} twice",
+                            r.billing_id
+                        );
+                    }
+                    offset += p.rows.len();
+                    if !p.more {
+                        break;
+                    }
+                    assert_eq!(p.rows.len(), limit);
                 }
-                offset += p.rows.len();
-                if !p.more {
-                    break;
-                }
-                assert_eq!(p.rows.len(), limit);
+                assert_eq!(seen.len(), n, "{q}: every match, pages of {limit}");
             }
-            assert_eq!(seen.len(), n, "every match, pages of {limit}");
         }
+        // House 8 (i = 7, 97, …) before 80–89, which only begin with 8.
+        let eights = (0..n).filter(|i| i % 90 + 1 == 8).count();
+        let found = page("садовая 8", 0, 500).rows;
+        let houses: Vec<&str> = found
+            .iter()
+            .map(|r| r.address.as_deref().unwrap())
+            .collect();
+        assert!(houses.len() > eights, "{houses:?}");
+        assert!(
+            houses[..eights].iter().all(|h| *h == "Садовая 8"),
+            "{houses:?}"
+        );
+        assert!(
+            houses[eights..].iter().all(|h| *h != "Садовая 8"),
+            "{houses:?}"
+        );
+    }
+
+    #[test]
+    fn whole_word_expressions_have_no_prefixes() {
+        assert_eq!(
+            whole_words_expr("Московская 5а").unwrap(),
+            r#""московская" AND ("5а" OR ("5" AND "а"))"#
+        );
+        assert_eq!(whole_words_expr("100.64.1").unwrap(), r#""ip100x64x1""#);
+        assert_eq!(
+            whole_words_expr("89161234567").unwrap(),
+            r#"("89161234567" OR "9161234567")"#
+        );
     }
 }
