@@ -364,3 +364,165 @@ fn an_sla_change_queues_the_alerts_of_the_due_times_it_moved_for_each_open_ticke
         "a change without its fold stops the reactor"
     );
 }
+
+/// A world with the SLA settings in force now and its open tickets.
+struct Now {
+    sla: Sla,
+    open: Vec<(String, Ticket)>,
+}
+
+impl NotifyWorld for Now {
+    async fn webhook_url(&self) -> Result<String, Failure> {
+        Err(Failure::drop("no webhook in this test"))
+    }
+    async fn telegram(&self) -> Result<TelegramTarget, Failure> {
+        Err(Failure::drop("no Telegram in this test"))
+    }
+    async fn ticket(&self, _id: &str) -> Result<Option<Ticket>, Failure> {
+        Ok(None)
+    }
+    async fn sla(&self) -> Result<Sla, Failure> {
+        Ok(self.sla.clone())
+    }
+    async fn open_tickets(&self) -> Result<Vec<(String, Ticket)>, Failure> {
+        Ok(self.open.clone())
+    }
+}
+
+/// A batch decided after the SLA settings changed: a ticket opened before
+/// the change, the change, a ticket opened after it. The first ticket's
+/// alerts are planned at the due times it had then and the change re-times
+/// them; the second is planned at the new times, once.
+#[tokio::test]
+async fn a_ticket_event_before_an_sla_change_in_one_batch_is_planned_at_the_settings_it_had() {
+    use chrono::{TimeZone, Utc};
+    use cqrs_es::persist::SerializedEvent;
+    use ispmon_events::sla_settings::SlaChange;
+    use ispmon_events::ticket::{Priority, TicketCommand, TicketDetails, TicketSource};
+    use ispmon_events::{Durability, EventStore};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = EventStore::open(&dir.path().join("events.db"), Durability::Normal).unwrap();
+    let append =
+        |aggregate_type: &str, id: &str, payload: serde_json::Value, et: String| SerializedEvent {
+            aggregate_id: id.into(),
+            sequence: 1,
+            aggregate_type: aggregate_type.into(),
+            event_type: et,
+            event_version: "1".into(),
+            payload,
+            metadata: serde_json::json!({}),
+        };
+    let open = |hour| {
+        Ticket::default()
+            .decide(TicketCommand::Open {
+                details: TicketDetails {
+                    address: "Lenina 1".into(),
+                    problem: "no link".into(),
+                    category: "internet".into(),
+                    priority: Priority::Normal,
+                    ..Default::default()
+                },
+                source: TicketSource::Staff,
+                at: Utc.with_ymd_and_hms(2026, 3, 3, hour, 0, 0).unwrap(),
+            })
+            .unwrap()
+            .remove(0)
+    };
+    let old = Sla::default();
+    let mut new = old.clone();
+    new.policies.get_mut(&Priority::Normal).unwrap().resolution += chrono::Duration::hours(8);
+    let change = SlaSettingsEvent::SlaSettingsChanged(SlaChange::between(&old, &new));
+    let (first, second) = (open(7), open(9));
+    for (t, id, payload, et) in [
+        (
+            "Ticket",
+            "t1",
+            serde_json::to_value(&first).unwrap(),
+            first.event_type(),
+        ),
+        (
+            SlaSettings::TYPE,
+            SLA_SETTINGS_ID,
+            serde_json::to_value(&change).unwrap(),
+            change.event_type(),
+        ),
+        (
+            "Ticket",
+            "t2",
+            serde_json::to_value(&second).unwrap(),
+            second.event_type(),
+        ),
+    ] {
+        let mut e = append(t, id, payload, et);
+        e.event_version = match t {
+            "Ticket" => first.event_version(),
+            _ => change.event_version(),
+        };
+        store.append(vec![e], None).await.unwrap();
+    }
+    let batch = store.since(0, 10).await.unwrap();
+    assert_eq!(batch.len(), 3);
+    let mut t1 = Ticket::default();
+    t1.apply(first.clone());
+    let r = NotifyReactor::new(
+        Now {
+            sla: new.clone(),
+            open: vec![("t1".into(), t1)],
+        },
+        None,
+    );
+    let ctx = r.context(&store, &batch).await.unwrap();
+    assert_eq!(ctx.sla, new, "the settings in force now");
+    assert_eq!(
+        ctx.sla_then.get(&batch[0].seq),
+        Some(&old),
+        "the ticket event before the change: the settings it had"
+    );
+    assert!(
+        !ctx.sla_then.contains_key(&batch[2].seq),
+        "no change follows the second ticket event"
+    );
+    assert_eq!(
+        ctx.retimed.get(&batch[1].seq),
+        Some(&(old.clone(), new.clone()))
+    );
+
+    let mut state = NotifyState::default();
+    r.decide(
+        &mut state,
+        &Folded::default(),
+        &stored(0, "NotifySettings", &settings(true, false)),
+    )
+    .unwrap();
+    let times = |d: Vec<Decision<Notification>>| -> Vec<(String, Option<chrono::DateTime<Utc>>)> {
+        let mut v: Vec<_> = d.into_iter().map(|d| (d.key, d.not_before)).collect();
+        v.sort();
+        v
+    };
+    let at = |ctx: &Folded, i: usize| times(r.decide(&mut state.clone(), ctx, &batch[i]).unwrap());
+    let with = |sla: &Sla| Folded {
+        tickets: ctx.tickets.clone(),
+        sla: sla.clone(),
+        ..Folded::default()
+    };
+    let planned_first = at(&ctx, 0);
+    assert!(!planned_first.is_empty());
+    assert_eq!(
+        planned_first,
+        at(&with(&old), 0),
+        "the first at the old due times"
+    );
+    assert_ne!(planned_first, at(&with(&new), 0), "the change moved them");
+    assert_eq!(
+        at(&ctx, 2),
+        at(&with(&new), 2),
+        "the second at the new due times"
+    );
+    let retimed = at(&ctx, 1);
+    assert!(
+        retimed.iter().all(|(k, _)| k.starts_with("t1:")),
+        "the change re-times the open first ticket: {retimed:?}"
+    );
+    assert!(!retimed.is_empty());
+}
