@@ -45,7 +45,8 @@ pub async fn sync(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
     match st.billing.run(&ctx.meta()).await {
         Ok(r) => Ok(Json(json!({
             "folders": r.folders, "complete": r.complete, "fetched": r.fetched,
-            "new": r.new, "changed": r.changed, "unchanged": r.unchanged, "left": r.left,
+            "new": r.new, "changed": r.changed, "unchanged": r.unchanged,
+            "same_pages": r.same_pages, "left": r.left,
             "failed": r.failed, "failed_pages": r.failed_pages, "duration_ms": r.duration_ms,
         }))),
         Err(e) => Err(AppError::Rejected(e).into()),

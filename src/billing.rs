@@ -24,8 +24,8 @@ use ispmon_events::subscriber::{
 use ispmon_events::Metadata;
 use ispmon_projections::subscribers::{self, Known};
 use ispmon_scheduler::billing::{
-    BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Listing, Seen, SyncReport,
-    SyncWorld, Syncer,
+    BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Folder, Listing,
+    PageDigest, Seen, SyncReport, SyncWorld, Syncer,
 };
 use ispmon_scheduler::subscriber_figures::Figures;
 use tokio::sync::mpsc;
@@ -47,6 +47,29 @@ struct Run {
     settling: Option<tokio::task::JoinHandle<Vec<String>>>,
 }
 
+/// The page a subscriber's last record was read from, and what that record
+/// was: while the world's subscriber is still as it left it (the same
+/// fingerprint) in the same folder, the same page again means the same
+/// card, and its figures are these.
+struct PageMemo {
+    digest: PageDigest,
+    folder: u64,
+    fingerprint: u64,
+    balance: Option<f64>,
+    credit: Option<f64>,
+}
+
+fn hash_of(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+fn folder_hash(f: &Folder) -> u64 {
+    hash_of(&[&f.id, &f.name])
+}
+
 /// A cabinet source kept between runs while the settings stay the same
 /// (its session cookie with it).
 struct Kept {
@@ -64,6 +87,8 @@ pub struct AppBillingWorld {
     interval_s: AtomicU64,
     /// Session statistics fetched lately: (when, rows) by subscriber and period.
     stats: Mutex<HashMap<String, (std::time::Instant, StatRows)>>,
+    /// By billing id, kept between runs (locked after `run` when both are).
+    pages: Mutex<HashMap<String, PageMemo>>,
 }
 
 type StatRows = Arc<Vec<ispmon_scheduler::billing::StatRow>>;
@@ -79,6 +104,7 @@ pub fn syncer(core: &Core) -> (Arc<Syncer>, Arc<AppBillingWorld>) {
         fixed: Mutex::new(None),
         interval_s: AtomicU64::new(30 * 60),
         stats: Mutex::new(HashMap::new()),
+        pages: Mutex::new(HashMap::new()),
     });
     let syncer = Syncer::new(world.clone() as Arc<dyn SyncWorld>)
         .with_leases(ispmon_scheduler::lease::Leases::new(core.telemetry.clone()));
@@ -219,6 +245,21 @@ impl AppBillingWorld {
         Ok(source)
     }
 
+    /// The memo of `id`'s page when the record it was taken with stands.
+    fn standing<'a>(
+        run: &Run,
+        pages: &'a HashMap<String, PageMemo>,
+        id: &str,
+        folder: &Folder,
+    ) -> Option<&'a PageMemo> {
+        let k = run.known.get(id)?;
+        let m = pages.get(id)?;
+        (!k.left_billing
+            && m.fingerprint == hash_of(&[&k.fingerprint])
+            && m.folder == folder_hash(folder))
+        .then_some(m)
+    }
+
     fn start_run(&self, known: HashMap<String, Known>) {
         let (tx, rx) = mpsc::channel::<(String, SubscriberCommand, Metadata)>(SETTLE_AT_ONCE * 8);
         let commands = self.core.commands.clone();
@@ -310,6 +351,26 @@ impl SyncWorld for AppBillingWorld {
                 },
             ));
             let fingerprint = view.fingerprint();
+            {
+                let mut pages = self.pages.lock().expect("billing lock");
+                match record.page {
+                    Some(digest) => {
+                        pages.insert(
+                            id.clone(),
+                            PageMemo {
+                                digest,
+                                folder: folder_hash(&record.folder),
+                                fingerprint: hash_of(&[&fingerprint]),
+                                balance: record.card.balance,
+                                credit: record.card.credit,
+                            },
+                        );
+                    }
+                    None => {
+                        pages.remove(&id);
+                    }
+                }
+            }
             let seen = match run.known.get(&id) {
                 Some(k) if k.fingerprint == fingerprint && !k.left_billing => Seen::Unchanged,
                 Some(_) => Seen::Changed,
@@ -336,7 +397,42 @@ impl SyncWorld for AppBillingWorld {
         Ok(seen)
     }
 
+    fn known_page(&self, id: &str, folder: &Folder) -> Option<PageDigest> {
+        let g = self.run.lock().expect("billing lock");
+        let pages = self.pages.lock().expect("billing lock");
+        Self::standing(g.as_ref()?, &pages, id, folder).map(|m| m.digest)
+    }
+
+    async fn seen_same(
+        &self,
+        id: &str,
+        folder: &Folder,
+        _meta: &Metadata,
+    ) -> Result<Option<Seen>, String> {
+        {
+            let mut g = self.run.lock().expect("billing lock");
+            let run = g.as_mut().ok_or("no sync in progress")?;
+            let pages = self.pages.lock().expect("billing lock");
+            let Some(m) = Self::standing(run, &pages, id, folder) else {
+                return Ok(None);
+            };
+            let figures = Figures {
+                balance: m.balance,
+                credit: m.credit,
+                synced_at: chrono::Utc::now().timestamp(),
+            };
+            run.figures.push((id.to_string(), figures));
+        }
+        self.flush_figures(false).await?;
+        Ok(Some(Seen::Unchanged))
+    }
+
     async fn finish(&self, listing: &Listing, meta: &Metadata) -> Result<usize, String> {
+        // Pages of subscribers billing no longer lists are not asked again.
+        self.pages
+            .lock()
+            .expect("billing lock")
+            .retain(|id, _| listing.seen.contains(id));
         let listed: std::collections::HashSet<&str> =
             listing.folders.iter().map(|f| f.id.as_str()).collect();
         let (leaving, queue) = {

@@ -121,6 +121,11 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
         "{steady}"
     );
     assert_eq!(w.subscriber_events(), after_first);
+    assert_eq!(
+        steady["same_pages"],
+        all.len(),
+        "every page as last time: none parsed again: {steady}"
+    );
 
     // Two changed fields, one blocked, one gone from billing.
     let (a, b, c, d) = (&all[0], &all[1], &all[2], &all[3]);
@@ -144,6 +149,11 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
     let third = w.sync().await;
     assert_eq!(third["changed"], 3, "{third}");
     assert_eq!(third["left"], 1, "{third}");
+    assert_eq!(
+        third["same_pages"],
+        all.len() - 4,
+        "the three changed pages read, the one gone not listed: {third}"
+    );
     // Tariff: 1; address: 1; status: its field + (un)blocked = 2; left: 1.
     assert_eq!(w.subscriber_events(), after_first + 5);
 
@@ -180,6 +190,86 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
     let (_, page) = w.admin.get_text("/subscribers?status=blocked").await;
     assert!(page.contains(r#"data-status="blocked""#), "{page}");
     assert!(!page.contains(r#"data-status="active""#), "{page}");
+}
+
+/// A page the same as last time is not read again only while the
+/// subscriber is as that sync left them: changed since by another source
+/// (a file import, a restored backup), its card is read and billing's
+/// values come back; a page the same but listed in another folder is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_as_last_time_is_skipped_only_while_the_subscriber_is_as_that_sync_left_them() {
+    use ispmon_events::subscriber::{Subscriber, SubscriberCommand};
+    let w = world().await;
+    w.configure().await;
+    let all = w.cabinet.subscribers();
+    w.sync().await;
+    let s = &all[5];
+    let id = s.id.to_string();
+    let view = {
+        let id = id.clone();
+        w.app
+            .state
+            .core
+            .views
+            .read(move |c| ispmon_projections::subscribers::view(c, &id))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let billed = view.fields["tariff"].clone();
+    let mut elsewhere = view.clone();
+    elsewhere
+        .fields
+        .insert("tariff".into(), "Из файла 1".into());
+    w.app
+        .state
+        .core
+        .commands
+        .execute_settled::<Subscriber>(
+            &id,
+            SubscriberCommand::Sync { view: elsewhere },
+            &w.app.meta(),
+        )
+        .await
+        .unwrap();
+    let events = w.subscriber_events();
+    let again = w.sync().await;
+    assert_eq!(again["changed"], 1, "{again}");
+    assert_eq!(again["same_pages"], all.len() - 1, "{again}");
+    assert_eq!(
+        w.subscriber_events(),
+        events + 1,
+        "the tariff back: one event"
+    );
+    let (_, card) = w
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/subscribers/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        card["fields"]["tariff"], billed,
+        "billing's value back: {card}"
+    );
+
+    // The same card listed in another folder: read, and moved.
+    let other = all
+        .iter()
+        .find(|o| o.folder_id != s.folder_id)
+        .expect("two folders");
+    w.cabinet.move_to_folder(&s.login, other.folder_id).unwrap();
+    let moved = w.sync().await;
+    assert_eq!(moved["changed"], 1, "{moved}");
+    assert_eq!(moved["same_pages"], all.len() - 1, "{moved}");
+    let (_, card) = w
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/subscribers/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(card["folder_id"], other.folder_id.to_string(), "{card}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

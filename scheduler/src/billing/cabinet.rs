@@ -34,7 +34,7 @@ use tokio::sync::{Mutex, RwLock, Semaphore};
 
 use super::helpdesk::{self as hd, HelpdeskEntry, HelpdeskMessage, HelpdeskStatus, HelpdeskThread};
 use super::pages::{self, decode};
-use super::{BillingError, BillingSource, Card, Folder, StatRow, TreeEntry};
+use super::{BillingError, BillingSource, Card, CardPage, Folder, PageDigest, StatRow, TreeEntry};
 
 const LOGIN_PAGE: &str = "/cabinet/login";
 const ROOT_PAGE: &str = "/cabinet/userinfo";
@@ -482,6 +482,20 @@ fn ticket_page(id: &str) -> Result<String, BillingError> {
     Ok(format!("{HELPDESK_PAGE}?id={id}"))
 }
 
+/// The digest of a card's page (as decoded) and the tree entry it was
+/// listed with: SHA-256, each part with its length, cut to 128 bits.
+fn page_digest(entry: &TreeEntry, html: &str) -> PageDigest {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [&entry.id, &entry.display, &entry.login, html] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut out = PageDigest::default();
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
+}
+
 fn card_page(id: &str) -> String {
     format!("{ROOT_PAGE}/{id}")
 }
@@ -507,11 +521,29 @@ impl BillingSource for CabinetSource {
     }
 
     async fn card(&self, entry: &TreeEntry) -> Result<Card, BillingError> {
+        match self.card_unless_same(entry, None).await? {
+            CardPage::Parsed { card, .. } => Ok(*card),
+            CardPage::Same => Err(BillingError::structure(
+                &card_page(&entry.id),
+                "the card (it was taken as the same page, unasked)",
+            )),
+        }
+    }
+
+    async fn card_unless_same(
+        &self,
+        entry: &TreeEntry,
+        known: Option<PageDigest>,
+    ) -> Result<CardPage, BillingError> {
         let page = card_page(&entry.id);
         let html = {
             let _shared = self.selection.read().await;
             self.fetch(&page, None).await?
         };
+        let digest = page_digest(entry, &html);
+        if known == Some(digest) {
+            return Ok(CardPage::Same);
+        }
         // Parsing a card is most of a sync's CPU: off the async threads, so
         // the cards fetched at once are parsed at once, on every core.
         let (p, id) = (page.clone(), entry.id.clone());
@@ -525,7 +557,10 @@ impl BillingSource for CabinetSource {
                 card: card.login,
             });
         }
-        Ok(card)
+        Ok(CardPage::Parsed {
+            card: Box::new(card),
+            digest: Some(digest),
+        })
     }
 
     #[tracing::instrument(skip(self), fields(url = %self.base))]

@@ -110,6 +110,25 @@ pub struct BillingRecord {
     pub folder: Folder,
     pub display: String,
     pub card: Card,
+    /// The digest of the page the card was read from, when the source can
+    /// tell that page again ([`BillingSource::card_unless_same`]).
+    pub page: Option<PageDigest>,
+}
+
+/// A digest of a card's page: its bytes and the tree entry it was listed
+/// with (id, name, login), so the same digest means the same card.
+pub type PageDigest = [u8; 16];
+
+/// What [`BillingSource::card_unless_same`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardPage {
+    /// The card, read; `digest` when the source can tell its page again.
+    Parsed {
+        card: Box<Card>,
+        digest: Option<PageDigest>,
+    },
+    /// The page is the one of the digest asked about: not parsed again.
+    Same,
 }
 
 /// One row of a subscriber's session statistics.
@@ -215,6 +234,19 @@ pub trait BillingSource: Send + Sync {
     async fn subscribers(&self, folder: &Folder) -> Result<Vec<TreeEntry>, BillingError>;
     /// One subscriber's card; its login agrees with the entry's.
     async fn card(&self, entry: &TreeEntry) -> Result<Card, BillingError>;
+    /// The card, unless its page is byte for byte the one `known` is the
+    /// digest of (a re-sync then skips parsing the cards nobody changed).
+    /// A source that cannot tell answers the card.
+    async fn card_unless_same(
+        &self,
+        entry: &TreeEntry,
+        _known: Option<PageDigest>,
+    ) -> Result<CardPage, BillingError> {
+        Ok(CardPage::Parsed {
+            card: Box::new(self.card(entry).await?),
+            digest: None,
+        })
+    }
     /// One subscriber's sessions between two days, inclusive.
     async fn sessions(
         &self,

@@ -25,7 +25,7 @@ use futures::{stream, StreamExt};
 use ispmon_events::Metadata;
 use serde::Serialize;
 
-use super::{BillingError, BillingRecord, BillingSource, Card, Folder, TreeEntry};
+use super::{BillingError, BillingRecord, BillingSource, CardPage, Folder, PageDigest, TreeEntry};
 use crate::lease::Leases;
 
 /// How the world found a subscriber it was shown.
@@ -45,6 +45,24 @@ pub trait SyncWorld: Send + Sync {
     /// One subscriber as billing shows it now (its card fetched): the world
     /// records changes (events) and volatile figures.
     async fn seen(&self, record: BillingRecord, meta: &Metadata) -> Result<Seen, String>;
+    /// The digest of subscriber `id`'s page as last recorded
+    /// ([`BillingRecord::page`]), when that record still stands: the same
+    /// folder, and the world's subscriber as that record left it. A page
+    /// with this digest is not parsed again ([`Self::seen_same`]).
+    fn known_page(&self, _id: &str, _folder: &Folder) -> Option<PageDigest> {
+        None
+    }
+    /// Subscriber `id` shows the page of [`Self::known_page`] again: as
+    /// [`Self::seen`] with that card (its figures as of now). `None` when
+    /// the record no longer stands; the engine then reads the card.
+    async fn seen_same(
+        &self,
+        _id: &str,
+        _folder: &Folder,
+        _meta: &Metadata,
+    ) -> Result<Option<Seen>, String> {
+        Ok(None)
+    }
     /// After the run: subscribers known to the world that were not seen, in
     /// a folder that was completely listed (or a folder gone from a
     /// successful root listing), left billing. Returns how many it marked
@@ -93,6 +111,9 @@ pub struct SyncReport {
     pub new: usize,
     pub changed: usize,
     pub unchanged: usize,
+    /// Of the cards fetched, those whose page was byte for byte the one
+    /// last recorded: not parsed again (counted in `unchanged`).
+    pub same_pages: usize,
     /// Subscribers marked left.
     pub left: usize,
     /// Every failure, including those past [`SyncReport::failed_pages`]'
@@ -123,6 +144,7 @@ impl SyncReport {
             new: 0,
             changed: 0,
             unchanged: 0,
+            same_pages: 0,
             left: 0,
             failed: 0,
             failed_pages: Vec::new(),
@@ -132,6 +154,14 @@ impl SyncReport {
     }
 
     /// Notes a failure; the first ones are kept and logged.
+    fn count(&mut self, seen: Seen) {
+        match seen {
+            Seen::New => self.new += 1,
+            Seen::Changed => self.changed += 1,
+            Seen::Unchanged => self.unchanged += 1,
+        }
+    }
+
     fn fail(&mut self, page: String, error: String) {
         self.failed += 1;
         let known = self
@@ -153,6 +183,12 @@ impl SyncReport {
             "{} folders ({} complete), {} cards: {} new, {} changed, {} left",
             self.folders, self.complete, self.fetched, self.new, self.changed, self.left
         );
+        if self.same_pages > 0 {
+            s.push_str(&format!(
+                " ({} cards the same page as last time, not read again)",
+                self.same_pages
+            ));
+        }
         if let Some(first) = self.failed_pages.first() {
             s.push_str(&format!(
                 "; {} failed (first {}: {})",
@@ -167,8 +203,7 @@ impl SyncReport {
 enum Step {
     Listed(usize),
     ListFailed(usize, BillingError),
-    /// Boxed: a card is large beside the other steps.
-    Card(usize, TreeEntry, Box<Result<Card, BillingError>>),
+    Card(usize, TreeEntry, Result<CardPage, BillingError>),
 }
 
 /// A folder listing's items on their way to the card fetches.
@@ -292,6 +327,7 @@ impl Syncer {
         let mut failed = vec![false; folders.len()];
         let mut seen = HashSet::new();
         let folders_ref = &folders;
+        let world = &self.world;
         let mut steps = stream::iter(0..folders.len())
             .map(|i| async move { (i, source.subscribers(&folders_ref[i]).await) })
             // The next folder is listed while this one's cards are fetched.
@@ -309,8 +345,9 @@ impl Syncer {
                 match step {
                     Todo::Done(step) => step,
                     Todo::Fetch(i, entry) => {
-                        let card = source.card(&entry).await;
-                        Step::Card(i, entry, Box::new(card))
+                        let known = world.known_page(&entry.id, &folders_ref[i]);
+                        let card = source.card_unless_same(&entry, known).await;
+                        Step::Card(i, entry, card)
                     }
                 }
             })
@@ -318,34 +355,63 @@ impl Syncer {
         let mut renewed = Instant::now();
         while let Some(step) = steps.next().await {
             match step {
-                Step::Card(i, entry, card) => match *card {
-                    Err(e) => {
-                        failed[i] = true;
-                        seen.insert(entry.id.clone());
-                        let page = e.page().unwrap_or_else(|| format!("card {}", entry.id));
-                        report.fail(page, e.to_string());
-                    }
-                    Ok(card) => {
-                        report.fetched += 1;
-                        seen.insert(entry.id);
-                        let id = card.billing_id.clone();
-                        seen.insert(id.clone());
-                        let record = BillingRecord {
-                            folder: folders[i].clone(),
-                            display: entry.display,
-                            card,
-                        };
-                        match self.world.seen(record, meta).await {
-                            Ok(Seen::New) => report.new += 1,
-                            Ok(Seen::Changed) => report.changed += 1,
-                            Ok(Seen::Unchanged) => report.unchanged += 1,
+                Step::Card(i, entry, mut card) => {
+                    if let Ok(CardPage::Same) = card {
+                        match self.world.seen_same(&entry.id, &folders[i], meta).await {
+                            Ok(Some(outcome)) => {
+                                report.fetched += 1;
+                                report.same_pages += 1;
+                                seen.insert(entry.id);
+                                report.count(outcome);
+                                continue;
+                            }
+                            // Changed since it was asked (listed twice?):
+                            // read the card after all.
+                            Ok(None) => card = source.card_unless_same(&entry, None).await,
                             Err(e) => {
                                 failed[i] = true;
-                                report.fail(format!("recording {id}"), e);
+                                seen.insert(entry.id.clone());
+                                report.fail(format!("recording {}", entry.id), e);
+                                continue;
                             }
                         }
                     }
-                },
+                    match card {
+                        Err(e) => {
+                            failed[i] = true;
+                            seen.insert(entry.id.clone());
+                            let page = e.page().unwrap_or_else(|| format!("card {}", entry.id));
+                            report.fail(page, e.to_string());
+                        }
+                        Ok(CardPage::Same) => {
+                            failed[i] = true;
+                            seen.insert(entry.id.clone());
+                            report.fail(
+                                format!("card {}", entry.id),
+                                "the source answered \"the same page\" unasked".into(),
+                            );
+                        }
+                        Ok(CardPage::Parsed { card, digest }) => {
+                            report.fetched += 1;
+                            seen.insert(entry.id);
+                            let id = card.billing_id.clone();
+                            seen.insert(id.clone());
+                            let record = BillingRecord {
+                                folder: folders[i].clone(),
+                                display: entry.display,
+                                card: *card,
+                                page: digest,
+                            };
+                            match self.world.seen(record, meta).await {
+                                Ok(outcome) => report.count(outcome),
+                                Err(e) => {
+                                    failed[i] = true;
+                                    report.fail(format!("recording {id}"), e);
+                                }
+                            }
+                        }
+                    }
+                }
                 Step::Listed(i) => listed[i] = true,
                 Step::ListFailed(i, e) => {
                     failed[i] = true;

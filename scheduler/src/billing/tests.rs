@@ -614,3 +614,169 @@ async fn a_billing_sync_of_100k_subscribers_takes_well_under_a_minute_of_engine_
     assert_eq!(world.1.load(Ordering::Relaxed), 100_000);
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
+
+/// A billing that tells its pages again (a card's digest: its id and
+/// tariff); counts the cards it parsed.
+struct Pages {
+    fake: Arc<Fake>,
+    parsed: AtomicUsize,
+}
+
+fn digest_of(card: &Card) -> PageDigest {
+    let mut d = PageDigest::default();
+    let text = format!(
+        "{}:{}",
+        card.billing_id,
+        card.tariff.as_deref().unwrap_or("")
+    );
+    for (i, b) in text.bytes().enumerate().take(d.len()) {
+        d[i] = b;
+    }
+    d
+}
+
+#[async_trait::async_trait]
+impl BillingSource for Arc<Pages> {
+    async fn folders(&self) -> Result<Vec<Folder>, BillingError> {
+        self.fake.folders().await
+    }
+    async fn subscribers(&self, f: &Folder) -> Result<Vec<TreeEntry>, BillingError> {
+        self.fake.subscribers(f).await
+    }
+    async fn card(&self, e: &TreeEntry) -> Result<Card, BillingError> {
+        self.fake.card(e).await
+    }
+    async fn card_unless_same(
+        &self,
+        e: &TreeEntry,
+        known: Option<PageDigest>,
+    ) -> Result<CardPage, BillingError> {
+        let card = self.fake.card(e).await?;
+        let digest = digest_of(&card);
+        if known == Some(digest) {
+            return Ok(CardPage::Same);
+        }
+        self.parsed.fetch_add(1, Ordering::SeqCst);
+        Ok(CardPage::Parsed {
+            card: Box::new(card),
+            digest: Some(digest),
+        })
+    }
+    async fn sessions(
+        &self,
+        id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<StatRow>, BillingError> {
+        self.fake.sessions(id, from, to).await
+    }
+    fn concurrency(&self) -> usize {
+        self.fake.concurrency()
+    }
+}
+
+/// [`World`] that remembers each record's page; a subscriber in `gone`
+/// no longer stands when the same page comes (changed between the ask and
+/// the answer), one in `broken` cannot be recorded.
+#[derive(Default)]
+struct PagesWorld {
+    inner: World,
+    pages: Mutex<HashMap<String, PageDigest>>,
+    gone: Mutex<HashSet<String>>,
+    broken: Mutex<HashSet<String>>,
+}
+
+#[async_trait::async_trait]
+impl SyncWorld for PagesWorld {
+    async fn source(&self) -> Result<Arc<dyn BillingSource>, String> {
+        self.inner.source().await
+    }
+    async fn seen(&self, record: BillingRecord, meta: &Metadata) -> Result<Seen, String> {
+        let id = record.card.billing_id.clone();
+        match record.page {
+            Some(d) => self.pages.lock().unwrap().insert(id, d),
+            None => self.pages.lock().unwrap().remove(&id),
+        };
+        self.inner.seen(record, meta).await
+    }
+    fn known_page(&self, id: &str, _folder: &Folder) -> Option<PageDigest> {
+        self.pages.lock().unwrap().get(id).copied()
+    }
+    async fn seen_same(
+        &self,
+        id: &str,
+        _folder: &Folder,
+        _meta: &Metadata,
+    ) -> Result<Option<Seen>, String> {
+        if self.broken.lock().unwrap().contains(id) {
+            return Err(format!("subscriber {id} cannot be recorded"));
+        }
+        if self.gone.lock().unwrap().contains(id) {
+            return Ok(None);
+        }
+        Ok(Some(Seen::Unchanged))
+    }
+    async fn finish(&self, outcome: &Listing, meta: &Metadata) -> Result<usize, String> {
+        self.inner.finish(outcome, meta).await
+    }
+    async fn record(&self, report: &SyncReport) {
+        self.inner.record(report).await
+    }
+}
+
+#[tokio::test]
+async fn a_page_the_same_as_last_recorded_is_not_parsed_unless_its_record_no_longer_stands() {
+    let source = Arc::new(Pages {
+        fake: Arc::new(billing()),
+        parsed: AtomicUsize::new(0),
+    });
+    let world = Arc::new(PagesWorld::default());
+    world.inner.set(source.clone());
+    let syncer = Syncer::new(world.clone());
+    let parsed = || source.parsed.swap(0, Ordering::SeqCst);
+
+    let first = syncer.run(&meta()).await.unwrap();
+    assert_eq!((first.new, first.same_pages, parsed()), (5, 0, 5));
+
+    let steady = syncer.run(&meta()).await.unwrap();
+    assert_eq!(
+        (
+            steady.fetched,
+            steady.unchanged,
+            steady.same_pages,
+            parsed()
+        ),
+        (5, 5, 5, 0),
+        "nothing parsed again"
+    );
+    assert!(
+        steady.summary().contains("5 cards the same page"),
+        "{}",
+        steady.summary()
+    );
+
+    // Changed between the ask and the answer: the card is read after all.
+    world.gone.lock().unwrap().insert("2".into());
+    let reread = syncer.run(&meta()).await.unwrap();
+    assert_eq!(
+        (reread.unchanged, reread.same_pages, reread.failed, parsed()),
+        (5, 4, 0, 1)
+    );
+
+    // A same page the world cannot record fails its folder: nobody in it
+    // is marked left (folder "a" lists 1, 2, 3; "b" is whole).
+    world.gone.lock().unwrap().clear();
+    world.broken.lock().unwrap().insert("1".into());
+    world.inner.set(Arc::new(Pages {
+        fake: Arc::new(Fake::new(&[("a", &[("1", "T10")]), ("b", B)])),
+        parsed: AtomicUsize::new(0),
+    }));
+    let failed = syncer.run(&meta()).await.unwrap();
+    assert_eq!(failed.failed, 1, "{failed:?}");
+    assert_eq!(failed.complete, 1);
+    assert_eq!(
+        failed.left, 0,
+        "2 and 3 are gone from a folder not listed whole"
+    );
+    assert!(world.inner.left().is_empty());
+}
