@@ -37,6 +37,17 @@ const LABELS: &[(&str, Meaning)] = &[
     ("договор", Meaning::Contract),
     ("№ договора", Meaning::Contract),
     ("дата договора", Meaning::ContractDate),
+    ("дата заключения договора", Meaning::ContractDate),
+    ("учетная запись", Meaning::Login),
+    ("логин пользователя", Meaning::Login),
+    ("адрес электронной почты", Meaning::Email),
+    ("электронная почта", Meaning::Email),
+    ("текущий баланс", Meaning::Balance),
+    ("статус пользователя", Meaning::Status),
+    ("статус учетной записи", Meaning::Status),
+    ("состояние учетной записи", Meaning::Status),
+    ("ip адреса", Meaning::Ip),
+    ("mac адреса", Meaning::Mac),
     ("адрес", Meaning::Address),
     ("адрес подключения", Meaning::Address),
     ("телефон", Meaning::Phone),
@@ -74,10 +85,13 @@ pub fn label_text(raw: &str) -> String {
 }
 
 /// The form labels are compared in: lower case, `ё` as `е`, hyphens as
-/// spaces (`IP-адрес` = `IP адрес`, `E-mail` = `E mail`).
+/// spaces (`IP-адрес` = `IP адрес`, `E-mail` = `E mail`), a unit or a
+/// remark after a comma or in brackets left out (`Баланс, руб.` and
+/// `Баланс (руб.)` are `баланс`, `Телефон(ы)` is `телефон`).
 fn label_key(label: &str) -> String {
     let lower = label.to_lowercase().replace('ё', "е").replace('-', " ");
-    collapse(&lower)
+    let head = lower.split([',', '(']).next().unwrap_or_default();
+    collapse(head)
 }
 
 fn meaning(label: &str) -> Option<Meaning> {
@@ -159,7 +173,9 @@ pub fn split_phones(value: &str) -> impl Iterator<Item = String> + '_ {
 
 /// A card from its rows of (label, value) as printed (`value` may hold
 /// line breaks where the cell had `<br>`). `page` names the page in
-/// errors; a card without a login row is a structure error.
+/// errors. The login is its labelled row's; without one, the second row's
+/// value when it is one word (the cabinet prints the login second); a card
+/// with neither is a structure error.
 pub fn card_from_rows(
     page: &str,
     billing_id: &str,
@@ -172,7 +188,12 @@ pub fn card_from_rows(
         ..Card::default()
     };
     let mut login = None;
-    for (raw_label, raw_value) in rows {
+    let mut second = None;
+    for (n, (raw_label, raw_value)) in rows.into_iter().enumerate() {
+        if n == 1 {
+            let v = collapse(&raw_value);
+            second = (!v.is_empty() && !v.contains(' ')).then_some(v);
+        }
         let label = label_text(&raw_label);
         if label.is_empty() {
             continue;
@@ -209,7 +230,9 @@ pub fn card_from_rows(
             })
             .or_insert(value);
     }
-    card.login = login.ok_or_else(|| BillingError::structure(page, "login row in the card"))?;
+    card.login = login
+        .or(second)
+        .ok_or_else(|| BillingError::structure(page, "login row in the card"))?;
     card.blocked = blocked(&card.status);
     Ok(card)
 }
@@ -305,6 +328,62 @@ mod tests {
         assert_eq!(card.fields["Примечание"], "с собакой");
         assert_eq!(card.fields["логин"], "r637_12");
         assert_eq!(card.fields["ФИО"], "Иванов Иван Иванович");
+    }
+
+    #[test]
+    fn labels_with_a_unit_or_a_remark_and_other_wordings_keep_their_meaning() {
+        let card = card_from_rows(
+            "/cabinet/userinfo/8",
+            "8",
+            vec![
+                row("ФИО", "Петров Пётр"),
+                row("Учётная запись:", "petrov_p"),
+                row("Баланс, руб.:", "12,50"),
+                row("Кредит (руб.):", "100"),
+                row("Телефон(ы):", "+7 900 1, +7 900 2"),
+                row("Адрес электронной почты:", "p@p.ru"),
+                row("Статус учётной записи:", "Превышен лимит"),
+                row("IP-адреса:", "10.1.1.1"),
+                row("Дата заключения договора:", "02.03.2021"),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(card.login, "petrov_p");
+        assert_eq!(card.full_name.as_deref(), Some("Петров Пётр"));
+        assert_eq!(card.balance, Some(12.5));
+        assert_eq!(card.credit, Some(100.0));
+        assert_eq!(card.phones, vec!["+7 900 1", "+7 900 2"]);
+        assert_eq!(card.email.as_deref(), Some("p@p.ru"));
+        assert_eq!(card.blocked, Some(Blocked::LimitExceeded));
+        assert_eq!(card.ip.as_deref(), Some("10.1.1.1"));
+        assert_eq!(card.contract_date.as_deref(), Some("02.03.2021"));
+        // Printed labels are kept as printed.
+        assert_eq!(card.fields["Баланс, руб."], "12,50");
+    }
+
+    #[test]
+    fn without_a_login_label_the_second_rows_one_word_value_is_the_login() {
+        let card = card_from_rows(
+            "/cabinet/userinfo/10",
+            "10",
+            vec![row("ФИО:", "Сидоров С."), row("Имя входа:", "sidorov_s")],
+            false,
+        )
+        .unwrap();
+        assert_eq!(card.login, "sidorov_s");
+        // Not a word: no login, a structure error.
+        let err = card_from_rows(
+            "/cabinet/userinfo/11",
+            "11",
+            vec![row("ФИО:", "Сидоров С."), row("Адрес:", "Мира 1")],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            BillingError::structure("/cabinet/userinfo/11", "login row in the card")
+        );
     }
 
     #[test]

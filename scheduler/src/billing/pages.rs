@@ -16,6 +16,7 @@
 //! - a card: `table#ideco_user_info` with a login row;
 //! - statistics: `table#stat_table`.
 
+use ego_tree::iter::Edge;
 use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
 
@@ -41,27 +42,58 @@ fn sel(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"))
 }
 
-/// An element's text, `<br>` as a line break (phones are often one per
-/// line), entities decoded.
+/// An element's text, entities decoded, `<br>` and the end of a block
+/// (a row, a paragraph, a list item) as a line break (phones are often
+/// one per line, or one per row of a table in the cell), the end of a
+/// cell as a space.
 pub fn text_of(el: ElementRef<'_>) -> String {
     let mut out = String::new();
-    for node in el.descendants() {
-        match node.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if e.name() == "br" => out.push('\n'),
-            _ => {}
+    for edge in el.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) if e.name() == "br" => out.push('\n'),
+                _ => {}
+            },
+            Edge::Close(node) if node.id() != el.id() => {
+                if let Node::Element(e) = node.value() {
+                    match e.name() {
+                        "tr" | "p" | "div" | "li" | "table" => out.push('\n'),
+                        "td" | "th" => out.push(' '),
+                        _ => {}
+                    }
+                }
+            }
+            Edge::Close(_) => {}
         }
     }
     out
 }
 
-/// The direct cells of a row.
+/// The direct data cells of a row (headers, `th`, are not data).
 fn cells(row: ElementRef<'_>) -> Vec<ElementRef<'_>> {
+    cells_named(row, &["td"])
+}
+
+fn cells_named<'a>(row: ElementRef<'a>, names: &[&str]) -> Vec<ElementRef<'a>> {
     row.children()
         .filter_map(ElementRef::wrap)
-        .filter(|c| c.value().name() == "td")
+        .filter(|c| names.contains(&c.value().name()))
         .collect()
 }
+
+/// A table's own rows: not those of a table nested in one of its cells.
+fn own_rows<'a>(table: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
+    let id = table.id();
+    table.select(&ROWS).filter(move |tr| {
+        tr.ancestors()
+            .filter_map(ElementRef::wrap)
+            .find(|a| a.value().name() == "table")
+            .is_some_and(|t| t.id() == id)
+    })
+}
+
+static ROWS: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| sel("tr"));
 
 /// The last non-empty path segment of a link (`/cabinet/userinfo/123?x` →
 /// `123`).
@@ -194,10 +226,10 @@ pub fn parse_card(html: &str, page: &str, billing_id: &str) -> Result<Card, Bill
     let Some(info) = doc.select(&sel("table#ideco_user_info")).next() else {
         return Err(BillingError::structure(page, "table#ideco_user_info"));
     };
-    let rows: Vec<(String, String)> = info
-        .select(&sel("tr"))
+    // A label may be printed as a header cell.
+    let rows: Vec<(String, String)> = own_rows(info)
         .filter_map(|tr| {
-            let c = cells(tr);
+            let c = cells_named(tr, &["td", "th"]);
             (c.len() >= 2).then(|| (text_of(c[0]), text_of(c[1])))
         })
         .collect();

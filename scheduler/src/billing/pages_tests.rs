@@ -250,3 +250,32 @@ fn statistics_rows_have_seven_cells_and_the_pages_are_linked() {
     );
     assert_eq!(page.current.as_deref(), Some("1"));
 }
+
+#[test]
+fn a_card_in_old_markup_reads_header_labels_and_leaves_a_nested_tables_rows_to_their_cell() {
+    // Upper-case tags, unquoted attributes, CRLF, labels in `th`, a header
+    // row of one cell, the phones in a table of their own inside the value
+    // cell, and a header row in the addons table.
+    let card = parse_card(
+        &fixture!("card_old_markup.html"),
+        "/cabinet/userinfo/500",
+        "500",
+    )
+    .unwrap();
+    assert_eq!(card.login, "kuz_anna");
+    assert_eq!(card.full_name.as_deref(), Some("Кузнецова Анна"));
+    assert_eq!(card.balance, Some(-15.0));
+    assert_eq!(card.status, "Активен");
+    assert_eq!(card.blocked, None);
+    // The nested rows are the phone cell's text, not rows of the card.
+    assert!(!card.fields.contains_key("Домашний"), "{:?}", card.fields);
+    assert!(!card.fields.contains_key("Мобильный"), "{:?}", card.fields);
+    let phones = &card.fields["Телефон(ы)"];
+    assert!(phones.contains("8 (4852) 00-00-01"), "{phones}");
+    assert!(phones.contains("+7 900 000-00-02"), "{phones}");
+    assert!(
+        !card.dedicated_ip,
+        "a header row is not an addon of another shape"
+    );
+    assert_eq!(card.fields.len(), 5, "{:?}", card.fields);
+}
