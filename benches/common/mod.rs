@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A 2-thread runtime (the machine's cores) whose threads are named
 /// `name`: the server's, the clients', an emulator's.
@@ -81,26 +81,64 @@ pub struct Outcome {
 }
 
 /// `CLIENTS` tasks, each sending the next of `paths` as soon as its last
-/// answer is read, for `secs` after a one-second warm-up.
+/// answer is read, for `secs` after a one-second warm-up. With every
+/// client always waiting, the mean latency is `CLIENTS` ÷ throughput.
 pub async fn drive(
     http: &reqwest::Client,
     base: &str,
     paths: Arc<Vec<String>>,
     secs: f64,
 ) -> Outcome {
+    drive_with(http, base, paths, secs, None).await
+}
+
+/// `CLIENTS` tasks, each sending one of `paths` every `every` (staggered
+/// over the interval) whatever the answers take, as that many people at
+/// once would, for `secs` after a one-second warm-up. A latency is counted
+/// from when its request was due, so an answer that made the next request
+/// late counts against that one too.
+pub async fn drive_paced(
+    http: &reqwest::Client,
+    base: &str,
+    paths: Arc<Vec<String>>,
+    secs: f64,
+    every: Duration,
+) -> Outcome {
+    drive_with(http, base, paths, secs, Some(every)).await
+}
+
+async fn drive_with(
+    http: &reqwest::Client,
+    base: &str,
+    paths: Arc<Vec<String>>,
+    secs: f64,
+    pace: Option<Duration>,
+) -> Outcome {
     let run = |window: Duration, record: bool| {
+        let start = tokio::time::Instant::now();
         let tasks: Vec<_> = (0..CLIENTS)
             .map(|c| {
                 let (http, base, paths) = (http.clone(), base.to_string(), Arc::clone(&paths));
                 tokio::spawn(async move {
                     let mut lat = Vec::new();
                     let mut bytes = 0;
-                    let end = Instant::now() + window;
+                    let end = start + window;
                     let mut i = c * 7919;
-                    while Instant::now() < end {
+                    let mut due = pace.map(|every| start + every * c as u32 / CLIENTS as u32);
+                    loop {
+                        let t = match (due, pace) {
+                            (Some(at), Some(every)) => {
+                                tokio::time::sleep_until(at).await;
+                                due = Some(at + every);
+                                at
+                            }
+                            _ => tokio::time::Instant::now(),
+                        };
+                        if t >= end {
+                            break;
+                        }
                         let path = &paths[i % paths.len()];
                         i += 1;
-                        let t = Instant::now();
                         let r = http.get(format!("{base}{path}")).send().await.unwrap();
                         let status = r.status().as_u16();
                         let body = r.bytes().await.unwrap();
@@ -115,7 +153,6 @@ pub async fn drive(
             })
             .collect();
         async move {
-            let t = Instant::now();
             let mut all = Vec::new();
             let mut bytes = 0;
             for task in tasks {
@@ -123,7 +160,7 @@ pub async fn drive(
                 all.extend(lat);
                 bytes = bytes.max(b);
             }
-            (all, bytes, t.elapsed().as_secs_f64())
+            (all, bytes, start.elapsed().as_secs_f64())
         }
     };
     run(Duration::from_secs(1), false).await;
