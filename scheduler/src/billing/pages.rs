@@ -95,13 +95,47 @@ fn own_rows<'a>(table: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
 
 static ROWS: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| sel("tr"));
 
-/// The last non-empty path segment of a link (`/cabinet/userinfo/123?x` →
-/// `123`).
-fn last_segment(href: &str) -> Option<String> {
+/// The id a tree link points at: the segment after `userinfo` in its
+/// path, when that is the last (`/cabinet/userinfo/123`,
+/// `…/userinfo/123/?x`, `http://host/cabinet/userinfo/123`). A toggle, a
+/// `#` or a script link points at none.
+fn node_id(href: &str) -> Option<String> {
     let path = href.split(['?', '#']).next().unwrap_or_default();
-    path.rsplit('/')
-        .find(|s| !s.is_empty())
-        .map(|s| s.trim().to_string())
+    let segs: Vec<&str> = path
+        .split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segs.as_slice() {
+        [.., dir, id] if dir.eq_ignore_ascii_case("userinfo") => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+static LINKS: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| sel("a[href]"));
+
+/// Each tree node's link, once per id in page order: of the node's links
+/// to a tree id, the first with text (an icon link before the name has
+/// none), else the first.
+fn node_links<'a>(doc: &'a Html, nodes: &Selector) -> Vec<(String, ElementRef<'a>)> {
+    let mut ids = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for node in doc.select(nodes) {
+        let links: Vec<(String, ElementRef<'a>)> = node
+            .select(&LINKS)
+            .filter_map(|a| Some((node_id(a.value().attr("href")?)?, a)))
+            .collect();
+        let pick = links
+            .iter()
+            .find(|(_, a)| !collapse(&text_of(*a)).is_empty())
+            .or(links.first());
+        if let Some((id, a)) = pick {
+            if ids.insert(id.clone()) {
+                out.push((id.clone(), *a));
+            }
+        }
+    }
+    out
 }
 
 /// Whether the page is the login form (what an expired session gets
@@ -168,16 +202,13 @@ pub fn parse_root(html: &str, page: &str) -> Result<Vec<Folder>, BillingError> {
             "subscriber tree (div.tree_node_folder)",
         ));
     }
-    let mut folders = Vec::new();
-    for a in doc.select(&sel("div.tree_node_folder a[href]")) {
-        let Some(id) = a.value().attr("href").and_then(last_segment) else {
-            continue;
-        };
-        folders.push(Folder {
+    let folders = node_links(&doc, &sel("div.tree_node_folder"))
+        .into_iter()
+        .map(|(id, a)| Folder {
             id,
             name: collapse(&text_of(a)),
-        });
-    }
+        })
+        .collect();
     Ok(folders)
 }
 
@@ -187,10 +218,7 @@ pub fn parse_root(html: &str, page: &str) -> Result<Vec<Folder>, BillingError> {
 pub fn parse_folder(html: &str, page: &str) -> Result<Vec<TreeEntry>, BillingError> {
     let doc = Html::parse_document(html);
     let mut entries = Vec::new();
-    for a in doc.select(&sel("div.tree_user a[href]")) {
-        let Some(id) = a.value().attr("href").and_then(last_segment) else {
-            continue;
-        };
+    for (id, a) in node_links(&doc, &sel("div.tree_user")) {
         let text = text_of(a);
         let (display, login) = match text.rfind('<') {
             Some(open) => match text[open..].find('>') {

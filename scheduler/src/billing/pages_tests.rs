@@ -279,3 +279,36 @@ fn a_card_in_old_markup_reads_header_labels_and_leaves_a_nested_tables_rows_to_t
     );
     assert_eq!(card.fields.len(), 5, "{:?}", card.fields);
 }
+
+#[test]
+fn tree_nodes_take_their_named_link_once_and_ignore_toggles_and_script_links() {
+    // Each node has an icon link (no text) or a toggle before its name, a
+    // node is printed twice (the open folder above its children, then in
+    // the tree), one folder's link is absolute, one is a script call.
+    let root = r##"<div id="tree">
+      <div class="tree_node_folder tree_folder_closed"><a href="javascript:toggle(7)">+</a><a href="/cabinet/userinfo/7"><img src="f.gif"></a> <a href="/cabinet/userinfo/7">Заречный</a></div>
+      <div class="tree_node_folder"><a href="#">▸</a><a href="http://billing.local/cabinet/UserInfo/8/?sort=1">Северный</a></div>
+      <div class="tree_node_folder"><a href="/cabinet/userinfo/7">Заречный</a></div>
+      <div class="tree_node_folder"><a href="/cabinet/folders?open=9">Без id в пути</a></div>
+    </div>"##;
+    let folders = parse_root(root, "/cabinet/userinfo").unwrap();
+    let got: Vec<(&str, &str)> = folders
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(got, vec![("7", "Заречный"), ("8", "Северный")]);
+
+    let folder = r##"<div id="tree">
+      <div class="tree_node_folder tree_folder_open"><a href="/cabinet/userinfo/7">Заречный</a>
+        <div class="tree_user tree_node_user"><a href="/cabinet/userinfo/70"><img src="u.gif"></a><a href="/cabinet/userinfo/70">Мира 1 &lt;z70&gt;</a></div>
+        <div class="tree_user tree_node_user"><a href="/cabinet/userinfo/71">Мира 2 &lt;z71&gt;</a></div>
+      </div>
+      <div class="tree_user tree_node_user"><a href="/cabinet/userinfo/71">Мира 2 &lt;z71&gt;</a></div>
+    </div>"##;
+    let entries = parse_folder(folder, "/cabinet/userinfo/7").unwrap();
+    let got: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.id.as_str(), e.display.as_str(), e.login.as_str()))
+        .collect();
+    assert_eq!(got, vec![("70", "Мира 1", "z70"), ("71", "Мира 2", "z71")]);
+}

@@ -202,6 +202,13 @@ fn user_line(b: &mut String, r: &Record, class: &str) {
         }
     }
     let style = if blocked { " style=\"color:red\"" } else { "" };
+    // Some themes put an icon link to the same card before the name.
+    if (h >> 5) % 5 == 0 {
+        let _ = write!(
+            b,
+            "<a href=\"/cabinet/userinfo/{id}\"><img src=\"/cabinet/img/user.gif\" alt=\"\"></a> "
+        );
+    }
     match (h >> 2) % 3 {
         0 => {
             let _ = write!(b, "<a class=\"\" href=\"/cabinet/userinfo/{id}\"{style}>");
@@ -256,6 +263,8 @@ struct CardStyle {
     addons: [usize; 4],
     n_addons: usize,
     dedicated_at: usize,
+    /// Labels in header cells (`<th>`), as older cabinet themes print them.
+    th_labels: bool,
 }
 
 impl CardStyle {
@@ -281,6 +290,7 @@ impl CardStyle {
             addons,
             n_addons,
             dedicated_at: rng.below(n_addons + 1),
+            th_labels: rng.chance(20),
         }
     }
 }
@@ -389,16 +399,18 @@ pub(crate) fn card_page(
         esc(folder_name)
     );
     for (n, (label, value)) in rows.iter().enumerate() {
-        let label_td = match st.label {
-            0 => "<td class=\"label\">",
-            1 => "<td class=\"label\" width=\"35%\">",
-            2 => "<td width=\"35%\" class=\"label\">",
-            _ => "<td class=label>",
+        let label_td = match (st.th_labels, st.label) {
+            (true, 0 | 1) => "<th align=\"left\">",
+            (true, _) => "<TH ALIGN=left class=label>",
+            (false, 0) => "<td class=\"label\">",
+            (false, 1) => "<td class=\"label\" width=\"35%\">",
+            (false, 2) => "<td width=\"35%\" class=\"label\">",
+            (false, _) => "<td class=label>",
         };
         b.push_str("<tr>");
         b.push_str(label_td);
         b.push_str(label);
-        b.push_str("</td>");
+        b.push_str(if st.th_labels { "</th>" } else { "</td>" });
         match st.value {
             0 => b.push_str("<td class=\"value\">"),
             1 => b.push_str("<td class=value>"),

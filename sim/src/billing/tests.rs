@@ -127,6 +127,15 @@ fn text(html: &str) -> String {
 
 /// The rows of `<table id="{id}">`, cells as [`text`] (tags matched in any case).
 fn table(page: &str, id: &str) -> Option<Vec<Vec<String>>> {
+    rows_of(page, id, &["<td"])
+}
+
+/// The card's rows: its labels may be header cells (`th`).
+fn card_table(page: &str) -> Option<Vec<Vec<String>>> {
+    rows_of(page, "ideco_user_info", &["<td", "<th"])
+}
+
+fn rows_of(page: &str, id: &str, cell_tags: &[&str]) -> Option<Vec<Vec<String>>> {
     let lower = page.to_ascii_lowercase();
     let start = lower.find(&format!("id=\"{id}\""))?;
     let end = start + lower[start..].find("</table>")?;
@@ -134,11 +143,21 @@ fn table(page: &str, id: &str) -> Option<Vec<Vec<String>>> {
     for tr in lower[start..end].split("<tr").skip(1) {
         let tr_at = tr.as_ptr() as usize - lower.as_ptr() as usize;
         let original = &page[tr_at..tr_at + tr.len()];
-        let cells = tr
-            .match_indices("<td")
-            .map(|(i, _)| {
+        // Cells are `td`, or `th` where a theme prints its labels so.
+        let mut starts: Vec<usize> = cell_tags
+            .iter()
+            .flat_map(|t| tr.match_indices(t).map(|(i, _)| i))
+            .collect();
+        starts.sort_unstable();
+        let cells = starts
+            .into_iter()
+            .map(|i| {
                 let open = i + tr[i..].find('>').unwrap_or(0) + 1;
-                let close = tr[open..].find("</td>").map_or(tr.len(), |c| open + c);
+                let close = ["</td>", "</th>"]
+                    .iter()
+                    .filter_map(|end| tr[open..].find(end))
+                    .min()
+                    .map_or(tr.len(), |c| open + c);
                 text(&original[open..close])
             })
             .collect();
@@ -148,7 +167,7 @@ fn table(page: &str, id: &str) -> Option<Vec<Vec<String>>> {
 }
 
 fn card_value(page: &str, label: &str) -> Option<String> {
-    table(page, "ideco_user_info")?
+    card_table(page)?
         .into_iter()
         .find(|r| r.first().map(String::as_str) == Some(label))
         .and_then(|r| r.get(1).cloned())
@@ -273,7 +292,7 @@ async fn a_folder_lists_and_a_card_shows_the_population_subscriber() {
         assert_eq!(link, format!("{} <{}>", b.display_name, p.login));
 
         let card = get(&c, &s, &format!("/cabinet/userinfo/{}", b.id)).await;
-        let rows = table(&card.body, "ideco_user_info").expect("the card table");
+        let rows = card_table(&card.body).expect("the card table");
         assert_eq!(rows[1], vec!["Логин:".to_string(), p.login.clone()]);
         assert_eq!(rows[0][0], "ID:");
         assert!(rows.iter().all(|r| r.len() == 2 && r[0].ends_with(':')));
@@ -601,11 +620,11 @@ async fn a_changed_structure_and_a_refused_login_are_visible_to_a_scraper() {
 
     s.set_faults(with(StructureChange::CardTableRenamed));
     let page = get(&c, &s, &card).await;
-    assert!(table(&page.body, "ideco_user_info").is_none());
+    assert!(card_table(&page.body).is_none());
     assert!(page.body.contains(&b.login), "the data is still there");
 
     s.set_faults(with(StructureChange::CardLoginNotSecond));
-    let rows = table(&get(&c, &s, &card).await.body, "ideco_user_info").unwrap();
+    let rows = card_table(&get(&c, &s, &card).await.body).unwrap();
     assert_eq!(rows[1][0], "ФИО:");
 
     s.set_faults(with(StructureChange::TreeClassesChanged));
@@ -741,13 +760,17 @@ async fn cards_are_as_varied_as_real_pages() {
             ("newline in cell", page.contains("class=\"value\">\n")),
             ("href first", page.contains("<a href=")),
             ("odd addon", page.contains("colspan=\"2\"")),
+            (
+                "th label",
+                page.contains("<th align=\"left\">Логин:") || page.contains("<TH ALIGN=left"),
+            ),
         ] {
             if found {
                 seen.insert(name);
             }
         }
     }
-    assert_eq!(seen.len(), 14, "{seen:?}");
+    assert_eq!(seen.len(), 15, "{seen:?}");
     let blocked: Vec<_> = ledger
         .all()
         .into_iter()
