@@ -814,7 +814,7 @@ fn run(subscribers: usize) {
             );
         }
         println!(
-            "  over HTTP, {CLIENTS} clients typing at once: each sends a search every {} ms (the page's debounce, the fastest it sends), whatever the answers take; latency from when each was due:",
+            "  over HTTP, {CLIENTS} clients typing at once: each sends a search every {} ms (the page's debounce, the fastest it sends), whatever the answers take; one held up by the answer before it timed from when it was due:",
             TYPING.as_millis()
         );
         for (name, paths) in targets.into_iter().skip(1) {

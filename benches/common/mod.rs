@@ -94,9 +94,9 @@ pub async fn drive(
 
 /// `CLIENTS` tasks, each sending one of `paths` every `every` (staggered
 /// over the interval) whatever the answers take, as that many people at
-/// once would, for `secs` after a one-second warm-up. A latency is counted
-/// from when its request was due, so an answer that made the next request
-/// late counts against that one too.
+/// once would, for `secs` after a one-second warm-up. A request made late
+/// by the answer before it is timed from when it was due, so a slow
+/// answer counts against the one it held up too.
 pub async fn drive_paced(
     http: &reqwest::Client,
     base: &str,
@@ -128,9 +128,18 @@ async fn drive_with(
                     loop {
                         let t = match (due, pace) {
                             (Some(at), Some(every)) => {
+                                // Late because the last answer was: timed
+                                // from when it was due. Otherwise from the
+                                // wake-up (the timer's own lateness, up to
+                                // a millisecond, is not the server's).
+                                let behind = tokio::time::Instant::now() >= at;
                                 tokio::time::sleep_until(at).await;
                                 due = Some(at + every);
-                                at
+                                if behind {
+                                    at
+                                } else {
+                                    tokio::time::Instant::now()
+                                }
                             }
                             _ => tokio::time::Instant::now(),
                         };
