@@ -203,7 +203,7 @@ fn user_line(b: &mut String, r: &Record, class: &str) {
     }
     let style = if blocked { " style=\"color:red\"" } else { "" };
     // Some themes put an icon link to the same card before the name.
-    if (h >> 5) % 5 == 0 {
+    if (h >> 5).is_multiple_of(5) {
         let _ = write!(
             b,
             "<a href=\"/cabinet/userinfo/{id}\"><img src=\"/cabinet/img/user.gif\" alt=\"\"></a> "
