@@ -27,7 +27,7 @@ use ispmon_scheduler::billing::{
     BillingRecord, BillingSource, Blocked, CabinetConfig, CabinetSource, Folder, Listing,
     PageDigest, Seen, SyncReport, SyncWorld, Syncer,
 };
-use ispmon_scheduler::subscriber_figures::Figures;
+use ispmon_scheduler::subscriber_figures::{FigureRow, Figures};
 use tokio::sync::mpsc;
 
 use crate::core::Core;
@@ -40,7 +40,7 @@ const FIGURES_BATCH: usize = 2000;
 /// What a run in progress keeps.
 struct Run {
     known: HashMap<String, Known>,
-    figures: Vec<(String, Figures)>,
+    figures: Vec<FigureRow>,
     /// Commands waiting to be decided (closed by `finish`).
     queue: Option<mpsc::Sender<(String, SubscriberCommand, Metadata)>>,
     /// The task deciding them; answers the errors.
@@ -50,7 +50,9 @@ struct Run {
 /// The page a subscriber's last record was read from, and what that record
 /// was: while the world's subscriber is still as it left it (the same
 /// fingerprint) in the same folder, the same page again means the same
-/// card, and its figures are these.
+/// card, and its figures are these. Kept with the figures in
+/// `telemetry.db` (as [`PageMemo::bytes`]), so it outlives a restart.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct PageMemo {
     digest: PageDigest,
     folder: u64,
@@ -59,11 +61,46 @@ struct PageMemo {
     credit: Option<f64>,
 }
 
+impl PageMemo {
+    const LEN: usize = 32;
+
+    /// Digest, folder hash, fingerprint hash (the figures are their own
+    /// columns).
+    fn bytes(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(Self::LEN);
+        b.extend_from_slice(&self.digest);
+        b.extend_from_slice(&self.folder.to_le_bytes());
+        b.extend_from_slice(&self.fingerprint.to_le_bytes());
+        b
+    }
+
+    /// `None` for bytes of another length (another version's memo: read
+    /// the card).
+    fn from_bytes(b: &[u8], figures: &Figures) -> Option<Self> {
+        if b.len() != Self::LEN {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        Some(Self {
+            digest: b[..16].try_into().ok()?,
+            folder: u64_at(16),
+            fingerprint: u64_at(24),
+            balance: figures.balance,
+            credit: figures.credit,
+        })
+    }
+}
+
+/// A hash that is the same in every process and build (it is stored):
+/// the first 8 bytes of SHA-256 over the parts, each ended by a NUL.
 fn hash_of(parts: &[&str]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    u64::from_le_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
 fn folder_hash(f: &Folder) -> u64 {
@@ -89,6 +126,8 @@ pub struct AppBillingWorld {
     stats: Mutex<HashMap<String, (std::time::Instant, StatRows)>>,
     /// By billing id, kept between runs (locked after `run` when both are).
     pages: Mutex<HashMap<String, PageMemo>>,
+    /// Whether `pages` has been read back from `telemetry.db` since start.
+    pages_loaded: std::sync::atomic::AtomicBool,
 }
 
 type StatRows = Arc<Vec<ispmon_scheduler::billing::StatRow>>;
@@ -105,6 +144,7 @@ pub fn syncer(core: &Core) -> (Arc<Syncer>, Arc<AppBillingWorld>) {
         interval_s: AtomicU64::new(30 * 60),
         stats: Mutex::new(HashMap::new()),
         pages: Mutex::new(HashMap::new()),
+        pages_loaded: std::sync::atomic::AtomicBool::new(false),
     });
     let syncer = Syncer::new(world.clone() as Arc<dyn SyncWorld>)
         .with_leases(ispmon_scheduler::lease::Leases::new(core.telemetry.clone()));
@@ -260,6 +300,28 @@ impl AppBillingWorld {
         .then_some(m)
     }
 
+    /// Reads the page memos back from `telemetry.db`, once per process.
+    async fn load_pages(&self) -> Result<(), String> {
+        if self.pages_loaded.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let rows = self
+            .core
+            .telemetry
+            .readers()
+            .run(ispmon_scheduler::subscriber_figures::pages)
+            .await
+            .map_err(|e| format!("reading the billing pages last seen: {e}"))?;
+        let mut pages = self.pages.lock().expect("billing lock");
+        for (id, figures, bytes) in rows {
+            if let Some(m) = PageMemo::from_bytes(&bytes, &figures) {
+                pages.entry(id).or_insert(m);
+            }
+        }
+        self.pages_loaded.store(true, Ordering::Release);
+        Ok(())
+    }
+
     fn start_run(&self, known: HashMap<String, Known>) {
         let (tx, rx) = mpsc::channel::<(String, SubscriberCommand, Metadata)>(SETTLE_AT_ONCE * 8);
         let commands = self.core.commands.clone();
@@ -332,6 +394,7 @@ impl SyncWorld for AppBillingWorld {
             .read(subscribers::known)
             .await
             .map_err(|e| e.to_string())?;
+        self.load_pages().await?;
         self.start_run(known);
         Ok(source)
     }
@@ -342,6 +405,14 @@ impl SyncWorld for AppBillingWorld {
         let (seen, queue) = {
             let mut g = self.run.lock().expect("billing lock");
             let run = g.as_mut().ok_or("no sync in progress")?;
+            let fingerprint = view.fingerprint();
+            let memo = record.page.map(|digest| PageMemo {
+                digest,
+                folder: folder_hash(&record.folder),
+                fingerprint: hash_of(&[&fingerprint]),
+                balance: record.card.balance,
+                credit: record.card.credit,
+            });
             run.figures.push((
                 id.clone(),
                 Figures {
@@ -349,27 +420,14 @@ impl SyncWorld for AppBillingWorld {
                     credit: record.card.credit,
                     synced_at: chrono::Utc::now().timestamp(),
                 },
+                memo.as_ref().map(PageMemo::bytes),
             ));
-            let fingerprint = view.fingerprint();
             {
                 let mut pages = self.pages.lock().expect("billing lock");
-                match record.page {
-                    Some(digest) => {
-                        pages.insert(
-                            id.clone(),
-                            PageMemo {
-                                digest,
-                                folder: folder_hash(&record.folder),
-                                fingerprint: hash_of(&[&fingerprint]),
-                                balance: record.card.balance,
-                                credit: record.card.credit,
-                            },
-                        );
-                    }
-                    None => {
-                        pages.remove(&id);
-                    }
-                }
+                match memo {
+                    Some(m) => pages.insert(id.clone(), m),
+                    None => pages.remove(&id),
+                };
             }
             let seen = match run.known.get(&id) {
                 Some(k) if k.fingerprint == fingerprint && !k.left_billing => Seen::Unchanged,
@@ -421,7 +479,7 @@ impl SyncWorld for AppBillingWorld {
                 credit: m.credit,
                 synced_at: chrono::Utc::now().timestamp(),
             };
-            run.figures.push((id.to_string(), figures));
+            run.figures.push((id.to_string(), figures, Some(m.bytes())));
         }
         self.flush_figures(false).await?;
         Ok(Some(Seen::Unchanged))

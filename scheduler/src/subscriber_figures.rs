@@ -1,6 +1,7 @@
 //! Billing figures that are not events: each subscriber's balance and
 //! credit as of the last sync that read their card, and each sync's report
-//! (`telemetry.db`, `migrations/telemetry/0006_billing.sql`).
+//! (`telemetry.db`, `migrations/telemetry/0006_billing.sql`), with the
+//! page each subscriber's figures were read from (`0008_billing_pages.sql`).
 
 use std::collections::HashMap;
 
@@ -30,20 +31,26 @@ pub struct SyncRecord {
 /// Reports kept.
 const KEEP_SYNCS: i64 = 500;
 
+/// A subscriber's figures to record: their billing id, the figures, and
+/// the page they were read from (the app's opaque memo of it; `None`: not
+/// known, and any kept one is forgotten).
+pub type FigureRow = (String, Figures, Option<Vec<u8>>);
+
 impl Telemetry {
     /// Records figures for many subscribers in one transaction.
-    pub fn record_figures_blocking(&self, rows: &[(String, Figures)]) -> rusqlite::Result<()> {
+    pub fn record_figures_blocking(&self, rows: &[FigureRow]) -> rusqlite::Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
             let mut q = tx.prepare_cached(
-                "INSERT INTO subscriber_figures (billing_id, balance, credit, synced_at)
-                 VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO subscriber_figures (billing_id, balance, credit, synced_at, page)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (billing_id) DO UPDATE SET balance = excluded.balance,
-                   credit = excluded.credit, synced_at = excluded.synced_at",
+                   credit = excluded.credit, synced_at = excluded.synced_at,
+                   page = excluded.page",
             )?;
-            for (id, f) in rows {
-                q.execute(params![id, f.balance, f.credit, f.synced_at])?;
+            for (id, f, page) in rows {
+                q.execute(params![id, f.balance, f.credit, f.synced_at, page])?;
             }
         }
         tx.commit()
@@ -68,7 +75,7 @@ impl Telemetry {
         Ok(())
     }
 
-    pub async fn record_figures(&self, rows: Vec<(String, Figures)>) -> rusqlite::Result<()> {
+    pub async fn record_figures(&self, rows: Vec<FigureRow>) -> rusqlite::Result<()> {
         self.blocking(move |t| t.record_figures_blocking(&rows))
             .await
     }
@@ -97,6 +104,27 @@ pub fn figures(conn: &Connection, billing_id: &str) -> rusqlite::Result<Option<F
         })
     })
     .optional()
+}
+
+/// Every subscriber's figures with the page they were read from, where
+/// that is known.
+pub fn pages(conn: &Connection) -> rusqlite::Result<Vec<(String, Figures, Vec<u8>)>> {
+    let mut q = conn.prepare(
+        "SELECT billing_id, balance, credit, synced_at, page FROM subscriber_figures
+         WHERE page IS NOT NULL",
+    )?;
+    let rows = q.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            Figures {
+                balance: r.get(1)?,
+                credit: r.get(2)?,
+                synced_at: r.get(3)?,
+            },
+            r.get(4)?,
+        ))
+    })?;
+    rows.collect()
 }
 
 /// The figures of many subscribers (a list page).
@@ -139,14 +167,20 @@ mod tests {
             credit: None,
             synced_at: at,
         };
-        t.record_figures_blocking(&[("1".into(), f(10.5, 100)), ("2".into(), f(-3.0, 100))])
-            .unwrap();
-        t.record_figures_blocking(&[("1".into(), f(7.0, 200))])
+        t.record_figures_blocking(&[
+            ("1".into(), f(10.5, 100), Some(vec![1, 2])),
+            ("2".into(), f(-3.0, 100), Some(vec![3])),
+        ])
+        .unwrap();
+        t.record_figures_blocking(&[("1".into(), f(7.0, 200), None)])
             .unwrap();
         let c = t.readers().clone();
         let got = c.with(|c| figures(c, "1")).unwrap().unwrap();
         assert_eq!((got.balance, got.synced_at), (Some(7.0), 200));
         assert_eq!(c.with(|c| figures(c, "9")).unwrap(), None);
+        // A page is kept with its figures until figures without one come.
+        let pages = c.with(pages).unwrap();
+        assert_eq!(pages, vec![("2".to_string(), f(-3.0, 100), vec![3])]);
         t.record_sync_blocking(1, true, &serde_json::json!({"new": 2}))
             .unwrap();
         t.record_sync_blocking(2, false, &serde_json::json!({"new": 0}))

@@ -392,6 +392,10 @@ const CHANGES: &[(i64, &str)] = &[
         include_str!("../../migrations/telemetry/0006_billing.sql"),
     ),
     (7, include_str!("../../migrations/telemetry/0007_gpon.sql")),
+    (
+        8,
+        include_str!("../../migrations/telemetry/0008_billing_pages.sql"),
+    ),
 ];
 
 fn apply_changes(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -212,6 +212,16 @@ impl TestApp {
         std::mem::replace(&mut self.data, data)
     }
 
+    /// Stops ispmon and starts it again on the same data directory (on a
+    /// new port; API tokens and users are in the data, sessions too).
+    pub async fn restarted(self) -> TestApp {
+        let data = self.stop().await;
+        let mut app = spawn_app_with(|s| s.data_dir = data.path().to_path_buf()).await;
+        // The directory lives as long as the app that runs on it.
+        app.data = data;
+        app
+    }
+
     pub fn anonymous(&self) -> Session {
         Session::anonymous(&self.base)
     }

@@ -192,6 +192,64 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
     assert!(!page.contains(r#"data-status="active""#), "{page}");
 }
 
+/// The pages last seen are kept with the figures: the first sync after a
+/// restart parses only the cards whose page changed, and writes exactly
+/// those changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_a_page_as_last_time_is_still_not_read_again() {
+    let w = world().await;
+    w.configure().await;
+    let all = w.cabinet.subscribers();
+    let first = w.sync().await;
+    assert_eq!(first["new"], all.len(), "{first}");
+    let World {
+        app,
+        admin: _,
+        token,
+        cabinet,
+        _fleet,
+        live,
+    } = w;
+    let app = app.restarted().await;
+    let admin = app.login_as(Role::Admin).await;
+    let w = World {
+        app,
+        admin,
+        token,
+        cabinet,
+        _fleet,
+        live,
+    };
+    let changed = &all[3];
+    w.cabinet
+        .change(&changed.login, Change::Tariff("После перезапуска".into()))
+        .unwrap();
+    let events = w.subscriber_events();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let again = w.sync().await;
+    assert_eq!(again["changed"], 1, "{again}");
+    assert_eq!(again["new"], 0, "{again}");
+    assert_eq!(again["same_pages"], all.len() - 1, "{again}");
+    assert_eq!(w.subscriber_events(), events + 1, "the one change: {again}");
+    // An unchanged page's figures are re-stamped as of this sync.
+    let (_, card) = w
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/subscribers/{}", all[0].id),
+            None,
+        )
+        .await;
+    assert!(card["figures"]["balance"].is_number(), "{card}");
+    let stamped = card["figures"]["synced_at"].as_i64().expect("synced_at");
+    assert!(
+        stamped >= before,
+        "as of {stamped}, the sync began at {before}"
+    );
+}
+
 /// A page the same as last time is not read again only while the
 /// subscriber is as that sync left them: changed since by another source
 /// (a file import, a restored backup), its card is read and billing's

@@ -7,23 +7,11 @@ use ispmon_events::secrets::SecretRef;
 
 use super::*;
 
-struct Nowhere;
-
-impl NotifyWorld for Nowhere {
-    async fn webhook_url(&self) -> Result<String, Failure> {
-        Err(Failure::drop("no webhook in this test"))
-    }
-    async fn telegram(&self) -> Result<TelegramTarget, Failure> {
-        Err(Failure::drop("no Telegram in this test"))
-    }
-    async fn ticket(&self, _id: &str) -> Result<Option<Ticket>, Failure> {
-        Ok(None)
-    }
-    async fn sla(&self) -> Result<Sla, Failure> {
-        Ok(Sla::default())
-    }
-    async fn open_tickets(&self) -> Result<Vec<(String, Ticket)>, Failure> {
-        Ok(Vec::new())
+/// A world with no channels, the default SLA and no open tickets.
+fn nowhere() -> Now {
+    Now {
+        sla: Sla::default(),
+        open: Vec::new(),
     }
 }
 
@@ -80,7 +68,7 @@ fn keys(d: &[Decision<Notification>]) -> Vec<&str> {
 
 #[test]
 fn the_channels_told_are_those_on_at_the_events_place_in_the_log() {
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let (mut state, ctx) = (NotifyState::default(), Folded::default());
     let ev = down(Some(core(HostState::Up)));
     let none = r.decide(&mut state, &ctx, &stored(1, "Host", &ev)).unwrap();
@@ -113,7 +101,7 @@ fn the_channels_told_are_those_on_at_the_events_place_in_the_log() {
 
 #[test]
 fn a_version_1_event_is_judged_by_the_host_folded_for_it() {
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let mut state = NotifyState {
         webhook: true,
         telegram: false,
@@ -143,7 +131,7 @@ fn a_version_1_event_is_judged_by_the_host_folded_for_it() {
 
 #[test]
 fn a_skipped_transition_is_kept_once_whatever_the_channels() {
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let mut state = NotifyState {
         webhook: true,
         telegram: true,
@@ -168,7 +156,7 @@ fn a_skipped_transition_is_kept_once_whatever_the_channels() {
 
 #[tokio::test]
 async fn a_destination_gone_at_send_time_drops_the_delivery() {
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let ev = down(Some(core(HostState::Up)));
     let mut state = NotifyState {
         webhook: true,
@@ -207,7 +195,7 @@ async fn a_first_start_goes_on_from_the_old_notifiers_checkpoint_with_the_settin
     let head = store.head();
     assert_eq!(head, 2);
 
-    let fresh = NotifyReactor::new(Nowhere, Some(dir.path().join("notify.db")));
+    let fresh = NotifyReactor::new(nowhere(), Some(dir.path().join("notify.db")));
     let (at, state) = fresh.start(&store, head).await.unwrap();
     assert_eq!((at, state.telegram), (2, true), "no old file: from the end");
 
@@ -220,7 +208,7 @@ async fn a_first_start_goes_on_from_the_old_notifiers_checkpoint_with_the_settin
     )
     .unwrap();
     drop(c);
-    let upgraded = NotifyReactor::new(Nowhere, Some(old));
+    let upgraded = NotifyReactor::new(nowhere(), Some(old));
     let (at, state) = upgraded.start(&store, head).await.unwrap();
     assert_eq!(
         at, 1,
@@ -261,7 +249,7 @@ fn a_host_transition_queued_before_tickets_were_told_reads_back_as_written() {
 fn a_ticket_event_queues_its_alerts_on_every_channel_on() {
     use chrono::{TimeZone, Utc};
     use ispmon_events::ticket::{Priority, TicketCommand, TicketDetails, TicketSource};
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let mut state = NotifyState::default();
     r.decide(
         &mut state,
@@ -305,7 +293,7 @@ fn an_sla_change_queues_the_alerts_of_the_due_times_it_moved_for_each_open_ticke
     use chrono::{TimeZone, Utc};
     use ispmon_events::sla_settings::SlaChange;
     use ispmon_events::ticket::{Priority, TicketCommand, TicketDetails, TicketSource};
-    let r = NotifyReactor::new(Nowhere, None);
+    let r = NotifyReactor::new(nowhere(), None);
     let mut state = NotifyState::default();
     r.decide(
         &mut state,
