@@ -664,6 +664,73 @@ async fn an_ont_in_autofind_registers_from_the_browser_and_is_online_in_the_port
     drop(fleet);
 }
 
+/// An operator types part of an address (street and house) on the
+/// subscribers page, the list answers as they type, they pick the
+/// subscriber and have the card with the switch port the population put
+/// them on.
+#[tokio::test(flavor = "multi_thread")]
+async fn part_of_an_address_finds_the_subscriber_as_you_type_and_the_card_shows_the_port() {
+    let w = crate::subscribers::world().await;
+    w.configure().await;
+    w.sync().await;
+    let s = &w.app.state.scheduler;
+    for job in [
+        ispmon_scheduler::config_pull::job::JOB_NAME,
+        ispmon_scheduler::fdb::job::JOB_NAME,
+        ispmon_scheduler::nas::job::JOB_NAME,
+    ] {
+        s.run(job, ispmon_scheduler::Scope::All, None)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let pop = w.live.population();
+    // Street and house without the flat: `г. Новоград, ул. Мира, д. 7а,
+    // кв. 12` → `Мира 7а`.
+    let street_house = |address: &str| -> String {
+        let head = address.split(", кв.").next().unwrap_or(address);
+        head.replace("г. Новоград, ", "")
+            .replace("ул. ", "")
+            .replace(", д. ", " ")
+    };
+    let (who, card) = pop
+        .subscribers
+        .iter()
+        .filter(|s| s.online && s.in_fdb && s.devices.is_empty())
+        .filter_map(|s| Some((s.clone(), w.cabinet.subscriber(&s.login)?)))
+        .find(|(_, b)| b.address.contains(", кв."))
+        .expect("an online subscriber in a flat, on a switch port");
+    let typed = street_house(&card.address);
+    let id = card.id.to_string();
+    let port = pop.port_name(&who).to_string();
+    let switch = pop.access_switches()[who.access].name.clone();
+    let base = w.app.base.clone();
+    in_browser("browser-subscribers", move |c| async move {
+        log_in_and_open(&c, &base, "/subscribers").await;
+        c.execute("window.__marker = 9;", vec![])
+            .await
+            .expect("script runs");
+        fill(&c, "#subs-q", &typed).await;
+        let link = format!(r#"#subs-table a[href="/subscribers/{id}"]"#);
+        wait_for(&c, &link).await;
+        assert_eq!(marker(&c).await, json!(9), "answered in place, as typed");
+        save_screenshot(&c, "browser-subscribers.png").await;
+        click(&c, &link).await;
+        wait_for(&c, "#port").await;
+        assert_eq!(path_of(&c).await, format!("/subscribers/{id}"));
+        let shown = text_of(&c, "#port").await;
+        assert!(
+            shown.contains(&port) && shown.contains(&switch),
+            "{typed:?}: the card shows {switch} {port}: {shown}"
+        );
+        save_screenshot(&c, "browser-subscriber-card.png").await;
+        c.set_window_size(390, 844).await.expect("resize");
+        save_screenshot(&c, "browser-subscriber-card-phone.png").await;
+    })
+    .await;
+    drop(w);
+}
+
 /// Support opens a ticket from the subscriber card in one click: the form
 /// comes filled in, the ticket page shows its SLA due times and the
 /// subscriber beside it.

@@ -21,7 +21,7 @@ pub(crate) struct World {
     token: String,
     pub(crate) cabinet: BillingServer,
     _fleet: Fleet,
-    live: LivePopulation,
+    pub(crate) live: LivePopulation,
 }
 
 /// The app over the demo population's switches, NAS and billing cabinet.
