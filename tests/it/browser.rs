@@ -510,7 +510,6 @@ async fn pull_now_shows_the_new_version_and_the_diff_marks_the_changed_line() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn search_port_finds_a_login_as_you_type_shows_the_edge_port_first_and_rechecks_it() {
-    use ispmon_scheduler::Scope;
     let app = std::sync::Arc::new(spawn_app().await);
     let (fleet, live) = ispmon_sim::LivePopulation::start(ispmon::demo::demo_population())
         .await
@@ -518,14 +517,7 @@ async fn search_port_finds_a_login_as_you_type_shows_the_edge_port_first_and_rec
     ispmon::demo::seed_population(&app.state.core, live.population(), &fleet)
         .await
         .unwrap();
-    let s = &app.state.scheduler;
-    for job in [
-        ispmon_scheduler::config_pull::job::JOB_NAME,
-        ispmon_scheduler::fdb::job::JOB_NAME,
-        ispmon_scheduler::nas::job::JOB_NAME,
-    ] {
-        s.run(job, Scope::All, None).await.unwrap().unwrap();
-    }
+    crate::subscribers::collect_all(&app).await;
     let sub = live
         .population()
         .subscribers
@@ -673,17 +665,7 @@ async fn part_of_an_address_finds_the_subscriber_as_you_type_and_the_card_shows_
     let w = crate::subscribers::world().await;
     w.configure().await;
     w.sync().await;
-    let s = &w.app.state.scheduler;
-    for job in [
-        ispmon_scheduler::config_pull::job::JOB_NAME,
-        ispmon_scheduler::fdb::job::JOB_NAME,
-        ispmon_scheduler::nas::job::JOB_NAME,
-    ] {
-        s.run(job, ispmon_scheduler::Scope::All, None)
-            .await
-            .unwrap()
-            .unwrap();
-    }
+    crate::subscribers::collect_all(&w.app).await;
     let pop = w.live.population();
     // Street and house without the flat: `г. Новоград, ул. Мира, д. 7а,
     // кв. 12` → `Мира 7а`.

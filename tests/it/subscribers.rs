@@ -24,6 +24,22 @@ pub(crate) struct World {
     pub(crate) live: LivePopulation,
 }
 
+/// Every device's config, the switches' MAC tables and the NAS sessions
+/// collected now, as the scheduled jobs would (uplinks need the configs).
+pub(crate) async fn collect_all(app: &TestApp) {
+    let s = &app.state.scheduler;
+    for job in [
+        ispmon_scheduler::config_pull::job::JOB_NAME,
+        ispmon_scheduler::fdb::job::JOB_NAME,
+        ispmon_scheduler::nas::job::JOB_NAME,
+    ] {
+        s.run(job, ispmon_scheduler::Scope::All, None)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
 /// The app over the demo population's switches, NAS and billing cabinet.
 pub(crate) async fn world() -> World {
     let app = spawn_app().await;
@@ -403,18 +419,7 @@ async fn a_subscriber_is_found_by_what_one_types_and_the_card_joins_their_port()
     let w = world().await;
     w.configure().await;
     w.sync().await;
-    // The switches' MAC tables and the NAS sessions.
-    let s = &w.app.state.scheduler;
-    for job in [
-        ispmon_scheduler::config_pull::job::JOB_NAME,
-        ispmon_scheduler::fdb::job::JOB_NAME,
-        ispmon_scheduler::nas::job::JOB_NAME,
-    ] {
-        s.run(job, ispmon_scheduler::Scope::All, None)
-            .await
-            .unwrap()
-            .unwrap();
-    }
+    collect_all(&w.app).await;
     let pop = w.live.population();
     let who = pop
         .subscribers
