@@ -1,7 +1,7 @@
 //! Subscribers from billing against the emulated cabinet of the shared
 //! population: a full sync, a second sync writing exactly the changes, a
 //! session expiring mid-sync, a failed folder marking nobody left, left
-//! billing, the file import with bad rows, the search by every form, the
+//! billing and back, the file import with bad rows, the search by every form, the
 //! card joining the switch port, and no billing password anywhere.
 
 use ispmon_events::values::Role;
@@ -206,6 +206,34 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
     let (_, page) = w.admin.get_text("/subscribers?status=blocked").await;
     assert!(page.contains(r#"data-status="blocked""#), "{page}");
     assert!(!page.contains(r#"data-status="active""#), "{page}");
+
+    // Back in billing under the same id: returned, one event, not left.
+    w.cabinet.restore(&d.login).unwrap();
+    let before = w.subscriber_events();
+    let fourth = w.sync().await;
+    assert_eq!(fourth["left"], 0, "{fourth}");
+    assert_eq!(fourth["changed"], 1, "{fourth}");
+    assert_eq!(w.subscriber_events(), before + 1, "SubscriberReturned");
+    let returned = w
+        .app
+        .state
+        .core
+        .store
+        .since(0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "SubscriberReturned")
+        .count();
+    assert_eq!(returned, 1);
+    let (_, back) = w
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/v1/subscribers/{}", d.id),
+            None,
+        )
+        .await;
+    assert_eq!(back["left_billing"], false, "returned: {back}");
 }
 
 /// The pages last seen are kept with the figures: the first sync after a

@@ -60,6 +60,8 @@ pub(crate) struct Ledger {
     pub staff: Vec<Staff>,
     by_id: HashMap<u32, Node>,
     by_login: HashMap<Box<str>, usize>,
+    /// Removed records by login, with their index, for [`Ledger::restore`].
+    removed: HashMap<Box<str>, (usize, Record)>,
     next_id: u32,
     seed: u64,
 }
@@ -122,6 +124,7 @@ impl Ledger {
             staff: Vec::new(),
             by_id: HashMap::with_capacity(total + n_folders + 8),
             by_login: HashMap::with_capacity(total),
+            removed: HashMap::new(),
             next_id: 100 + rng.below(900) as u32,
             seed: cfg.seed,
         };
@@ -339,6 +342,24 @@ impl Ledger {
         self.by_login.remove(login);
         self.by_id.remove(&r.id);
         self.folders[r.folder].members.retain(|&i| i != idx);
+        self.removed.insert(login.into(), (idx, r));
+        Ok(())
+    }
+
+    /// A removed subscriber back in billing: the same id, card and folder.
+    pub fn restore(&mut self, login: &str) -> Result<(), BillingError> {
+        let (idx, r) = self
+            .removed
+            .remove(login)
+            .ok_or_else(|| BillingError::UnknownLogin(login.to_string()))?;
+        let (id, folder) = (r.id, r.folder);
+        self.records[idx] = Some(r);
+        self.by_login.insert(login.into(), idx);
+        self.by_id.insert(id, Node::Subscriber(idx));
+        let records = &self.records;
+        let members = &mut self.folders[folder].members;
+        let at = members.partition_point(|&i| records[i].as_ref().is_some_and(|o| o.id < id));
+        members.insert(at, idx);
         Ok(())
     }
 

@@ -185,6 +185,11 @@ impl Cabinet {
         self.inner.write().remove(login)
     }
 
+    /// A subscriber removed earlier is back: the same id, card and folder.
+    pub fn restore(&self, login: &str) -> Result<(), BillingError> {
+        self.inner.write().restore(login)
+    }
+
     /// Into folder `folder_id`, in id order there; the id stays.
     pub fn move_to_folder(&self, login: &str, folder_id: u32) -> Result<(), BillingError> {
         self.inner.write().move_to(login, folder_id)
