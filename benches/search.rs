@@ -15,7 +15,8 @@
 //!   `GET /api/v1/search?q=` and the page `GET /search?q=`, against a static
 //!   file of the same server (the reference); then the API and the page
 //!   with the 64 clients typing at once (a search each every 300 ms, the
-//!   page's debounce), latency from when each search was due.
+//!   page's debounce), a search the answer before it held up timed from
+//!   when it was due.
 //!
 //! Target: p99 ≤ 5 ms. Run: `cargo bench --bench search`
 //! (`BENCH_SUBSCRIBERS=n` to change 100,000, `BENCH_SECONDS=s` the time of

@@ -52,7 +52,6 @@ struct Run {
 /// fingerprint) in the same folder, the same page again means the same
 /// card, and its figures are these. Kept with the figures in
 /// `telemetry.db` (as [`PageMemo::bytes`]), so it outlives a restart.
-#[derive(Debug, Clone, Copy, PartialEq)]
 struct PageMemo {
     digest: PageDigest,
     folder: u64,

@@ -124,24 +124,26 @@ async fn drive_with(
                     let mut bytes = 0;
                     let end = start + window;
                     let mut i = c * 7919;
-                    let mut due = pace.map(|every| start + every * c as u32 / CLIENTS as u32);
+                    // The first due time, staggered over the interval.
+                    let mut due = start + pace.unwrap_or_default() * c as u32 / CLIENTS as u32;
                     loop {
-                        let t = match (due, pace) {
-                            (Some(at), Some(every)) => {
+                        let t = match pace {
+                            Some(every) => {
                                 // Late because the last answer was: timed
                                 // from when it was due. Otherwise from the
                                 // wake-up (the timer's own lateness, up to
                                 // a millisecond, is not the server's).
+                                let at = due;
                                 let behind = tokio::time::Instant::now() >= at;
                                 tokio::time::sleep_until(at).await;
-                                due = Some(at + every);
+                                due = at + every;
                                 if behind {
                                     at
                                 } else {
                                     tokio::time::Instant::now()
                                 }
                             }
-                            _ => tokio::time::Instant::now(),
+                            None => tokio::time::Instant::now(),
                         };
                         if t >= end {
                             break;

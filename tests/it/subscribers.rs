@@ -101,6 +101,17 @@ impl World {
         v
     }
 
+    /// `GET /api/v1/subscribers/{id}`: the card as JSON.
+    async fn card(&self, id: impl std::fmt::Display) -> Value {
+        self.api(
+            reqwest::Method::GET,
+            &format!("/api/v1/subscribers/{id}"),
+            None,
+        )
+        .await
+        .1
+    }
+
     fn subscriber_events(&self) -> u64 {
         self.app.events_of("Subscriber")
     }
@@ -173,30 +184,12 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
     // Tariff: 1; address: 1; status: its field + (un)blocked = 2; left: 1.
     assert_eq!(w.subscriber_events(), after_first + 5);
 
-    let (_, card) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{}", a.id),
-            None,
-        )
-        .await;
+    let card = w.card(a.id).await;
     assert_eq!(card["fields"]["tariff"], "Турбо 500", "{card}");
     assert_eq!(card["figures"]["balance"], -123.45, "{card}");
-    let (_, gone) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{}", d.id),
-            None,
-        )
-        .await;
+    let gone = w.card(d.id).await;
     assert_eq!(gone["left_billing"], true, "kept, flagged: {gone}");
-    let (_, blocked) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{}", c.id),
-            None,
-        )
-        .await;
+    let blocked = w.card(c.id).await;
     assert_eq!(blocked["blocked"], !was_blocked, "{blocked}");
     // The list shows the left one grey and the blocked one red.
     let (status, page) = w.admin.get_text("/subscribers?status=left").await;
@@ -226,13 +219,7 @@ async fn a_sync_imports_everyone_and_the_next_writes_exactly_the_changes() {
         .filter(|e| e.event_type == "SubscriberReturned")
         .count();
     assert_eq!(returned, 1);
-    let (_, back) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{}", d.id),
-            None,
-        )
-        .await;
+    let back = w.card(d.id).await;
     assert_eq!(back["left_billing"], false, "returned: {back}");
 }
 
@@ -279,13 +266,7 @@ async fn after_a_restart_a_page_as_last_time_is_still_not_read_again() {
     assert_eq!(again["same_pages"], all.len() - 1, "{again}");
     assert_eq!(w.subscriber_events(), events + 1, "the one change: {again}");
     // An unchanged page's figures are re-stamped as of this sync.
-    let (_, card) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{}", all[0].id),
-            None,
-        )
-        .await;
+    let card = w.card(all[0].id).await;
     assert!(card["figures"]["balance"].is_number(), "{card}");
     let stamped = card["figures"]["synced_at"].as_i64().expect("synced_at");
     assert!(
@@ -343,13 +324,7 @@ async fn a_page_as_last_time_is_skipped_only_while_the_subscriber_is_as_that_syn
         events + 1,
         "the tariff back: one event"
     );
-    let (_, card) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{id}"),
-            None,
-        )
-        .await;
+    let card = w.card(&id).await;
     assert_eq!(
         card["fields"]["tariff"], billed,
         "billing's value back: {card}"
@@ -364,13 +339,7 @@ async fn a_page_as_last_time_is_skipped_only_while_the_subscriber_is_as_that_syn
     let moved = w.sync().await;
     assert_eq!(moved["changed"], 1, "{moved}");
     assert_eq!(moved["same_pages"], all.len() - 1, "{moved}");
-    let (_, card) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{id}"),
-            None,
-        )
-        .await;
+    let card = w.card(&id).await;
     assert_eq!(card["folder_id"], other.folder_id.to_string(), "{card}");
 }
 
@@ -482,13 +451,7 @@ async fn a_subscriber_is_found_by_what_one_types_and_the_card_joins_their_port()
         );
     }
     // The card: the edge port is the switch port the population has.
-    let (_, card) = w
-        .api(
-            reqwest::Method::GET,
-            &format!("/api/v1/subscribers/{id}"),
-            None,
-        )
-        .await;
+    let card = w.card(&id).await;
     let sw = &pop.access_switches()[who.access];
     assert_eq!(card["online"], true, "{card}");
     assert_eq!(card["location"]["device"], sw.name, "{card}");

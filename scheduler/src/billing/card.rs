@@ -190,15 +190,14 @@ pub fn card_from_rows(
     let mut login = None;
     let mut second = None;
     for (n, (raw_label, raw_value)) in rows.into_iter().enumerate() {
-        if n == 1 {
-            let v = collapse(&raw_value);
-            second = (!v.is_empty() && !v.contains(' ')).then_some(v);
+        let value = collapse(&raw_value);
+        if n == 1 && !value.is_empty() && !value.contains(' ') {
+            second = Some(value.clone());
         }
         let label = label_text(&raw_label);
         if label.is_empty() {
             continue;
         }
-        let value = collapse(&raw_value);
         let some = || (!value.is_empty()).then(|| value.clone());
         match meaning(&label) {
             Some(Meaning::Login) => login = login.or(some()),
